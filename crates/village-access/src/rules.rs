@@ -1,0 +1,158 @@
+//! The rule table: which relationship paths grant which action.
+//!
+//! Reading this file should be enough to answer "who can see what" for any learner. The
+//! design note `docs/design/access-control.md` explains the choices.
+
+use serde::Serialize;
+use village_domain::relationship::RelationshipKind;
+
+/// Something a person may want to do with a learner's information.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// Name, year group, groups, needs status, and the learner's people.
+    ViewProfile,
+    /// Register marks and attendance figures.
+    ViewAttendance,
+    /// Behaviour and recognition events, and assessments.
+    ViewProgress,
+    /// Well-being and support notes: narrower than the profile.
+    ViewSupportNotes,
+    /// Safeguarding records: the designated safeguarding lead only.
+    ViewSafeguarding,
+    /// "Who looked at my record": the learner's own access log.
+    ViewAccessLog,
+    /// Add a support note to the learner's record.
+    AddSupportNote,
+    /// Start or end relationships to this learner (a leader's job).
+    ManageRelationships,
+}
+
+impl Action {
+    pub const ALL: [Action; 8] = [
+        Action::ViewProfile,
+        Action::ViewAttendance,
+        Action::ViewProgress,
+        Action::ViewSupportNotes,
+        Action::ViewSafeguarding,
+        Action::ViewAccessLog,
+        Action::AddSupportNote,
+        Action::ManageRelationships,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::ViewProfile => "view_profile",
+            Action::ViewAttendance => "view_attendance",
+            Action::ViewProgress => "view_progress",
+            Action::ViewSupportNotes => "view_support_notes",
+            Action::ViewSafeguarding => "view_safeguarding",
+            Action::ViewAccessLog => "view_access_log",
+            Action::AddSupportNote => "add_support_note",
+            Action::ManageRelationships => "manage_relationships",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Action::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+
+    /// Words for the audit log that a parent can read.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Action::ViewProfile => "looked at the record",
+            Action::ViewAttendance => "looked at attendance",
+            Action::ViewProgress => "looked at behaviour and progress",
+            Action::ViewSupportNotes => "read support notes",
+            Action::ViewSafeguarding => "read safeguarding records",
+            Action::ViewAccessLog => "looked at who has seen the record",
+            Action::AddSupportNote => "added a support note",
+            Action::ManageRelationships => "changed who supports this pupil",
+        }
+    }
+
+    /// Reads of learner information are what the "who looked at my record" page shows.
+    pub fn is_read(self) -> bool {
+        !matches!(self, Action::AddSupportNote | Action::ManageRelationships)
+    }
+}
+
+/// A way a subject can be connected to a learner. Each path is one line of the policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Path {
+    /// The learner themself.
+    Itself,
+    /// A guardian who holds parental responsibility.
+    GuardianWithResponsibility,
+    /// A direct relationship of this kind to the learner, holding now.
+    Direct(RelationshipKind),
+    /// Teaches a group the learner belongs to, both holding now.
+    TeachesGroup,
+    /// Leader of the learner's school.
+    SchoolLeader,
+    /// Designated safeguarding lead of the learner's school.
+    SchoolDsl,
+    /// Leader of the learner's collaborative, and the learner (or their parent) has agreed
+    /// to share their record across the collaborative.
+    CollaborativeWithConsent,
+}
+
+impl Path {
+    pub fn as_str(self) -> String {
+        match self {
+            Path::Itself => "self".into(),
+            Path::GuardianWithResponsibility => "guardian_with_parental_responsibility".into(),
+            Path::Direct(k) => format!("{}_of", k.as_str()),
+            Path::TeachesGroup => "teaches_group_of".into(),
+            Path::SchoolLeader => "leader_of_school".into(),
+            Path::SchoolDsl => "dsl_of_school".into(),
+            Path::CollaborativeWithConsent => "collaborative_leader_with_consent".into(),
+        }
+    }
+}
+
+use Path::*;
+use RelationshipKind as K;
+
+/// The policy: the paths that grant each action. Anything not listed is refused.
+pub fn paths(action: Action) -> &'static [Path] {
+    match action {
+        Action::ViewProfile => &[
+            Itself,
+            GuardianWithResponsibility,
+            Direct(K::Tutor),
+            Direct(K::Mentor),
+            Direct(K::TeachingAssistant),
+            Direct(K::KeyWorker),
+            Direct(K::CommunityTeacher),
+            TeachesGroup,
+            SchoolLeader,
+            SchoolDsl,
+            CollaborativeWithConsent,
+        ],
+        Action::ViewAttendance | Action::ViewProgress => &[
+            Itself,
+            GuardianWithResponsibility,
+            Direct(K::Tutor),
+            Direct(K::Mentor),
+            Direct(K::TeachingAssistant),
+            Direct(K::KeyWorker),
+            TeachesGroup,
+            SchoolLeader,
+            SchoolDsl,
+            CollaborativeWithConsent,
+        ],
+        // Support notes are written about a child by the adults closest to their care; the
+        // people who teach them a subject, volunteers and peers do not read them.
+        Action::ViewSupportNotes | Action::AddSupportNote => &[
+            Direct(K::Tutor),
+            Direct(K::KeyWorker),
+            SchoolLeader,
+            SchoolDsl,
+        ],
+        Action::ViewSafeguarding => &[SchoolDsl],
+        Action::ViewAccessLog => &[Itself, GuardianWithResponsibility, SchoolLeader, SchoolDsl],
+        Action::ManageRelationships => &[SchoolLeader],
+    }
+}

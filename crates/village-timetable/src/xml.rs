@@ -1,0 +1,397 @@
+//! A small, strict XML reader that builds a tree and remembers where each element starts.
+//!
+//! The timetabling formats (ITC 2019, FET) use plain elements, attributes and text: no
+//! namespaces, no external entities. Reading them with our own reader keeps every error
+//! tied to a line and column of the input, which is what a person fixing a file needs.
+
+use crate::error::{Error, Location};
+
+/// One element: its name, attributes in document order, child elements, text and position.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Element {
+    pub name: String,
+    pub attributes: Vec<(String, String)>,
+    pub children: Vec<Element>,
+    /// Concatenated character data directly inside this element, trimmed.
+    pub text: String,
+    pub line: usize,
+    pub column: usize,
+}
+
+impl Element {
+    /// Where this element starts, for error messages.
+    pub fn location(&self) -> Location {
+        Location {
+            line: self.line,
+            column: self.column,
+            element: self.name.clone(),
+        }
+    }
+
+    /// The value of an attribute, if present.
+    pub fn attr(&self, name: &str) -> Option<&str> {
+        self.attributes
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The value of an attribute that must be present.
+    pub fn required_attr(&self, name: &str) -> Result<&str, Error> {
+        self.attr(name).ok_or_else(|| Error::Format {
+            at: self.location(),
+            message: format!("missing attribute `{name}`"),
+        })
+    }
+
+    /// A required attribute parsed as a number.
+    pub fn num_attr<T: std::str::FromStr>(&self, name: &str) -> Result<T, Error> {
+        let raw = self.required_attr(name)?;
+        raw.trim().parse::<T>().map_err(|_| Error::Format {
+            at: self.location(),
+            message: format!("attribute `{name}` must be a non-negative whole number, found `{raw}`"),
+        })
+    }
+
+    /// An optional attribute parsed as a number.
+    pub fn opt_num_attr<T: std::str::FromStr>(&self, name: &str) -> Result<Option<T>, Error> {
+        match self.attr(name) {
+            None => Ok(None),
+            Some(_) => self.num_attr(name).map(Some),
+        }
+    }
+
+    /// Child elements with the given name.
+    pub fn children_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Element> + 'a {
+        self.children.iter().filter(move |c| c.name == name)
+    }
+
+    /// The first child element with the given name.
+    pub fn child(&self, name: &str) -> Option<&Element> {
+        self.children.iter().find(|c| c.name == name)
+    }
+
+    /// Text of the first child with the given name (trimmed), if present.
+    pub fn child_text(&self, name: &str) -> Option<&str> {
+        self.child(name).map(|c| c.text.as_str())
+    }
+
+    /// An error located at this element.
+    pub fn error(&self, message: impl Into<String>) -> Error {
+        Error::Format {
+            at: self.location(),
+            message: message.into(),
+        }
+    }
+}
+
+/// Parse a whole document and return its root element.
+pub fn parse(input: &str) -> Result<Element, Error> {
+    let mut p = Parser {
+        src: input.strip_prefix('\u{feff}').unwrap_or(input),
+        pos: 0,
+        line: 1,
+        column: 1,
+    };
+    p.parse_document()
+}
+
+struct Parser<'a> {
+    src: &'a str,
+    pos: usize,
+    line: usize,
+    column: usize,
+}
+
+impl<'a> Parser<'a> {
+    fn rest(&self) -> &'a str {
+        self.src.get(self.pos..).unwrap_or("")
+    }
+
+    fn err(&self, message: impl Into<String>) -> Error {
+        Error::Xml {
+            line: self.line,
+            column: self.column,
+            message: message.into(),
+        }
+    }
+
+    fn advance(&mut self, bytes: usize) {
+        let taken = self.src.get(self.pos..self.pos + bytes).unwrap_or("");
+        for ch in taken.chars() {
+            if ch == '\n' {
+                self.line += 1;
+                self.column = 1;
+            } else {
+                self.column += 1;
+            }
+        }
+        self.pos = (self.pos + bytes).min(self.src.len());
+    }
+
+    fn skip_ws(&mut self) {
+        let n = self.rest().len() - self.rest().trim_start().len();
+        self.advance(n);
+    }
+
+    fn skip_past(&mut self, end: &str, what: &str) -> Result<(), Error> {
+        match self.rest().find(end) {
+            Some(i) => {
+                self.advance(i + end.len());
+                Ok(())
+            }
+            None => Err(self.err(format!("unterminated {what}"))),
+        }
+    }
+
+    /// Skip prolog items and comments; returns when at `<name` or end.
+    fn skip_misc(&mut self) -> Result<(), Error> {
+        loop {
+            self.skip_ws();
+            let r = self.rest();
+            if r.starts_with("<?") {
+                self.skip_past("?>", "processing instruction")?;
+            } else if r.starts_with("<!--") {
+                self.skip_past("-->", "comment")?;
+            } else if r.starts_with("<!DOCTYPE") || r.starts_with("<!doctype") {
+                self.skip_doctype()?;
+            } else {
+                return Ok(());
+            }
+        }
+    }
+
+    fn skip_doctype(&mut self) -> Result<(), Error> {
+        let mut depth = 0usize;
+        let mut quote: Option<char> = None;
+        for (i, ch) in self.rest().char_indices() {
+            match (quote, ch) {
+                (Some(q), c) if c == q => quote = None,
+                (Some(_), _) => {}
+                (None, '"') | (None, '\'') => quote = Some(ch),
+                (None, '[') => depth += 1,
+                (None, ']') => depth = depth.saturating_sub(1),
+                (None, '>') if depth == 0 => {
+                    self.advance(i + 1);
+                    return Ok(());
+                }
+                _ => {}
+            }
+        }
+        Err(self.err("unterminated DOCTYPE"))
+    }
+
+    fn parse_document(&mut self) -> Result<Element, Error> {
+        self.skip_misc()?;
+        if !self.rest().starts_with('<') {
+            if self.rest().is_empty() {
+                return Err(self.err("the document is empty"));
+            }
+            return Err(self.err("expected an element, found text"));
+        }
+        let root = self.parse_element()?;
+        self.skip_misc()?;
+        if !self.rest().trim().is_empty() {
+            return Err(self.err("unexpected content after the root element"));
+        }
+        Ok(root)
+    }
+
+    fn parse_name(&mut self) -> Result<String, Error> {
+        let r = self.rest();
+        let n = r
+            .char_indices()
+            .find(|(_, c)| !(c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | ':')))
+            .map(|(i, _)| i)
+            .unwrap_or(r.len());
+        if n == 0 {
+            return Err(self.err("expected a name"));
+        }
+        let name = r.get(..n).unwrap_or("").to_string();
+        self.advance(n);
+        Ok(name)
+    }
+
+    fn parse_element(&mut self) -> Result<Element, Error> {
+        let (line, column) = (self.line, self.column);
+        self.advance(1); // '<'
+        let name = self.parse_name()?;
+        let mut el = Element {
+            name,
+            attributes: Vec::new(),
+            children: Vec::new(),
+            text: String::new(),
+            line,
+            column,
+        };
+        loop {
+            self.skip_ws();
+            let r = self.rest();
+            if r.starts_with("/>") {
+                self.advance(2);
+                return Ok(el);
+            }
+            if r.starts_with('>') {
+                self.advance(1);
+                break;
+            }
+            if r.is_empty() {
+                return Err(self.err(format!("unterminated start tag <{}>", el.name)));
+            }
+            let key = self.parse_name()?;
+            self.skip_ws();
+            if !self.rest().starts_with('=') {
+                return Err(self.err(format!("attribute `{key}` has no value")));
+            }
+            self.advance(1);
+            self.skip_ws();
+            let quote = match self.rest().chars().next() {
+                Some(q @ ('"' | '\'')) => q,
+                _ => return Err(self.err(format!("value of attribute `{key}` must be quoted"))),
+            };
+            self.advance(1);
+            let Some(end) = self.rest().find(quote) else {
+                return Err(self.err(format!("unterminated value of attribute `{key}`")));
+            };
+            let raw = self.rest().get(..end).unwrap_or("");
+            let value = unescape(raw).map_err(|m| self.err(m))?;
+            self.advance(end + 1);
+            if el.attributes.iter().any(|(k, _)| *k == key) {
+                return Err(self.err(format!("attribute `{key}` appears twice")));
+            }
+            el.attributes.push((key, value));
+        }
+        // Content.
+        let mut text = String::new();
+        loop {
+            let r = self.rest();
+            if r.is_empty() {
+                return Err(Error::Xml {
+                    line,
+                    column,
+                    message: format!("element <{}> is never closed", el.name),
+                });
+            }
+            if r.starts_with("</") {
+                self.advance(2);
+                let close = self.parse_name()?;
+                if close != el.name {
+                    return Err(self.err(format!(
+                        "closing tag </{close}> does not match <{}> opened at line {line}, column {column}",
+                        el.name
+                    )));
+                }
+                self.skip_ws();
+                if !self.rest().starts_with('>') {
+                    return Err(self.err("expected `>`"));
+                }
+                self.advance(1);
+                el.text = text.trim().to_string();
+                return Ok(el);
+            } else if r.starts_with("<!--") {
+                self.skip_past("-->", "comment")?;
+            } else if r.starts_with("<![CDATA[") {
+                self.advance(9);
+                let Some(end) = self.rest().find("]]>") else {
+                    return Err(self.err("unterminated CDATA section"));
+                };
+                text.push_str(self.rest().get(..end).unwrap_or(""));
+                self.advance(end + 3);
+            } else if r.starts_with("<?") {
+                self.skip_past("?>", "processing instruction")?;
+            } else if r.starts_with('<') {
+                let child = self.parse_element()?;
+                el.children.push(child);
+            } else {
+                let end = r.find('<').unwrap_or(r.len());
+                let raw = r.get(..end).unwrap_or("");
+                let piece = unescape(raw).map_err(|m| self.err(m))?;
+                text.push_str(&piece);
+                self.advance(end);
+            }
+        }
+    }
+}
+
+fn unescape(raw: &str) -> Result<String, String> {
+    if !raw.contains('&') {
+        return Ok(raw.to_string());
+    }
+    let mut out = String::with_capacity(raw.len());
+    let mut rest = raw;
+    while let Some(i) = rest.find('&') {
+        out.push_str(rest.get(..i).unwrap_or(""));
+        let after = rest.get(i + 1..).unwrap_or("");
+        let Some(semi) = after.find(';') else {
+            return Err("`&` without a closing `;`".to_string());
+        };
+        let entity = after.get(..semi).unwrap_or("");
+        let ch = match entity {
+            "lt" => '<',
+            "gt" => '>',
+            "amp" => '&',
+            "quot" => '"',
+            "apos" => '\'',
+            e if e.starts_with("#x") || e.starts_with("#X") => u32::from_str_radix(e.get(2..).unwrap_or(""), 16)
+                .ok()
+                .and_then(char::from_u32)
+                .ok_or_else(|| format!("bad character reference `&{e};`"))?,
+            e if e.starts_with('#') => e
+                .get(1..)
+                .unwrap_or("")
+                .parse::<u32>()
+                .ok()
+                .and_then(char::from_u32)
+                .ok_or_else(|| format!("bad character reference `&{e};`"))?,
+            e => return Err(format!("unknown entity `&{e};`")),
+        };
+        out.push(ch);
+        rest = after.get(semi + 1..).unwrap_or("");
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// Escape text for an attribute value or character data.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for ch in s.chars() {
+        match ch {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_tree_with_positions() {
+        let doc = "\u{feff}<?xml version=\"1.0\"?>\n<!DOCTYPE x [<!ENTITY a \"b\">]>\n<a x=\"1\" y='&lt;2'>\n  <b/>hi &amp; <!-- c --> there<c>t</c>\n</a>";
+        let root = parse(doc).unwrap();
+        assert_eq!(root.name, "a");
+        assert_eq!(root.attr("y"), Some("<2"));
+        assert_eq!(root.line, 3);
+        assert_eq!(root.children.len(), 2);
+        assert_eq!(root.children[1].line, 4);
+        assert_eq!(root.text, "hi &  there");
+        assert_eq!(root.child_text("c"), Some("t"));
+    }
+
+    #[test]
+    fn reports_mismatched_tags_with_place() {
+        let err = parse("<a>\n <b>\n</a>").unwrap_err().to_string();
+        assert!(err.contains("line 3"), "{err}");
+        assert!(err.contains("</a>"), "{err}");
+        assert!(parse("").is_err());
+        assert!(parse("<a x=1/>").is_err());
+        assert!(parse("<a>").unwrap_err().to_string().contains("never closed"));
+    }
+}
