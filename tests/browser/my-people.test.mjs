@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { checkAccessibility, openVillage, sectionContents, signIn } from './support.mjs';
+import { checkAccessibility, JOURNEY_TIMEOUT_MS, openVillage, sectionContents, signIn } from './support.mjs';
 
 let village;
 before(async () => {
@@ -20,7 +20,7 @@ const RELATIONSHIPS = [
   ['at least one parent or carer', /\b(Parent|Carer)\b/],
 ];
 
-test('a pupil sees "My people": tutor, mentor, teachers and parents', async () => {
+test('a pupil sees "My people": tutor, mentor, teachers and parents', { timeout: JOURNEY_TIMEOUT_MS }, async () => {
   await village.withPage(async (page) => {
     await signIn(page, 'pupil');
     assert.equal(new URL(page.url()).pathname, '/', `signed in, the pupil should be on /, not ${page.url()}`);

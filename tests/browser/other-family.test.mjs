@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { checkAccessibility, h1Text, openVillage, sectionContents, signIn, signOut } from './support.mjs';
+import { checkAccessibility, h1Text, JOURNEY_TIMEOUT_MS, openVillage, sectionContents, signIn, signOut } from './support.mjs';
 
 let village;
 before(async () => {
@@ -19,7 +19,7 @@ async function visit(page, url) {
   return { status: res.status(), h1: await h1Text(page), title: await page.title() };
 }
 
-test('a parent cannot open another family\'s child', async () => {
+test('a parent cannot open another family\'s child', { timeout: JOURNEY_TIMEOUT_MS }, async () => {
   await village.withPage(async (page) => {
     // parent2 opens their own child's page.
     await signIn(page, 'parent2');

@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { checkAccessibility, h1Text, h2Texts, openVillage, signIn, signOut } from './support.mjs';
+import { checkAccessibility, h1Text, h2Texts, JOURNEY_TIMEOUT_MS, openVillage, signIn, signOut } from './support.mjs';
 
 const HOMES = [
   ['pupil', 'My people'],
@@ -25,7 +25,7 @@ describe('each role signs in and sees its home', () => {
   });
 
   for (const [username, heading] of HOMES) {
-    test(`${username} sees "${heading}"`, async () => {
+    test(`${username} sees "${heading}"`, { timeout: JOURNEY_TIMEOUT_MS }, async () => {
       await village.withPage(async (page) => {
         await signIn(page, username);
         const path = new URL(page.url()).pathname;

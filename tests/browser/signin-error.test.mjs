@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { checkAccessibility, normalise, openVillage, signIn } from './support.mjs';
+import { checkAccessibility, JOURNEY_TIMEOUT_MS, normalise, openVillage, signIn } from './support.mjs';
 
 let village;
 before(async () => {
@@ -12,7 +12,7 @@ after(async () => {
   await village?.close();
 });
 
-test('sign-in with a wrong password explains and keeps the username', async () => {
+test('sign-in with a wrong password explains and keeps the username', { timeout: JOURNEY_TIMEOUT_MS }, async () => {
   await village.withPage(async (page) => {
     await signIn(page, 'teacher', 'not-the-password');
     const body = normalise(await page.locator('body').innerText());

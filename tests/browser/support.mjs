@@ -18,6 +18,8 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 export const repoRoot = path.resolve(here, '..', '..');
 
 export const DEMO_PASSWORD = 'village-demo';
+/** Longest one journey may take before node's test runner fails it. */
+export const JOURNEY_TIMEOUT_MS = 120_000;
 const STARTUP_TIMEOUT_MS = 120_000;
 const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
 const require = createRequire(import.meta.url);

@@ -1,1 +1,1 @@
-//! TODO
+//! Explanations (stub).

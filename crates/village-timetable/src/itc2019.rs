@@ -354,7 +354,7 @@ fn parse_pattern(el: &Element, p: &Problem, allow_zero_length: bool) -> Result<T
 }
 
 /// A solution read from XML, with anything that could not be matched to the problem.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ParsedSolution {
     pub solution: Solution,
     /// Assignments outside the problem's domains (each is a hard violation).
@@ -585,7 +585,7 @@ mod tests {
     fn errors_name_the_place() {
         let bad = TINY.replace("limit=\"10\"", "limit=\"ten\"");
         let e = parse_problem(&bad).unwrap_err().to_string();
-        assert!(e.contains("line 9") && e.contains("limit"), "{e}");
+        assert!(e.contains("line 10") && e.contains("limit"), "{e}");
         let bad = TINY.replace("<course id=\"c1\"/>", "<course id=\"zz\"/>");
         let e = parse_problem(&bad).unwrap_err().to_string();
         assert!(e.contains("unknown course `zz`"), "{e}");

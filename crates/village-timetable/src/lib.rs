@@ -29,3 +29,4 @@ pub use error::Error;
 pub use eval::{evaluate, Evaluation};
 pub use model::{Placement, Problem, Solution};
 
+pub use solver::{solve, Progress, SolveOptions, SolveResult};

@@ -1,0 +1,181 @@
+//! The policy for organisation-level information: a school's overview, its audit log, the
+//! people it manages, and its groups. Learners' own information is in `policy.rs`; nothing
+//! here reveals a learner's record, only aggregates, rosters the subject teaches, or the
+//! audit trail a leader is accountable for.
+
+use crate::policy::Subject;
+use jiff::Timestamp;
+use serde::Serialize;
+use std::marker::PhantomData;
+use village_domain::person::Role;
+use village_domain::{GroupId, OrgId, PersonId};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrgAction {
+    /// The school's overview: counts and rates, no individual records.
+    ViewSchool,
+    /// The school's audit log.
+    ViewAuditLog,
+    /// Disable accounts, end relationships, change settings.
+    ManagePeople,
+}
+
+impl OrgAction {
+    pub const ALL: [OrgAction; 3] = [OrgAction::ViewSchool, OrgAction::ViewAuditLog, OrgAction::ManagePeople];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrgAction::ViewSchool => "view_school",
+            OrgAction::ViewAuditLog => "view_audit_log",
+            OrgAction::ManagePeople => "manage_people",
+        }
+    }
+}
+
+/// The roles that grant an organisation-level action: `(role, held in the school itself?)`.
+/// `false` means held in the school's collaborative.
+pub fn org_paths(action: OrgAction) -> &'static [(Role, bool)] {
+    match action {
+        OrgAction::ViewSchool => &[
+            (Role::Leader, true),
+            (Role::Dsl, true),
+            (Role::CollaborativeLeader, false),
+        ],
+        OrgAction::ViewAuditLog => &[(Role::Leader, true), (Role::Dsl, true)],
+        OrgAction::ManagePeople => &[(Role::Leader, true)],
+    }
+}
+
+/// Marker types for organisation-level actions.
+pub mod org_act {
+    use super::OrgAction;
+
+    mod sealed {
+        pub trait Sealed {}
+    }
+
+    pub trait OrgAct: sealed::Sealed {
+        const ACTION: OrgAction;
+    }
+
+    macro_rules! acts {
+        ($($name:ident),*) => {$(
+            #[derive(Debug, Clone, Copy)]
+            pub struct $name;
+            impl sealed::Sealed for $name {}
+            impl OrgAct for $name { const ACTION: OrgAction = OrgAction::$name; }
+        )*};
+    }
+
+    acts!(ViewSchool, ViewAuditLog, ManagePeople);
+}
+
+use org_act::OrgAct;
+
+/// Proof that the policy allowed `A` on one school.
+#[derive(Debug, Clone)]
+pub struct OrgGrant<A: OrgAct> {
+    subject: PersonId,
+    org: OrgId,
+    role: Role,
+    at: Timestamp,
+    _act: PhantomData<A>,
+}
+
+impl<A: OrgAct> OrgGrant<A> {
+    pub fn subject(&self) -> PersonId {
+        self.subject
+    }
+    pub fn org(&self) -> OrgId {
+        self.org
+    }
+    /// The role that granted it.
+    pub fn role(&self) -> Role {
+        self.role
+    }
+    pub fn at(&self) -> Timestamp {
+        self.at
+    }
+    /// Whether the grant reaches individual names (a school's own leaders) or only
+    /// aggregates (a collaborative's leaders).
+    pub fn aggregates_only(&self) -> bool {
+        self.role == Role::CollaborativeLeader
+    }
+}
+
+/// Proof that the subject may see a group's roster: they teach it now, or lead its school.
+#[derive(Debug, Clone)]
+pub struct GroupGrant {
+    subject: PersonId,
+    group: GroupId,
+    school: OrgId,
+}
+
+impl GroupGrant {
+    pub fn subject(&self) -> PersonId {
+        self.subject
+    }
+    pub fn group(&self) -> GroupId {
+        self.group
+    }
+    pub fn school(&self) -> OrgId {
+        self.school
+    }
+}
+
+fn holds_role(subject: &Subject, role: Role, org: OrgId, at: Timestamp) -> bool {
+    subject
+        .roles
+        .iter()
+        .any(|r| r.role == role && r.org == org && r.period.holds_at(at))
+}
+
+impl crate::Policy {
+    /// Checks an organisation-level action on `school` (whose collaborative is `collaborative`).
+    pub fn authorize_org<A: OrgAct>(
+        subject: &Subject,
+        school: OrgId,
+        collaborative: Option<OrgId>,
+        at: Timestamp,
+    ) -> Result<OrgGrant<A>, crate::OrgDenied> {
+        let person = subject.person.ok_or(crate::OrgDenied)?;
+        org_paths(A::ACTION)
+            .iter()
+            .find(|(role, own)| {
+                let org = if *own { Some(school) } else { collaborative };
+                org.is_some_and(|o| holds_role(subject, *role, o, at))
+            })
+            .map(|(role, _)| OrgGrant {
+                subject: person,
+                org: school,
+                role: *role,
+                at,
+                _act: PhantomData,
+            })
+            .ok_or(crate::OrgDenied)
+    }
+
+    /// Checks that the subject may see a group's roster.
+    pub fn authorize_group(
+        subject: &Subject,
+        group: GroupId,
+        school: OrgId,
+        at: Timestamp,
+    ) -> Result<GroupGrant, crate::OrgDenied> {
+        let person = subject.person.ok_or(crate::OrgDenied)?;
+        let teaches = subject
+            .teaching
+            .iter()
+            .any(|t| t.group == group && t.period.holds_at(at));
+        if teaches || holds_role(subject, Role::Leader, school, at) || holds_role(subject, Role::Dsl, school, at) {
+            Ok(GroupGrant {
+                subject: person,
+                group,
+                school,
+            })
+        } else {
+            Err(crate::OrgDenied)
+        }
+    }
+}

@@ -1,0 +1,1227 @@
+//! The search itself: candidate placements, incremental costs, construction, min-conflicts
+//! repair, simulated annealing, and student sectioning by branch and bound.
+//!
+//! Costs are pairs `(hard, soft)` compared lexicographically. `hard` counts broken hard
+//! rules (the solver's own measure); `soft` is the weighted objective (plus the
+//! perturbation penalty when re-solving). This module computes them incrementally and
+//! on its own; the evaluator in `crate::eval` is the independent referee.
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use super::rng::Rng;
+use crate::model::{DistributionKind, Placement, Problem, TimePattern};
+
+pub(crate) const NONE: usize = usize::MAX;
+/// Internal hard cost of leaving a mandatory request unmet.
+const UNMET_MANDATORY: i64 = 10;
+/// Most branch-and-bound nodes when sectioning one request.
+const NODE_LIMIT: usize = 4000;
+/// Hard-cost equivalent of a class left unassigned (for comparing partial timetables).
+const UNASSIGNED: i64 = 1;
+
+/// One candidate placement of a class.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Cand {
+    pub t: TimePattern,
+    pub time: usize,
+    pub room: Option<usize>,
+    pub soft: i64,
+    pub hard: i64,
+}
+
+/// Everything fixed during a run, shared by all threads.
+pub(crate) struct Model<'a> {
+    pub p: &'a Problem,
+    pub dom: Vec<Vec<Cand>>,
+    pub dists_of: Vec<Vec<usize>>,
+    /// Per config: its subparts ordered parents first.
+    pub sub_order: Vec<Vec<usize>>,
+    pub w_dist: i64,
+    pub w_student: i64,
+    pub w_request: i64,
+    pub initial: Option<Vec<Option<Placement>>>,
+    pub perturb: i64,
+}
+
+impl<'a> Model<'a> {
+    pub(crate) fn new(p: &'a Problem, initial: Option<Vec<Option<Placement>>>, perturb: u32) -> Self {
+        let w = p.weights;
+        let mut dom = Vec::with_capacity(p.classes.len());
+        for class in &p.classes {
+            let mut all = Vec::new();
+            for (ti, t) in class.times.iter().enumerate() {
+                let tp = (w.time * u64::from(t.penalty)) as i64;
+                if class.rooms.is_empty() {
+                    all.push(Cand { t: t.pattern, time: ti, room: None, soft: tp, hard: 0 });
+                } else {
+                    for r in &class.rooms {
+                        let ok = p.room_available(r.room, &t.pattern);
+                        all.push(Cand {
+                            t: t.pattern,
+                            time: ti,
+                            room: Some(r.room),
+                            soft: tp + (w.room * u64::from(r.penalty)) as i64,
+                            hard: if ok { 0 } else { 1 },
+                        });
+                    }
+                }
+            }
+            let avail: Vec<Cand> = all.iter().copied().filter(|c| c.hard == 0).collect();
+            dom.push(if avail.is_empty() { all } else { avail });
+        }
+        let mut dists_of = vec![Vec::new(); p.classes.len()];
+        for (di, d) in p.distributions.iter().enumerate() {
+            for &c in &d.classes {
+                if let Some(v) = dists_of.get_mut(c) {
+                    v.push(di);
+                }
+            }
+        }
+        let sub_order = p
+            .configs
+            .iter()
+            .map(|cfg| {
+                let depth = |sp: usize| {
+                    let mut d = 0usize;
+                    let mut cur = p
+                        .subparts
+                        .get(sp)
+                        .and_then(|s| s.classes.first())
+                        .and_then(|&c| p.classes.get(c))
+                        .and_then(|c| c.parent);
+                    while let Some(x) = cur {
+                        d += 1;
+                        if d > p.classes.len() {
+                            break;
+                        }
+                        cur = p.classes.get(x).and_then(|c| c.parent);
+                    }
+                    d
+                };
+                let mut v = cfg.subparts.clone();
+                v.sort_by_key(|&sp| depth(sp));
+                v
+            })
+            .collect();
+        Model {
+            p,
+            dom,
+            dists_of,
+            sub_order,
+            w_dist: w.distribution as i64,
+            w_student: w.student as i64,
+            w_request: w.request as i64,
+            initial,
+            perturb: i64::from(perturb),
+        }
+    }
+
+    fn dist_weight(&self, di: usize) -> (bool, i64) {
+        match self.p.distributions.get(di) {
+            Some(d) if d.required => (true, 1),
+            Some(d) => (false, self.w_dist * i64::from(d.penalty)),
+            None => (false, 0),
+        }
+    }
+}
+
+fn pair_ok(p: &Problem, kind: DistributionKind, a: &Cand, b: &Cand) -> bool {
+    use DistributionKind::*;
+    let (x, y) = (&a.t, &b.t);
+    let meet_together = x.days & y.days != 0 && x.weeks & y.weeks != 0;
+    let (xe, ye) = (x.start + x.length, y.start + y.length);
+    match kind {
+        SameStart => x.start == y.start,
+        SameTime => (x.start <= y.start && ye <= xe) || (y.start <= x.start && xe <= ye),
+        DifferentTime => xe <= y.start || ye <= x.start,
+        SameDays => (x.days | y.days) == x.days || (x.days | y.days) == y.days,
+        DifferentDays => x.days & y.days == 0,
+        SameWeeks => (x.weeks | y.weeks) == x.weeks || (x.weeks | y.weeks) == y.weeks,
+        DifferentWeeks => x.weeks & y.weeks == 0,
+        Overlap => meet_together && y.start < xe && x.start < ye,
+        NotOverlap => !meet_together || xe <= y.start || ye <= x.start,
+        SameRoom => a.room.is_none() || b.room.is_none() || a.room == b.room,
+        DifferentRoom => a.room.is_none() || b.room.is_none() || a.room != b.room,
+        SameAttendees => {
+            let tr = p.travel(a.room, b.room);
+            !meet_together || xe + tr <= y.start || ye + tr <= x.start
+        }
+        Precedence => {
+            let (wx, wy) = (x.first_week(), y.first_week());
+            let (dx, dy) = (x.first_day(), y.first_day());
+            wx < wy || (wx == wy && (dx < dy || (dx == dy && xe <= y.start)))
+        }
+        WorkDay(s) => !meet_together || xe.max(ye) - x.start.min(y.start) <= s,
+        MinGap(g) => !meet_together || xe + g <= y.start || ye + g <= x.start,
+        _ => true,
+    }
+}
+
+/// Excess for the four global kinds and whether the soft penalty is divided by weeks.
+fn global_excess(p: &Problem, kind: DistributionKind, pats: &[TimePattern]) -> (i64, bool) {
+    use DistributionKind::*;
+    let per_day = |f: &mut dyn FnMut(&mut Vec<(u32, u32)>)| {
+        let mut buf: Vec<(u32, u32)> = Vec::new();
+        for w in 0..p.nr_weeks.min(64) {
+            let wb = 1u64 << w;
+            if pats.iter().all(|t| t.weeks & wb == 0) {
+                continue;
+            }
+            for d in 0..p.nr_days.min(32) {
+                let db = 1u32 << d;
+                buf.clear();
+                buf.extend(
+                    pats.iter()
+                        .filter(|t| t.weeks & wb != 0 && t.days & db != 0)
+                        .map(|t| (t.start, t.start + t.length)),
+                );
+                if !buf.is_empty() {
+                    f(&mut buf);
+                }
+            }
+        }
+    };
+    let blocks = |iv: &mut Vec<(u32, u32)>, s: u32, mut on_block: Box<dyn FnMut(u32, u32, usize) + '_>| {
+        iv.sort_unstable();
+        let mut cur: Option<(u32, u32, usize)> = None;
+        for &(a, b) in iv.iter() {
+            cur = match cur {
+                Some((cs, ce, n)) if ce + s >= a => Some((cs, ce.max(b), n + 1)),
+                Some((cs, ce, n)) => {
+                    on_block(cs, ce, n);
+                    Some((a, b, 1))
+                }
+                None => Some((a, b, 1)),
+            };
+        }
+        if let Some((cs, ce, n)) = cur {
+            on_block(cs, ce, n);
+        }
+    };
+    match kind {
+        MaxDays(d) => {
+            let days = pats.iter().fold(0u32, |a, t| a | t.days);
+            (i64::from(days.count_ones().saturating_sub(d)), false)
+        }
+        MaxDayLoad(s) => {
+            let mut total = 0i64;
+            per_day(&mut |iv| {
+                let load: u32 = iv.iter().map(|(a, b)| b - a).sum();
+                total += i64::from(load.saturating_sub(s));
+            });
+            (total, true)
+        }
+        MaxBreaks(r, s) => {
+            let mut total = 0i64;
+            per_day(&mut |iv| {
+                let mut n = 0i64;
+                blocks(iv, s, Box::new(|_, _, _| n += 1));
+                total += (n - i64::from(r) - 1).max(0);
+            });
+            (total, true)
+        }
+        MaxBlock(m, s) => {
+            let mut total = 0i64;
+            per_day(&mut |iv| {
+                let mut n = 0i64;
+                blocks(
+                    iv,
+                    s,
+                    Box::new(|a, b, k| {
+                        if k >= 2 && b - a > m {
+                            n += 1;
+                        }
+                    }),
+                );
+                total += n;
+            });
+            (total, true)
+        }
+        _ => (0, false),
+    }
+}
+
+fn clash(p: &Problem, a: &Cand, b: &Cand) -> bool {
+    if a.t.days & b.t.days == 0 || a.t.weeks & b.t.weeks == 0 {
+        return false;
+    }
+    let tr = p.travel(a.room, b.room);
+    a.t.start + a.t.length + tr > b.t.start && b.t.start + b.t.length + tr > a.t.start
+}
+
+/// A chosen enrollment for one request: which alternative, and its classes.
+pub(crate) type Enr = Option<(usize, Vec<usize>)>;
+
+/// The mutable search state of one thread.
+pub(crate) struct State<'m, 'a> {
+    pub m: &'m Model<'a>,
+    pub assign: Vec<usize>,
+    room_occ: Vec<Vec<usize>>,
+    pub enr: Vec<Vec<Enr>>,
+    count: Vec<u32>,
+    shared: Vec<BTreeMap<usize, u32>>,
+    pub hard: i64,
+    pub soft: i64,
+}
+
+impl<'m, 'a> State<'m, 'a> {
+    pub(crate) fn new(m: &'m Model<'a>) -> Self {
+        let p = m.p;
+        State {
+            m,
+            assign: vec![NONE; p.classes.len()],
+            room_occ: vec![Vec::new(); p.rooms.len()],
+            enr: p.students.iter().map(|s| vec![None; s.requests.len()]).collect(),
+            count: vec![0; p.classes.len()],
+            shared: vec![BTreeMap::new(); p.classes.len()],
+            hard: 0,
+            soft: 0,
+        }
+    }
+
+    fn cand_at(&self, c: usize, pi: usize) -> Option<&Cand> {
+        self.m.dom.get(c).and_then(|d| d.get(pi))
+    }
+
+    pub(crate) fn cur(&self, c: usize) -> Option<&Cand> {
+        let pi = *self.assign.get(c)?;
+        self.cand_at(c, pi)
+    }
+
+    pub(crate) fn domain_len(&self, c: usize) -> usize {
+        self.m.dom.get(c).map(Vec::len).unwrap_or(0)
+    }
+
+    /// Cost of everything that involves class `c` if it were at candidate `pi`.
+    pub(crate) fn class_cost(&self, c: usize, pi: usize) -> (i64, i64) {
+        let p = self.m.p;
+        let Some(me) = self.cand_at(c, pi) else {
+            return (0, 0);
+        };
+        let mut hard = me.hard;
+        let mut soft = me.soft;
+        if let Some(init) = self.m.initial.as_ref().and_then(|v| v.get(c).copied().flatten()) {
+            if init.time != me.time || init.room != me.room {
+                soft += self.m.perturb;
+            }
+        }
+        if let Some(r) = me.room {
+            for &o in self.room_occ.get(r).map(Vec::as_slice).unwrap_or(&[]) {
+                if o != c {
+                    if let Some(oc) = self.cur(o) {
+                        if me.t.overlaps(&oc.t) {
+                            hard += 1;
+                        }
+                    }
+                }
+            }
+        }
+        for &di in self.m.dists_of.get(c).map(Vec::as_slice).unwrap_or(&[]) {
+            let Some(d) = p.distributions.get(di) else { continue };
+            let (req, w) = self.m.dist_weight(di);
+            let mut violations = 0i64;
+            if d.kind.is_pairwise() {
+                let mut before = true;
+                for &o in &d.classes {
+                    if o == c {
+                        before = false;
+                        continue;
+                    }
+                    let Some(oc) = self.cur(o) else { continue };
+                    let ok = if before { pair_ok(p, d.kind, oc, me) } else { pair_ok(p, d.kind, me, oc) };
+                    if !ok {
+                        violations += 1;
+                    }
+                }
+                if req {
+                    hard += violations;
+                } else {
+                    soft += w * violations;
+                }
+            } else {
+                let pats: Vec<TimePattern> = d
+                    .classes
+                    .iter()
+                    .filter_map(|&o| if o == c { Some(me.t) } else { self.cur(o).map(|x| x.t) })
+                    .collect();
+                let (ex, scaled) = global_excess(p, d.kind, &pats);
+                if req {
+                    hard += ex;
+                } else if scaled {
+                    soft += self.m.w_dist * (i64::from(d.penalty) * ex / i64::from(p.nr_weeks.max(1)));
+                } else {
+                    soft += w * ex;
+                }
+            }
+        }
+        if let Some(sh) = self.shared.get(c) {
+            for (&o, &n) in sh {
+                if let Some(oc) = self.cur(o) {
+                    if clash(p, me, oc) {
+                        if p.student_conflicts_hard {
+                            hard += i64::from(n);
+                        } else {
+                            soft += self.m.w_student * i64::from(n);
+                        }
+                    }
+                }
+            }
+        }
+        (hard, soft)
+    }
+
+    /// Change in (hard, soft) if class `c` moved to candidate `pi`.
+    pub(crate) fn delta(&self, c: usize, pi: usize) -> (i64, i64) {
+        let (nh, ns) = self.class_cost(c, pi);
+        match self.assign.get(c) {
+            Some(&cur) if cur != NONE => {
+                let (oh, os) = self.class_cost(c, cur);
+                (nh - oh, ns - os)
+            }
+            _ => (nh, ns),
+        }
+    }
+
+    fn set(&mut self, c: usize, pi: usize) {
+        if let Some(r) = self.cur(c).and_then(|x| x.room) {
+            if let Some(v) = self.room_occ.get_mut(r) {
+                v.retain(|&x| x != c);
+            }
+        }
+        if let Some(a) = self.assign.get_mut(c) {
+            *a = pi;
+        }
+        if let Some(r) = self.cur(c).and_then(|x| x.room) {
+            if let Some(v) = self.room_occ.get_mut(r) {
+                v.push(c);
+            }
+        }
+    }
+
+    pub(crate) fn apply(&mut self, c: usize, pi: usize, d: (i64, i64)) {
+        self.set(c, pi);
+        self.hard += d.0;
+        self.soft += d.1;
+    }
+
+    /// Recompute both totals from scratch (used to start and to guard against drift).
+    pub(crate) fn full_cost(&self) -> (i64, i64) {
+        let p = self.m.p;
+        let (mut hard, mut soft) = (0i64, 0i64);
+        for c in 0..p.classes.len() {
+            let Some(me) = self.cur(c) else { continue };
+            hard += me.hard;
+            soft += me.soft;
+            if let Some(init) = self.m.initial.as_ref().and_then(|v| v.get(c).copied().flatten()) {
+                if init.time != me.time || init.room != me.room {
+                    soft += self.m.perturb;
+                }
+            }
+        }
+        for occ in &self.room_occ {
+            for (i, &a) in occ.iter().enumerate() {
+                for &b in occ.iter().skip(i + 1) {
+                    if let (Some(x), Some(y)) = (self.cur(a), self.cur(b)) {
+                        if x.t.overlaps(&y.t) {
+                            hard += 1;
+                        }
+                    }
+                }
+            }
+        }
+        for (di, d) in p.distributions.iter().enumerate() {
+            let (req, w) = self.m.dist_weight(di);
+            if d.kind.is_pairwise() {
+                let mut v = 0;
+                for (i, &a) in d.classes.iter().enumerate() {
+                    for &b in d.classes.iter().skip(i + 1) {
+                        if let (Some(x), Some(y)) = (self.cur(a), self.cur(b)) {
+                            if !pair_ok(p, d.kind, x, y) {
+                                v += 1;
+                            }
+                        }
+                    }
+                }
+                if req {
+                    hard += v;
+                } else {
+                    soft += w * v;
+                }
+            } else {
+                let pats: Vec<TimePattern> = d.classes.iter().filter_map(|&o| self.cur(o).map(|x| x.t)).collect();
+                let (ex, scaled) = global_excess(p, d.kind, &pats);
+                if req {
+                    hard += ex;
+                } else if scaled {
+                    soft += self.m.w_dist * (i64::from(d.penalty) * ex / i64::from(p.nr_weeks.max(1)));
+                } else {
+                    soft += w * ex;
+                }
+            }
+        }
+        for (c, sh) in self.shared.iter().enumerate() {
+            for (&o, &n) in sh {
+                if o > c {
+                    if let (Some(x), Some(y)) = (self.cur(c), self.cur(o)) {
+                        if clash(p, x, y) {
+                            if p.student_conflicts_hard {
+                                hard += i64::from(n);
+                            } else {
+                                soft += self.m.w_student * i64::from(n);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        for (c, &n) in self.count.iter().enumerate() {
+            let limit = p.classes.get(c).map(|c| c.limit).unwrap_or(0);
+            hard += i64::from(n.saturating_sub(limit));
+        }
+        for (s, student) in p.students.iter().enumerate() {
+            for (r, req) in student.requests.iter().enumerate() {
+                match self.enr.get(s).and_then(|v| v.get(r)) {
+                    Some(Some((k, _))) => soft += self.m.w_request * (*k as i64),
+                    _ if req.mandatory => hard += UNMET_MANDATORY,
+                    _ => soft += self.m.w_request * i64::from(req.weight),
+                }
+            }
+        }
+        (hard, soft)
+    }
+
+    /// Classes currently involved in a hard violation.
+    pub(crate) fn conflicted(&self) -> Vec<usize> {
+        (0..self.assign.len())
+            .filter(|&c| match self.assign.get(c) {
+                Some(&pi) if pi != NONE => self.class_cost(c, pi).0 > 0,
+                _ => true,
+            })
+            .collect()
+    }
+
+    /// Assigned classes that would have to be unassigned for `c` to take candidate `pi`
+    /// without breaking a hard rule (room clashes, required distributions, hard clashes).
+    pub(crate) fn conflicts_of(&self, c: usize, pi: usize) -> Vec<usize> {
+        let p = self.m.p;
+        let mut out: Vec<usize> = Vec::new();
+        let Some(me) = self.cand_at(c, pi) else { return out };
+        if let Some(r) = me.room {
+            for &o in self.room_occ.get(r).map(Vec::as_slice).unwrap_or(&[]) {
+                if o != c && self.cur(o).is_some_and(|oc| me.t.overlaps(&oc.t)) {
+                    out.push(o);
+                }
+            }
+        }
+        for &di in self.m.dists_of.get(c).map(Vec::as_slice).unwrap_or(&[]) {
+            let Some(d) = p.distributions.get(di) else { continue };
+            if !d.required {
+                continue;
+            }
+            if d.kind.is_pairwise() {
+                let mut before = true;
+                for &o in &d.classes {
+                    if o == c {
+                        before = false;
+                        continue;
+                    }
+                    let Some(oc) = self.cur(o) else { continue };
+                    let ok = if before { pair_ok(p, d.kind, oc, me) } else { pair_ok(p, d.kind, me, oc) };
+                    if !ok {
+                        out.push(o);
+                    }
+                }
+            } else {
+                // Drop other members (last placed first) until the constraint holds.
+                let mut members: Vec<usize> =
+                    d.classes.iter().copied().filter(|&o| o != c && self.cur(o).is_some()).collect();
+                loop {
+                    let mut pats: Vec<TimePattern> = members.iter().filter_map(|&o| self.cur(o).map(|x| x.t)).collect();
+                    pats.push(me.t);
+                    if global_excess(p, d.kind, &pats).0 == 0 {
+                        break;
+                    }
+                    match members.pop() {
+                        Some(o) => out.push(o),
+                        None => break,
+                    }
+                }
+            }
+        }
+        if p.student_conflicts_hard {
+            if let Some(sh) = self.shared.get(c) {
+                for &o in sh.keys() {
+                    if self.cur(o).is_some_and(|oc| clash(p, me, oc)) {
+                        out.push(o);
+                    }
+                }
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// Take class `c` out of the timetable.
+    pub(crate) fn unassign(&mut self, c: usize) {
+        let Some(&cur) = self.assign.get(c) else { return };
+        if cur == NONE {
+            return;
+        }
+        let (h, s) = self.class_cost(c, cur);
+        self.set(c, NONE);
+        self.hard -= h;
+        self.soft -= s;
+    }
+
+    /// One step of iterative forward search: place an unassigned class at the candidate
+    /// that displaces the fewest others, and unassign those.
+    pub(crate) fn ifs_step(&mut self, c: usize, rng: &mut Rng, tabu: &[usize]) -> Vec<usize> {
+        let len = self.domain_len(c);
+        if len == 0 {
+            return Vec::new();
+        }
+        let mut best: Option<((usize, i64, i64), usize, Vec<usize>)> = None;
+        let mut ties = 0usize;
+        let sample = 300;
+        let picks: Vec<usize> = if len <= sample {
+            (0..len).collect()
+        } else {
+            (0..sample).map(|_| rng.below(len)).collect()
+        };
+        for pi in picks {
+            if tabu.contains(&pi) && len > tabu.len() {
+                continue;
+            }
+            let conf = self.conflicts_of(c, pi);
+            let unary = self.cand_at(c, pi).map(|x| x.hard).unwrap_or(0);
+            // Soft cost only matters among equally disruptive candidates.
+            let key_head = (conf.len(), unary);
+            if let Some((bk, _, _)) = &best {
+                if key_head > (bk.0, bk.1) {
+                    continue;
+                }
+            }
+            let soft = self.class_cost(c, pi).1;
+            let key = (conf.len(), unary, soft);
+            match &best {
+                Some((bk, _, _)) if key > *bk => {}
+                Some((bk, _, _)) if key == *bk => {
+                    ties += 1;
+                    if rng.below(ties + 1) == 0 {
+                        best = Some((key, pi, conf));
+                    }
+                }
+                _ => {
+                    ties = 0;
+                    best = Some((key, pi, conf));
+                }
+            }
+        }
+        let Some((_, pi, conf)) = best else { return Vec::new() };
+        for &o in &conf {
+            self.unassign(o);
+        }
+        let d = self.delta(c, pi);
+        self.apply(c, pi, d);
+        conf
+    }
+
+    // ----- construction -----
+
+    /// Greedy construction: hardest classes first, each to its cheapest candidate.
+    pub(crate) fn construct(&mut self, rng: &mut Rng, stop: &dyn Fn() -> bool) {
+        let n = self.assign.len();
+        let mut order: Vec<usize> = (0..n).collect();
+        rng.shuffle(&mut order);
+        let hard_degree = |c: usize| {
+            self.m
+                .dists_of
+                .get(c)
+                .map(|v| {
+                    v.iter()
+                        .filter(|&&d| self.m.p.distributions.get(d).is_some_and(|d| d.required))
+                        .count()
+                })
+                .unwrap_or(0)
+        };
+        let keys: Vec<(usize, usize)> = (0..n).map(|c| (self.domain_len(c), usize::MAX - hard_degree(c))).collect();
+        order.sort_by_key(|&c| keys.get(c).copied().unwrap_or((0, 0)));
+        for c in order {
+            if stop() {
+                return;
+            }
+            if let Some(best) = self.best_candidate(c, rng, 600, None) {
+                let d = self.delta(c, best);
+                self.apply(c, best, d);
+            }
+        }
+    }
+
+    /// The cheapest candidate of `c` among at most `sample` (all if fewer), skipping `tabu`.
+    pub(crate) fn best_candidate(
+        &self,
+        c: usize,
+        rng: &mut Rng,
+        sample: usize,
+        tabu: Option<&[usize]>,
+    ) -> Option<usize> {
+        let len = self.domain_len(c);
+        if len == 0 {
+            return None;
+        }
+        let cur = self.assign.get(c).copied().unwrap_or(NONE);
+        let mut best: Option<((i64, i64), usize)> = None;
+        let mut ties = 0usize;
+        let mut consider = |pi: usize, rng: &mut Rng| {
+            if pi == cur || tabu.is_some_and(|t| t.contains(&pi)) {
+                return;
+            }
+            let cost = self.class_cost(c, pi);
+            match best {
+                Some((b, _)) if cost > b => {}
+                Some((b, _)) if cost == b => {
+                    ties += 1;
+                    if rng.below(ties + 1) == 0 {
+                        best = Some((cost, pi));
+                    }
+                }
+                _ => {
+                    ties = 0;
+                    best = Some((cost, pi));
+                }
+            }
+        };
+        if len <= sample {
+            for pi in 0..len {
+                consider(pi, rng);
+            }
+        } else {
+            for _ in 0..sample {
+                let pi = rng.below(len);
+                consider(pi, rng);
+            }
+        }
+        best.map(|(_, pi)| pi)
+    }
+
+    // ----- student sectioning -----
+
+    fn student_classes_except(&self, s: usize, r: usize) -> Vec<usize> {
+        let mut v = Vec::new();
+        if let Some(reqs) = self.enr.get(s) {
+            for (i, e) in reqs.iter().enumerate() {
+                if i != r {
+                    if let Some((_, cls)) = e {
+                        v.extend(cls.iter().copied());
+                    }
+                }
+            }
+        }
+        v
+    }
+
+    fn bump_shared(&mut self, a: usize, b: usize, up: bool) {
+        for (x, y) in [(a, b), (b, a)] {
+            if let Some(m) = self.shared.get_mut(x) {
+                let e = m.entry(y).or_insert(0);
+                if up {
+                    *e += 1;
+                } else {
+                    *e = e.saturating_sub(1);
+                    if *e == 0 {
+                        m.remove(&y);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Cost of request `r` of student `s` being met by `classes` (alternative `k`), given
+    /// the student's other classes `others`; `None` = unmet. Counts are as if the
+    /// student were not yet in these classes.
+    fn enrollment_cost(&self, s: usize, r: usize, choice: Option<(usize, &[usize])>, others: &[usize]) -> (i64, i64) {
+        let p = self.m.p;
+        let req = p.students.get(s).and_then(|st| st.requests.get(r));
+        let Some((k, classes)) = choice else {
+            return match req {
+                Some(q) if q.mandatory => (UNMET_MANDATORY, 0),
+                Some(q) => (0, self.m.w_request * i64::from(q.weight)),
+                None => (0, 0),
+            };
+        };
+        let (mut hard, mut soft) = (0i64, self.m.w_request * k as i64);
+        for (i, &x) in classes.iter().enumerate() {
+            let limit = p.classes.get(x).map(|c| c.limit).unwrap_or(0);
+            if self.count.get(x).copied().unwrap_or(0) >= limit {
+                hard += 1;
+            }
+            let Some(cx) = self.cur(x) else { continue };
+            for &y in others.iter().chain(classes.iter().skip(i + 1)) {
+                if let Some(cy) = self.cur(y) {
+                    if clash(p, cx, cy) {
+                        if p.student_conflicts_hard {
+                            hard += 1;
+                        } else {
+                            soft += self.m.w_student;
+                        }
+                    }
+                }
+            }
+        }
+        (hard, soft)
+    }
+
+    fn set_enrollment(&mut self, s: usize, r: usize, new: Enr) {
+        let others = self.student_classes_except(s, r);
+        let old = self
+            .enr
+            .get_mut(s)
+            .and_then(|v| v.get_mut(r))
+            .and_then(|e| e.take());
+        if let Some((_, cls)) = old {
+            for (i, &x) in cls.iter().enumerate() {
+                if let Some(n) = self.count.get_mut(x) {
+                    *n = n.saturating_sub(1);
+                }
+                for &y in others.iter().chain(cls.iter().skip(i + 1)) {
+                    self.bump_shared(x, y, false);
+                }
+            }
+        }
+        if let Some((_, cls)) = &new {
+            for (i, &x) in cls.iter().enumerate() {
+                if let Some(n) = self.count.get_mut(x) {
+                    *n += 1;
+                }
+                for &y in others.iter().chain(cls.iter().skip(i + 1)) {
+                    self.bump_shared(x, y, true);
+                }
+            }
+        }
+        if let Some(e) = self.enr.get_mut(s).and_then(|v| v.get_mut(r)) {
+            *e = new;
+        }
+    }
+
+    /// Re-section request `r` of student `s` optimally given everything else (within the
+    /// node limit). Never makes things worse.
+    pub(crate) fn resection(&mut self, s: usize, r: usize, rng: &mut Rng) {
+        let others = self.student_classes_except(s, r);
+        let current: Enr = self.enr.get(s).and_then(|v| v.get(r)).cloned().flatten();
+        // Cost of the current choice, computed as if not enrolled.
+        self.set_enrollment(s, r, None);
+        let cur_cost = self.enrollment_cost(s, r, current.as_ref().map(|(k, c)| (*k, c.as_slice())), &others);
+        let mut best: (( i64, i64), Enr) = (cur_cost, current.clone());
+        let unmet = self.enrollment_cost(s, r, None, &others);
+        if unmet < best.0 {
+            best = (unmet, None);
+        }
+        let courses: Vec<usize> = self
+            .m
+            .p
+            .students
+            .get(s)
+            .and_then(|st| st.requests.get(r))
+            .map(|q| q.courses.clone())
+            .unwrap_or_default();
+        for (k, &course) in courses.iter().enumerate() {
+            let configs = self.m.p.courses.get(course).map(|c| c.configs.clone()).unwrap_or_default();
+            for cfg in configs {
+                let order = self.m.sub_order.get(cfg).cloned().unwrap_or_default();
+                let mut chosen = Vec::with_capacity(order.len());
+                let mut nodes = 0usize;
+                let base = (0i64, self.m.w_request * k as i64);
+                self.dfs(&order, 0, &mut chosen, base, &others, &mut best, k, &mut nodes, rng);
+            }
+        }
+        let (cost, choice) = best;
+        let _ = cost;
+        let delta_new = match &choice {
+            Some((k, c)) => self.enrollment_cost(s, r, Some((*k, c.as_slice())), &others),
+            None => unmet,
+        };
+        self.hard += delta_new.0 - cur_cost.0;
+        self.soft += delta_new.1 - cur_cost.1;
+        self.set_enrollment(s, r, choice);
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn dfs(
+        &self,
+        order: &[usize],
+        depth: usize,
+        chosen: &mut Vec<usize>,
+        cost: (i64, i64),
+        others: &[usize],
+        best: &mut ((i64, i64), Enr),
+        k: usize,
+        nodes: &mut usize,
+        rng: &mut Rng,
+    ) {
+        if cost >= best.0 || *nodes > NODE_LIMIT {
+            return;
+        }
+        let Some(&sp) = order.get(depth) else {
+            *best = (cost, Some((k, chosen.clone())));
+            return;
+        };
+        let p = self.m.p;
+        let classes: &[usize] = p.subparts.get(sp).map(|s| s.classes.as_slice()).unwrap_or(&[]);
+        if classes.is_empty() {
+            return;
+        }
+        // Cost of each admissible class, cheapest first.
+        let mut opts: Vec<((i64, i64), usize)> = Vec::with_capacity(classes.len());
+        let offset = rng.below(classes.len());
+        for i in 0..classes.len() {
+            let Some(&x) = classes.get((i + offset) % classes.len()) else { continue };
+            let parent_ok = match p.classes.get(x).and_then(|c| c.parent) {
+                Some(par) => chosen.contains(&par),
+                None => true,
+            };
+            if !parent_ok {
+                continue;
+            }
+            *nodes += 1;
+            let (mut h, mut so) = (0i64, 0i64);
+            let limit = p.classes.get(x).map(|c| c.limit).unwrap_or(0);
+            if self.count.get(x).copied().unwrap_or(0) >= limit {
+                h += 1;
+            }
+            if let Some(cx) = self.cur(x) {
+                for &y in others.iter().chain(chosen.iter()) {
+                    if let Some(cy) = self.cur(y) {
+                        if clash(p, cx, cy) {
+                            if p.student_conflicts_hard {
+                                h += 1;
+                            } else {
+                                so += self.m.w_student;
+                            }
+                        }
+                    }
+                }
+            }
+            opts.push(((h, so), x));
+        }
+        opts.sort_by_key(|(c, _)| *c);
+        for ((h, so), x) in opts {
+            let next = (cost.0 + h, cost.1 + so);
+            if next >= best.0 {
+                break;
+            }
+            chosen.push(x);
+            self.dfs(order, depth + 1, chosen, next, others, best, k, nodes, rng);
+            chosen.pop();
+        }
+    }
+
+    /// Section every request of every student, in random order.
+    pub(crate) fn section_all(&mut self, rng: &mut Rng, stop: &dyn Fn() -> bool) {
+        let mut order: Vec<(usize, usize)> = self
+            .m
+            .p
+            .students
+            .iter()
+            .enumerate()
+            .flat_map(|(s, st)| (0..st.requests.len()).map(move |r| (s, r)))
+            .collect();
+        rng.shuffle(&mut order);
+        for (i, (s, r)) in order.into_iter().enumerate() {
+            if i % 64 == 0 && stop() {
+                return;
+            }
+            self.resection(s, r, rng);
+        }
+    }
+
+    /// The classes each student attends.
+    pub(crate) fn enrollments(&self) -> Vec<Vec<usize>> {
+        self.enr
+            .iter()
+            .map(|reqs| {
+                let mut v: Vec<usize> = reqs.iter().flatten().flat_map(|(_, c)| c.iter().copied()).collect();
+                v.sort_unstable();
+                v
+            })
+            .collect()
+    }
+}
+
+/// Stop conditions and reporting shared by a run.
+pub(crate) struct Control<'c> {
+    pub start: Instant,
+    pub deadline: Instant,
+    pub max_iterations: Option<u64>,
+    pub stop: &'c dyn Fn() -> bool,
+    pub report: &'c dyn Fn(u64, (i64, i64), (i64, i64), &'static str),
+}
+
+/// What one run returns.
+pub(crate) struct Outcome {
+    pub assign: Vec<usize>,
+    pub enrollments: Vec<Vec<usize>>,
+    pub cost: (i64, i64),
+    pub iterations: u64,
+}
+
+/// One complete run: construction, sectioning, then repair and annealing until stopped.
+pub(crate) fn run(m: &Model<'_>, seed: u64, ctl: &Control<'_>) -> Outcome {
+    let mut rng = Rng::new(seed);
+    let mut st = State::new(m);
+    let out_of_time = || (ctl.stop)() || Instant::now() >= ctl.deadline;
+    st.construct(&mut rng, &out_of_time);
+    let (h, s) = st.full_cost();
+    st.hard = h;
+    st.soft = s;
+    if !m.p.students.is_empty() {
+        st.section_all(&mut rng, &out_of_time);
+    }
+    let n = st.assign.len();
+    let mut best = ((st.hard, st.soft), st.assign.clone(), st.enrollments());
+    let mut best_iter = 0u64;
+    let mut it: u64 = 0;
+    let mut unassigned: Vec<usize> = Vec::new();
+    let mut only_unary = false;
+    let mut tabu: Vec<Vec<usize>> = vec![Vec::new(); n];
+    let mut last_report = Instant::now();
+    let total = ctl.deadline.saturating_duration_since(ctl.start).as_secs_f64().max(1e-3);
+    // Initial temperature from the size of typical soft changes.
+    let mut t0 = 0.0f64;
+    {
+        let mut sum = 0i64;
+        let mut cnt = 0i64;
+        for _ in 0..200 {
+            let c = rng.below(n);
+            let len = st.domain_len(c);
+            if len < 2 {
+                continue;
+            }
+            let d = st.delta(c, rng.below(len));
+            if d.1 > 0 {
+                sum += d.1;
+                cnt += 1;
+            }
+        }
+        if cnt > 0 {
+            t0 = sum as f64 / cnt as f64;
+        }
+    }
+    let t0 = t0.max(1.0);
+    let students = !m.p.students.is_empty();
+    let mut stagnant = 0u64;
+    loop {
+        if it % 64 == 0 {
+            if out_of_time() || ctl.max_iterations.is_some_and(|mx| it >= mx) {
+                break;
+            }
+            if last_report.elapsed().as_millis() >= 250 {
+                last_report = Instant::now();
+                (ctl.report)(
+                    it,
+                    (st.hard + unassigned.len() as i64 * UNASSIGNED, st.soft),
+                    best.0,
+                    if unassigned.is_empty() { "anneal" } else { "repair" },
+                );
+            }
+        }
+        it += 1;
+        if n == 0 {
+            break;
+        }
+        if !unassigned.is_empty() || (st.hard > 0 && !only_unary) {
+            if unassigned.is_empty() {
+                // Turn hard violations into unassigned classes.
+                let mut conflicted = st.conflicted();
+                rng.shuffle(&mut conflicted);
+                for c in conflicted {
+                    if st.assign.get(c).is_some_and(|&a| a != NONE && st.class_cost(c, a).0 > 0) {
+                        st.unassign(c);
+                        unassigned.push(c);
+                    }
+                }
+                if unassigned.is_empty() {
+                    // Only unfixable (unary) violations are left: optimise the rest.
+                    only_unary = true;
+                }
+            }
+            if !unassigned.is_empty() {
+                let k = rng.below(unassigned.len());
+                let c = unassigned.swap_remove(k);
+                let empty: Vec<usize> = Vec::new();
+                let t = tabu.get(c).unwrap_or(&empty).clone();
+                let bumped = st.ifs_step(c, &mut rng, &t);
+                if let Some(&pi) = st.assign.get(c) {
+                    if let Some(tb) = tabu.get_mut(c) {
+                        tb.push(pi);
+                        if tb.len() > 3 {
+                            tb.remove(0);
+                        }
+                    }
+                }
+                unassigned.extend(bumped);
+            }
+        }
+        if unassigned.is_empty() && (st.hard == 0 || only_unary) {
+            let c = rng.below(n);
+            let len = st.domain_len(c);
+            if len >= 2 {
+                // Half of the moves keep the room or the time, which keeps most hard
+                // rules (same room, same attendees) intact.
+                let mut pi = rng.below(len);
+                if rng.unit() < 0.5 {
+                    if let Some(cur) = st.cur(c).copied() {
+                        let keep_room = rng.unit() < 0.5;
+                        for _ in 0..8 {
+                            let cand = rng.below(len);
+                            if let Some(x) = st.m.dom.get(c).and_then(|d| d.get(cand)) {
+                                if (keep_room && x.room == cur.room) || (!keep_room && x.time == cur.time) {
+                                    pi = cand;
+                                    break;
+                                }
+                            }
+                        }
+                    }
+                }
+                if st.assign.get(c) != Some(&pi) {
+                    let d = st.delta(c, pi);
+                    if d.0 <= 0 {
+                        let elapsed = ctl.start.elapsed().as_secs_f64();
+                        let mut frac = elapsed / total;
+                        if let Some(mx) = ctl.max_iterations {
+                            frac = frac.max(it as f64 / mx.max(1) as f64);
+                        }
+                        // Reheat after long stagnation.
+                        let temp = t0 * (0.001f64).powf(frac.min(1.0)) * if stagnant > 200_000 { 5.0 } else { 1.0 };
+                        if stagnant > 200_000 {
+                            stagnant = 0;
+                        }
+                        if d.0 < 0 || d.1 <= 0 || rng.unit() < (-(d.1 as f64) / temp).exp() {
+                            st.apply(c, pi, d);
+                        }
+                    }
+                }
+            }
+            if students && it % 50 == 0 {
+                let s = rng.below(m.p.students.len());
+                let nr = m.p.students.get(s).map(|x| x.requests.len()).unwrap_or(0);
+                for r in 0..nr {
+                    st.resection(s, r, &mut rng);
+                }
+            }
+        }
+        stagnant += 1;
+        let key = (st.hard + unassigned.len() as i64 * UNASSIGNED, st.soft);
+        if key < best.0 {
+            stagnant = 0;
+            // Snapshot, but not on every tiny improvement.
+            if key.0 < best.0 .0 || it - best_iter > 500 {
+                best = (key, st.assign.clone(), st.enrollments());
+                best_iter = it;
+            }
+        }
+    }
+    let key = (st.hard + unassigned.len() as i64 * UNASSIGNED, st.soft);
+    if key < best.0 {
+        best = (key, st.assign.clone(), st.enrollments());
+    }
+    // Complete the best timetable: classes still unassigned go to their cheapest place.
+    if best.1.contains(&NONE) {
+        let mut fin = State::new(m);
+        for (c, &pi) in best.1.iter().enumerate() {
+            if pi != NONE {
+                let d = fin.delta(c, pi);
+                fin.apply(c, pi, d);
+            }
+        }
+        for c in 0..n {
+            if fin.assign.get(c) == Some(&NONE) {
+                if let Some(pi) = fin.best_candidate(c, &mut rng, 600, None) {
+                    let d = fin.delta(c, pi);
+                    fin.apply(c, pi, d);
+                }
+            }
+        }
+        let (h, s) = fin.full_cost();
+        fin.hard = h;
+        fin.soft = s;
+        if !m.p.students.is_empty() {
+            fin.section_all(&mut rng, &|| false);
+        }
+        best = ((fin.hard, fin.soft), fin.assign.clone(), fin.enrollments());
+    }
+    Outcome {
+        assign: best.1,
+        enrollments: best.2,
+        cost: best.0,
+        iterations: it,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Class, Config, Course, Distribution, Request, Room, RoomOption, Student, Subpart, TimeOption};
+
+    fn tiny() -> Problem {
+        let mut p = Problem::empty("t", 5, 1, 288);
+        p.rooms.push(Room { id: "r".into(), capacity: 30, unavailable: vec![] });
+        p.travel = vec![0];
+        for i in 0..3 {
+            p.courses.push(Course { id: format!("c{i}"), configs: vec![i] });
+            p.configs.push(Config { id: format!("{i}"), course: i, subparts: vec![i] });
+            p.subparts.push(Subpart { id: format!("{i}"), config: i, classes: vec![i] });
+            p.classes.push(Class {
+                id: format!("{i}"),
+                subpart: i,
+                config: i,
+                course: i,
+                parent: None,
+                limit: 5,
+                rooms: vec![RoomOption { room: 0, penalty: 0 }],
+                times: (0..3)
+                    .map(|k| TimeOption {
+                        pattern: TimePattern { days: 1, start: 100 + 12 * k, length: 12, weeks: 1 },
+                        penalty: k,
+                    })
+                    .collect(),
+            });
+        }
+        p.distributions.push(Distribution {
+            kind: DistributionKind::Precedence,
+            required: false,
+            penalty: 3,
+            classes: vec![2, 1, 0],
+            origin: "test".into(),
+        });
+        p.students.push(Student {
+            id: "s".into(),
+            requests: (0..3).map(|c| Request { courses: vec![c], mandatory: true, weight: 1 }).collect(),
+        });
+        p
+    }
+
+    #[test]
+    fn incremental_costs_match_full_recomputation() {
+        let p = tiny();
+        let m = Model::new(&p, None, 0);
+        let mut st = State::new(&m);
+        let mut rng = Rng::new(1);
+        st.construct(&mut rng, &|| false);
+        let (h, s) = st.full_cost();
+        st.hard = h;
+        st.soft = s;
+        st.section_all(&mut rng, &|| false);
+        assert_eq!((st.hard, st.soft), st.full_cost());
+        for _ in 0..500 {
+            let c = rng.below(3);
+            let pi = rng.below(st.domain_len(c));
+            let d = st.delta(c, pi);
+            st.apply(c, pi, d);
+            assert_eq!((st.hard, st.soft), st.full_cost());
+            st.resection(0, rng.below(3), &mut rng);
+            assert_eq!((st.hard, st.soft), st.full_cost());
+        }
+    }
+}
