@@ -248,3 +248,15 @@ impl Store {
         Ok(done.rows_affected())
     }
 }
+
+impl Store {
+    /// Ends every session of a person but one (after a password change).
+    pub async fn delete_other_sessions(&self, person: PersonId, keep_token_hash: &str) -> Result<u64> {
+        let done = sqlx::query("DELETE FROM auth_sessions WHERE person_id = $1 AND token_hash <> $2")
+            .bind(person.0)
+            .bind(keep_token_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
+    }
+}

@@ -1,5 +1,520 @@
-//! FET import (stub).
+//! Import of FET (`.fet`) files, for the constraints FET users rely on most.
+//!
+//! FET describes days, hours, teachers, a tree of students sets (years, groups,
+//! subgroups), activities (teachers + subject + students sets + duration) and time and
+//! space constraints with a weight in percent. Each active activity becomes one class
+//! (its students are fixed, so there is no sectioning); one FET hour is one slot.
+//! Constraints with weight 100% are hard, others soft with the weight as penalty.
+//! Constraints not modelled are listed in [`FetImport::notes`], never silently dropped.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
 use crate::error::Error;
-use crate::model::Problem;
-pub struct FetImport { pub problem: Problem, pub notes: Vec<String> }
-pub fn import(_text: &str) -> Result<FetImport, Error> { Err(Error::Unsupported("todo".into())) }
+use crate::model::{
+    Class, Config, Course, Distribution, DistributionKind, Problem, Room, RoomOption, Subpart, TimeOption, TimePattern,
+};
+use crate::xml::{self, Element};
+
+/// A FET file compiled onto the engine's model.
+#[derive(Debug, Clone)]
+pub struct FetImport {
+    pub problem: Problem,
+    /// What was approximated or not modelled.
+    pub notes: Vec<String>,
+    pub day_names: Vec<String>,
+    pub hour_names: Vec<String>,
+}
+
+struct Activity {
+    id: String,
+    teachers: Vec<String>,
+    subject: String,
+    students: Vec<String>,
+    duration: u32,
+    size: Option<u32>,
+    el_line: usize,
+}
+
+fn text_of<'a>(el: &'a Element, name: &str) -> Option<&'a str> {
+    el.child_text(name)
+}
+
+fn is_active(el: &Element) -> bool {
+    text_of(el, "Active").is_none_or(|a| a != "false")
+}
+
+fn names_in(list: Option<&Element>, item: &str) -> Vec<String> {
+    list.map(|l| {
+        l.children_named(item)
+            .map(|c| c.child_text("Name").map(str::to_string).unwrap_or_else(|| c.text.clone()))
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+fn num<T: std::str::FromStr>(el: &Element, name: &str) -> Result<T, Error> {
+    let raw = text_of(el, name).ok_or_else(|| el.error(format!("missing <{name}>")))?;
+    raw.trim()
+        .parse()
+        .map_err(|_| el.error(format!("<{name}> must be a number, found `{raw}`")))
+}
+
+/// Weight: hard at 100%, else a soft penalty equal to the percentage (rounded).
+fn weight(el: &Element) -> Result<(bool, u32), Error> {
+    let raw = text_of(el, "Weight_Percentage").unwrap_or("100");
+    let w: f64 = raw
+        .trim()
+        .parse()
+        .map_err(|_| el.error(format!("<Weight_Percentage> must be a number, found `{raw}`")))?;
+    if !(0.0..=100.0).contains(&w) {
+        return Err(el.error(format!("<Weight_Percentage> must be between 0 and 100, found {w}")));
+    }
+    Ok((w >= 100.0, w.round() as u32))
+}
+
+/// Read a FET file.
+pub fn import(text: &str) -> Result<FetImport, Error> {
+    let root = xml::parse(text)?;
+    if root.name != "fet" {
+        return Err(Error::Unsupported(format!(
+            "root element is <{}> at line {}; a FET file has root <fet>",
+            root.name, root.line
+        )));
+    }
+    let version = root.attr("version").unwrap_or("");
+    let major: u32 = version.split('.').next().and_then(|v| v.parse().ok()).unwrap_or(0);
+    if !(5..=7).contains(&major) {
+        return Err(Error::Unsupported(format!(
+            "FET version `{version}` (line {}) is not supported; versions 5.x to 7.x are",
+            root.line
+        )));
+    }
+    let days = names_in(root.child("Days_List"), "Day");
+    let hours = names_in(root.child("Hours_List"), "Hour");
+    if days.is_empty() || hours.is_empty() {
+        return Err(root.error("the file defines no days or no hours"));
+    }
+    if days.len() > 32 {
+        return Err(root.error("more than 32 days are not supported"));
+    }
+    let day_idx: HashMap<&str, u32> = days.iter().enumerate().map(|(i, d)| (d.as_str(), i as u32)).collect();
+    let hour_idx: HashMap<&str, u32> = hours.iter().enumerate().map(|(i, h)| (h.as_str(), i as u32)).collect();
+    let n_hours = hours.len() as u32;
+    let at = |el: &Element, dtag: &str, htag: &str| -> Result<(u32, u32), Error> {
+        let d = text_of(el, dtag).unwrap_or("");
+        let h = text_of(el, htag).unwrap_or("");
+        let di = *day_idx.get(d).ok_or_else(|| el.error(format!("unknown day `{d}`")))?;
+        let hi = *hour_idx.get(h).ok_or_else(|| el.error(format!("unknown hour `{h}`")))?;
+        Ok((di, hi))
+    };
+
+    // Students sets: each name maps to the atomic units (subgroups) it covers.
+    let mut units: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut set_size: HashMap<String, u32> = HashMap::new();
+    if let Some(sl) = root.child("Students_List") {
+        for year in sl.children_named("Year") {
+            let yname = year.child_text("Name").unwrap_or("").to_string();
+            set_size.insert(yname.clone(), year.child_text("Number_of_Students").and_then(|n| n.parse().ok()).unwrap_or(0));
+            let mut ycover = BTreeSet::new();
+            for group in year.children_named("Group") {
+                let gname = group.child_text("Name").unwrap_or("").to_string();
+                set_size.insert(gname.clone(), group.child_text("Number_of_Students").and_then(|n| n.parse().ok()).unwrap_or(0));
+                let mut gcover = BTreeSet::new();
+                for sg in group.children_named("Subgroup") {
+                    let sname = sg.child_text("Name").unwrap_or("").to_string();
+                    set_size.insert(sname.clone(), sg.child_text("Number_of_Students").and_then(|n| n.parse().ok()).unwrap_or(0));
+                    units.entry(sname.clone()).or_default().insert(sname.clone());
+                    gcover.insert(sname);
+                }
+                if gcover.is_empty() {
+                    gcover.insert(gname.clone());
+                }
+                ycover.extend(gcover.iter().cloned());
+                units.entry(gname).or_default().extend(gcover);
+            }
+            if ycover.is_empty() {
+                ycover.insert(yname.clone());
+            }
+            units.entry(yname).or_default().extend(ycover);
+        }
+    }
+
+    // Activities.
+    let mut acts: Vec<Activity> = Vec::new();
+    if let Some(al) = root.child("Activities_List") {
+        for a in al.children_named("Activity") {
+            if !is_active(a) {
+                continue;
+            }
+            let id = text_of(a, "Id").ok_or_else(|| a.error("activity without <Id>"))?.to_string();
+            let duration: u32 = num(a, "Duration")?;
+            if duration == 0 || duration > n_hours {
+                return Err(a.error(format!("activity {id}: duration {duration} does not fit in a day of {n_hours} hours")));
+            }
+            let students: Vec<String> = a.children_named("Students").map(|s| s.text.clone()).collect();
+            for s in &students {
+                if !units.contains_key(s) {
+                    return Err(a.error(format!("activity {id}: unknown students set `{s}`")));
+                }
+            }
+            if acts.iter().any(|x| x.id == id) {
+                return Err(a.error(format!("activity id {id} is used twice")));
+            }
+            acts.push(Activity {
+                id,
+                teachers: a.children_named("Teacher").map(|t| t.text.clone()).collect(),
+                subject: text_of(a, "Subject").unwrap_or("").to_string(),
+                size: text_of(a, "Number_Of_Students").and_then(|n| n.parse().ok()),
+                students,
+                duration,
+                el_line: a.line,
+            });
+        }
+    }
+    if acts.is_empty() {
+        return Err(Error::Empty("the FET file has no active activities".into()));
+    }
+    let act_idx: HashMap<&str, usize> = acts.iter().enumerate().map(|(i, a)| (a.id.as_str(), i)).collect();
+    let act_of = |el: &Element, id: &str| -> Result<usize, Error> {
+        act_idx
+            .get(id)
+            .copied()
+            .ok_or_else(|| el.error(format!("unknown or inactive activity {id}")))
+    };
+    let act_units = |a: &Activity| -> BTreeSet<String> {
+        a.students.iter().flat_map(|s| units.get(s).cloned().unwrap_or_default()).collect()
+    };
+
+    // Rooms.
+    let mut p = Problem::empty(
+        root.child_text("Institution_Name").filter(|s| !s.is_empty()).unwrap_or("fet").to_string(),
+        days.len() as u32,
+        1,
+        n_hours,
+    );
+    let mut room_idx: HashMap<String, usize> = HashMap::new();
+    if let Some(rl) = root.child("Rooms_List") {
+        for r in rl.children_named("Room") {
+            let name = r.child_text("Name").unwrap_or("").to_string();
+            let cap = r.child_text("Capacity").and_then(|c| c.parse().ok()).unwrap_or(u32::MAX);
+            room_idx.insert(name.clone(), p.rooms.len());
+            p.rooms.push(Room { id: name, capacity: cap, unavailable: Vec::new() });
+        }
+    }
+    p.travel = vec![0; p.rooms.len() * p.rooms.len()];
+
+    // Time options (all starts), then restricted by constraints.
+    let mut time_pen: Vec<Vec<(TimePattern, u32, bool)>> = acts
+        .iter()
+        .map(|a| {
+            let mut v = Vec::new();
+            for d in 0..days.len() as u32 {
+                for h in 0..=(n_hours - a.duration) {
+                    v.push((TimePattern { days: 1 << d, start: h, length: a.duration, weeks: 1 }, 0u32, true));
+                }
+            }
+            v
+        })
+        .collect();
+    let mut room_allowed: Vec<Option<BTreeSet<usize>>> = vec![None; acts.len()];
+    let mut room_pen: Vec<BTreeMap<usize, u32>> = vec![BTreeMap::new(); acts.len()];
+    let mut notes: Vec<String> = Vec::new();
+    let mut ignored: BTreeMap<String, usize> = BTreeMap::new();
+    let mut dists: Vec<Distribution> = Vec::new();
+    let dist = |kind, (req, pen): (bool, u32), classes: Vec<usize>, origin: String| Distribution {
+        kind,
+        required: req,
+        penalty: pen,
+        classes,
+        origin,
+    };
+    // Block (hard) or penalise (soft) times of some activities overlapping given slots.
+    let block_times = |time_pen: &mut Vec<Vec<(TimePattern, u32, bool)>>, which: &[usize], slots: &[(u32, u32)], (req, pen): (bool, u32)| {
+        for &ai in which {
+            if let Some(v) = time_pen.get_mut(ai) {
+                for (t, p, ok) in v.iter_mut() {
+                    let hit = slots.iter().any(|&(d, h)| t.days & (1 << d) != 0 && t.start <= h && h < t.end());
+                    if hit {
+                        if req {
+                            *ok = false;
+                        } else {
+                            *p += pen;
+                        }
+                    }
+                }
+            }
+        }
+    };
+    let teacher_acts = |name: &str| -> Vec<usize> {
+        acts.iter().enumerate().filter(|(_, a)| a.teachers.iter().any(|t| t == name)).map(|(i, _)| i).collect()
+    };
+    let set_acts = |name: &str| -> Vec<usize> {
+        let want = units.get(name).cloned().unwrap_or_default();
+        acts.iter()
+            .enumerate()
+            .filter(|(_, a)| act_units(a).intersection(&want).next().is_some())
+            .map(|(i, _)| i)
+            .collect()
+    };
+    let slots_of = |el: &Element, item: &str| -> Result<Vec<(u32, u32)>, Error> {
+        el.children_named(item).map(|t| at(t, "Day", "Hour")).collect()
+    };
+    let teachers: Vec<String> = names_in(root.child("Teachers_List"), "Teacher");
+    let all_units: BTreeSet<String> = units.values().flatten().cloned().collect();
+
+    if let Some(tc) = root.child("Time_Constraints_List") {
+        for c in &tc.children {
+            if !is_active(c) {
+                continue;
+            }
+            let w = weight(c)?;
+            let origin = format!("{} (line {})", c.name, c.line);
+            match c.name.as_str() {
+                "ConstraintBasicCompulsoryTime" => {}
+                "ConstraintTeacherNotAvailableTimes" => {
+                    let t = text_of(c, "Teacher").unwrap_or("");
+                    block_times(&mut time_pen, &teacher_acts(t), &slots_of(c, "Not_Available_Time")?, w);
+                }
+                "ConstraintStudentsSetNotAvailableTimes" => {
+                    let s = text_of(c, "Students").unwrap_or("");
+                    block_times(&mut time_pen, &set_acts(s), &slots_of(c, "Not_Available_Time")?, w);
+                }
+                "ConstraintBreakTimes" => {
+                    let all: Vec<usize> = (0..acts.len()).collect();
+                    block_times(&mut time_pen, &all, &slots_of(c, "Break_Time")?, w);
+                }
+                "ConstraintActivityPreferredStartingTime" => {
+                    let ai = act_of(c, text_of(c, "Activity_Id").unwrap_or(""))?;
+                    let (d, h) = at(c, "Preferred_Day", "Preferred_Hour")?;
+                    restrict_starts(&mut time_pen, ai, &[(d, h)], w);
+                }
+                "ConstraintActivityPreferredStartingTimes" => {
+                    let ai = act_of(c, text_of(c, "Activity_Id").unwrap_or(""))?;
+                    let starts: Vec<(u32, u32)> = c
+                        .children_named("Preferred_Starting_Time")
+                        .map(|t| at(t, "Preferred_Starting_Day", "Preferred_Starting_Hour"))
+                        .collect::<Result<_, _>>()?;
+                    restrict_starts(&mut time_pen, ai, &starts, w);
+                }
+                "ConstraintMinDaysBetweenActivities" => {
+                    let ids: Vec<usize> =
+                        c.children_named("Activity_Id").map(|a| act_of(c, &a.text)).collect::<Result<_, _>>()?;
+                    let min_days: u32 = num(c, "MinDays")?;
+                    if min_days > 1 {
+                        notes.push(format!("{origin}: MinDays {min_days} approximated as different days"));
+                    }
+                    if min_days >= 1 {
+                        dists.push(dist(DistributionKind::DifferentDays, w, ids, origin));
+                    }
+                }
+                "ConstraintActivitiesSameStartingTime" => {
+                    let ids: Vec<usize> =
+                        c.children_named("Activity_Id").map(|a| act_of(c, &a.text)).collect::<Result<_, _>>()?;
+                    dists.push(dist(DistributionKind::SameStart, w, ids.clone(), origin.clone()));
+                    dists.push(dist(DistributionKind::SameDays, w, ids, origin));
+                }
+                "ConstraintActivitiesNotOverlapping" => {
+                    let ids: Vec<usize> =
+                        c.children_named("Activity_Id").map(|a| act_of(c, &a.text)).collect::<Result<_, _>>()?;
+                    dists.push(dist(DistributionKind::NotOverlap, w, ids, origin));
+                }
+                "ConstraintTeacherMaxHoursDaily" | "ConstraintTeachersMaxHoursDaily" => {
+                    let max: u32 = num(c, "Maximum_Hours_Daily")?;
+                    let names = match text_of(c, "Teacher_Name") {
+                        Some(t) => vec![t.to_string()],
+                        None => teachers.clone(),
+                    };
+                    for t in names {
+                        dists.push(dist(DistributionKind::MaxDayLoad(max), w, teacher_acts(&t), origin.clone()));
+                    }
+                }
+                "ConstraintStudentsSetMaxHoursDaily" | "ConstraintStudentsMaxHoursDaily" => {
+                    let max: u32 = num(c, "Maximum_Hours_Daily")?;
+                    let targets: Vec<String> = match text_of(c, "Students") {
+                        Some(s) => units.get(s).map(|u| u.iter().cloned().collect()).unwrap_or_default(),
+                        None => all_units.iter().cloned().collect(),
+                    };
+                    for u in targets {
+                        dists.push(dist(DistributionKind::MaxDayLoad(max), w, set_acts(&u), origin.clone()));
+                    }
+                }
+                "ConstraintTeacherMaxDaysPerWeek" | "ConstraintTeachersMaxDaysPerWeek" => {
+                    let max: u32 = num(c, "Max_Days_Per_Week")?;
+                    let names = match text_of(c, "Teacher_Name") {
+                        Some(t) => vec![t.to_string()],
+                        None => teachers.clone(),
+                    };
+                    for t in names {
+                        dists.push(dist(DistributionKind::MaxDays(max), w, teacher_acts(&t), origin.clone()));
+                    }
+                }
+                other => *ignored.entry(other.to_string()).or_insert(0) += 1,
+            }
+        }
+    }
+    if let Some(sc) = root.child("Space_Constraints_List") {
+        for c in &sc.children {
+            if !is_active(c) {
+                continue;
+            }
+            let w = weight(c)?;
+            let room = |name: &str| -> Result<usize, Error> {
+                room_idx.get(name).copied().ok_or_else(|| c.error(format!("unknown room `{name}`")))
+            };
+            let preferred: Vec<String> = match c.child("Room") {
+                Some(r) => vec![r.text.clone()],
+                None => c.children_named("Preferred_Room").map(|r| r.text.clone()).collect(),
+            };
+            let targets: Option<Vec<usize>> = match c.name.as_str() {
+                "ConstraintActivityPreferredRoom" | "ConstraintActivityPreferredRooms" => {
+                    Some(vec![act_of(c, text_of(c, "Activity_Id").unwrap_or(""))?])
+                }
+                "ConstraintSubjectPreferredRoom" | "ConstraintSubjectPreferredRooms" => {
+                    let s = text_of(c, "Subject").unwrap_or("");
+                    Some(acts.iter().enumerate().filter(|(_, a)| a.subject == s).map(|(i, _)| i).collect())
+                }
+                "ConstraintTeacherHomeRoom" | "ConstraintTeacherHomeRooms" => Some(teacher_acts(text_of(c, "Teacher").unwrap_or(""))),
+                "ConstraintStudentsSetHomeRoom" | "ConstraintStudentsSetHomeRooms" => {
+                    Some(set_acts(text_of(c, "Students").unwrap_or("")))
+                }
+                "ConstraintRoomNotAvailableTimes" => {
+                    let r = room(text_of(c, "Room").unwrap_or(""))?;
+                    if w.0 {
+                        let slots = slots_of(c, "Not_Available_Time")?;
+                        if let Some(rm) = p.rooms.get_mut(r) {
+                            for (d, h) in slots {
+                                rm.unavailable.push(TimePattern { days: 1 << d, start: h, length: 1, weeks: 1 });
+                            }
+                        }
+                    } else {
+                        *ignored.entry(format!("{} (soft)", c.name)).or_insert(0) += 1;
+                    }
+                    None
+                }
+                "ConstraintBasicCompulsorySpace" => None,
+                other => {
+                    *ignored.entry(other.to_string()).or_insert(0) += 1;
+                    None
+                }
+            };
+            if let Some(targets) = targets {
+                let rooms: BTreeSet<usize> = preferred.iter().map(|r| room(r)).collect::<Result<_, _>>()?;
+                for ai in targets {
+                    if w.0 {
+                        if let Some(slot) = room_allowed.get_mut(ai) {
+                            *slot = Some(match slot.take() {
+                                None => rooms.clone(),
+                                Some(prev) => prev.intersection(&rooms).copied().collect(),
+                            });
+                        }
+                    } else if let Some(pen) = room_pen.get_mut(ai) {
+                        for r in 0..p.rooms.len() {
+                            if !rooms.contains(&r) {
+                                *pen.entry(r).or_insert(0) += w.1;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    for (name, n) in ignored {
+        notes.push(format!("{name}: not modelled ({n} ignored)"));
+    }
+
+    // Classes.
+    for (ai, a) in acts.iter().enumerate() {
+        let times: Vec<TimeOption> = time_pen
+            .get(ai)
+            .map(|v| v.iter().filter(|(_, _, ok)| *ok).map(|(t, pen, _)| TimeOption { pattern: *t, penalty: *pen }).collect())
+            .unwrap_or_default();
+        if times.is_empty() {
+            return Err(Error::Contradiction(format!(
+                "activity {} (line {}): its time constraints leave no possible start",
+                a.id, a.el_line
+            )));
+        }
+        let size = a.size.unwrap_or_else(|| a.students.iter().map(|s| set_size.get(s).copied().unwrap_or(0)).sum());
+        let rooms: Vec<RoomOption> = match room_allowed.get(ai).cloned().flatten() {
+            None if room_pen.get(ai).is_some_and(|m| !m.is_empty()) => (0..p.rooms.len())
+                .map(|r| RoomOption { room: r, penalty: room_pen.get(ai).and_then(|m| m.get(&r)).copied().unwrap_or(0) })
+                .collect(),
+            None => Vec::new(),
+            Some(set) => set
+                .into_iter()
+                .map(|r| RoomOption { room: r, penalty: room_pen.get(ai).and_then(|m| m.get(&r)).copied().unwrap_or(0) })
+                .collect(),
+        };
+        let rooms: Vec<RoomOption> = rooms
+            .into_iter()
+            .filter(|r| p.rooms.get(r.room).is_some_and(|rm| rm.capacity >= size))
+            .collect();
+        if room_allowed.get(ai).is_some_and(|r| r.is_some()) && rooms.is_empty() {
+            return Err(Error::Contradiction(format!(
+                "activity {} (line {}): its room constraints leave no room large enough for {size} students",
+                a.id, a.el_line
+            )));
+        }
+        let ci = p.classes.len();
+        p.courses.push(Course { id: format!("activity-{}", a.id), configs: vec![ci] });
+        p.configs.push(Config { id: a.id.clone(), course: ci, subparts: vec![ci] });
+        p.subparts.push(Subpart { id: a.id.clone(), config: ci, classes: vec![ci] });
+        p.classes.push(Class {
+            id: a.id.clone(),
+            subpart: ci,
+            config: ci,
+            course: ci,
+            parent: None,
+            limit: size,
+            rooms,
+            times,
+        });
+    }
+    // Teachers and students sets never attend two activities at once.
+    let mut seen: BTreeSet<Vec<usize>> = BTreeSet::new();
+    for t in &teachers {
+        let v = teacher_acts(t);
+        if v.len() > 1 && seen.insert(v.clone()) {
+            p.distributions.push(dist(DistributionKind::NotOverlap, (true, 0), v, format!("teacher {t}")));
+        }
+    }
+    for u in &all_units {
+        let v: Vec<usize> = acts
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| act_units(a).contains(u))
+            .map(|(i, _)| i)
+            .collect();
+        if v.len() > 1 && seen.insert(v.clone()) {
+            p.distributions.push(dist(DistributionKind::NotOverlap, (true, 0), v, format!("students {u}")));
+        }
+    }
+    p.distributions.extend(dists.into_iter().filter(|d| d.classes.len() > 1));
+    Ok(FetImport { problem: p, notes, day_names: days, hour_names: hours })
+}
+
+fn restrict_starts(time_pen: &mut [Vec<(TimePattern, u32, bool)>], ai: usize, starts: &[(u32, u32)], (req, pen): (bool, u32)) {
+    if let Some(v) = time_pen.get_mut(ai) {
+        for (t, p, ok) in v.iter_mut() {
+            let allowed = starts.iter().any(|&(d, h)| t.days == 1 << d && t.start == h);
+            if !allowed {
+                if req {
+                    *ok = false;
+                } else {
+                    *p += pen;
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rejects_unknown_versions_and_roots() {
+        assert!(import("<fet version=\"2.0\"></fet>").unwrap_err().to_string().contains("version"));
+        assert!(import("<problem/>").unwrap_err().to_string().contains("<fet>"));
+    }
+}

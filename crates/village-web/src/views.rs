@@ -1,0 +1,327 @@
+//! The operations behind pages and API alike: each loads what a person may see, through the
+//! access policy, into a view model. Pages render these as HTML, the API as JSON, so the two
+//! can never disagree about who sees what.
+
+use crate::auth::CurrentUser;
+use crate::error::AppError;
+use crate::AppState;
+use jiff::civil::Date;
+use jiff::Timestamp;
+use serde::Serialize;
+use village_access::act::{self, Act};
+use village_access::org_act::OrgAct;
+use village_access::{Grant, GroupGrant, OrgGrant, Policy};
+use village_domain::person::Role;
+use village_domain::relationship::RelationshipKind;
+use village_domain::{GroupId, OrgId, PersonId};
+use village_store::{
+    AttendanceView, GroupSummary, LearnerFilter, LearnerProfile, LearnerSummary, OrgRow, ProgressView, SupportNote,
+};
+
+/// Today's date where the schools are.
+pub fn today(now: Timestamp) -> Date {
+    let tz = jiff::tz::TimeZone::get("Europe/London").unwrap_or(jiff::tz::TimeZone::UTC);
+    now.to_zoned(tz).date()
+}
+
+/// Checks `A` on a learner. Missing and refused answer the same; a refusal is audited.
+pub async fn grant<A: Act>(state: &AppState, user: &CurrentUser, learner: PersonId) -> Result<Grant<A>, AppError> {
+    let facts = state.store.learner_facts(learner, user.now).await?;
+    let Some(facts) = facts else {
+        state
+            .store
+            .record_denial(Some(user.person()), A::ACTION.as_str(), None, None, user.now)
+            .await?;
+        return Err(AppError::NotFound);
+    };
+    match Policy::authorize::<A>(&user.subject, &facts, user.now) {
+        Ok(g) => Ok(g),
+        Err(_) => {
+            state
+                .store
+                .record_denial(Some(user.person()), A::ACTION.as_str(), Some(learner), Some(facts.school), user.now)
+                .await?;
+            Err(AppError::NotFound)
+        }
+    }
+}
+
+/// The same check when the answer only decides whether to show a part of a page: a refusal
+/// here is expected, not an attempt, so it is not logged as a denial.
+async fn optional_grant<A: Act>(state: &AppState, user: &CurrentUser, facts: &village_access::LearnerFacts) -> Option<Grant<A>> {
+    let _ = state;
+    Policy::authorize::<A>(&user.subject, facts, user.now).ok()
+}
+
+/// Checks an organisation-level action on a school. Missing and refused answer the same.
+pub async fn org_grant<A: OrgAct>(state: &AppState, user: &CurrentUser, school: OrgId) -> Result<(OrgGrant<A>, OrgRow), AppError> {
+    let org = state.store.org(school).await?;
+    let Some(org) = org.filter(|o| o.kind == village_domain::org::OrgKind::School) else {
+        return Err(AppError::NotFound);
+    };
+    match Policy::authorize_org::<A>(&user.subject, org.id, org.parent, user.now) {
+        Ok(g) => Ok((g, org)),
+        Err(_) => {
+            state
+                .store
+                .record_denial(Some(user.person()), A::ACTION.as_str(), None, Some(org.id), user.now)
+                .await?;
+            Err(AppError::NotFound)
+        }
+    }
+}
+
+pub async fn group_grant(state: &AppState, user: &CurrentUser, group: GroupId) -> Result<GroupGrant, AppError> {
+    let school = state.store.group_school(group).await?.ok_or(AppError::NotFound)?;
+    match Policy::authorize_group(&user.subject, group, school, user.now) {
+        Ok(g) => Ok(g),
+        Err(_) => {
+            state
+                .store
+                .record_denial(Some(user.person()), "view_group", None, Some(school), user.now)
+                .await?;
+            Err(AppError::NotFound)
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct WhatsNext {
+    pub today: Date,
+    pub next_school_day: Option<Date>,
+    pub term: Option<String>,
+    pub term_ends: Option<Date>,
+    pub school_days_left_in_term: usize,
+    pub attendance_rate: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PupilHome {
+    pub profile: LearnerProfile,
+    pub next: WhatsNext,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct HomeView {
+    pub first_name: String,
+    pub roles: Vec<String>,
+    pub pupil: Option<PupilHome>,
+    pub children: Option<Vec<LearnerSummary>>,
+    /// Children linked to a guardian who has no parental responsibility: not shown.
+    pub children_without_access: usize,
+    pub tutor_group: Option<Vec<LearnerSummary>>,
+    pub mentees: Option<Vec<LearnerSummary>>,
+    pub supported: Option<Vec<LearnerSummary>>,
+    pub volunteer_learners: Option<Vec<LearnerSummary>>,
+    pub key_work: Option<Vec<LearnerSummary>>,
+    pub groups: Option<Vec<GroupSummary>>,
+    pub schools: Vec<OrgRow>,
+    pub collaboratives: Vec<(OrgRow, Vec<OrgRow>)>,
+}
+
+fn tie_learners(user: &CurrentUser, kind: RelationshipKind, need_pr: bool) -> Vec<PersonId> {
+    user.subject
+        .ties
+        .iter()
+        .filter(|t| t.kind == kind && (!need_pr || t.parental_responsibility) && t.period.holds_at(user.now))
+        .map(|t| t.learner)
+        .collect()
+}
+
+async fn list_of(state: &AppState, user: &CurrentUser, only: Vec<PersonId>) -> Result<Option<Vec<LearnerSummary>>, AppError> {
+    if only.is_empty() {
+        return Ok(None);
+    }
+    let Some(scope) = Policy::scope::<act::ViewProfile>(&user.subject, user.now) else { return Ok(None) };
+    let filter = LearnerFilter {
+        only: Some(only),
+        limit: 500,
+        ..LearnerFilter::default()
+    };
+    let (list, _) = state.store.list_learners(&scope, &filter).await?;
+    Ok(Some(list))
+}
+
+pub async fn whats_next(state: &AppState, school: OrgId, now: Timestamp, attendance_rate: Option<f64>) -> Result<WhatsNext, AppError> {
+    let today = today(now);
+    let year = state.store.academic_year(school, today).await?;
+    let (mut next_day, mut term, mut term_ends, mut left) = (None, None, None, 0);
+    if let Some(year) = year {
+        let tomorrow = today.tomorrow().unwrap_or(today);
+        next_day = year.next_school_day(tomorrow);
+        if let Some(t) = year.term_on(today).or_else(|| next_day.and_then(|d| year.term_on(d))) {
+            term = Some(t.name.clone());
+            term_ends = Some(t.last_day);
+            left = year.school_days(today, t.last_day).len();
+        }
+    }
+    Ok(WhatsNext {
+        today,
+        next_school_day: next_day,
+        term,
+        term_ends,
+        school_days_left_in_term: left,
+        attendance_rate,
+    })
+}
+
+pub async fn home(state: &AppState, user: &CurrentUser) -> Result<HomeView, AppError> {
+    let mut view = HomeView {
+        first_name: user.first_name().to_string(),
+        ..HomeView::default()
+    };
+    let roles: Vec<Role> = user
+        .subject
+        .roles
+        .iter()
+        .filter(|r| r.period.holds_at(user.now))
+        .map(|r| r.role)
+        .collect();
+    let mut labels: Vec<String> = roles.iter().map(|r| r.label().to_string()).collect();
+    labels.sort();
+    labels.dedup();
+    view.roles = labels;
+
+    if roles.contains(&Role::Learner) {
+        let g = grant::<act::ViewProfile>(state, user, user.person()).await?;
+        let profile = state.store.learner_profile(&g).await?;
+        let ga = grant::<act::ViewAttendance>(state, user, user.person()).await?;
+        let today = today(user.now);
+        let from = state
+            .store
+            .academic_year(profile.school, today)
+            .await?
+            .and_then(|y| y.terms.first().map(|t| t.first_day))
+            .unwrap_or(today);
+        let attendance = state.store.attendance(&ga, from, today).await?;
+        let next = whats_next(state, profile.school, user.now, attendance.summary.rate()).await?;
+        view.pupil = Some(PupilHome { profile, next });
+    }
+    let guardian_all = tie_learners(user, RelationshipKind::Guardian, false);
+    let guardian_pr = tie_learners(user, RelationshipKind::Guardian, true);
+    view.children_without_access = guardian_all.len().saturating_sub(guardian_pr.len());
+    if !guardian_all.is_empty() {
+        view.children = Some(list_of(state, user, guardian_pr).await?.unwrap_or_default());
+    }
+    view.tutor_group = list_of(state, user, tie_learners(user, RelationshipKind::Tutor, false)).await?;
+    view.mentees = list_of(state, user, tie_learners(user, RelationshipKind::Mentor, false)).await?;
+    view.supported = list_of(state, user, tie_learners(user, RelationshipKind::TeachingAssistant, false)).await?;
+    view.volunteer_learners = list_of(state, user, tie_learners(user, RelationshipKind::CommunityTeacher, false)).await?;
+    view.key_work = list_of(state, user, tie_learners(user, RelationshipKind::KeyWorker, false)).await?;
+    if roles.contains(&Role::Teacher) || !user.subject.teaching.is_empty() {
+        view.groups = Some(state.store.groups_taught_by(user.person(), user.now).await?);
+    }
+    let mut school_ids: Vec<OrgId> = user
+        .subject
+        .roles
+        .iter()
+        .filter(|r| matches!(r.role, Role::Leader | Role::Dsl) && r.period.holds_at(user.now))
+        .map(|r| r.org)
+        .collect();
+    school_ids.sort();
+    school_ids.dedup();
+    for id in school_ids {
+        if let Some(o) = state.store.org(id).await? {
+            view.schools.push(o);
+        }
+    }
+    for r in user.subject.roles.iter().filter(|r| r.role == Role::CollaborativeLeader && r.period.holds_at(user.now)) {
+        if let Some(c) = state.store.org(r.org).await? {
+            let schools = state
+                .store
+                .orgs_of_kind(village_domain::org::OrgKind::School)
+                .await?
+                .into_iter()
+                .filter(|s| s.parent == Some(c.id))
+                .collect();
+            view.collaboratives.push((c, schools));
+        }
+    }
+    Ok(view)
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LearnerView {
+    pub profile: LearnerProfile,
+    pub attendance: Option<AttendanceView>,
+    pub progress: Option<ProgressView>,
+    pub support_notes: Option<Vec<SupportNote>>,
+    pub safeguarding: Option<Vec<SupportNote>>,
+    pub can_add_note: bool,
+    pub can_see_access_log: bool,
+    pub can_manage_relationships: bool,
+    pub is_self: bool,
+}
+
+pub async fn learner(state: &AppState, user: &CurrentUser, id: PersonId) -> Result<LearnerView, AppError> {
+    let g = grant::<act::ViewProfile>(state, user, id).await?;
+    let facts = state.store.learner_facts(id, user.now).await?.ok_or(AppError::NotFound)?;
+    let profile = state.store.learner_profile(&g).await?;
+    let today = today(user.now);
+    let year_start = state
+        .store
+        .academic_year(profile.school, today)
+        .await?
+        .and_then(|y| y.terms.first().map(|t| t.first_day))
+        .unwrap_or(today);
+    let attendance = match optional_grant::<act::ViewAttendance>(state, user, &facts).await {
+        Some(g) => Some(state.store.attendance(&g, year_start, today).await?),
+        None => None,
+    };
+    let progress = match optional_grant::<act::ViewProgress>(state, user, &facts).await {
+        Some(g) => Some(state.store.progress(&g).await?),
+        None => None,
+    };
+    let support_notes = match optional_grant::<act::ViewSupportNotes>(state, user, &facts).await {
+        Some(g) => Some(state.store.support_notes(&g).await?),
+        None => None,
+    };
+    let safeguarding = match optional_grant::<act::ViewSafeguarding>(state, user, &facts).await {
+        Some(g) => Some(state.store.safeguarding_notes(&g).await?),
+        None => None,
+    };
+    Ok(LearnerView {
+        profile,
+        attendance,
+        progress,
+        support_notes,
+        safeguarding,
+        can_add_note: optional_grant::<act::AddSupportNote>(state, user, &facts).await.is_some(),
+        can_see_access_log: optional_grant::<act::ViewAccessLog>(state, user, &facts).await.is_some(),
+        can_manage_relationships: optional_grant::<act::ManageRelationships>(state, user, &facts).await.is_some(),
+        is_self: user.person() == id,
+    })
+}
+
+/// A weekly attendance bar chart as inline SVG, with a title for screen readers. Built from
+/// numbers only, so it is safe to insert unescaped.
+pub fn attendance_chart(weekly: &[(Date, f64)]) -> String {
+    if weekly.is_empty() {
+        return String::new();
+    }
+    let bar_w = 22;
+    let gap = 6;
+    let h = 120.0;
+    let width = weekly.len() * (bar_w + gap) + gap;
+    let mut svg = format!(
+        "<svg role=\"img\" aria-labelledby=\"att-chart-title\" viewBox=\"0 0 {width} 150\" width=\"{width}\" height=\"150\" class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\"><title id=\"att-chart-title\">Attendance each week, from {} to {}: lowest {:.0}%, highest {:.0}%</title>",
+        weekly.first().map(|w| w.0).unwrap_or_default(),
+        weekly.last().map(|w| w.0).unwrap_or_default(),
+        weekly.iter().map(|w| w.1).fold(f64::MAX, f64::min),
+        weekly.iter().map(|w| w.1).fold(0.0, f64::max),
+    );
+    // The 90% line: below it is persistent absence.
+    let y90 = 10.0 + h * 0.1;
+    svg.push_str(&format!(
+        "<line x1=\"0\" x2=\"{width}\" y1=\"{y90}\" y2=\"{y90}\" stroke=\"#8a1c1c\" stroke-dasharray=\"4 3\"/>"
+    ));
+    for (i, (_, rate)) in weekly.iter().enumerate() {
+        let bh = h * rate / 100.0;
+        let x = gap + i * (bar_w + gap);
+        let y = 10.0 + h - bh;
+        let fill = if *rate < 90.0 { "#8a1c1c" } else { "#1d5e3a" };
+        svg.push_str(&format!("<rect x=\"{x}\" y=\"{y:.1}\" width=\"{bar_w}\" height=\"{bh:.1}\" fill=\"{fill}\"/>"));
+    }
+    svg.push_str("</svg>");
+    svg
+}
