@@ -75,7 +75,7 @@ pub struct BulkWriter<'a> {
 }
 
 /// Parameters per statement, under SQLite's and PostgreSQL's limits.
-const MAX_PARAMS: usize = 30_000;
+const MAX_PARAMS: usize = 2_000;
 
 impl<'a> BulkWriter<'a> {
     pub fn new(store: &'a Store) -> Self {

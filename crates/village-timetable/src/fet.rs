@@ -141,9 +141,13 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
 
     // Activities.
     let mut acts: Vec<Activity> = Vec::new();
+    let mut inactive: BTreeSet<String> = BTreeSet::new();
     if let Some(al) = root.child("Activities_List") {
         for a in al.children_named("Activity") {
             if !is_active(a) {
+                if let Some(id) = text_of(a, "Id") {
+                    inactive.insert(id.to_string());
+                }
                 continue;
             }
             let id = text_of(a, "Id").ok_or_else(|| a.error("activity without <Id>"))?.to_string();
@@ -175,11 +179,20 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
         return Err(Error::Empty("the FET file has no active activities".into()));
     }
     let act_idx: HashMap<&str, usize> = acts.iter().enumerate().map(|(i, a)| (a.id.as_str(), i)).collect();
-    let act_of = |el: &Element, id: &str| -> Result<usize, Error> {
-        act_idx
-            .get(id)
-            .copied()
-            .ok_or_else(|| el.error(format!("unknown or inactive activity {id}")))
+    // `Ok(None)` for an inactive activity (FET ignores those in constraints).
+    let act_of = |el: &Element, id: &str| -> Result<Option<usize>, Error> {
+        match act_idx.get(id.trim()) {
+            Some(&i) => Ok(Some(i)),
+            None if inactive.contains(id.trim()) => Ok(None),
+            None => Err(el.error(format!("unknown activity {id}"))),
+        }
+    };
+    let acts_of = |el: &Element| -> Result<Vec<usize>, Error> {
+        let mut v = Vec::new();
+        for a in el.children_named("Activity_Id") {
+            v.extend(act_of(el, &a.text)?);
+        }
+        Ok(v)
     };
     let act_units = |a: &Activity| -> BTreeSet<String> {
         a.students.iter().flat_map(|s| units.get(s).cloned().unwrap_or_default()).collect()
@@ -284,12 +297,12 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
                     block_times(&mut time_pen, &all, &slots_of(c, "Break_Time")?, w);
                 }
                 "ConstraintActivityPreferredStartingTime" => {
-                    let ai = act_of(c, text_of(c, "Activity_Id").unwrap_or(""))?;
+                    let Some(ai) = act_of(c, text_of(c, "Activity_Id").unwrap_or(""))? else { continue };
                     let (d, h) = at(c, "Preferred_Day", "Preferred_Hour")?;
                     restrict_starts(&mut time_pen, ai, &[(d, h)], w);
                 }
                 "ConstraintActivityPreferredStartingTimes" => {
-                    let ai = act_of(c, text_of(c, "Activity_Id").unwrap_or(""))?;
+                    let Some(ai) = act_of(c, text_of(c, "Activity_Id").unwrap_or(""))? else { continue };
                     let starts: Vec<(u32, u32)> = c
                         .children_named("Preferred_Starting_Time")
                         .map(|t| at(t, "Preferred_Starting_Day", "Preferred_Starting_Hour"))
@@ -297,8 +310,7 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
                     restrict_starts(&mut time_pen, ai, &starts, w);
                 }
                 "ConstraintMinDaysBetweenActivities" => {
-                    let ids: Vec<usize> =
-                        c.children_named("Activity_Id").map(|a| act_of(c, &a.text)).collect::<Result<_, _>>()?;
+                    let ids = acts_of(c)?;
                     let min_days: u32 = num(c, "MinDays")?;
                     if min_days > 1 {
                         notes.push(format!("{origin}: MinDays {min_days} approximated as different days"));
@@ -308,14 +320,12 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
                     }
                 }
                 "ConstraintActivitiesSameStartingTime" => {
-                    let ids: Vec<usize> =
-                        c.children_named("Activity_Id").map(|a| act_of(c, &a.text)).collect::<Result<_, _>>()?;
+                    let ids = acts_of(c)?;
                     dists.push(dist(DistributionKind::SameStart, w, ids.clone(), origin.clone()));
                     dists.push(dist(DistributionKind::SameDays, w, ids, origin));
                 }
                 "ConstraintActivitiesNotOverlapping" => {
-                    let ids: Vec<usize> =
-                        c.children_named("Activity_Id").map(|a| act_of(c, &a.text)).collect::<Result<_, _>>()?;
+                    let ids = acts_of(c)?;
                     dists.push(dist(DistributionKind::NotOverlap, w, ids, origin));
                 }
                 "ConstraintTeacherMaxHoursDaily" | "ConstraintTeachersMaxHoursDaily" => {
@@ -367,15 +377,20 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
             };
             let targets: Option<Vec<usize>> = match c.name.as_str() {
                 "ConstraintActivityPreferredRoom" | "ConstraintActivityPreferredRooms" => {
-                    Some(vec![act_of(c, text_of(c, "Activity_Id").unwrap_or(""))?])
+                    Some(act_of(c, text_of(c, "Activity_Id").unwrap_or(""))?.into_iter().collect())
                 }
                 "ConstraintSubjectPreferredRoom" | "ConstraintSubjectPreferredRooms" => {
                     let s = text_of(c, "Subject").unwrap_or("");
                     Some(acts.iter().enumerate().filter(|(_, a)| a.subject == s).map(|(i, _)| i).collect())
                 }
-                "ConstraintTeacherHomeRoom" | "ConstraintTeacherHomeRooms" => Some(teacher_acts(text_of(c, "Teacher").unwrap_or(""))),
+                // Home rooms apply to activities of exactly that one teacher or students set.
+                "ConstraintTeacherHomeRoom" | "ConstraintTeacherHomeRooms" => {
+                    let t = text_of(c, "Teacher").unwrap_or("");
+                    Some(acts.iter().enumerate().filter(|(_, a)| a.teachers == [t]).map(|(i, _)| i).collect())
+                }
                 "ConstraintStudentsSetHomeRoom" | "ConstraintStudentsSetHomeRooms" => {
-                    Some(set_acts(text_of(c, "Students").unwrap_or("")))
+                    let st = text_of(c, "Students").unwrap_or("");
+                    Some(acts.iter().enumerate().filter(|(_, a)| a.students == [st]).map(|(i, _)| i).collect())
                 }
                 "ConstraintRoomNotAvailableTimes" => {
                     let r = room(text_of(c, "Room").unwrap_or(""))?;
@@ -445,16 +460,26 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
                 .map(|r| RoomOption { room: r, penalty: room_pen.get(ai).and_then(|m| m.get(&r)).copied().unwrap_or(0) })
                 .collect(),
         };
-        let rooms: Vec<RoomOption> = rooms
-            .into_iter()
-            .filter(|r| p.rooms.get(r.room).is_some_and(|rm| rm.capacity >= size))
-            .collect();
-        if room_allowed.get(ai).is_some_and(|r| r.is_some()) && rooms.is_empty() {
+        if room_allowed.get(ai).is_some_and(|r| r.as_ref().is_some_and(|s| s.is_empty())) {
             return Err(Error::Contradiction(format!(
-                "activity {} (line {}): its room constraints leave no room large enough for {size} students",
+                "activity {} (line {}): its room constraints leave no room at all",
                 a.id, a.el_line
             )));
         }
+        let big_enough: Vec<RoomOption> = rooms
+            .iter()
+            .copied()
+            .filter(|r| p.rooms.get(r.room).is_some_and(|rm| rm.capacity >= size))
+            .collect();
+        let rooms = if big_enough.is_empty() && !rooms.is_empty() {
+            notes.push(format!(
+                "activity {} (line {}): no allowed room holds {size} students; capacity ignored",
+                a.id, a.el_line
+            ));
+            rooms
+        } else {
+            big_enough
+        };
         let ci = p.classes.len();
         p.courses.push(Course { id: format!("activity-{}", a.id), configs: vec![ci] });
         p.configs.push(Config { id: a.id.clone(), course: ci, subparts: vec![ci] });

@@ -1,1 +1,192 @@
-fn main() {}
+//! The Village binary: `demo`, `serve`, `generate`, `audit verify`.
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use village_store::Store;
+use village_web::{AppState, Clock, SystemClock, WebConfig};
+
+#[derive(Parser)]
+#[command(name = "village", version, about = "Village: personalised learning for a school or a group of schools")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the demo: a made-up collaborative of three schools in a local SQLite file.
+    Demo {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        /// Folder for the demo's data. Running again on the same folder keeps what you changed.
+        #[arg(long, default_value = "village-data")]
+        data: PathBuf,
+    },
+    /// Serve a real deployment.
+    Serve {
+        /// sqlite://path/to/village.db or postgres://user@host/db (or VILLAGE_DATABASE_URL).
+        #[arg(long, env = "VILLAGE_DATABASE_URL")]
+        database: String,
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        /// Send cookies without the Secure flag. Only behind plain HTTP on a private network.
+        #[arg(long)]
+        insecure_cookies: bool,
+    },
+    /// Generate demo data into an empty database (for benchmarks: `--schools 100`).
+    Generate {
+        #[arg(long, env = "VILLAGE_DATABASE_URL")]
+        database: String,
+        /// Number of schools; without it, the three-school demo collaborative.
+        #[arg(long)]
+        schools: Option<u32>,
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+        /// Skip attendance, behaviour and assessment history.
+        #[arg(long)]
+        no_history: bool,
+    },
+    /// Audit log tools.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Recompute the audit log's hash chain and report the first broken entry, if any.
+    Verify {
+        #[arg(long, env = "VILLAGE_DATABASE_URL")]
+        database: String,
+    },
+}
+
+fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("VILLAGE_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=error"));
+    if std::env::var("VILLAGE_LOG_FORMAT").as_deref() == Ok("json") {
+        tracing_subscriber::fmt().with_env_filter(filter).json().init();
+    } else {
+        tracing_subscriber::fmt().with_env_filter(filter).init();
+    }
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    init_logging();
+    match Cli::parse().command {
+        Command::Demo { listen, data } => demo(listen, data).await,
+        Command::Serve { database, listen, insecure_cookies } => {
+            let store = Store::open(&database).await.context("opening the database")?;
+            let config = WebConfig {
+                secure_cookies: !insecure_cookies,
+                ..WebConfig::default()
+            };
+            serve(store, listen, config).await
+        }
+        Command::Generate { database, schools, seed, no_history } => {
+            let store = Store::open(&database).await.context("opening the database")?;
+            let started = std::time::Instant::now();
+            let summary = generate(&store, schools, seed, !no_history).await?;
+            println!(
+                "{{\"schools\":{},\"learners\":{},\"staff\":{},\"guardians\":{},\"rows\":{},\"seconds\":{:.1}}}",
+                summary.schools,
+                summary.learners,
+                summary.staff,
+                summary.guardians,
+                summary.rows,
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
+        Command::Audit { command: AuditCommand::Verify { database } } => {
+            let store = Store::open(&database).await.context("opening the database")?;
+            let report = store.verify_audit_chain().await?;
+            match report.broken_at {
+                None => {
+                    println!("audit log intact: {} entries", report.entries);
+                    Ok(())
+                }
+                Some(seq) => bail!("audit log broken at entry {seq} (checked {} entries)", report.entries),
+            }
+        }
+    }
+}
+
+async fn generate(store: &Store, schools: Option<u32>, seed: u64, history: bool) -> Result<village_demo::DemoSummary> {
+    let now = SystemClock.now();
+    let password_hash = village_web::auth::password::hash("village-demo").map_err(anyhow::Error::msg)?;
+    let options = village_demo::DemoOptions {
+        seed,
+        schools,
+        history,
+        today: village_web::views::today(now),
+        now,
+        password_hash,
+    };
+    Ok(village_demo::generate(store, options).await?)
+}
+
+async fn demo(listen: SocketAddr, data: PathBuf) -> Result<()> {
+    std::fs::create_dir_all(&data).with_context(|| format!("creating {}", data.display()))?;
+    let db = data.join("village.db");
+    let url = format!("sqlite://{}", db.display());
+    let store = Store::open(&url).await.context("opening the demo database")?;
+    let showcase_file = data.join("demo-sign-ins.txt");
+    if store.is_empty().await? {
+        println!("Creating the demo collaborative (three schools, about 1,600 pupils, one term of history)…");
+        let started = std::time::Instant::now();
+        let summary = generate(&store, None, 2026, true).await?;
+        println!(
+            "Made {} schools, {} pupils, {} staff, {} parents and carers in {:.1} s.",
+            summary.schools,
+            summary.learners,
+            summary.staff,
+            summary.guardians,
+            started.elapsed().as_secs_f64()
+        );
+        let lines: Vec<String> = summary.showcase.iter().map(|s| format!("{}\t{}\t{}", s.username, s.role, s.who)).collect();
+        std::fs::write(&showcase_file, lines.join("\n")).context("saving the demo sign-ins")?;
+    } else {
+        println!("Using the existing demo data in {}.", data.display());
+    }
+    let accounts: Vec<(String, String)> = std::fs::read_to_string(&showcase_file)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| {
+            let mut parts = l.split('\t');
+            let user = parts.next()?;
+            let _role = parts.next()?;
+            let who = parts.next()?;
+            Some((user.to_string(), who.to_string()))
+        })
+        .collect();
+    println!("\nVillage demo: http://{listen}/");
+    println!("Sign in with any of these usernames and the password village-demo:");
+    for (user, who) in &accounts {
+        println!("  {user:<10} {who}");
+    }
+    println!();
+    let config = WebConfig {
+        secure_cookies: false,
+        demo: true,
+        demo_accounts: accounts,
+        ..WebConfig::default()
+    };
+    serve(store, listen, config).await
+}
+
+async fn serve(store: Store, listen: SocketAddr, config: WebConfig) -> Result<()> {
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let state = AppState::new(store.clone(), config, clock);
+    let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("listening on {listen}"))?;
+    tracing::info!(%listen, backend = ?store.backend(), "serving");
+    village_web::serve(listener, state).await?;
+    store.close().await;
+    Ok(())
+}
