@@ -57,8 +57,20 @@ pub struct Showcase {
     pub who: String,
 }
 
+/// A generated person a load test can sign in as, with a learner they may see.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Persona {
+    /// `pupil`, `parent` or `tutor`.
+    pub role: &'static str,
+    pub username: String,
+    /// The pupil themself, a parent's child, or a tutee.
+    pub learner: i64,
+}
+
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct DemoSummary {
+    /// Up to a few hundred sign-ins per role, spread over all schools.
+    pub personas: Vec<Persona>,
     pub collaboratives: u32,
     pub schools: u32,
     pub learners: u64,
@@ -134,6 +146,8 @@ struct Gen<'a> {
     /// Every person who gets an account: (id, org, given, family).
     accounts: Vec<(i64, i64, String, String)>,
     aliases: HashMap<i64, &'static str>,
+    /// (role, person, learner) picked for load tests; usernames are known only at the end.
+    persona_picks: Vec<(&'static str, i64, i64)>,
 }
 
 const ORG_COLS: &[&str] = &["id", "org_id", "kind", "name", "parent_id", "phase", "require_staff_mfa", "created_at"];
@@ -173,6 +187,7 @@ pub async fn generate(store: &Store, opts: DemoOptions) -> Result<DemoSummary, D
         summary: DemoSummary::default(),
         accounts: Vec::new(),
         aliases: HashMap::new(),
+        persona_picks: Vec::new(),
     };
     match opts.schools {
         None => {
@@ -617,6 +632,12 @@ impl Gen<'_> {
         for (i, l) in learners.iter().enumerate() {
             if let Some(t) = s.tutor_of.get(&l.id).copied() {
                 self.rel(id, t, l.id, K::Tutor, false, None, start);
+                if i % 97 == 0 {
+                    self.persona_picks.push(("tutor", t, l.id));
+                }
+            }
+            if i % 97 == 1 {
+                self.persona_picks.push(("pupil", l.id, l.id));
             }
             let mentor = s.mentors.get(i % s.mentors.len().max(1)).copied().unwrap_or(0);
             self.rel(id, mentor, l.id, K::Mentor, false, None, start);
@@ -686,6 +707,11 @@ impl Gen<'_> {
                 guardians.push((gp, true, "grandparent"));
             }
             self.summary.guardians += guardians.len() as u64;
+            if i % 89 < size {
+                if let (Some((g, _, _)), Some((kid, _, _))) = (guardians.first(), kids.first()) {
+                    self.persona_picks.push(("parent", *g, *kid));
+                }
+            }
             for (kid, school, _) in &kids {
                 for (g, pr, title) in &guardians {
                     self.rel(*school, *g, *kid, K::Guardian, *pr, Some(title), self.start - 86_400 * 365 * 5);
@@ -896,6 +922,7 @@ impl Gen<'_> {
     fn write_accounts(&mut self) {
         let accounts = std::mem::take(&mut self.accounts);
         let mut taken: HashMap<String, u32> = HashMap::new();
+        let mut usernames: HashMap<i64, String> = HashMap::new();
         for (id, org, given, family) in accounts {
             let username = match self.aliases.get(&id) {
                 Some(alias) if !alias.is_empty() => alias.to_string(),
@@ -909,8 +936,14 @@ impl Gen<'_> {
             self.w.row(
                 "accounts",
                 &["person_id", "org_id", "username", "password_hash", "created_at"],
-                vec![id.into(), org.into(), username.into(), self.opts.password_hash.clone().into(), self.start.into()],
+                vec![id.into(), org.into(), username.clone().into(), self.opts.password_hash.clone().into(), self.start.into()],
             );
+            usernames.insert(id, username);
+        }
+        for (role, person, learner) in std::mem::take(&mut self.persona_picks) {
+            if let Some(username) = usernames.get(&person) {
+                self.summary.personas.push(Persona { role, username: username.clone(), learner });
+            }
         }
     }
 }

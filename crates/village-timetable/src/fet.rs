@@ -231,6 +231,7 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
         .collect();
     let mut room_allowed: Vec<Option<BTreeSet<usize>>> = vec![None; acts.len()];
     let mut room_pen: Vec<BTreeMap<usize, u32>> = vec![BTreeMap::new(); acts.len()];
+    let mut home: Vec<(Vec<usize>, BTreeSet<usize>, (bool, u32))> = Vec::new();
     let mut notes: Vec<String> = Vec::new();
     let mut ignored: BTreeMap<String, usize> = BTreeMap::new();
     let mut dists: Vec<Distribution> = Vec::new();
@@ -414,6 +415,11 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
             };
             if let Some(targets) = targets {
                 let rooms: BTreeSet<usize> = preferred.iter().map(|r| room(r)).collect::<Result<_, _>>()?;
+                if c.name.contains("HomeRoom") {
+                    // Home rooms give way to preferred-room constraints (applied below).
+                    home.push((targets, rooms, w));
+                    continue;
+                }
                 for ai in targets {
                     if w.0 {
                         if let Some(slot) = room_allowed.get_mut(ai) {
@@ -428,6 +434,24 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
                                 *pen.entry(r).or_insert(0) += w.1;
                             }
                         }
+                    }
+                }
+            }
+        }
+    }
+    for (targets, rooms, w) in home {
+        for ai in targets {
+            if room_allowed.get(ai).is_some_and(|r| r.is_some()) {
+                continue;
+            }
+            if w.0 {
+                if let Some(slot) = room_allowed.get_mut(ai) {
+                    *slot = Some(rooms.clone());
+                }
+            } else if let Some(pen) = room_pen.get_mut(ai) {
+                for r in 0..p.rooms.len() {
+                    if !rooms.contains(&r) {
+                        *pen.entry(r).or_insert(0) += w.1;
                     }
                 }
             }

@@ -49,6 +49,9 @@ enum Command {
         /// Skip attendance, behaviour and assessment history.
         #[arg(long)]
         no_history: bool,
+        /// Write sample sign-ins (pupils, parents, tutors) as JSON here, for load tests.
+        #[arg(long)]
+        personas: Option<PathBuf>,
     },
     /// Audit log tools.
     Audit {
@@ -89,10 +92,14 @@ async fn main() -> Result<()> {
             };
             serve(store, listen, config).await
         }
-        Command::Generate { database, schools, seed, no_history } => {
+        Command::Generate { database, schools, seed, no_history, personas } => {
             let store = Store::open(&database).await.context("opening the database")?;
             let started = std::time::Instant::now();
             let summary = generate(&store, schools, seed, !no_history).await?;
+            if let Some(path) = personas {
+                let json = serde_json::to_string_pretty(&summary.personas)?;
+                std::fs::write(&path, json).with_context(|| format!("writing {}", path.display()))?;
+            }
             println!(
                 "{{\"schools\":{},\"learners\":{},\"staff\":{},\"guardians\":{},\"rows\":{},\"seconds\":{:.1}}}",
                 summary.schools,
