@@ -78,3 +78,6 @@ pub(crate) fn period(column: &'static str, start: i64, end: Option<i64>) -> Resu
         end: end.map(|e| ts(column, e)).transpose()?,
     })
 }
+
+#[cfg(feature = "testing")]
+pub mod testing;
