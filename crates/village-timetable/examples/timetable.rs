@@ -40,7 +40,14 @@ fn run() -> Result<ExitCode, String> {
     }
     match (cmd.as_str(), positional.as_slice()) {
         ("solve", [input]) => {
-            let args = SolveArgs { input: input.into(), format, time_limit_seconds: time_limit, seed, out, threads };
+            let args = SolveArgs {
+                input: input.into(),
+                format,
+                time_limit_seconds: time_limit,
+                seed,
+                out,
+                threads,
+            };
             let progress = |p: &Progress| {
                 if p.thread == 0 {
                     eprintln!(
@@ -60,10 +67,18 @@ fn run() -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         ("check", [input, solution]) => {
-            let r = check_command(&CheckArgs { input: input.into(), solution: solution.into(), format })
-                .map_err(|e| e.to_string())?;
+            let r = check_command(&CheckArgs {
+                input: input.into(),
+                solution: solution.into(),
+                format,
+            })
+            .map_err(|e| e.to_string())?;
             println!("{}", r.to_json_line());
-            Ok(if r.valid { ExitCode::SUCCESS } else { ExitCode::from(1) })
+            Ok(if r.valid {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
         }
         _ => Err("usage: timetable solve INPUT [options] | check INPUT SOLUTION".into()),
     }

@@ -95,7 +95,10 @@ pub struct SolveOutput {
 }
 
 /// Read an input file in the given (or detected) format as a problem.
-pub fn load_problem(path: &Path, format: Option<InputFormat>) -> Result<(Problem, Vec<String>), Error> {
+pub fn load_problem(
+    path: &Path,
+    format: Option<InputFormat>,
+) -> Result<(Problem, Vec<String>), Error> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::Io {
         path: path.display().to_string(),
         message: e.to_string(),
@@ -109,8 +112,12 @@ pub fn load_problem(path: &Path, format: Option<InputFormat>) -> Result<(Problem
         },
     };
     match format {
-        InputFormat::Itc2019 => itc2019::parse_problem(&text).map(|p| (p, Vec::new())).map_err(with_path),
-        InputFormat::Fet => fet::import(&text).map(|i| (i.problem, i.notes)).map_err(with_path),
+        InputFormat::Itc2019 => itc2019::parse_problem(&text)
+            .map(|p| (p, Vec::new()))
+            .map_err(with_path),
+        InputFormat::Fet => fet::import(&text)
+            .map(|i| (i.problem, i.notes))
+            .map_err(with_path),
         InputFormat::Village => {
             let school = school::School::from_json(&text).map_err(with_path)?;
             let compiled = school.compile().map_err(with_path)?;
@@ -120,7 +127,12 @@ pub fn load_problem(path: &Path, format: Option<InputFormat>) -> Result<(Problem
 }
 
 fn detect_format(path: &Path, text: &str) -> InputFormat {
-    match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+    match path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
         Some("fet") => InputFormat::Fet,
         Some("json") => InputFormat::Village,
         _ if text.trim_start().starts_with('{') => InputFormat::Village,
@@ -130,7 +142,10 @@ fn detect_format(path: &Path, text: &str) -> InputFormat {
 }
 
 /// `village timetable solve`: read, solve within the time limit, write `--out`, summarise.
-pub fn solve_command(args: &SolveArgs, progress: Option<&(dyn Fn(&Progress) + Sync)>) -> Result<SolveOutput, Error> {
+pub fn solve_command(
+    args: &SolveArgs,
+    progress: Option<&(dyn Fn(&Progress) + Sync)>,
+) -> Result<SolveOutput, Error> {
     let (problem, notes) = load_problem(&args.input, args.format)?;
     if !args.time_limit_seconds.is_finite() || args.time_limit_seconds < 0.0 {
         return Err(Error::Unsupported(format!(

@@ -12,7 +12,11 @@ pub struct Location {
 
 impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "line {}, column {}, <{}>", self.line, self.column, self.element)
+        write!(
+            f,
+            "line {}, column {}, <{}>",
+            self.line, self.column, self.element
+        )
     }
 }
 

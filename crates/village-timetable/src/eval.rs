@@ -107,14 +107,21 @@ pub fn evaluate(problem: &Problem, solution: &Solution) -> Evaluation {
     for (ci, class) in problem.classes.iter().enumerate() {
         let pl: Option<Placement> = solution.placements.get(ci).copied().flatten();
         let Some(pl) = pl else {
-            ev.hard.push(hard(HardKind::Unassigned, vec![ci], format!("class {} is not placed", class.id)));
+            ev.hard.push(hard(
+                HardKind::Unassigned,
+                vec![ci],
+                format!("class {} is not placed", class.id),
+            ));
             continue;
         };
         let Some(t) = class.times.get(pl.time) else {
             ev.hard.push(hard(
                 HardKind::TimeNotInDomain,
                 vec![ci],
-                format!("class {} has a time that is not one of its options", class.id),
+                format!(
+                    "class {} has a time that is not one of its options",
+                    class.id
+                ),
             ));
             continue;
         };
@@ -153,7 +160,10 @@ pub fn evaluate(problem: &Problem, solution: &Solution) -> Evaluation {
                             ev.hard.push(hard(
                                 HardKind::RoomUnavailable,
                                 vec![ci],
-                                format!("class {} is in room {} while the room is unavailable", class.id, room.id),
+                                format!(
+                                    "class {} is in room {} while the room is unavailable",
+                                    class.id, room.id
+                                ),
                             ));
                         }
                     }
@@ -161,7 +171,10 @@ pub fn evaluate(problem: &Problem, solution: &Solution) -> Evaluation {
             },
         }
         if let Some(slot) = placed.get_mut(ci) {
-            *slot = Some(Placed { t: t.pattern, room: pl.room });
+            *slot = Some(Placed {
+                t: t.pattern,
+                room: pl.room,
+            });
         }
     }
 
@@ -234,7 +247,11 @@ pub fn evaluate(problem: &Problem, solution: &Solution) -> Evaluation {
                         kind: HardKind::Distribution,
                         classes: members.iter().map(|(c, _)| *c).collect(),
                         distribution: Some(di),
-                        message: format!("required {} is violated by {excess} ({})", d.kind.itc_name(), d.origin),
+                        message: format!(
+                            "required {} is violated by {excess} ({})",
+                            d.kind.itc_name(),
+                            d.origin
+                        ),
                     });
                 } else {
                     ev.distribution_penalty += if scaled {
@@ -250,12 +267,20 @@ pub fn evaluate(problem: &Problem, solution: &Solution) -> Evaluation {
     // Students: enrollment validity, limits, conflicts, requests.
     let mut counts = vec![0u32; problem.classes.len()];
     for (si, student) in problem.students.iter().enumerate() {
-        let enrolled: &[usize] = solution.enrollments.get(si).map(Vec::as_slice).unwrap_or(&[]);
+        let enrolled: &[usize] = solution
+            .enrollments
+            .get(si)
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
         let mut sorted = enrolled.to_vec();
         sorted.sort_unstable();
         sorted.dedup();
         if sorted.len() != enrolled.len() {
-            ev.hard.push(hard(HardKind::Enrollment, vec![], format!("student {} is enrolled twice in a class", student.id)));
+            ev.hard.push(hard(
+                HardKind::Enrollment,
+                vec![],
+                format!("student {} is enrolled twice in a class", student.id),
+            ));
         }
         for &c in &sorted {
             if let Some(n) = counts.get_mut(c) {
@@ -289,7 +314,11 @@ pub fn evaluate(problem: &Problem, solution: &Solution) -> Evaluation {
                     format!(
                         "student {} is in course {}, which they did not request",
                         student.id,
-                        problem.courses.get(course).map(|c| c.id.as_str()).unwrap_or("?")
+                        problem
+                            .courses
+                            .get(course)
+                            .map(|c| c.id.as_str())
+                            .unwrap_or("?")
                     ),
                 ));
             }
@@ -321,7 +350,10 @@ pub fn evaluate(problem: &Problem, solution: &Solution) -> Evaluation {
                 _ => ev.hard.push(hard(
                     HardKind::Enrollment,
                     vec![],
-                    format!("student {} is enrolled in more than one alternative of one request", student.id),
+                    format!(
+                        "student {} is enrolled in more than one alternative of one request",
+                        student.id
+                    ),
                 )),
             }
         }
@@ -334,7 +366,12 @@ pub fn evaluate(problem: &Problem, solution: &Solution) -> Evaluation {
                             ev.hard.push(hard(
                                 HardKind::StudentClash,
                                 vec![a, b],
-                                format!("{} has classes {} and {} at clashing times", student.id, name(a), name(b)),
+                                format!(
+                                    "{} has classes {} and {} at clashing times",
+                                    student.id,
+                                    name(a),
+                                    name(b)
+                                ),
                             ));
                         } else {
                             ev.student_conflicts += 1;
@@ -350,7 +387,10 @@ pub fn evaluate(problem: &Problem, solution: &Solution) -> Evaluation {
                 ev.hard.push(hard(
                     HardKind::ClassLimit,
                     vec![ci],
-                    format!("class {} has {n} students but a limit of {}", class.id, class.limit),
+                    format!(
+                        "class {} has {n} students but a limit of {}",
+                        class.id, class.limit
+                    ),
                 ));
             }
         }
@@ -367,7 +407,11 @@ pub fn evaluate(problem: &Problem, solution: &Solution) -> Evaluation {
 /// Is `classes` (all of one course) a valid enrollment: one config, one class per subpart,
 /// parents included? Returns a reason when not.
 fn check_course_enrollment(problem: &Problem, course: usize, classes: &[usize]) -> Option<String> {
-    let course_id = problem.courses.get(course).map(|c| c.id.as_str()).unwrap_or("?");
+    let course_id = problem
+        .courses
+        .get(course)
+        .map(|c| c.id.as_str())
+        .unwrap_or("?");
     let mut configs: Vec<usize> = classes
         .iter()
         .filter_map(|&c| problem.classes.get(c).map(|c| c.config))
@@ -375,7 +419,9 @@ fn check_course_enrollment(problem: &Problem, course: usize, classes: &[usize]) 
     configs.sort_unstable();
     configs.dedup();
     let [config] = configs.as_slice() else {
-        return Some(format!("course {course_id}: classes from more than one configuration"));
+        return Some(format!(
+            "course {course_id}: classes from more than one configuration"
+        ));
     };
     for &sp in problem.config_subparts(*config) {
         let n = classes
@@ -385,7 +431,11 @@ fn check_course_enrollment(problem: &Problem, course: usize, classes: &[usize]) 
         if n != 1 {
             return Some(format!(
                 "course {course_id}: {n} classes of subpart {} (exactly one is needed)",
-                problem.subparts.get(sp).map(|s| s.id.as_str()).unwrap_or("?")
+                problem
+                    .subparts
+                    .get(sp)
+                    .map(|s| s.id.as_str())
+                    .unwrap_or("?")
             ));
         }
     }
@@ -395,7 +445,11 @@ fn check_course_enrollment(problem: &Problem, course: usize, classes: &[usize]) 
                 return Some(format!(
                     "course {course_id}: class {} without its parent class {}",
                     problem.classes.get(c).map(|c| c.id.as_str()).unwrap_or("?"),
-                    problem.classes.get(parent).map(|c| c.id.as_str()).unwrap_or("?")
+                    problem
+                        .classes
+                        .get(parent)
+                        .map(|c| c.id.as_str())
+                        .unwrap_or("?")
                 ));
             }
         }
@@ -404,7 +458,10 @@ fn check_course_enrollment(problem: &Problem, course: usize, classes: &[usize]) 
 }
 
 fn overlap(a: &TimePattern, b: &TimePattern) -> bool {
-    (a.days & b.days) != 0 && (a.weeks & b.weeks) != 0 && b.start < a.start + a.length && a.start < b.start + b.length
+    (a.days & b.days) != 0
+        && (a.weeks & b.weeks) != 0
+        && b.start < a.start + a.length
+        && a.start < b.start + b.length
 }
 
 fn student_conflict(problem: &Problem, a: &Placed, b: &Placed) -> bool {
@@ -422,7 +479,9 @@ fn pair_satisfied(problem: &Problem, kind: DistributionKind, a: &Placed, b: &Pla
     let same_days_weeks = (i.days & j.days) != 0 && (i.weeks & j.weeks) != 0;
     match kind {
         SameStart => i.start == j.start,
-        SameTime => (i.start <= j.start && j.end() <= i.end()) || (j.start <= i.start && i.end() <= j.end()),
+        SameTime => {
+            (i.start <= j.start && j.end() <= i.end()) || (j.start <= i.start && i.end() <= j.end())
+        }
         DifferentTime => i.end() <= j.start || j.end() <= i.start,
         SameDays => (i.days | j.days) == i.days || (i.days | j.days) == j.days,
         DifferentDays => (i.days & j.days) == 0,
@@ -530,14 +589,22 @@ mod tests {
     use super::*;
 
     fn tp(days: u32, start: u32, length: u32, weeks: u64) -> TimePattern {
-        TimePattern { days, start, length, weeks }
+        TimePattern {
+            days,
+            start,
+            length,
+            weeks,
+        }
     }
 
     #[test]
     fn merge_blocks_follows_the_spec() {
         let pats = [tp(1, 10, 5, 1), tp(1, 17, 5, 1), tp(1, 40, 5, 1)];
         assert_eq!(merge_blocks(&pats, 2), vec![(10, 22, 2), (40, 45, 1)]);
-        assert_eq!(merge_blocks(&pats, 1), vec![(10, 15, 1), (17, 22, 1), (40, 45, 1)]);
+        assert_eq!(
+            merge_blocks(&pats, 1),
+            vec![(10, 15, 1), (17, 22, 1), (40, 45, 1)]
+        );
         assert_eq!(merge_blocks(&pats, 18).len(), 1);
     }
 }

@@ -24,13 +24,20 @@ fn describe_time(p: &Problem, t: &TimePattern) -> String {
 }
 
 /// Explain request `ri` of student `si`, or `None` if the solution meets it.
-pub fn explain_unmet_request(p: &Problem, s: &Solution, si: usize, ri: usize) -> Option<UnmetRequest> {
+pub fn explain_unmet_request(
+    p: &Problem,
+    s: &Solution,
+    si: usize,
+    ri: usize,
+) -> Option<UnmetRequest> {
     let student = p.students.get(si)?;
     let req = student.requests.get(ri)?;
     let enrolled: &[usize] = s.enrollments.get(si).map(Vec::as_slice).unwrap_or(&[]);
-    let met = enrolled
-        .iter()
-        .any(|&c| p.classes.get(c).is_some_and(|cl| req.courses.contains(&cl.course)));
+    let met = enrolled.iter().any(|&c| {
+        p.classes
+            .get(c)
+            .is_some_and(|cl| req.courses.contains(&cl.course))
+    });
     if met {
         return None;
     }
@@ -49,11 +56,20 @@ pub fn explain_unmet_request(p: &Problem, s: &Solution, si: usize, ri: usize) ->
     };
     let mut reasons = Vec::new();
     for &course in &req.courses {
-        let Some(co) = p.courses.get(course) else { continue };
+        let Some(co) = p.courses.get(course) else {
+            continue;
+        };
         for &cfg in &co.configs {
             for &sp in p.config_subparts(cfg) {
-                for &c in p.subparts.get(sp).map(|x| x.classes.as_slice()).unwrap_or(&[]) {
-                    let Some(class) = p.classes.get(c) else { continue };
+                for &c in p
+                    .subparts
+                    .get(sp)
+                    .map(|x| x.classes.as_slice())
+                    .unwrap_or(&[])
+                {
+                    let Some(class) = p.classes.get(c) else {
+                        continue;
+                    };
                     let Some((t, room)) = time_of(c) else {
                         reasons.push(format!("{} is not placed in the timetable", class.id));
                         continue;
@@ -63,16 +79,25 @@ pub fn explain_unmet_request(p: &Problem, s: &Solution, si: usize, ri: usize) ->
                         reasons.push(format!("{} is full ({n} of {})", class.id, class.limit));
                     }
                     for &o in enrolled {
-                        let Some((ot, oroom)) = time_of(o) else { continue };
+                        let Some((ot, oroom)) = time_of(o) else {
+                            continue;
+                        };
                         let travel = p.travel(room, oroom);
-                        if t.shares_days_and_weeks(&ot) && t.end() + travel > ot.start && ot.end() + travel > t.start {
+                        if t.shares_days_and_weeks(&ot)
+                            && t.end() + travel > ot.start
+                            && ot.end() + travel > t.start
+                        {
                             reasons.push(format!(
                                 "{} ({}) clashes with {}, which {} already has{}",
                                 class.id,
                                 describe_time(p, &t),
                                 p.classes.get(o).map(|x| x.id.as_str()).unwrap_or("?"),
                                 student.id,
-                                if travel > 0 && !t.overlaps(&ot) { " (no time to travel between sites)" } else { "" }
+                                if travel > 0 && !t.overlaps(&ot) {
+                                    " (no time to travel between sites)"
+                                } else {
+                                    ""
+                                }
                             ));
                         }
                     }
@@ -81,7 +106,10 @@ pub fn explain_unmet_request(p: &Problem, s: &Solution, si: usize, ri: usize) ->
         }
     }
     if reasons.is_empty() {
-        reasons.push("no class of the requested course can be combined with the rest of the timetable".into());
+        reasons.push(
+            "no class of the requested course can be combined with the rest of the timetable"
+                .into(),
+        );
     }
     reasons.truncate(30);
     Some(UnmetRequest {
@@ -120,7 +148,10 @@ pub fn diagnose(p: &Problem, budget: u64) -> Vec<Infeasibility> {
         .map(|c| {
             c.times
                 .iter()
-                .map(|t| c.rooms.is_empty() || c.rooms.iter().any(|r| p.room_available(r.room, &t.pattern)))
+                .map(|t| {
+                    c.rooms.is_empty()
+                        || c.rooms.iter().any(|r| p.room_available(r.room, &t.pattern))
+                })
                 .collect()
         })
         .collect();
@@ -130,7 +161,9 @@ pub fn diagnose(p: &Problem, budget: u64) -> Vec<Infeasibility> {
             out.push(Infeasibility {
                 class: id.clone(),
                 constraints: vec![format!("room availability of class {id}")],
-                message: format!("class {id}: every candidate room is unavailable at every candidate time"),
+                message: format!(
+                    "class {id}: every candidate room is unavailable at every candidate time"
+                ),
             });
         }
     }
@@ -141,7 +174,14 @@ pub fn diagnose(p: &Problem, budget: u64) -> Vec<Infeasibility> {
         .distributions
         .iter()
         .enumerate()
-        .filter(|(_, d)| d.required && d.kind.is_pairwise() && !matches!(d.kind, DistributionKind::SameRoom | DistributionKind::DifferentRoom))
+        .filter(|(_, d)| {
+            d.required
+                && d.kind.is_pairwise()
+                && !matches!(
+                    d.kind,
+                    DistributionKind::SameRoom | DistributionKind::DifferentRoom
+                )
+        })
         .map(|(i, _)| i)
         .collect();
     let mut work = 0u64;
@@ -160,12 +200,21 @@ pub fn diagnose(p: &Problem, budget: u64) -> Vec<Infeasibility> {
             None => i += 1,
         }
     }
-    let class = p.classes.get(wiped).map(|c| c.id.clone()).unwrap_or_default();
+    let class = p
+        .classes
+        .get(wiped)
+        .map(|c| c.id.clone())
+        .unwrap_or_default();
     let constraints: Vec<String> = core
         .iter()
         .filter_map(|&d| p.distributions.get(d))
         .map(|d| {
-            let ids: Vec<&str> = d.classes.iter().filter_map(|&c| p.classes.get(c)).map(|c| c.id.as_str()).collect();
+            let ids: Vec<&str> = d
+                .classes
+                .iter()
+                .filter_map(|&c| p.classes.get(c))
+                .map(|c| c.id.as_str())
+                .collect();
             format!("{} on {} [{}]", d.kind.itc_name(), ids.join(", "), d.origin)
         })
         .collect();
@@ -185,7 +234,9 @@ fn relaxed_ok(kind: DistributionKind, a: &TimePattern, b: &TimePattern) -> bool 
     let together = a.days & b.days != 0 && a.weeks & b.weeks != 0;
     match kind {
         SameStart => a.start == b.start,
-        SameTime => (a.start <= b.start && b.end() <= a.end()) || (b.start <= a.start && a.end() <= b.end()),
+        SameTime => {
+            (a.start <= b.start && b.end() <= a.end()) || (b.start <= a.start && a.end() <= b.end())
+        }
         DifferentTime => a.end() <= b.start || b.end() <= a.start,
         SameDays => (a.days | b.days) == a.days || (a.days | b.days) == b.days,
         DifferentDays => a.days & b.days == 0,
@@ -220,13 +271,17 @@ fn propagate(
     while changed {
         changed = false;
         for &di in dists {
-            let Some(d) = p.distributions.get(di) else { continue };
+            let Some(d) = p.distributions.get(di) else {
+                continue;
+            };
             for (i, &x) in d.classes.iter().enumerate() {
                 for (j, &y) in d.classes.iter().enumerate() {
                     if i == j {
                         continue;
                     }
-                    let (Some(cx), Some(cy)) = (p.classes.get(x), p.classes.get(y)) else { continue };
+                    let (Some(cx), Some(cy)) = (p.classes.get(x), p.classes.get(y)) else {
+                        continue;
+                    };
                     let dy: Vec<TimePattern> = cy
                         .times
                         .iter()
@@ -307,6 +362,11 @@ mod tests {
         // on e prunes too, but is not needed, so the deletion filter drops it.
         assert_eq!(f.constraints.len(), 4, "{f:?}");
         assert!(!f.constraints.iter().any(|c| c.contains("d, e")), "{f:?}");
-        assert!(f.constraints.iter().any(|c| c.starts_with("NotOverlap on b, c")), "{f:?}");
+        assert!(
+            f.constraints
+                .iter()
+                .any(|c| c.starts_with("NotOverlap on b, c")),
+            "{f:?}"
+        );
     }
 }

@@ -11,7 +11,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::error::Error;
 use crate::model::{
-    Class, Config, Course, Distribution, DistributionKind, Problem, Room, RoomOption, Subpart, TimeOption, TimePattern,
+    Class, Config, Course, Distribution, DistributionKind, Problem, Room, RoomOption, Subpart,
+    TimeOption, TimePattern,
 };
 use crate::xml::{self, Element};
 
@@ -46,7 +47,11 @@ fn is_active(el: &Element) -> bool {
 fn names_in(list: Option<&Element>, item: &str) -> Vec<String> {
     list.map(|l| {
         l.children_named(item)
-            .map(|c| c.child_text("Name").map(str::to_string).unwrap_or_else(|| c.text.clone()))
+            .map(|c| {
+                c.child_text("Name")
+                    .map(str::to_string)
+                    .unwrap_or_else(|| c.text.clone())
+            })
             .collect()
     })
     .unwrap_or_default()
@@ -62,15 +67,21 @@ fn num<T: std::str::FromStr>(el: &Element, name: &str) -> Result<T, Error> {
 /// Weight: hard at 100%, else a soft penalty equal to the percentage (rounded).
 fn weight(el: &Element) -> Result<(bool, u32), Error> {
     let raw = text_of(el, "Weight_Percentage").unwrap_or("100");
-    let w: f64 = raw
-        .trim()
-        .parse()
-        .map_err(|_| el.error(format!("<Weight_Percentage> must be a number, found `{raw}`")))?;
+    let w: f64 = raw.trim().parse().map_err(|_| {
+        el.error(format!(
+            "<Weight_Percentage> must be a number, found `{raw}`"
+        ))
+    })?;
     if !(0.0..=100.0).contains(&w) {
-        return Err(el.error(format!("<Weight_Percentage> must be between 0 and 100, found {w}")));
+        return Err(el.error(format!(
+            "<Weight_Percentage> must be between 0 and 100, found {w}"
+        )));
     }
     Ok((w >= 100.0, w.round() as u32))
 }
+
+/// A home-room constraint: activities, rooms, (hard, penalty).
+type HomeRoom = (Vec<usize>, BTreeSet<usize>, (bool, u32));
 
 /// Read a FET file.
 pub fn import(text: &str) -> Result<FetImport, Error> {
@@ -82,7 +93,11 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
         )));
     }
     let version = root.attr("version").unwrap_or("");
-    let major: u32 = version.split('.').next().and_then(|v| v.parse().ok()).unwrap_or(0);
+    let major: u32 = version
+        .split('.')
+        .next()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
     if !(5..=7).contains(&major) {
         return Err(Error::Unsupported(format!(
             "FET version `{version}` (line {}) is not supported; versions 5.x to 7.x are",
@@ -97,14 +112,26 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
     if days.len() > 32 {
         return Err(root.error("more than 32 days are not supported"));
     }
-    let day_idx: HashMap<&str, u32> = days.iter().enumerate().map(|(i, d)| (d.as_str(), i as u32)).collect();
-    let hour_idx: HashMap<&str, u32> = hours.iter().enumerate().map(|(i, h)| (h.as_str(), i as u32)).collect();
+    let day_idx: HashMap<&str, u32> = days
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (d.as_str(), i as u32))
+        .collect();
+    let hour_idx: HashMap<&str, u32> = hours
+        .iter()
+        .enumerate()
+        .map(|(i, h)| (h.as_str(), i as u32))
+        .collect();
     let n_hours = hours.len() as u32;
     let at = |el: &Element, dtag: &str, htag: &str| -> Result<(u32, u32), Error> {
         let d = text_of(el, dtag).unwrap_or("");
         let h = text_of(el, htag).unwrap_or("");
-        let di = *day_idx.get(d).ok_or_else(|| el.error(format!("unknown day `{d}`")))?;
-        let hi = *hour_idx.get(h).ok_or_else(|| el.error(format!("unknown hour `{h}`")))?;
+        let di = *day_idx
+            .get(d)
+            .ok_or_else(|| el.error(format!("unknown day `{d}`")))?;
+        let hi = *hour_idx
+            .get(h)
+            .ok_or_else(|| el.error(format!("unknown hour `{h}`")))?;
         Ok((di, hi))
     };
 
@@ -114,16 +141,35 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
     if let Some(sl) = root.child("Students_List") {
         for year in sl.children_named("Year") {
             let yname = year.child_text("Name").unwrap_or("").to_string();
-            set_size.insert(yname.clone(), year.child_text("Number_of_Students").and_then(|n| n.parse().ok()).unwrap_or(0));
+            set_size.insert(
+                yname.clone(),
+                year.child_text("Number_of_Students")
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or(0),
+            );
             let mut ycover = BTreeSet::new();
             for group in year.children_named("Group") {
                 let gname = group.child_text("Name").unwrap_or("").to_string();
-                set_size.insert(gname.clone(), group.child_text("Number_of_Students").and_then(|n| n.parse().ok()).unwrap_or(0));
+                set_size.insert(
+                    gname.clone(),
+                    group
+                        .child_text("Number_of_Students")
+                        .and_then(|n| n.parse().ok())
+                        .unwrap_or(0),
+                );
                 let mut gcover = BTreeSet::new();
                 for sg in group.children_named("Subgroup") {
                     let sname = sg.child_text("Name").unwrap_or("").to_string();
-                    set_size.insert(sname.clone(), sg.child_text("Number_of_Students").and_then(|n| n.parse().ok()).unwrap_or(0));
-                    units.entry(sname.clone()).or_default().insert(sname.clone());
+                    set_size.insert(
+                        sname.clone(),
+                        sg.child_text("Number_of_Students")
+                            .and_then(|n| n.parse().ok())
+                            .unwrap_or(0),
+                    );
+                    units
+                        .entry(sname.clone())
+                        .or_default()
+                        .insert(sname.clone());
                     gcover.insert(sname);
                 }
                 if gcover.is_empty() {
@@ -150,12 +196,19 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
                 }
                 continue;
             }
-            let id = text_of(a, "Id").ok_or_else(|| a.error("activity without <Id>"))?.to_string();
+            let id = text_of(a, "Id")
+                .ok_or_else(|| a.error("activity without <Id>"))?
+                .to_string();
             let duration: u32 = num(a, "Duration")?;
             if duration == 0 || duration > n_hours {
-                return Err(a.error(format!("activity {id}: duration {duration} does not fit in a day of {n_hours} hours")));
+                return Err(a.error(format!(
+                    "activity {id}: duration {duration} does not fit in a day of {n_hours} hours"
+                )));
             }
-            let students: Vec<String> = a.children_named("Students").map(|s| s.text.clone()).collect();
+            let students: Vec<String> = a
+                .children_named("Students")
+                .map(|s| s.text.clone())
+                .collect();
             for s in &students {
                 if !units.contains_key(s) {
                     return Err(a.error(format!("activity {id}: unknown students set `{s}`")));
@@ -166,7 +219,10 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
             }
             acts.push(Activity {
                 id,
-                teachers: a.children_named("Teacher").map(|t| t.text.clone()).collect(),
+                teachers: a
+                    .children_named("Teacher")
+                    .map(|t| t.text.clone())
+                    .collect(),
                 subject: text_of(a, "Subject").unwrap_or("").to_string(),
                 size: text_of(a, "Number_Of_Students").and_then(|n| n.parse().ok()),
                 students,
@@ -178,7 +234,11 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
     if acts.is_empty() {
         return Err(Error::Empty("the FET file has no active activities".into()));
     }
-    let act_idx: HashMap<&str, usize> = acts.iter().enumerate().map(|(i, a)| (a.id.as_str(), i)).collect();
+    let act_idx: HashMap<&str, usize> = acts
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (a.id.as_str(), i))
+        .collect();
     // `Ok(None)` for an inactive activity (FET ignores those in constraints).
     let act_of = |el: &Element, id: &str| -> Result<Option<usize>, Error> {
         match act_idx.get(id.trim()) {
@@ -195,12 +255,18 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
         Ok(v)
     };
     let act_units = |a: &Activity| -> BTreeSet<String> {
-        a.students.iter().flat_map(|s| units.get(s).cloned().unwrap_or_default()).collect()
+        a.students
+            .iter()
+            .flat_map(|s| units.get(s).cloned().unwrap_or_default())
+            .collect()
     };
 
     // Rooms.
     let mut p = Problem::empty(
-        root.child_text("Institution_Name").filter(|s| !s.is_empty()).unwrap_or("fet").to_string(),
+        root.child_text("Institution_Name")
+            .filter(|s| !s.is_empty())
+            .unwrap_or("fet")
+            .to_string(),
         days.len() as u32,
         1,
         n_hours,
@@ -209,9 +275,16 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
     if let Some(rl) = root.child("Rooms_List") {
         for r in rl.children_named("Room") {
             let name = r.child_text("Name").unwrap_or("").to_string();
-            let cap = r.child_text("Capacity").and_then(|c| c.parse().ok()).unwrap_or(u32::MAX);
+            let cap = r
+                .child_text("Capacity")
+                .and_then(|c| c.parse().ok())
+                .unwrap_or(u32::MAX);
             room_idx.insert(name.clone(), p.rooms.len());
-            p.rooms.push(Room { id: name, capacity: cap, unavailable: Vec::new() });
+            p.rooms.push(Room {
+                id: name,
+                capacity: cap,
+                unavailable: Vec::new(),
+            });
         }
     }
     p.travel = vec![0; p.rooms.len() * p.rooms.len()];
@@ -223,7 +296,16 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
             let mut v = Vec::new();
             for d in 0..days.len() as u32 {
                 for h in 0..=(n_hours - a.duration) {
-                    v.push((TimePattern { days: 1 << d, start: h, length: a.duration, weeks: 1 }, 0u32, true));
+                    v.push((
+                        TimePattern {
+                            days: 1 << d,
+                            start: h,
+                            length: a.duration,
+                            weeks: 1,
+                        },
+                        0u32,
+                        true,
+                    ));
                 }
             }
             v
@@ -231,7 +313,7 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
         .collect();
     let mut room_allowed: Vec<Option<BTreeSet<usize>>> = vec![None; acts.len()];
     let mut room_pen: Vec<BTreeMap<usize, u32>> = vec![BTreeMap::new(); acts.len()];
-    let mut home: Vec<(Vec<usize>, BTreeSet<usize>, (bool, u32))> = Vec::new();
+    let mut home: Vec<HomeRoom> = Vec::new();
     let mut notes: Vec<String> = Vec::new();
     let mut ignored: BTreeMap<String, usize> = BTreeMap::new();
     let mut dists: Vec<Distribution> = Vec::new();
@@ -243,11 +325,16 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
         origin,
     };
     // Block (hard) or penalise (soft) times of some activities overlapping given slots.
-    let block_times = |time_pen: &mut Vec<Vec<(TimePattern, u32, bool)>>, which: &[usize], slots: &[(u32, u32)], (req, pen): (bool, u32)| {
+    let block_times = |time_pen: &mut Vec<Vec<(TimePattern, u32, bool)>>,
+                       which: &[usize],
+                       slots: &[(u32, u32)],
+                       (req, pen): (bool, u32)| {
         for &ai in which {
             if let Some(v) = time_pen.get_mut(ai) {
                 for (t, p, ok) in v.iter_mut() {
-                    let hit = slots.iter().any(|&(d, h)| t.days & (1 << d) != 0 && t.start <= h && h < t.end());
+                    let hit = slots
+                        .iter()
+                        .any(|&(d, h)| t.days & (1 << d) != 0 && t.start <= h && h < t.end());
                     if hit {
                         if req {
                             *ok = false;
@@ -260,7 +347,11 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
         }
     };
     let teacher_acts = |name: &str| -> Vec<usize> {
-        acts.iter().enumerate().filter(|(_, a)| a.teachers.iter().any(|t| t == name)).map(|(i, _)| i).collect()
+        acts.iter()
+            .enumerate()
+            .filter(|(_, a)| a.teachers.iter().any(|t| t == name))
+            .map(|(i, _)| i)
+            .collect()
     };
     let set_acts = |name: &str| -> Vec<usize> {
         let want = units.get(name).cloned().unwrap_or_default();
@@ -271,7 +362,9 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
             .collect()
     };
     let slots_of = |el: &Element, item: &str| -> Result<Vec<(u32, u32)>, Error> {
-        el.children_named(item).map(|t| at(t, "Day", "Hour")).collect()
+        el.children_named(item)
+            .map(|t| at(t, "Day", "Hour"))
+            .collect()
     };
     let teachers: Vec<String> = names_in(root.child("Teachers_List"), "Teacher");
     let all_units: BTreeSet<String> = units.values().flatten().cloned().collect();
@@ -287,23 +380,37 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
                 "ConstraintBasicCompulsoryTime" => {}
                 "ConstraintTeacherNotAvailableTimes" => {
                     let t = text_of(c, "Teacher").unwrap_or("");
-                    block_times(&mut time_pen, &teacher_acts(t), &slots_of(c, "Not_Available_Time")?, w);
+                    block_times(
+                        &mut time_pen,
+                        &teacher_acts(t),
+                        &slots_of(c, "Not_Available_Time")?,
+                        w,
+                    );
                 }
                 "ConstraintStudentsSetNotAvailableTimes" => {
                     let s = text_of(c, "Students").unwrap_or("");
-                    block_times(&mut time_pen, &set_acts(s), &slots_of(c, "Not_Available_Time")?, w);
+                    block_times(
+                        &mut time_pen,
+                        &set_acts(s),
+                        &slots_of(c, "Not_Available_Time")?,
+                        w,
+                    );
                 }
                 "ConstraintBreakTimes" => {
                     let all: Vec<usize> = (0..acts.len()).collect();
                     block_times(&mut time_pen, &all, &slots_of(c, "Break_Time")?, w);
                 }
                 "ConstraintActivityPreferredStartingTime" => {
-                    let Some(ai) = act_of(c, text_of(c, "Activity_Id").unwrap_or(""))? else { continue };
+                    let Some(ai) = act_of(c, text_of(c, "Activity_Id").unwrap_or(""))? else {
+                        continue;
+                    };
                     let (d, h) = at(c, "Preferred_Day", "Preferred_Hour")?;
                     restrict_starts(&mut time_pen, ai, &[(d, h)], w);
                 }
                 "ConstraintActivityPreferredStartingTimes" => {
-                    let Some(ai) = act_of(c, text_of(c, "Activity_Id").unwrap_or(""))? else { continue };
+                    let Some(ai) = act_of(c, text_of(c, "Activity_Id").unwrap_or(""))? else {
+                        continue;
+                    };
                     let starts: Vec<(u32, u32)> = c
                         .children_named("Preferred_Starting_Time")
                         .map(|t| at(t, "Preferred_Starting_Day", "Preferred_Starting_Hour"))
@@ -314,7 +421,9 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
                     let ids = acts_of(c)?;
                     let min_days: u32 = num(c, "MinDays")?;
                     if min_days > 1 {
-                        notes.push(format!("{origin}: MinDays {min_days} approximated as different days"));
+                        notes.push(format!(
+                            "{origin}: MinDays {min_days} approximated as different days"
+                        ));
                     }
                     if min_days >= 1 {
                         dists.push(dist(DistributionKind::DifferentDays, w, ids, origin));
@@ -322,7 +431,12 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
                 }
                 "ConstraintActivitiesSameStartingTime" => {
                     let ids = acts_of(c)?;
-                    dists.push(dist(DistributionKind::SameStart, w, ids.clone(), origin.clone()));
+                    dists.push(dist(
+                        DistributionKind::SameStart,
+                        w,
+                        ids.clone(),
+                        origin.clone(),
+                    ));
                     dists.push(dist(DistributionKind::SameDays, w, ids, origin));
                 }
                 "ConstraintActivitiesNotOverlapping" => {
@@ -336,17 +450,30 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
                         None => teachers.clone(),
                     };
                     for t in names {
-                        dists.push(dist(DistributionKind::MaxDayLoad(max), w, teacher_acts(&t), origin.clone()));
+                        dists.push(dist(
+                            DistributionKind::MaxDayLoad(max),
+                            w,
+                            teacher_acts(&t),
+                            origin.clone(),
+                        ));
                     }
                 }
                 "ConstraintStudentsSetMaxHoursDaily" | "ConstraintStudentsMaxHoursDaily" => {
                     let max: u32 = num(c, "Maximum_Hours_Daily")?;
                     let targets: Vec<String> = match text_of(c, "Students") {
-                        Some(s) => units.get(s).map(|u| u.iter().cloned().collect()).unwrap_or_default(),
+                        Some(s) => units
+                            .get(s)
+                            .map(|u| u.iter().cloned().collect())
+                            .unwrap_or_default(),
                         None => all_units.iter().cloned().collect(),
                     };
                     for u in targets {
-                        dists.push(dist(DistributionKind::MaxDayLoad(max), w, set_acts(&u), origin.clone()));
+                        dists.push(dist(
+                            DistributionKind::MaxDayLoad(max),
+                            w,
+                            set_acts(&u),
+                            origin.clone(),
+                        ));
                     }
                 }
                 "ConstraintTeacherMaxDaysPerWeek" | "ConstraintTeachersMaxDaysPerWeek" => {
@@ -356,7 +483,12 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
                         None => teachers.clone(),
                     };
                     for t in names {
-                        dists.push(dist(DistributionKind::MaxDays(max), w, teacher_acts(&t), origin.clone()));
+                        dists.push(dist(
+                            DistributionKind::MaxDays(max),
+                            w,
+                            teacher_acts(&t),
+                            origin.clone(),
+                        ));
                     }
                 }
                 other => *ignored.entry(other.to_string()).or_insert(0) += 1,
@@ -370,28 +502,54 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
             }
             let w = weight(c)?;
             let room = |name: &str| -> Result<usize, Error> {
-                room_idx.get(name).copied().ok_or_else(|| c.error(format!("unknown room `{name}`")))
+                room_idx
+                    .get(name)
+                    .copied()
+                    .ok_or_else(|| c.error(format!("unknown room `{name}`")))
             };
             let preferred: Vec<String> = match c.child("Room") {
                 Some(r) => vec![r.text.clone()],
-                None => c.children_named("Preferred_Room").map(|r| r.text.clone()).collect(),
+                None => c
+                    .children_named("Preferred_Room")
+                    .map(|r| r.text.clone())
+                    .collect(),
             };
             let targets: Option<Vec<usize>> = match c.name.as_str() {
-                "ConstraintActivityPreferredRoom" | "ConstraintActivityPreferredRooms" => {
-                    Some(act_of(c, text_of(c, "Activity_Id").unwrap_or(""))?.into_iter().collect())
-                }
+                "ConstraintActivityPreferredRoom" | "ConstraintActivityPreferredRooms" => Some(
+                    act_of(c, text_of(c, "Activity_Id").unwrap_or(""))?
+                        .into_iter()
+                        .collect(),
+                ),
                 "ConstraintSubjectPreferredRoom" | "ConstraintSubjectPreferredRooms" => {
                     let s = text_of(c, "Subject").unwrap_or("");
-                    Some(acts.iter().enumerate().filter(|(_, a)| a.subject == s).map(|(i, _)| i).collect())
+                    Some(
+                        acts.iter()
+                            .enumerate()
+                            .filter(|(_, a)| a.subject == s)
+                            .map(|(i, _)| i)
+                            .collect(),
+                    )
                 }
                 // Home rooms apply to activities of exactly that one teacher or students set.
                 "ConstraintTeacherHomeRoom" | "ConstraintTeacherHomeRooms" => {
                     let t = text_of(c, "Teacher").unwrap_or("");
-                    Some(acts.iter().enumerate().filter(|(_, a)| a.teachers == [t]).map(|(i, _)| i).collect())
+                    Some(
+                        acts.iter()
+                            .enumerate()
+                            .filter(|(_, a)| a.teachers == [t])
+                            .map(|(i, _)| i)
+                            .collect(),
+                    )
                 }
                 "ConstraintStudentsSetHomeRoom" | "ConstraintStudentsSetHomeRooms" => {
                     let st = text_of(c, "Students").unwrap_or("");
-                    Some(acts.iter().enumerate().filter(|(_, a)| a.students == [st]).map(|(i, _)| i).collect())
+                    Some(
+                        acts.iter()
+                            .enumerate()
+                            .filter(|(_, a)| a.students == [st])
+                            .map(|(i, _)| i)
+                            .collect(),
+                    )
                 }
                 "ConstraintRoomNotAvailableTimes" => {
                     let r = room(text_of(c, "Room").unwrap_or(""))?;
@@ -399,7 +557,12 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
                         let slots = slots_of(c, "Not_Available_Time")?;
                         if let Some(rm) = p.rooms.get_mut(r) {
                             for (d, h) in slots {
-                                rm.unavailable.push(TimePattern { days: 1 << d, start: h, length: 1, weeks: 1 });
+                                rm.unavailable.push(TimePattern {
+                                    days: 1 << d,
+                                    start: h,
+                                    length: 1,
+                                    weeks: 1,
+                                });
                             }
                         }
                     } else {
@@ -414,7 +577,10 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
                 }
             };
             if let Some(targets) = targets {
-                let rooms: BTreeSet<usize> = preferred.iter().map(|r| room(r)).collect::<Result<_, _>>()?;
+                let rooms: BTreeSet<usize> = preferred
+                    .iter()
+                    .map(|r| room(r))
+                    .collect::<Result<_, _>>()?;
                 if c.name.contains("HomeRoom") {
                     // Home rooms give way to preferred-room constraints (applied below).
                     home.push((targets, rooms, w));
@@ -465,7 +631,15 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
     for (ai, a) in acts.iter().enumerate() {
         let times: Vec<TimeOption> = time_pen
             .get(ai)
-            .map(|v| v.iter().filter(|(_, _, ok)| *ok).map(|(t, pen, _)| TimeOption { pattern: *t, penalty: *pen }).collect())
+            .map(|v| {
+                v.iter()
+                    .filter(|(_, _, ok)| *ok)
+                    .map(|(t, pen, _)| TimeOption {
+                        pattern: *t,
+                        penalty: *pen,
+                    })
+                    .collect()
+            })
             .unwrap_or_default();
         if times.is_empty() {
             return Err(Error::Contradiction(format!(
@@ -473,18 +647,40 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
                 a.id, a.el_line
             )));
         }
-        let size = a.size.unwrap_or_else(|| a.students.iter().map(|s| set_size.get(s).copied().unwrap_or(0)).sum());
+        let size = a.size.unwrap_or_else(|| {
+            a.students
+                .iter()
+                .map(|s| set_size.get(s).copied().unwrap_or(0))
+                .sum()
+        });
         let rooms: Vec<RoomOption> = match room_allowed.get(ai).cloned().flatten() {
             None if room_pen.get(ai).is_some_and(|m| !m.is_empty()) => (0..p.rooms.len())
-                .map(|r| RoomOption { room: r, penalty: room_pen.get(ai).and_then(|m| m.get(&r)).copied().unwrap_or(0) })
+                .map(|r| RoomOption {
+                    room: r,
+                    penalty: room_pen
+                        .get(ai)
+                        .and_then(|m| m.get(&r))
+                        .copied()
+                        .unwrap_or(0),
+                })
                 .collect(),
             None => Vec::new(),
             Some(set) => set
                 .into_iter()
-                .map(|r| RoomOption { room: r, penalty: room_pen.get(ai).and_then(|m| m.get(&r)).copied().unwrap_or(0) })
+                .map(|r| RoomOption {
+                    room: r,
+                    penalty: room_pen
+                        .get(ai)
+                        .and_then(|m| m.get(&r))
+                        .copied()
+                        .unwrap_or(0),
+                })
                 .collect(),
         };
-        if room_allowed.get(ai).is_some_and(|r| r.as_ref().is_some_and(|s| s.is_empty())) {
+        if room_allowed
+            .get(ai)
+            .is_some_and(|r| r.as_ref().is_some_and(|s| s.is_empty()))
+        {
             return Err(Error::Contradiction(format!(
                 "activity {} (line {}): its room constraints leave no room at all",
                 a.id, a.el_line
@@ -505,9 +701,20 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
             big_enough
         };
         let ci = p.classes.len();
-        p.courses.push(Course { id: format!("activity-{}", a.id), configs: vec![ci] });
-        p.configs.push(Config { id: a.id.clone(), course: ci, subparts: vec![ci] });
-        p.subparts.push(Subpart { id: a.id.clone(), config: ci, classes: vec![ci] });
+        p.courses.push(Course {
+            id: format!("activity-{}", a.id),
+            configs: vec![ci],
+        });
+        p.configs.push(Config {
+            id: a.id.clone(),
+            course: ci,
+            subparts: vec![ci],
+        });
+        p.subparts.push(Subpart {
+            id: a.id.clone(),
+            config: ci,
+            classes: vec![ci],
+        });
         p.classes.push(Class {
             id: a.id.clone(),
             subpart: ci,
@@ -524,7 +731,12 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
     for t in &teachers {
         let v = teacher_acts(t);
         if v.len() > 1 && seen.insert(v.clone()) {
-            p.distributions.push(dist(DistributionKind::NotOverlap, (true, 0), v, format!("teacher {t}")));
+            p.distributions.push(dist(
+                DistributionKind::NotOverlap,
+                (true, 0),
+                v,
+                format!("teacher {t}"),
+            ));
         }
     }
     for u in &all_units {
@@ -535,17 +747,35 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
             .map(|(i, _)| i)
             .collect();
         if v.len() > 1 && seen.insert(v.clone()) {
-            p.distributions.push(dist(DistributionKind::NotOverlap, (true, 0), v, format!("students {u}")));
+            p.distributions.push(dist(
+                DistributionKind::NotOverlap,
+                (true, 0),
+                v,
+                format!("students {u}"),
+            ));
         }
     }
-    p.distributions.extend(dists.into_iter().filter(|d| d.classes.len() > 1));
-    Ok(FetImport { problem: p, notes, day_names: days, hour_names: hours })
+    p.distributions
+        .extend(dists.into_iter().filter(|d| d.classes.len() > 1));
+    Ok(FetImport {
+        problem: p,
+        notes,
+        day_names: days,
+        hour_names: hours,
+    })
 }
 
-fn restrict_starts(time_pen: &mut [Vec<(TimePattern, u32, bool)>], ai: usize, starts: &[(u32, u32)], (req, pen): (bool, u32)) {
+fn restrict_starts(
+    time_pen: &mut [Vec<(TimePattern, u32, bool)>],
+    ai: usize,
+    starts: &[(u32, u32)],
+    (req, pen): (bool, u32),
+) {
     if let Some(v) = time_pen.get_mut(ai) {
         for (t, p, ok) in v.iter_mut() {
-            let allowed = starts.iter().any(|&(d, h)| t.days == 1 << d && t.start == h);
+            let allowed = starts
+                .iter()
+                .any(|&(d, h)| t.days == 1 << d && t.start == h);
             if !allowed {
                 if req {
                     *ok = false;
@@ -563,7 +793,13 @@ mod tests {
 
     #[test]
     fn rejects_unknown_versions_and_roots() {
-        assert!(import("<fet version=\"2.0\"></fet>").unwrap_err().to_string().contains("version"));
-        assert!(import("<problem/>").unwrap_err().to_string().contains("<fet>"));
+        assert!(import("<fet version=\"2.0\"></fet>")
+            .unwrap_err()
+            .to_string()
+            .contains("version"));
+        assert!(import("<problem/>")
+            .unwrap_err()
+            .to_string()
+            .contains("<fet>"));
     }
 }

@@ -7,8 +7,9 @@ use std::collections::{HashMap, HashSet};
 
 use crate::error::Error;
 use crate::model::{
-    format_bits, parse_bits, Class, Config, Course, Distribution, DistributionKind, Placement, Problem, Request,
-    Room, RoomOption, Solution, Student, Subpart, TimeOption, TimePattern, Weights,
+    format_bits, parse_bits, Class, Config, Course, Distribution, DistributionKind, Placement,
+    Problem, Request, Room, RoomOption, Solution, Student, Subpart, TimeOption, TimePattern,
+    Weights,
 };
 use crate::xml::{self, Element};
 
@@ -17,7 +18,8 @@ pub fn parse_problem(text: &str) -> Result<Problem, Error> {
     let root = xml::parse(text)?;
     if root.name == "solution" {
         return Err(Error::Unsupported(
-            "this is an ITC 2019 solution file; a problem file (root <problem>) is expected here".into(),
+            "this is an ITC 2019 solution file; a problem file (root <problem>) is expected here"
+                .into(),
         ));
     }
     if root.name != "problem" {
@@ -34,7 +36,9 @@ pub fn parse_problem(text: &str) -> Result<Problem, Error> {
         return Err(root.error(format!("nrDays must be between 1 and 32, found {nr_days}")));
     }
     if !(1..=64).contains(&nr_weeks) {
-        return Err(root.error(format!("nrWeeks must be between 1 and 64, found {nr_weeks}")));
+        return Err(root.error(format!(
+            "nrWeeks must be between 1 and 64, found {nr_weeks}"
+        )));
     }
     if slots_per_day == 0 {
         return Err(root.error("slotsPerDay must be positive"));
@@ -161,7 +165,9 @@ pub fn parse_problem(text: &str) -> Result<Problem, Error> {
                             None | Some("true") => false,
                             Some("false") => true,
                             Some(other) => {
-                                return Err(cl.error(format!("attribute `room` must be true or false, found `{other}`")))
+                                return Err(cl.error(format!(
+                                    "attribute `room` must be true or false, found `{other}`"
+                                )))
                             }
                         };
                         let mut rooms = Vec::new();
@@ -170,11 +176,15 @@ pub fn parse_problem(text: &str) -> Result<Problem, Error> {
                             match o.name.as_str() {
                                 "room" => {
                                     let rid = o.required_attr("id")?;
-                                    let room = *room_index
-                                        .get(rid)
-                                        .ok_or_else(|| o.error(format!("class `{id}` refers to unknown room `{rid}`")))?;
+                                    let room = *room_index.get(rid).ok_or_else(|| {
+                                        o.error(format!(
+                                            "class `{id}` refers to unknown room `{rid}`"
+                                        ))
+                                    })?;
                                     if rooms.iter().any(|r: &RoomOption| r.room == room) {
-                                        return Err(o.error(format!("room `{rid}` is listed twice for class `{id}`")));
+                                        return Err(o.error(format!(
+                                            "room `{rid}` is listed twice for class `{id}`"
+                                        )));
                                     }
                                     rooms.push(RoomOption {
                                         room,
@@ -185,11 +195,15 @@ pub fn parse_problem(text: &str) -> Result<Problem, Error> {
                                     pattern: parse_pattern(o, &p, false)?,
                                     penalty: o.opt_num_attr("penalty")?.unwrap_or(0),
                                 }),
-                                other => return Err(o.error(format!("unexpected <{other}> in <class>"))),
+                                other => {
+                                    return Err(o.error(format!("unexpected <{other}> in <class>")))
+                                }
                             }
                         }
                         if no_room && !rooms.is_empty() {
-                            return Err(cl.error(format!("class `{id}` says room=\"false\" but lists rooms")));
+                            return Err(cl.error(format!(
+                                "class `{id}` says room=\"false\" but lists rooms"
+                            )));
                         }
                         if times.is_empty() {
                             return Err(cl.error(format!("class `{id}` has no <time> options")));
@@ -208,7 +222,10 @@ pub fn parse_problem(text: &str) -> Result<Problem, Error> {
                             s.classes.push(idx);
                         }
                     }
-                    if p.subparts.get(subpart).is_some_and(|s| s.classes.is_empty()) {
+                    if p.subparts
+                        .get(subpart)
+                        .is_some_and(|s| s.classes.is_empty())
+                    {
                         return Err(sp.error("a subpart must have at least one class"));
                     }
                 }
@@ -222,9 +239,12 @@ pub fn parse_problem(text: &str) -> Result<Problem, Error> {
         let pi = *class_index
             .get(&parent)
             .ok_or_else(|| el.error(format!("parent class `{parent}` does not exist")))?;
-        let same_config = p.classes.get(pi).map(|c| c.config) == p.classes.get(idx).map(|c| c.config);
+        let same_config =
+            p.classes.get(pi).map(|c| c.config) == p.classes.get(idx).map(|c| c.config);
         if !same_config || pi == idx {
-            return Err(el.error(format!("parent class `{parent}` must be another class of the same config")));
+            return Err(el.error(format!(
+                "parent class `{parent}` must be another class of the same config"
+            )));
         }
         if let Some(c) = p.classes.get_mut(idx) {
             c.parent = Some(pi);
@@ -247,7 +267,11 @@ pub fn parse_problem(text: &str) -> Result<Problem, Error> {
             let required = match d.attr("required") {
                 Some("true") => true,
                 Some("false") | None => false,
-                Some(other) => return Err(d.error(format!("attribute `required` must be true or false, found `{other}`"))),
+                Some(other) => {
+                    return Err(d.error(format!(
+                        "attribute `required` must be true or false, found `{other}`"
+                    )))
+                }
             };
             let penalty: Option<u32> = d.opt_num_attr("penalty")?;
             if !required && penalty.is_none() {
@@ -259,9 +283,9 @@ pub fn parse_problem(text: &str) -> Result<Problem, Error> {
                     return Err(c.error(format!("unexpected <{}> in <distribution>", c.name)));
                 }
                 let id = c.required_attr("id")?;
-                let ci = *class_index
-                    .get(id)
-                    .ok_or_else(|| c.error(format!("distribution refers to unknown class `{id}`")))?;
+                let ci = *class_index.get(id).ok_or_else(|| {
+                    c.error(format!("distribution refers to unknown class `{id}`"))
+                })?;
                 if classes.contains(&ci) {
                     return Err(c.error(format!("class `{id}` appears twice in one distribution")));
                 }
@@ -294,9 +318,9 @@ pub fn parse_problem(text: &str) -> Result<Problem, Error> {
                     return Err(c.error(format!("unexpected <{}> in <student>", c.name)));
                 }
                 let cid = c.required_attr("id")?;
-                let course = *course_ids
-                    .get(cid)
-                    .ok_or_else(|| c.error(format!("student `{id}` requests unknown course `{cid}`")))?;
+                let course = *course_ids.get(cid).ok_or_else(|| {
+                    c.error(format!("student `{id}` requests unknown course `{cid}`"))
+                })?;
                 if requests.iter().any(|r| r.courses.contains(&course)) {
                     return Err(c.error(format!("student `{id}` requests course `{cid}` twice")));
                 }
@@ -319,7 +343,10 @@ fn check_parent_cycles(p: &Problem) -> Result<(), Error> {
         while let Some(x) = cur {
             steps += 1;
             if x == i || steps > p.classes.len() {
-                return Err(Error::Contradiction(format!("class `{}` is its own ancestor", c.id)));
+                return Err(Error::Contradiction(format!(
+                    "class `{}` is its own ancestor",
+                    c.id
+                )));
             }
             cur = p.classes.get(x).and_then(|c| c.parent);
         }
@@ -330,10 +357,18 @@ fn check_parent_cycles(p: &Problem) -> Result<(), Error> {
 fn parse_pattern(el: &Element, p: &Problem, allow_zero_length: bool) -> Result<TimePattern, Error> {
     let days_s = el.required_attr("days")?;
     let weeks_s = el.required_attr("weeks")?;
-    let days = parse_bits(days_s, p.nr_days)
-        .ok_or_else(|| el.error(format!("`days` must be a bit string of at most {} characters, found `{days_s}`", p.nr_days)))?;
-    let weeks = parse_bits(weeks_s, p.nr_weeks)
-        .ok_or_else(|| el.error(format!("`weeks` must be a bit string of at most {} characters, found `{weeks_s}`", p.nr_weeks)))?;
+    let days = parse_bits(days_s, p.nr_days).ok_or_else(|| {
+        el.error(format!(
+            "`days` must be a bit string of at most {} characters, found `{days_s}`",
+            p.nr_days
+        ))
+    })?;
+    let weeks = parse_bits(weeks_s, p.nr_weeks).ok_or_else(|| {
+        el.error(format!(
+            "`weeks` must be a bit string of at most {} characters, found `{weeks_s}`",
+            p.nr_weeks
+        ))
+    })?;
     let start: u32 = el.num_attr("start")?;
     let length: u32 = el.num_attr("length")?;
     if length == 0 && !allow_zero_length {
@@ -418,7 +453,9 @@ pub fn parse_solution(problem: &Problem, text: &str) -> Result<ParsedSolution, E
         let class = problem.classes.get(ci);
         let time = class.and_then(|cl| {
             cl.times.iter().position(|t| {
-                u64::from(t.pattern.days) == days && t.pattern.weeks == weeks && t.pattern.start == start
+                u64::from(t.pattern.days) == days
+                    && t.pattern.weeks == weeks
+                    && t.pattern.start == start
             })
         });
         let room = match c.attr("room") {
@@ -450,7 +487,9 @@ pub fn parse_solution(problem: &Problem, text: &str) -> Result<ParsedSolution, E
                 Some(&si) => {
                     if let Some(e) = solution.enrollments.get_mut(si) {
                         if e.contains(&ci) {
-                            return Err(s.error(format!("student `{sid}` is listed twice in class `{id}`")));
+                            return Err(s.error(format!(
+                                "student `{sid}` is listed twice in class `{id}`"
+                            )));
                         }
                         e.push(ci);
                     }
@@ -589,7 +628,9 @@ mod tests {
         let bad = TINY.replace("<course id=\"c1\"/>", "<course id=\"zz\"/>");
         let e = parse_problem(&bad).unwrap_err().to_string();
         assert!(e.contains("unknown course `zz`"), "{e}");
-        let e = parse_problem("<fet version=\"6\"/>").unwrap_err().to_string();
+        let e = parse_problem("<fet version=\"6\"/>")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("<fet>"), "{e}");
     }
 
@@ -597,7 +638,10 @@ mod tests {
     fn solution_round_trip() {
         let p = parse_problem(TINY).unwrap();
         let mut s = Solution::empty_for(&p);
-        s.placements[0] = Some(Placement { time: 0, room: Some(1) });
+        s.placements[0] = Some(Placement {
+            time: 0,
+            room: Some(1),
+        });
         s.enrollments[0] = vec![0];
         let xml = write_solution(&p, &s, &SolutionMeta::default());
         let back = parse_solution(&p, &xml).unwrap();

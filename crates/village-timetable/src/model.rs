@@ -155,7 +155,9 @@ impl DistributionKind {
     pub fn is_time_only(&self) -> bool {
         !matches!(
             self,
-            DistributionKind::SameRoom | DistributionKind::DifferentRoom | DistributionKind::SameAttendees
+            DistributionKind::SameRoom
+                | DistributionKind::DifferentRoom
+                | DistributionKind::SameAttendees
         )
     }
 
@@ -192,7 +194,10 @@ impl DistributionKind {
         let (name, args) = match s.find('(') {
             Some(i) => {
                 let inner = s.get(i + 1..)?.strip_suffix(')')?;
-                let args: Option<Vec<u32>> = inner.split(',').map(|a| a.trim().parse::<u32>().ok()).collect();
+                let args: Option<Vec<u32>> = inner
+                    .split(',')
+                    .map(|a| a.trim().parse::<u32>().ok())
+                    .collect();
                 (s.get(..i)?, args?)
             }
             None => (s, Vec::new()),
@@ -334,7 +339,10 @@ impl Problem {
 
     /// Classes of a course configuration, subpart by subpart.
     pub fn config_subparts(&self, config: usize) -> &[usize] {
-        self.configs.get(config).map(|c| c.subparts.as_slice()).unwrap_or(&[])
+        self.configs
+            .get(config)
+            .map(|c| c.subparts.as_slice())
+            .unwrap_or(&[])
     }
 
     /// Find a class index by its identifier.
@@ -427,19 +435,40 @@ mod tests {
 
     #[test]
     fn kinds_parse() {
-        assert_eq!(DistributionKind::parse_itc("MaxBlock(24,3)"), Some(DistributionKind::MaxBlock(24, 3)));
-        assert_eq!(DistributionKind::parse_itc("SameRoom"), Some(DistributionKind::SameRoom));
+        assert_eq!(
+            DistributionKind::parse_itc("MaxBlock(24,3)"),
+            Some(DistributionKind::MaxBlock(24, 3))
+        );
+        assert_eq!(
+            DistributionKind::parse_itc("SameRoom"),
+            Some(DistributionKind::SameRoom)
+        );
         assert_eq!(DistributionKind::parse_itc("MaxDays"), None);
         assert_eq!(DistributionKind::parse_itc("Foo"), None);
-        for k in ["WorkDay(6)", "MinGap(2)", "MaxDayLoad(100)", "MaxBreaks(1,6)"] {
+        for k in [
+            "WorkDay(6)",
+            "MinGap(2)",
+            "MaxDayLoad(100)",
+            "MaxBreaks(1,6)",
+        ] {
             assert_eq!(DistributionKind::parse_itc(k).unwrap().itc_name(), k);
         }
     }
 
     #[test]
     fn overlap_rules() {
-        let a = TimePattern { days: 0b1, start: 10, length: 10, weeks: 0b11 };
-        let b = TimePattern { days: 0b1, start: 20, length: 5, weeks: 0b01 };
+        let a = TimePattern {
+            days: 0b1,
+            start: 10,
+            length: 10,
+            weeks: 0b11,
+        };
+        let b = TimePattern {
+            days: 0b1,
+            start: 20,
+            length: 5,
+            weeks: 0b01,
+        };
         assert!(!a.overlaps(&b), "touching is not overlapping");
         let c = TimePattern { start: 19, ..b };
         assert!(a.overlaps(&c));

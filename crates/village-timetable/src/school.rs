@@ -14,8 +14,8 @@ use crate::error::Error;
 use crate::eval::Evaluation;
 use crate::explain::{explain_unmet_request, UnmetRequest};
 use crate::model::{
-    Class, Config, Course, Distribution, DistributionKind, Problem, Request, Room, RoomOption, Solution, Student,
-    Subpart, TimeOption, TimePattern, Weights,
+    Class, Config, Course, Distribution, DistributionKind, Problem, Request, Room, RoomOption,
+    Solution, Student, Subpart, TimeOption, TimePattern, Weights,
 };
 use crate::solver::{solve as solve_problem, Progress, SolveOptions, SolveResult};
 
@@ -33,7 +33,9 @@ impl StaffKind {
     /// Does staff of this kind meet the requirement `need`?
     pub fn satisfies(&self, need: &StaffKind) -> bool {
         match (self, need) {
-            (StaffKind::TeachingAssistant(have), StaffKind::TeachingAssistant(want)) => have >= want,
+            (StaffKind::TeachingAssistant(have), StaffKind::TeachingAssistant(want)) => {
+                have >= want
+            }
             (a, b) => a == b,
         }
     }
@@ -319,7 +321,13 @@ impl SchoolOutcome {
         let Some(si) = p.students.iter().position(|s| s.id == pupil) else {
             return Vec::new();
         };
-        let classes = self.result.solution.enrollments.get(si).cloned().unwrap_or_default();
+        let classes = self
+            .result
+            .solution
+            .enrollments
+            .get(si)
+            .cloned()
+            .unwrap_or_default();
         self.lessons(&classes)
     }
 
@@ -341,18 +349,27 @@ impl SchoolOutcome {
         let mps = self.compiled.minutes_per_slot;
         let mut out: Vec<(u32, u32, Lesson)> = Vec::new();
         for &c in classes {
-            let (Some(class), Some(info), Some(Some(pl))) =
-                (p.classes.get(c), self.compiled.classes.get(c), self.result.solution.placements.get(c))
-            else {
+            let (Some(class), Some(info), Some(Some(pl))) = (
+                p.classes.get(c),
+                self.compiled.classes.get(c),
+                self.result.solution.placements.get(c),
+            ) else {
                 continue;
             };
-            let Some(t) = class.times.get(pl.time) else { continue };
+            let Some(t) = class.times.get(pl.time) else {
+                continue;
+            };
             let day = t.pattern.first_day();
             out.push((
                 day,
                 t.pattern.start,
                 Lesson {
-                    day: self.compiled.day_names.get(day as usize).cloned().unwrap_or_default(),
+                    day: self
+                        .compiled
+                        .day_names
+                        .get(day as usize)
+                        .cloned()
+                        .unwrap_or_default(),
                     weeks: match (p.nr_weeks, t.pattern.weeks) {
                         (2, 1) => "A".into(),
                         (2, 2) => "B".into(),
@@ -367,7 +384,7 @@ impl SchoolOutcome {
                 },
             ));
         }
-        out.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        out.sort_by_key(|a| (a.0, a.1));
         out.into_iter().map(|(_, _, l)| l).collect()
     }
 }
@@ -393,12 +410,21 @@ impl School {
         if text.trim().is_empty() {
             return Err(Error::Empty("the school file is empty".into()));
         }
-        serde_json::from_str(text).map_err(|e| Error::school(format!("line {}, column {}", e.line(), e.column()), e.to_string()))
+        serde_json::from_str(text).map_err(|e| {
+            Error::school(
+                format!("line {}, column {}", e.line(), e.column()),
+                e.to_string(),
+            )
+        })
     }
 
     /// Pupils whose choices would break the entitlement, with the reason.
     pub fn check_entitlement(&self) -> Vec<Breach> {
-        let subject_of: HashMap<&str, &str> = self.offers.iter().map(|o| (o.id.as_str(), o.subject.as_str())).collect();
+        let subject_of: HashMap<&str, &str> = self
+            .offers
+            .iter()
+            .map(|o| (o.id.as_str(), o.subject.as_str()))
+            .collect();
         let mut out = Vec::new();
         for pupil in &self.pupils {
             let chosen: BTreeSet<&str> = pupil
@@ -430,8 +456,16 @@ impl School {
     }
 
     /// Pupils whose timetable in `solution` breaks the entitlement, with the reason.
-    pub fn check_solution_entitlement(&self, compiled: &Compiled, solution: &Solution) -> Vec<Breach> {
-        let subject_of: HashMap<&str, &str> = self.offers.iter().map(|o| (o.id.as_str(), o.subject.as_str())).collect();
+    pub fn check_solution_entitlement(
+        &self,
+        compiled: &Compiled,
+        solution: &Solution,
+    ) -> Vec<Breach> {
+        let subject_of: HashMap<&str, &str> = self
+            .offers
+            .iter()
+            .map(|o| (o.id.as_str(), o.subject.as_str()))
+            .collect();
         let mut out = Vec::new();
         for (si, pupil) in self.pupils.iter().enumerate() {
             let studied: BTreeSet<&str> = solution
@@ -470,13 +504,19 @@ impl School {
     pub fn compile(&self) -> Result<Compiled, Error> {
         let mps = self.minutes_per_slot;
         if mps == 0 || 1440 % mps != 0 {
-            return Err(Error::school("minutes_per_slot", "must divide a day (1440 minutes) exactly"));
+            return Err(Error::school(
+                "minutes_per_slot",
+                "must divide a day (1440 minutes) exactly",
+            ));
         }
         if self.days.is_empty() || self.days.len() > 32 {
             return Err(Error::school("days", "between 1 and 32 days are needed"));
         }
         if !(1..=2).contains(&self.weeks) {
-            return Err(Error::school("weeks", "1 (weekly) or 2 (fortnightly) are supported"));
+            return Err(Error::school(
+                "weeks",
+                "1 (weekly) or 2 (fortnightly) are supported",
+            ));
         }
         if self.offers.is_empty() {
             return Err(Error::Empty("the school has no offers to timetable".into()));
@@ -490,17 +530,29 @@ impl School {
             )));
         }
         let slot = |m: u32| m / mps;
-        let day_index: HashMap<&str, usize> = self.days.iter().enumerate().map(|(i, d)| (d.as_str(), i)).collect();
+        let day_index: HashMap<&str, usize> = self
+            .days
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (d.as_str(), i))
+            .collect();
         let windows: HashMap<&str, (u32, u32)> = self
             .windows
             .iter()
             .enumerate()
             .map(|(i, w)| {
                 let path = format!("windows[{i}]");
-                Ok((w.name.as_str(), (parse_hhmm(&w.start, &path)?, parse_hhmm(&w.end, &path)?)))
+                Ok((
+                    w.name.as_str(),
+                    (parse_hhmm(&w.start, &path)?, parse_hhmm(&w.end, &path)?),
+                ))
             })
             .collect::<Result<_, Error>>()?;
-        let blocks: HashMap<&str, u32> = self.blocks.iter().map(|b| (b.name.as_str(), b.minutes)).collect();
+        let blocks: HashMap<&str, u32> = self
+            .blocks
+            .iter()
+            .map(|b| (b.name.as_str(), b.minutes))
+            .collect();
         let span_pattern = |s: &Span, path: &str| -> Result<TimePattern, Error> {
             let d = *day_index
                 .get(s.day.as_str())
@@ -508,7 +560,10 @@ impl School {
             let a = parse_hhmm(&s.start, path)?;
             let b = parse_hhmm(&s.end, path)?;
             if b <= a {
-                return Err(Error::school(path, format!("ends ({}) before it starts ({})", s.end, s.start)));
+                return Err(Error::school(
+                    path,
+                    format!("ends ({}) before it starts ({})", s.end, s.start),
+                ));
             }
             let mut weeks = 0u64;
             for &w in &s.weeks {
@@ -520,7 +575,12 @@ impl School {
             if weeks == 0 {
                 weeks = (1u64 << self.weeks) - 1;
             }
-            Ok(TimePattern { days: 1 << d, start: slot(a), length: slot(b) - slot(a), weeks })
+            Ok(TimePattern {
+                days: 1 << d,
+                start: slot(a),
+                length: slot(b) - slot(a),
+                weeks,
+            })
         };
         let closed: Vec<TimePattern> = self
             .closed
@@ -529,19 +589,42 @@ impl School {
             .map(|(i, s)| span_pattern(s, &format!("closed[{i}]")))
             .collect::<Result<_, _>>()?;
 
-        let mut p = Problem::empty(self.name.clone(), self.days.len() as u32, self.weeks, 1440 / mps);
+        let mut p = Problem::empty(
+            self.name.clone(),
+            self.days.len() as u32,
+            self.weeks,
+            1440 / mps,
+        );
         p.student_conflicts_hard = true;
-        p.weights = Weights { time: 1, room: 1, distribution: 1, student: 1, request: 10 };
+        p.weights = Weights {
+            time: 1,
+            room: 1,
+            distribution: 1,
+            student: 1,
+            request: 10,
+        };
 
         // Sites and rooms.
-        let site_index: HashMap<&str, usize> = self.sites.iter().enumerate().map(|(i, s)| (s.name.as_str(), i)).collect();
+        let site_index: HashMap<&str, usize> = self
+            .sites
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.name.as_str(), i))
+            .collect();
         let mut room_site = Vec::new();
         for (i, r) in self.rooms.iter().enumerate() {
-            let site = *site_index
-                .get(r.site.as_str())
-                .ok_or_else(|| Error::school(format!("rooms[{i}].site"), format!("unknown site `{}`", r.site)))?;
+            let site = *site_index.get(r.site.as_str()).ok_or_else(|| {
+                Error::school(
+                    format!("rooms[{i}].site"),
+                    format!("unknown site `{}`", r.site),
+                )
+            })?;
             room_site.push(site);
-            p.rooms.push(Room { id: r.name.clone(), capacity: r.capacity, unavailable: closed.clone() });
+            p.rooms.push(Room {
+                id: r.name.clone(),
+                capacity: r.capacity,
+                unavailable: closed.clone(),
+            });
         }
         p.travel = vec![0; p.rooms.len() * p.rooms.len()];
         for (a, sa) in room_site.iter().enumerate() {
@@ -562,7 +645,12 @@ impl School {
             }
         }
 
-        let staff_index: HashMap<&str, usize> = self.staff.iter().enumerate().map(|(i, s)| (s.name.as_str(), i)).collect();
+        let staff_index: HashMap<&str, usize> = self
+            .staff
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.name.as_str(), i))
+            .collect();
         let mut staff_avail: Vec<Vec<TimePattern>> = Vec::new();
         let mut staff_avoid: Vec<Vec<TimePattern>> = Vec::new();
         for (i, s) in self.staff.iter().enumerate() {
@@ -582,7 +670,10 @@ impl School {
             );
             for site in &s.sites {
                 if !site_index.contains_key(site.as_str()) {
-                    return Err(Error::school(format!("staff[{i}].sites"), format!("unknown site `{site}`")));
+                    return Err(Error::school(
+                        format!("staff[{i}].sites"),
+                        format!("unknown site `{site}`"),
+                    ));
                 }
             }
         }
@@ -597,13 +688,22 @@ impl School {
         for (oi, offer) in self.offers.iter().enumerate() {
             let path = format!("offers[{oi}]");
             if !seen_offers.insert(offer.id.as_str()) {
-                return Err(Error::school(&path, format!("offer id `{}` is used twice", offer.id)));
+                return Err(Error::school(
+                    &path,
+                    format!("offer id `{}` is used twice", offer.id),
+                ));
             }
             if offer.sets.is_empty() {
-                return Err(Error::school(&path, format!("offer `{}` has no sets", offer.id)));
+                return Err(Error::school(
+                    &path,
+                    format!("offer `{}` has no sets", offer.id),
+                ));
             }
             if offer.sessions.is_empty() {
-                return Err(Error::school(&path, format!("offer `{}` has no sessions", offer.id)));
+                return Err(Error::school(
+                    &path,
+                    format!("offer `{}` has no sessions", offer.id),
+                ));
             }
             let week_options: Vec<u64> = if offer.weekly || self.weeks == 1 {
                 vec![all_weeks]
@@ -621,20 +721,38 @@ impl School {
                 let course = p.courses.len();
                 let config = p.configs.len();
                 let label = if offer.setted {
-                    group.first().and_then(|&g| offer.sets.get(g)).map(|s| s.name.clone()).unwrap_or_default()
+                    group
+                        .first()
+                        .and_then(|&g| offer.sets.get(g))
+                        .map(|s| s.name.clone())
+                        .unwrap_or_default()
                 } else {
                     String::new()
                 };
                 p.courses.push(Course {
-                    id: if label.is_empty() { offer.id.clone() } else { format!("{}/{}", offer.id, label) },
+                    id: if label.is_empty() {
+                        offer.id.clone()
+                    } else {
+                        format!("{}/{}", offer.id, label)
+                    },
                     configs: vec![config],
                 });
-                offer_courses.entry(offer.id.as_str()).or_default().push((label, course));
-                p.configs.push(Config { id: format!("{}", config), course, subparts: Vec::new() });
+                offer_courses
+                    .entry(offer.id.as_str())
+                    .or_default()
+                    .push((label, course));
+                p.configs.push(Config {
+                    id: format!("{}", config),
+                    course,
+                    subparts: Vec::new(),
+                });
                 let mut prev: HashMap<usize, usize> = HashMap::new();
                 for (k, block) in offer.sessions.iter().enumerate() {
                     let minutes = *blocks.get(block.as_str()).ok_or_else(|| {
-                        Error::school(format!("{path}.sessions[{k}]"), format!("unknown building block `{block}`"))
+                        Error::school(
+                            format!("{path}.sessions[{k}]"),
+                            format!("unknown building block `{block}`"),
+                        )
                     })?;
                     if minutes == 0 || minutes % mps != 0 {
                         return Err(Error::school(
@@ -643,17 +761,26 @@ impl School {
                         ));
                     }
                     let subpart = p.subparts.len();
-                    p.subparts.push(Subpart { id: format!("{}#{}", offer.id, k + 1), config, classes: Vec::new() });
+                    p.subparts.push(Subpart {
+                        id: format!("{}#{}", offer.id, k + 1),
+                        config,
+                        classes: Vec::new(),
+                    });
                     if let Some(c) = p.configs.get_mut(config) {
                         c.subparts.push(subpart);
                     }
                     for &g in &group {
-                        let Some(set) = offer.sets.get(g) else { continue };
+                        let Some(set) = offer.sets.get(g) else {
+                            continue;
+                        };
                         let spath = format!("{path}.sets[{g}]");
-                        let si = *staff_index
-                            .get(set.staff.as_str())
-                            .ok_or_else(|| Error::school(&spath, format!("unknown staff `{}`", set.staff)))?;
-                        let staff = self.staff.get(si).ok_or_else(|| Error::school(&spath, "unknown staff"))?;
+                        let si = *staff_index.get(set.staff.as_str()).ok_or_else(|| {
+                            Error::school(&spath, format!("unknown staff `{}`", set.staff))
+                        })?;
+                        let staff = self
+                            .staff
+                            .get(si)
+                            .ok_or_else(|| Error::school(&spath, "unknown staff"))?;
                         if !staff.kind.satisfies(&offer.staff_kind) {
                             return Err(Error::school(
                                 &spath,
@@ -681,7 +808,10 @@ impl School {
                                             .and_then(|&s| self.sites.get(s))
                                             .is_some_and(|s| staff.sites.contains(&s.name)))
                             })
-                            .map(|(ri, _)| RoomOption { room: ri, penalty: 0 })
+                            .map(|(ri, _)| RoomOption {
+                                room: ri,
+                                penalty: 0,
+                            })
                             .collect();
                         if rooms.is_empty() {
                             return Err(Error::school(
@@ -711,7 +841,12 @@ impl School {
                             for &weeks in &week_options {
                                 let mut m = lo.div_ceil(step) * step;
                                 while m + minutes <= hi {
-                                    let pat = TimePattern { days: 1 << d, start: slot(m), length: slot(minutes), weeks };
+                                    let pat = TimePattern {
+                                        days: 1 << d,
+                                        start: slot(m),
+                                        length: slot(minutes),
+                                        weeks,
+                                    };
                                     let avail = staff_avail.get(si).is_none_or(|av| {
                                         av.is_empty()
                                             || av.iter().any(|a| {
@@ -723,8 +858,13 @@ impl School {
                                     });
                                     let open = closed.iter().all(|c| !c.overlaps(&pat));
                                     if avail && open {
-                                        let avoid = staff_avoid.get(si).is_some_and(|v| v.iter().any(|a| a.overlaps(&pat)));
-                                        times.push(TimeOption { pattern: pat, penalty: if avoid { 5 } else { 0 } });
+                                        let avoid = staff_avoid
+                                            .get(si)
+                                            .is_some_and(|v| v.iter().any(|a| a.overlaps(&pat)));
+                                        times.push(TimeOption {
+                                            pattern: pat,
+                                            penalty: if avoid { 5 } else { 0 },
+                                        });
                                     }
                                     m += step;
                                 }
@@ -773,7 +913,9 @@ impl School {
                     let mine: Vec<usize> = (0..p.classes.len())
                         .filter(|&c| {
                             p.classes.get(c).is_some_and(|cl| cl.course == course)
-                                && classes_info.get(c).is_some_and(|i| offer.sets.get(g).is_some_and(|s| s.name == i.set))
+                                && classes_info.get(c).is_some_and(|i| {
+                                    offer.sets.get(g).is_some_and(|s| s.name == i.set)
+                                })
                         })
                         .collect();
                     if mine.len() > 1 {
@@ -792,7 +934,11 @@ impl School {
 
         // Staff: never two places at once (with travel between sites), few long gaps.
         for (si, classes) in staff_classes.iter().enumerate() {
-            let name = self.staff.get(si).map(|s| s.name.clone()).unwrap_or_default();
+            let name = self
+                .staff
+                .get(si)
+                .map(|s| s.name.clone())
+                .unwrap_or_default();
             if classes.len() > 1 {
                 p.distributions.push(Distribution {
                     kind: DistributionKind::SameAttendees,
@@ -818,7 +964,10 @@ impl School {
             let mut per_session: Vec<Vec<usize>> = Vec::new();
             for o in &ob.offers {
                 if let Some(prev) = block_of.insert(o.as_str(), ob.name.as_str()) {
-                    return Err(Error::school(&path, format!("offer `{o}` is in option blocks {prev} and {}", ob.name)));
+                    return Err(Error::school(
+                        &path,
+                        format!("offer `{o}` is in option blocks {prev} and {}", ob.name),
+                    ));
                 }
                 let sc = offer_session_classes
                     .get(o.as_str())
@@ -837,7 +986,11 @@ impl School {
                 }
             }
             for classes in per_session {
-                for kind in [DistributionKind::SameStart, DistributionKind::SameDays, DistributionKind::SameWeeks] {
+                for kind in [
+                    DistributionKind::SameStart,
+                    DistributionKind::SameDays,
+                    DistributionKind::SameWeeks,
+                ] {
                     p.distributions.push(Distribution {
                         kind,
                         required: true,
@@ -850,17 +1003,25 @@ impl School {
         }
 
         // Pupils.
-        let offers_by_subject: HashMap<&str, Vec<&Offer>> = self.offers.iter().fold(HashMap::new(), |mut m, o| {
-            m.entry(o.subject.as_str()).or_insert_with(Vec::new).push(o);
-            m
-        });
-        let entitled: BTreeSet<&str> = self.entitlement.iter().flat_map(|r| r.any_of.iter().map(String::as_str)).collect();
+        let offers_by_subject: HashMap<&str, Vec<&Offer>> =
+            self.offers.iter().fold(HashMap::new(), |mut m, o| {
+                m.entry(o.subject.as_str()).or_insert_with(Vec::new).push(o);
+                m
+            });
+        let entitled: BTreeSet<&str> = self
+            .entitlement
+            .iter()
+            .flat_map(|r| r.any_of.iter().map(String::as_str))
+            .collect();
         let mut request_labels = Vec::new();
         let mut seen_pupils = BTreeSet::new();
         for (pi, pupil) in self.pupils.iter().enumerate() {
             let path = format!("pupils[{pi}]");
             if !seen_pupils.insert(pupil.id.as_str()) {
-                return Err(Error::school(&path, format!("pupil id `{}` is used twice", pupil.id)));
+                return Err(Error::school(
+                    &path,
+                    format!("pupil id `{}` is used twice", pupil.id),
+                ));
             }
             if pupil.secure.len() as u32 > self.secure_periods {
                 return Err(Error::school(
@@ -890,12 +1051,22 @@ impl School {
                 let mut subjects = BTreeSet::new();
                 for name in std::iter::once(&req.offer).chain(req.alternatives.iter()) {
                     // An offer id, or every offer of a subject (preferred window first).
-                    let mut candidates: Vec<&Offer> = match self.offers.iter().find(|o| &o.id == name) {
-                        Some(o) => vec![o],
-                        None => offers_by_subject.get(name.as_str()).cloned().unwrap_or_default(),
-                    };
+                    let mut candidates: Vec<&Offer> =
+                        match self.offers.iter().find(|o| &o.id == name) {
+                            Some(o) => vec![o],
+                            None => offers_by_subject
+                                .get(name.as_str())
+                                .cloned()
+                                .unwrap_or_default(),
+                        };
                     if candidates.is_empty() {
-                        return Err(Error::school(&rpath, format!("pupil {} asks for unknown offer or subject `{name}`", pupil.id)));
+                        return Err(Error::school(
+                            &rpath,
+                            format!(
+                                "pupil {} asks for unknown offer or subject `{name}`",
+                                pupil.id
+                            ),
+                        ));
                     }
                     candidates.sort_by_key(|o| match (&pupil.window, &o.window) {
                         (Some(a), Some(b)) if a == b => 0,
@@ -904,7 +1075,10 @@ impl School {
                     });
                     for o in candidates {
                         if is_secure && !o.secure {
-                            return Err(Error::school(&rpath, format!("`{}` is not a SECURE offer", o.id)));
+                            return Err(Error::school(
+                                &rpath,
+                                format!("`{}` is not a SECURE offer", o.id),
+                            ));
                         }
                         subjects.insert(o.subject.as_str());
                         if let Some(block) = block_of.get(o.id.as_str()) {
@@ -922,7 +1096,10 @@ impl School {
                                 used_blocks.insert(block, o.id.as_str());
                             }
                         }
-                        let list = offer_courses.get(o.id.as_str()).cloned().unwrap_or_default();
+                        let list = offer_courses
+                            .get(o.id.as_str())
+                            .cloned()
+                            .unwrap_or_default();
                         if o.setted {
                             let Some(set) = &req.set else {
                                 return Err(Error::school(
@@ -934,7 +1111,9 @@ impl School {
                                 .iter()
                                 .find(|(l, _)| l == set)
                                 .map(|(_, c)| *c)
-                                .ok_or_else(|| Error::school(&rpath, format!("`{}` has no set `{set}`", o.id)))?;
+                                .ok_or_else(|| {
+                                    Error::school(&rpath, format!("`{}` has no set `{set}`", o.id))
+                                })?;
                             courses.push(course);
                         } else {
                             courses.extend(list.iter().map(|(_, c)| *c));
@@ -956,14 +1135,26 @@ impl School {
                 let mandatory = !is_secure && subjects.iter().any(|s| entitled.contains(s));
                 let weight = if is_secure {
                     // Earlier SECURE choices matter more.
-                    10 * (n_secure - (ri - pupil.requests.len()) as u32).max(1) * req.priority.max(1)
+                    10 * (n_secure - (ri - pupil.requests.len()) as u32).max(1)
+                        * req.priority.max(1)
                 } else {
                     20 * req.priority.max(1)
                 };
-                labels.push(format!("{}{}", if is_secure { "SECURE " } else { "" }, req.offer));
-                requests.push(Request { courses, mandatory, weight });
+                labels.push(format!(
+                    "{}{}",
+                    if is_secure { "SECURE " } else { "" },
+                    req.offer
+                ));
+                requests.push(Request {
+                    courses,
+                    mandatory,
+                    weight,
+                });
             }
-            p.students.push(Student { id: pupil.id.clone(), requests });
+            p.students.push(Student {
+                id: pupil.id.clone(),
+                requests,
+            });
             request_labels.push(labels);
         }
         if p.classes.is_empty() {
@@ -983,18 +1174,28 @@ impl School {
     }
 
     /// Compile, solve, and explain: entitlement breaches of the result and every unmet request.
-    pub fn solve(&self, options: &SolveOptions, progress: Option<&(dyn Fn(&Progress) + Sync)>) -> Result<SchoolOutcome, Error> {
+    pub fn solve(
+        &self,
+        options: &SolveOptions,
+        progress: Option<&(dyn Fn(&Progress) + Sync)>,
+    ) -> Result<SchoolOutcome, Error> {
         let compiled = self.compile()?;
         let result = solve_problem(&compiled.problem, options, progress)?;
         let entitlement_breaches = self.check_solution_entitlement(&compiled, &result.solution);
         let mut unmet = Vec::new();
         for (si, st) in compiled.problem.students.iter().enumerate() {
             for ri in 0..st.requests.len() {
-                if let Some(u) = explain_unmet_request(&compiled.problem, &result.solution, si, ri) {
+                if let Some(u) = explain_unmet_request(&compiled.problem, &result.solution, si, ri)
+                {
                     unmet.push(u);
                 }
             }
         }
-        Ok(SchoolOutcome { compiled, result, entitlement_breaches, unmet })
+        Ok(SchoolOutcome {
+            compiled,
+            result,
+            entitlement_breaches,
+            unmet,
+        })
     }
 }

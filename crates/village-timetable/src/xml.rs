@@ -49,7 +49,9 @@ impl Element {
         let raw = self.required_attr(name)?;
         raw.trim().parse::<T>().map_err(|_| Error::Format {
             at: self.location(),
-            message: format!("attribute `{name}` must be a non-negative whole number, found `{raw}`"),
+            message: format!(
+                "attribute `{name}` must be a non-negative whole number, found `{raw}`"
+            ),
         })
     }
 
@@ -332,10 +334,12 @@ fn unescape(raw: &str) -> Result<String, String> {
             "amp" => '&',
             "quot" => '"',
             "apos" => '\'',
-            e if e.starts_with("#x") || e.starts_with("#X") => u32::from_str_radix(e.get(2..).unwrap_or(""), 16)
-                .ok()
-                .and_then(char::from_u32)
-                .ok_or_else(|| format!("bad character reference `&{e};`"))?,
+            e if e.starts_with("#x") || e.starts_with("#X") => {
+                u32::from_str_radix(e.get(2..).unwrap_or(""), 16)
+                    .ok()
+                    .and_then(char::from_u32)
+                    .ok_or_else(|| format!("bad character reference `&{e};`"))?
+            }
             e if e.starts_with('#') => e
                 .get(1..)
                 .unwrap_or("")
@@ -392,6 +396,9 @@ mod tests {
         assert!(err.contains("</a>"), "{err}");
         assert!(parse("").is_err());
         assert!(parse("<a x=1/>").is_err());
-        assert!(parse("<a>").unwrap_err().to_string().contains("never closed"));
+        assert!(parse("<a>")
+            .unwrap_err()
+            .to_string()
+            .contains("never closed"));
     }
 }

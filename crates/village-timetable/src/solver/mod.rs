@@ -97,7 +97,10 @@ pub fn solve(
     progress: Option<&(dyn Fn(&Progress) + Sync)>,
 ) -> Result<SolveResult, Error> {
     if problem.classes.is_empty() {
-        return Err(Error::Empty(format!("problem `{}` has no classes to place", problem.name)));
+        return Err(Error::Empty(format!(
+            "problem `{}` has no classes to place",
+            problem.name
+        )));
     }
     if let Some(init) = &options.initial {
         if init.placements.len() != problem.classes.len() {
@@ -111,7 +114,10 @@ pub fn solve(
     let start = Instant::now();
     let deadline = start + options.time_limit;
     let threads = match options.threads {
-        0 => std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(4),
+        0 => std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+            .min(4),
         n => n.min(64),
     };
     let model = search::Model::new(
@@ -120,7 +126,11 @@ pub fn solve(
         options.perturbation_penalty,
     );
     let user_cancel = options.cancel.clone();
-    let cancelled = || user_cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed));
+    let cancelled = || {
+        user_cancel
+            .as_ref()
+            .is_some_and(|c| c.load(Ordering::Relaxed))
+    };
     let global_best: Mutex<(i64, i64)> = Mutex::new((i64::MAX, i64::MAX));
 
     let run_one = |thread: usize| {
@@ -167,7 +177,9 @@ pub fn solve(
         outcomes.push(run_one(0));
     } else {
         std::thread::scope(|scope| {
-            let handles: Vec<_> = (1..threads).map(|t| scope.spawn(move || run_one(t))).collect();
+            let handles: Vec<_> = (1..threads)
+                .map(|t| scope.spawn(move || run_one(t)))
+                .collect();
             outcomes.push(run_one(0));
             for h in handles {
                 if let Ok(o) = h.join() {
@@ -190,10 +202,16 @@ pub fn solve(
                 .dom
                 .get(c)
                 .and_then(|d| d.get(pi))
-                .map(|cand| Placement { time: cand.time, room: cand.room })
+                .map(|cand| Placement {
+                    time: cand.time,
+                    room: cand.room,
+                })
         })
         .collect();
-    let solution = Solution { placements, enrollments: best.enrollments };
+    let solution = Solution {
+        placements,
+        enrollments: best.enrollments,
+    };
     let evaluation = evaluate(problem, &solution);
     let stop = if cancelled() {
         StopReason::Cancelled

@@ -45,7 +45,11 @@ pub(crate) struct Model<'a> {
 }
 
 impl<'a> Model<'a> {
-    pub(crate) fn new(p: &'a Problem, initial: Option<Vec<Option<Placement>>>, perturb: u32) -> Self {
+    pub(crate) fn new(
+        p: &'a Problem,
+        initial: Option<Vec<Option<Placement>>>,
+        perturb: u32,
+    ) -> Self {
         let w = p.weights;
         let mut dom = Vec::with_capacity(p.classes.len());
         for class in &p.classes {
@@ -53,7 +57,13 @@ impl<'a> Model<'a> {
             for (ti, t) in class.times.iter().enumerate() {
                 let tp = (w.time * u64::from(t.penalty)) as i64;
                 if class.rooms.is_empty() {
-                    all.push(Cand { t: t.pattern, time: ti, room: None, soft: tp, hard: 0 });
+                    all.push(Cand {
+                        t: t.pattern,
+                        time: ti,
+                        room: None,
+                        soft: tp,
+                        hard: 0,
+                    });
                 } else {
                     for r in &class.rooms {
                         let ok = p.room_available(r.room, &t.pattern);
@@ -158,10 +168,13 @@ fn pair_ok(p: &Problem, kind: DistributionKind, a: &Cand, b: &Cand) -> bool {
     }
 }
 
+/// A callback on the (start, end) intervals of one day.
+type DayFn<'f> = dyn FnMut(&mut Vec<(u32, u32)>) + 'f;
+
 /// Excess for the four global kinds and whether the soft penalty is divided by weeks.
 fn global_excess(p: &Problem, kind: DistributionKind, pats: &[TimePattern]) -> (i64, bool) {
     use DistributionKind::*;
-    let per_day = |f: &mut dyn FnMut(&mut Vec<(u32, u32)>)| {
+    let per_day = |f: &mut DayFn<'_>| {
         let mut buf: Vec<(u32, u32)> = Vec::new();
         for w in 0..p.nr_weeks.min(64) {
             let wb = 1u64 << w;
@@ -182,23 +195,24 @@ fn global_excess(p: &Problem, kind: DistributionKind, pats: &[TimePattern]) -> (
             }
         }
     };
-    let blocks = |iv: &mut Vec<(u32, u32)>, s: u32, mut on_block: Box<dyn FnMut(u32, u32, usize) + '_>| {
-        iv.sort_unstable();
-        let mut cur: Option<(u32, u32, usize)> = None;
-        for &(a, b) in iv.iter() {
-            cur = match cur {
-                Some((cs, ce, n)) if ce + s >= a => Some((cs, ce.max(b), n + 1)),
-                Some((cs, ce, n)) => {
-                    on_block(cs, ce, n);
-                    Some((a, b, 1))
-                }
-                None => Some((a, b, 1)),
-            };
-        }
-        if let Some((cs, ce, n)) = cur {
-            on_block(cs, ce, n);
-        }
-    };
+    let blocks =
+        |iv: &mut Vec<(u32, u32)>, s: u32, mut on_block: Box<dyn FnMut(u32, u32, usize) + '_>| {
+            iv.sort_unstable();
+            let mut cur: Option<(u32, u32, usize)> = None;
+            for &(a, b) in iv.iter() {
+                cur = match cur {
+                    Some((cs, ce, n)) if ce + s >= a => Some((cs, ce.max(b), n + 1)),
+                    Some((cs, ce, n)) => {
+                        on_block(cs, ce, n);
+                        Some((a, b, 1))
+                    }
+                    None => Some((a, b, 1)),
+                };
+            }
+            if let Some((cs, ce, n)) = cur {
+                on_block(cs, ce, n);
+            }
+        };
     match kind {
         MaxDays(d) => {
             let days = pats.iter().fold(0u32, |a, t| a | t.days);
@@ -250,6 +264,9 @@ fn clash(p: &Problem, a: &Cand, b: &Cand) -> bool {
     a.t.start + a.t.length + tr > b.t.start && b.t.start + b.t.length + tr > a.t.start
 }
 
+/// A candidate in an IFS step: (displaced, unary hard, soft), candidate, displaced classes.
+type IfsChoice = ((usize, i64, i64), usize, Vec<usize>);
+
 /// A chosen enrollment for one request: which alternative, and its classes.
 pub(crate) type Enr = Option<(usize, Vec<usize>)>;
 
@@ -272,7 +289,11 @@ impl<'m, 'a> State<'m, 'a> {
             m,
             assign: vec![NONE; p.classes.len()],
             room_occ: vec![Vec::new(); p.rooms.len()],
-            enr: p.students.iter().map(|s| vec![None; s.requests.len()]).collect(),
+            enr: p
+                .students
+                .iter()
+                .map(|s| vec![None; s.requests.len()])
+                .collect(),
             count: vec![0; p.classes.len()],
             shared: vec![BTreeMap::new(); p.classes.len()],
             hard: 0,
@@ -301,7 +322,12 @@ impl<'m, 'a> State<'m, 'a> {
         };
         let mut hard = me.hard;
         let mut soft = me.soft;
-        if let Some(init) = self.m.initial.as_ref().and_then(|v| v.get(c).copied().flatten()) {
+        if let Some(init) = self
+            .m
+            .initial
+            .as_ref()
+            .and_then(|v| v.get(c).copied().flatten())
+        {
             if init.time != me.time || init.room != me.room {
                 soft += self.m.perturb;
             }
@@ -318,7 +344,9 @@ impl<'m, 'a> State<'m, 'a> {
             }
         }
         for &di in self.m.dists_of.get(c).map(Vec::as_slice).unwrap_or(&[]) {
-            let Some(d) = p.distributions.get(di) else { continue };
+            let Some(d) = p.distributions.get(di) else {
+                continue;
+            };
             let (req, w) = self.m.dist_weight(di);
             let mut violations = 0i64;
             if d.kind.is_pairwise() {
@@ -329,7 +357,11 @@ impl<'m, 'a> State<'m, 'a> {
                         continue;
                     }
                     let Some(oc) = self.cur(o) else { continue };
-                    let ok = if before { pair_ok(p, d.kind, oc, me) } else { pair_ok(p, d.kind, me, oc) };
+                    let ok = if before {
+                        pair_ok(p, d.kind, oc, me)
+                    } else {
+                        pair_ok(p, d.kind, me, oc)
+                    };
                     if !ok {
                         violations += 1;
                     }
@@ -343,13 +375,20 @@ impl<'m, 'a> State<'m, 'a> {
                 let pats: Vec<TimePattern> = d
                     .classes
                     .iter()
-                    .filter_map(|&o| if o == c { Some(me.t) } else { self.cur(o).map(|x| x.t) })
+                    .filter_map(|&o| {
+                        if o == c {
+                            Some(me.t)
+                        } else {
+                            self.cur(o).map(|x| x.t)
+                        }
+                    })
                     .collect();
                 let (ex, scaled) = global_excess(p, d.kind, &pats);
                 if req {
                     hard += ex;
                 } else if scaled {
-                    soft += self.m.w_dist * (i64::from(d.penalty) * ex / i64::from(p.nr_weeks.max(1)));
+                    soft +=
+                        self.m.w_dist * (i64::from(d.penalty) * ex / i64::from(p.nr_weeks.max(1)));
                 } else {
                     soft += w * ex;
                 }
@@ -413,7 +452,12 @@ impl<'m, 'a> State<'m, 'a> {
             let Some(me) = self.cur(c) else { continue };
             hard += me.hard;
             soft += me.soft;
-            if let Some(init) = self.m.initial.as_ref().and_then(|v| v.get(c).copied().flatten()) {
+            if let Some(init) = self
+                .m
+                .initial
+                .as_ref()
+                .and_then(|v| v.get(c).copied().flatten())
+            {
                 if init.time != me.time || init.room != me.room {
                     soft += self.m.perturb;
                 }
@@ -449,12 +493,17 @@ impl<'m, 'a> State<'m, 'a> {
                     soft += w * v;
                 }
             } else {
-                let pats: Vec<TimePattern> = d.classes.iter().filter_map(|&o| self.cur(o).map(|x| x.t)).collect();
+                let pats: Vec<TimePattern> = d
+                    .classes
+                    .iter()
+                    .filter_map(|&o| self.cur(o).map(|x| x.t))
+                    .collect();
                 let (ex, scaled) = global_excess(p, d.kind, &pats);
                 if req {
                     hard += ex;
                 } else if scaled {
-                    soft += self.m.w_dist * (i64::from(d.penalty) * ex / i64::from(p.nr_weeks.max(1)));
+                    soft +=
+                        self.m.w_dist * (i64::from(d.penalty) * ex / i64::from(p.nr_weeks.max(1)));
                 } else {
                     soft += w * ex;
                 }
@@ -506,7 +555,9 @@ impl<'m, 'a> State<'m, 'a> {
     pub(crate) fn conflicts_of(&self, c: usize, pi: usize) -> Vec<usize> {
         let p = self.m.p;
         let mut out: Vec<usize> = Vec::new();
-        let Some(me) = self.cand_at(c, pi) else { return out };
+        let Some(me) = self.cand_at(c, pi) else {
+            return out;
+        };
         if let Some(r) = me.room {
             for &o in self.room_occ.get(r).map(Vec::as_slice).unwrap_or(&[]) {
                 if o != c && self.cur(o).is_some_and(|oc| me.t.overlaps(&oc.t)) {
@@ -515,7 +566,9 @@ impl<'m, 'a> State<'m, 'a> {
             }
         }
         for &di in self.m.dists_of.get(c).map(Vec::as_slice).unwrap_or(&[]) {
-            let Some(d) = p.distributions.get(di) else { continue };
+            let Some(d) = p.distributions.get(di) else {
+                continue;
+            };
             if !d.required {
                 continue;
             }
@@ -527,17 +580,28 @@ impl<'m, 'a> State<'m, 'a> {
                         continue;
                     }
                     let Some(oc) = self.cur(o) else { continue };
-                    let ok = if before { pair_ok(p, d.kind, oc, me) } else { pair_ok(p, d.kind, me, oc) };
+                    let ok = if before {
+                        pair_ok(p, d.kind, oc, me)
+                    } else {
+                        pair_ok(p, d.kind, me, oc)
+                    };
                     if !ok {
                         out.push(o);
                     }
                 }
             } else {
                 // Drop other members (last placed first) until the constraint holds.
-                let mut members: Vec<usize> =
-                    d.classes.iter().copied().filter(|&o| o != c && self.cur(o).is_some()).collect();
+                let mut members: Vec<usize> = d
+                    .classes
+                    .iter()
+                    .copied()
+                    .filter(|&o| o != c && self.cur(o).is_some())
+                    .collect();
                 loop {
-                    let mut pats: Vec<TimePattern> = members.iter().filter_map(|&o| self.cur(o).map(|x| x.t)).collect();
+                    let mut pats: Vec<TimePattern> = members
+                        .iter()
+                        .filter_map(|&o| self.cur(o).map(|x| x.t))
+                        .collect();
                     pats.push(me.t);
                     if global_excess(p, d.kind, &pats).0 == 0 {
                         break;
@@ -565,7 +629,9 @@ impl<'m, 'a> State<'m, 'a> {
 
     /// Take class `c` out of the timetable.
     pub(crate) fn unassign(&mut self, c: usize) {
-        let Some(&cur) = self.assign.get(c) else { return };
+        let Some(&cur) = self.assign.get(c) else {
+            return;
+        };
         if cur == NONE {
             return;
         }
@@ -582,7 +648,7 @@ impl<'m, 'a> State<'m, 'a> {
         if len == 0 {
             return Vec::new();
         }
-        let mut best: Option<((usize, i64, i64), usize, Vec<usize>)> = None;
+        let mut best: Option<IfsChoice> = None;
         let mut ties = 0usize;
         let sample = 300;
         let picks: Vec<usize> = if len <= sample {
@@ -619,7 +685,9 @@ impl<'m, 'a> State<'m, 'a> {
                 }
             }
         }
-        let Some((_, pi, conf)) = best else { return Vec::new() };
+        let Some((_, pi, conf)) = best else {
+            return Vec::new();
+        };
         for &o in &conf {
             self.unassign(o);
         }
@@ -646,7 +714,9 @@ impl<'m, 'a> State<'m, 'a> {
                 })
                 .unwrap_or(0)
         };
-        let keys: Vec<(usize, usize)> = (0..n).map(|c| (self.domain_len(c), usize::MAX - hard_degree(c))).collect();
+        let keys: Vec<(usize, usize)> = (0..n)
+            .map(|c| (self.domain_len(c), usize::MAX - hard_degree(c)))
+            .collect();
         order.sort_by_key(|&c| keys.get(c).copied().unwrap_or((0, 0)));
         for c in order {
             if stop() {
@@ -741,7 +811,13 @@ impl<'m, 'a> State<'m, 'a> {
     /// Cost of request `r` of student `s` being met by `classes` (alternative `k`), given
     /// the student's other classes `others`; `None` = unmet. Counts are as if the
     /// student were not yet in these classes.
-    fn enrollment_cost(&self, s: usize, r: usize, choice: Option<(usize, &[usize])>, others: &[usize]) -> (i64, i64) {
+    fn enrollment_cost(
+        &self,
+        s: usize,
+        r: usize,
+        choice: Option<(usize, &[usize])>,
+        others: &[usize],
+    ) -> (i64, i64) {
         let p = self.m.p;
         let req = p.students.get(s).and_then(|st| st.requests.get(r));
         let Some((k, classes)) = choice else {
@@ -812,8 +888,13 @@ impl<'m, 'a> State<'m, 'a> {
         let current: Enr = self.enr.get(s).and_then(|v| v.get(r)).cloned().flatten();
         // Cost of the current choice, computed as if not enrolled.
         self.set_enrollment(s, r, None);
-        let cur_cost = self.enrollment_cost(s, r, current.as_ref().map(|(k, c)| (*k, c.as_slice())), &others);
-        let mut best: (( i64, i64), Enr) = (cur_cost, current.clone());
+        let cur_cost = self.enrollment_cost(
+            s,
+            r,
+            current.as_ref().map(|(k, c)| (*k, c.as_slice())),
+            &others,
+        );
+        let mut best: ((i64, i64), Enr) = (cur_cost, current.clone());
         let unmet = self.enrollment_cost(s, r, None, &others);
         if unmet < best.0 {
             best = (unmet, None);
@@ -827,13 +908,29 @@ impl<'m, 'a> State<'m, 'a> {
             .map(|q| q.courses.clone())
             .unwrap_or_default();
         for (k, &course) in courses.iter().enumerate() {
-            let configs = self.m.p.courses.get(course).map(|c| c.configs.clone()).unwrap_or_default();
+            let configs = self
+                .m
+                .p
+                .courses
+                .get(course)
+                .map(|c| c.configs.clone())
+                .unwrap_or_default();
             for cfg in configs {
                 let order = self.m.sub_order.get(cfg).cloned().unwrap_or_default();
                 let mut chosen = Vec::with_capacity(order.len());
                 let mut nodes = 0usize;
                 let base = (0i64, self.m.w_request * k as i64);
-                self.dfs(&order, 0, &mut chosen, base, &others, &mut best, k, &mut nodes, rng);
+                self.dfs(
+                    &order,
+                    0,
+                    &mut chosen,
+                    base,
+                    &others,
+                    &mut best,
+                    k,
+                    &mut nodes,
+                    rng,
+                );
             }
         }
         let (cost, choice) = best;
@@ -868,7 +965,11 @@ impl<'m, 'a> State<'m, 'a> {
             return;
         };
         let p = self.m.p;
-        let classes: &[usize] = p.subparts.get(sp).map(|s| s.classes.as_slice()).unwrap_or(&[]);
+        let classes: &[usize] = p
+            .subparts
+            .get(sp)
+            .map(|s| s.classes.as_slice())
+            .unwrap_or(&[]);
         if classes.is_empty() {
             return;
         }
@@ -876,7 +977,9 @@ impl<'m, 'a> State<'m, 'a> {
         let mut opts: Vec<((i64, i64), usize)> = Vec::with_capacity(classes.len());
         let offset = rng.below(classes.len());
         for i in 0..classes.len() {
-            let Some(&x) = classes.get((i + offset) % classes.len()) else { continue };
+            let Some(&x) = classes.get((i + offset) % classes.len()) else {
+                continue;
+            };
             let parent_ok = match p.classes.get(x).and_then(|c| c.parent) {
                 Some(par) => chosen.contains(&par),
                 None => true,
@@ -941,7 +1044,11 @@ impl<'m, 'a> State<'m, 'a> {
         self.enr
             .iter()
             .map(|reqs| {
-                let mut v: Vec<usize> = reqs.iter().flatten().flat_map(|(_, c)| c.iter().copied()).collect();
+                let mut v: Vec<usize> = reqs
+                    .iter()
+                    .flatten()
+                    .flat_map(|(_, c)| c.iter().copied())
+                    .collect();
                 v.sort_unstable();
                 v
             })
@@ -986,7 +1093,11 @@ pub(crate) fn run(m: &Model<'_>, seed: u64, ctl: &Control<'_>) -> Outcome {
     let mut only_unary = false;
     let mut tabu: Vec<Vec<usize>> = vec![Vec::new(); n];
     let mut last_report = Instant::now();
-    let total = ctl.deadline.saturating_duration_since(ctl.start).as_secs_f64().max(1e-3);
+    let total = ctl
+        .deadline
+        .saturating_duration_since(ctl.start)
+        .as_secs_f64()
+        .max(1e-3);
     // Initial temperature from the size of typical soft changes.
     let mut t0 = 0.0f64;
     {
@@ -1012,7 +1123,7 @@ pub(crate) fn run(m: &Model<'_>, seed: u64, ctl: &Control<'_>) -> Outcome {
     let students = !m.p.students.is_empty();
     let mut stagnant = 0u64;
     loop {
-        if it % 64 == 0 {
+        if it.is_multiple_of(64) {
             if out_of_time() || ctl.max_iterations.is_some_and(|mx| it >= mx) {
                 break;
             }
@@ -1022,7 +1133,11 @@ pub(crate) fn run(m: &Model<'_>, seed: u64, ctl: &Control<'_>) -> Outcome {
                     it,
                     (st.hard + unassigned.len() as i64 * UNASSIGNED, st.soft),
                     best.0,
-                    if unassigned.is_empty() { "anneal" } else { "repair" },
+                    if unassigned.is_empty() {
+                        "anneal"
+                    } else {
+                        "repair"
+                    },
                 );
             }
         }
@@ -1036,7 +1151,11 @@ pub(crate) fn run(m: &Model<'_>, seed: u64, ctl: &Control<'_>) -> Outcome {
                 let mut conflicted = st.conflicted();
                 rng.shuffle(&mut conflicted);
                 for c in conflicted {
-                    if st.assign.get(c).is_some_and(|&a| a != NONE && st.class_cost(c, a).0 > 0) {
+                    if st
+                        .assign
+                        .get(c)
+                        .is_some_and(|&a| a != NONE && st.class_cost(c, a).0 > 0)
+                    {
                         st.unassign(c);
                         unassigned.push(c);
                     }
@@ -1076,7 +1195,9 @@ pub(crate) fn run(m: &Model<'_>, seed: u64, ctl: &Control<'_>) -> Outcome {
                         for _ in 0..8 {
                             let cand = rng.below(len);
                             if let Some(x) = st.m.dom.get(c).and_then(|d| d.get(cand)) {
-                                if (keep_room && x.room == cur.room) || (!keep_room && x.time == cur.time) {
+                                if (keep_room && x.room == cur.room)
+                                    || (!keep_room && x.time == cur.time)
+                                {
                                     pi = cand;
                                     break;
                                 }
@@ -1093,7 +1214,9 @@ pub(crate) fn run(m: &Model<'_>, seed: u64, ctl: &Control<'_>) -> Outcome {
                             frac = frac.max(it as f64 / mx.max(1) as f64);
                         }
                         // Reheat after long stagnation.
-                        let temp = t0 * (0.001f64).powf(frac.min(1.0)) * if stagnant > 200_000 { 5.0 } else { 1.0 };
+                        let temp = t0
+                            * (0.001f64).powf(frac.min(1.0))
+                            * if stagnant > 200_000 { 5.0 } else { 1.0 };
                         if stagnant > 200_000 {
                             stagnant = 0;
                         }
@@ -1103,7 +1226,7 @@ pub(crate) fn run(m: &Model<'_>, seed: u64, ctl: &Control<'_>) -> Outcome {
                     }
                 }
             }
-            if students && it % 50 == 0 {
+            if students && it.is_multiple_of(50) {
                 let s = rng.below(m.p.students.len());
                 let nr = m.p.students.get(s).map(|x| x.requests.len()).unwrap_or(0);
                 for r in 0..nr {
@@ -1162,16 +1285,34 @@ pub(crate) fn run(m: &Model<'_>, seed: u64, ctl: &Control<'_>) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Class, Config, Course, Distribution, Request, Room, RoomOption, Student, Subpart, TimeOption};
+    use crate::model::{
+        Class, Config, Course, Distribution, Request, Room, RoomOption, Student, Subpart,
+        TimeOption,
+    };
 
     fn tiny() -> Problem {
         let mut p = Problem::empty("t", 5, 1, 288);
-        p.rooms.push(Room { id: "r".into(), capacity: 30, unavailable: vec![] });
+        p.rooms.push(Room {
+            id: "r".into(),
+            capacity: 30,
+            unavailable: vec![],
+        });
         p.travel = vec![0];
         for i in 0..3 {
-            p.courses.push(Course { id: format!("c{i}"), configs: vec![i] });
-            p.configs.push(Config { id: format!("{i}"), course: i, subparts: vec![i] });
-            p.subparts.push(Subpart { id: format!("{i}"), config: i, classes: vec![i] });
+            p.courses.push(Course {
+                id: format!("c{i}"),
+                configs: vec![i],
+            });
+            p.configs.push(Config {
+                id: format!("{i}"),
+                course: i,
+                subparts: vec![i],
+            });
+            p.subparts.push(Subpart {
+                id: format!("{i}"),
+                config: i,
+                classes: vec![i],
+            });
             p.classes.push(Class {
                 id: format!("{i}"),
                 subpart: i,
@@ -1179,10 +1320,18 @@ mod tests {
                 course: i,
                 parent: None,
                 limit: 5,
-                rooms: vec![RoomOption { room: 0, penalty: 0 }],
+                rooms: vec![RoomOption {
+                    room: 0,
+                    penalty: 0,
+                }],
                 times: (0..3)
                     .map(|k| TimeOption {
-                        pattern: TimePattern { days: 1, start: 100 + 12 * k, length: 12, weeks: 1 },
+                        pattern: TimePattern {
+                            days: 1,
+                            start: 100 + 12 * k,
+                            length: 12,
+                            weeks: 1,
+                        },
                         penalty: k,
                     })
                     .collect(),
@@ -1197,7 +1346,13 @@ mod tests {
         });
         p.students.push(Student {
             id: "s".into(),
-            requests: (0..3).map(|c| Request { courses: vec![c], mandatory: true, weight: 1 }).collect(),
+            requests: (0..3)
+                .map(|c| Request {
+                    courses: vec![c],
+                    mandatory: true,
+                    weight: 1,
+                })
+                .collect(),
         });
         p
     }

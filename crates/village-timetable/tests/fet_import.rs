@@ -1,0 +1,138 @@
+//! FET import on a small hand-written file (and on FET's own examples when installed).
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+use std::time::Duration;
+
+use village_timetable::fet::import;
+use village_timetable::{solve, SolveOptions};
+
+const SMALL: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<fet version="6.8.5">
+<Institution_Name>Small</Institution_Name>
+<Days_List><Number_of_Days>2</Number_of_Days><Day><Name>Mon</Name></Day><Day><Name>Tue</Name></Day></Days_List>
+<Hours_List><Number_of_Hours>3</Number_of_Hours><Hour><Name>9</Name></Hour><Hour><Name>10</Name></Hour><Hour><Name>11</Name></Hour></Hours_List>
+<Subjects_List><Subject><Name>Maths</Name></Subject><Subject><Name>Art</Name></Subject></Subjects_List>
+<Teachers_List><Teacher><Name>T1</Name></Teacher><Teacher><Name>T2</Name></Teacher></Teachers_List>
+<Students_List>
+  <Year><Name>Y7</Name><Number_of_Students>20</Number_of_Students>
+    <Group><Name>Y7a</Name><Number_of_Students>10</Number_of_Students></Group>
+    <Group><Name>Y7b</Name><Number_of_Students>10</Number_of_Students></Group>
+  </Year>
+</Students_List>
+<Activities_List>
+  <Activity><Teacher>T1</Teacher><Subject>Maths</Subject><Students>Y7</Students><Duration>1</Duration><Id>1</Id><Active>true</Active></Activity>
+  <Activity><Teacher>T1</Teacher><Subject>Maths</Subject><Students>Y7</Students><Duration>1</Duration><Id>2</Id><Active>true</Active></Activity>
+  <Activity><Teacher>T2</Teacher><Subject>Art</Subject><Students>Y7a</Students><Duration>2</Duration><Id>3</Id><Active>true</Active></Activity>
+  <Activity><Teacher>T2</Teacher><Subject>Art</Subject><Students>Y7b</Students><Duration>2</Duration><Id>4</Id><Active>true</Active></Activity>
+  <Activity><Teacher>T2</Teacher><Subject>Art</Subject><Students>Y7b</Students><Duration>1</Duration><Id>5</Id><Active>false</Active></Activity>
+</Activities_List>
+<Rooms_List><Room><Name>R1</Name><Capacity>30</Capacity></Room><Room><Name>Studio</Name><Capacity>12</Capacity></Room></Rooms_List>
+<Time_Constraints_List>
+  <ConstraintBasicCompulsoryTime><Weight_Percentage>100</Weight_Percentage><Active>true</Active></ConstraintBasicCompulsoryTime>
+  <ConstraintTeacherNotAvailableTimes><Weight_Percentage>100</Weight_Percentage><Teacher>T2</Teacher><Number_of_Not_Available_Times>1</Number_of_Not_Available_Times><Not_Available_Time><Day>Mon</Day><Hour>9</Hour></Not_Available_Time><Active>true</Active></ConstraintTeacherNotAvailableTimes>
+  <ConstraintMinDaysBetweenActivities><Weight_Percentage>100</Weight_Percentage><Number_of_Activities>2</Number_of_Activities><Activity_Id>1</Activity_Id><Activity_Id>2</Activity_Id><MinDays>1</MinDays><Active>true</Active></ConstraintMinDaysBetweenActivities>
+  <ConstraintMinDaysBetweenActivities><Weight_Percentage>100</Weight_Percentage><Number_of_Activities>2</Number_of_Activities><Activity_Id>1</Activity_Id><Activity_Id>5</Activity_Id><MinDays>1</MinDays><Active>true</Active></ConstraintMinDaysBetweenActivities>
+  <ConstraintStudentsSetMaxGapsPerWeek><Weight_Percentage>100</Weight_Percentage><Students>Y7</Students><Max_Gaps>0</Max_Gaps><Active>true</Active></ConstraintStudentsSetMaxGapsPerWeek>
+</Time_Constraints_List>
+<Space_Constraints_List>
+  <ConstraintBasicCompulsorySpace><Weight_Percentage>100</Weight_Percentage><Active>true</Active></ConstraintBasicCompulsorySpace>
+  <ConstraintSubjectPreferredRoom><Weight_Percentage>100</Weight_Percentage><Subject>Art</Subject><Room>Studio</Room><Active>true</Active></ConstraintSubjectPreferredRoom>
+</Space_Constraints_List>
+</fet>"#;
+
+#[test]
+fn imports_and_solves_a_small_fet_file() {
+    let imp = import(SMALL).unwrap();
+    let p = &imp.problem;
+    assert_eq!(p.classes.len(), 4, "the inactive activity is left out");
+    assert_eq!(p.nr_days, 2);
+    assert_eq!(p.slots_per_day, 3);
+    // T2 is away on Monday at 9: no Art activity may start then.
+    assert!(p.classes[2]
+        .times
+        .iter()
+        .all(|t| !(t.pattern.days == 1 && t.pattern.start == 0)));
+    assert_eq!(p.classes[2].rooms.len(), 1, "Art only in the studio");
+    assert!(
+        imp.notes
+            .iter()
+            .any(|n| n.contains("ConstraintStudentsSetMaxGapsPerWeek")),
+        "{:?}",
+        imp.notes
+    );
+    let r = solve(
+        p,
+        &SolveOptions {
+            time_limit: Duration::from_secs(3),
+            threads: 1,
+            ..SolveOptions::default()
+        },
+        None,
+    )
+    .unwrap();
+    assert!(r.evaluation.is_valid(), "{:?}", r.evaluation.hard);
+}
+
+#[test]
+fn refuses_contradictions_and_unknown_references() {
+    let bad = SMALL.replace("<Students>Y7a</Students>", "<Students>Y9</Students>");
+    assert!(import(&bad)
+        .unwrap_err()
+        .to_string()
+        .contains("unknown students set `Y9`"));
+    let locked = SMALL.replace(
+        "<Time_Constraints_List>",
+        "<Time_Constraints_List><ConstraintActivityPreferredStartingTime><Weight_Percentage>100</Weight_Percentage><Activity_Id>3</Activity_Id><Preferred_Day>Mon</Preferred_Day><Preferred_Hour>9</Preferred_Hour><Active>true</Active></ConstraintActivityPreferredStartingTime>",
+    );
+    let e = import(&locked).unwrap_err().to_string();
+    assert!(
+        e.contains("activity 3") && e.contains("no possible start"),
+        "{e}"
+    );
+    assert!(import("<fet version=\"6.0\"><Days_List/></fet>").is_err());
+}
+
+#[test]
+fn imports_fet_examples_when_installed() {
+    let dir = std::path::Path::new("/usr/share/doc/fet-data/examples/FET-6-official");
+    if !dir.is_dir() {
+        println!("note: FET examples not installed; skipping");
+        return;
+    }
+    let mut n = 0;
+    for entry in walk(dir).into_iter().take(20) {
+        let text = std::fs::read_to_string(&entry).unwrap();
+        if let Err(e) = import(&text) {
+            // Only the documented limitation may refuse a file.
+            assert!(
+                e.to_string().contains("more than 32 days"),
+                "{}: {e}",
+                entry.display()
+            );
+        }
+        n += 1;
+    }
+    println!("imported {n} FET examples");
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(rd) = std::fs::read_dir(dir) {
+        let mut entries: Vec<_> = rd.flatten().map(|e| e.path()).collect();
+        entries.sort();
+        for p in entries {
+            if p.is_dir() {
+                out.extend(walk(&p));
+            } else if p.extension().is_some_and(|e| e == "fet") {
+                out.push(p);
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,249 @@
+//! The school model: building blocks, windows, sets across years, staff on shifts at two
+//! sites, SECURE choices, option blocks, entitlement and explanations.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use village_timetable::school::School;
+use village_timetable::SolveOptions;
+
+fn school() -> Value {
+    json!({
+        "name": "Village Primary and Secondary",
+        "days": ["Mon", "Tue", "Wed"],
+        "weeks": 2,
+        "start_every_minutes": 30,
+        "windows": [
+            {"name": "early", "start": "07:30", "end": "13:00"},
+            {"name": "late", "start": "13:00", "end": "19:00"}
+        ],
+        "blocks": [{"name": "single", "minutes": 60}, {"name": "short", "minutes": 30}],
+        "closed": [{"day": "Wed", "start": "13:00", "end": "19:00"}],
+        "sites": [
+            {"name": "North", "travel_minutes": {"South": 30}},
+            {"name": "South"}
+        ],
+        "rooms": [
+            {"name": "N1", "site": "North", "capacity": 30, "kind": "classroom"},
+            {"name": "N2", "site": "North", "capacity": 30, "kind": "classroom"},
+            {"name": "Lab", "site": "North", "capacity": 24, "kind": "lab", "features": ["gas"]},
+            {"name": "S1", "site": "South", "capacity": 30, "kind": "classroom"}
+        ],
+        "staff": [
+            {"name": "Ms Ada", "kind": "teacher"},
+            {"name": "Mr Bo", "kind": "teacher", "available": [
+                {"day": "Mon", "start": "07:30", "end": "13:00"},
+                {"day": "Tue", "start": "07:30", "end": "13:00"}
+            ]},
+            {"name": "Dr Cy", "kind": "community_teacher", "sites": ["North", "South"]},
+            {"name": "Di", "kind": {"teaching_assistant": 3}},
+            {"name": "Eve", "kind": "community_teacher", "sites": ["South"]}
+        ],
+        "offers": [
+            {"id": "maths", "subject": "maths", "sessions": ["single", "single"], "setted": true,
+             "staff_kind": "teacher", "room_kind": "classroom",
+             "sets": [{"name": "1", "staff": "Ms Ada", "size": 10}, {"name": "2", "staff": "Mr Bo", "size": 10}]},
+            {"id": "english", "subject": "english", "sessions": ["single", "single"],
+             "staff_kind": "teacher", "room_kind": "classroom",
+             "sets": [{"name": "A", "staff": "Ms Ada", "size": 12}, {"name": "B", "staff": "Mr Bo", "size": 12}]},
+            {"id": "science", "subject": "science", "sessions": ["single"], "staff_kind": "teacher",
+             "room_kind": "lab", "features": ["gas"], "window": "early",
+             "sets": [{"name": "A", "staff": "Mr Bo", "size": 20}]},
+            {"id": "music", "subject": "music", "sessions": ["single"], "staff_kind": "community_teacher",
+             "sets": [{"name": "A", "staff": "Dr Cy", "size": 2}]},
+            {"id": "art", "subject": "art", "sessions": ["single"], "staff_kind": "community_teacher",
+             "sets": [{"name": "A", "staff": "Eve", "size": 20}]},
+            {"id": "secure-reading", "subject": "reading", "sessions": ["short"], "weekly": false, "secure": true,
+             "staff_kind": {"teaching_assistant": 2}, "sets": [{"name": "A", "staff": "Di", "size": 20}]},
+            {"id": "secure-number", "subject": "number", "sessions": ["short"], "weekly": false, "secure": true,
+             "staff_kind": {"teaching_assistant": 2}, "sets": [{"name": "A", "staff": "Di", "size": 20}]}
+        ],
+        "option_blocks": [{"name": "X", "offers": ["music", "art"]}],
+        "entitlement": [
+            {"name": "English", "any_of": ["english"], "up_to_year": 11},
+            {"name": "maths", "any_of": ["maths"], "up_to_year": 11},
+            {"name": "a science", "any_of": ["science"], "up_to_year": 11}
+        ],
+        "secure_periods": 2,
+        "pupils": [
+            {"id": "p1", "year": 7, "window": "early", "requests": [
+                {"offer": "maths", "set": "1"}, {"offer": "english"}, {"offer": "science"}, {"offer": "music", "priority": 2}],
+             "secure": [{"offer": "secure-reading"}, {"offer": "secure-number"}]},
+            {"id": "p2", "year": 9, "requests": [
+                {"offer": "maths", "set": "2"}, {"offer": "english"}, {"offer": "science"}, {"offer": "music", "alternatives": ["art"]}],
+             "secure": [{"offer": "secure-number"}]},
+            {"id": "p3", "year": 8, "requests": [
+                {"offer": "maths", "set": "1"}, {"offer": "english"}, {"offer": "science"}, {"offer": "music"}]},
+            {"id": "p4", "year": 12, "requests": [{"offer": "art"}]}
+        ]
+    })
+}
+
+fn options() -> SolveOptions {
+    SolveOptions {
+        time_limit: Duration::from_secs(5),
+        threads: 1,
+        seed: 7,
+        ..SolveOptions::default()
+    }
+}
+
+#[test]
+fn solves_a_school_and_explains_what_it_cannot_do() {
+    let s: School = School::from_json(&school().to_string()).unwrap();
+    let out = s.solve(&options(), None).unwrap();
+    let ev = out.evaluation();
+    assert!(ev.is_valid(), "{:?}", ev.hard);
+    assert!(out.entitlement_breaches.is_empty());
+    // Music holds 2 pupils and 3 want it: one goes unmet (or p2 takes art instead).
+    let p1 = out.pupil_timetable("p1");
+    assert!(p1.iter().any(|l| l.offer == "maths" && l.set == "1"));
+    assert!(p1.iter().any(|l| l.offer == "secure-reading"));
+    // Science is in the early window.
+    for l in out
+        .pupil_timetable("p3")
+        .iter()
+        .filter(|l| l.offer == "science")
+    {
+        assert!(
+            l.start.as_str() >= "07:30" && l.end.as_str() <= "13:00",
+            "{l:?}"
+        );
+    }
+    // Mr Bo works mornings on Monday and Tuesday only; nothing on Wednesday afternoon.
+    for l in out.staff_timetable("Mr Bo") {
+        assert!(l.day != "Wed" && l.end.as_str() <= "13:00", "{l:?}");
+    }
+    for pupil in ["p1", "p2", "p3"] {
+        for l in out.pupil_timetable(pupil) {
+            assert!(
+                !(l.day == "Wed" && l.start.as_str() >= "13:00"),
+                "flexible Wednesday afternoon: {l:?}"
+            );
+        }
+    }
+    let music: Vec<_> = out
+        .unmet
+        .iter()
+        .filter(|u| u.courses.iter().any(|c| c == "music"))
+        .collect();
+    assert!(!music.is_empty() || out.pupil_timetable("p2").iter().any(|l| l.offer == "art"));
+    for u in &out.unmet {
+        assert!(!u.reasons.is_empty(), "{u:?}");
+    }
+}
+
+#[test]
+fn entitlement_refuses_choices_with_the_reason() {
+    let mut v = school();
+    v["pupils"][1]["requests"] =
+        json!([{"offer": "maths", "set": "2"}, {"offer": "english"}, {"offer": "music"}]);
+    let s = School::from_json(&v.to_string()).unwrap();
+    let breaches = s.check_entitlement();
+    assert_eq!(breaches.len(), 1);
+    assert!(
+        breaches[0].reason.contains("p2") && breaches[0].reason.contains("a science"),
+        "{breaches:?}"
+    );
+    let e = s.compile().unwrap_err().to_string();
+    assert!(e.contains("a science"), "{e}");
+    // Year 12 is past the entitlement age: p4 may drop maths.
+    assert!(breaches.iter().all(|b| b.pupil != "p4"));
+}
+
+#[test]
+fn bad_school_input_names_the_place() {
+    // Two things at once: both options of one block.
+    let mut v = school();
+    v["pupils"][2]["requests"][3] = json!({"offer": "art"});
+    v["pupils"][2]["requests"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"offer": "music"}));
+    let e = School::from_json(&v.to_string())
+        .unwrap()
+        .compile()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("pupils[2]") && e.contains("option block X"),
+        "{e}"
+    );
+
+    // Required staff kind.
+    let mut v = school();
+    v["offers"][3]["sets"][0]["staff"] = json!("Di");
+    let e = School::from_json(&v.to_string())
+        .unwrap()
+        .compile()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("offers[3].sets[0]") && e.contains("needs a community teacher"),
+        "{e}"
+    );
+
+    // Set missing for a setted offer.
+    let mut v = school();
+    v["pupils"][0]["requests"][0] = json!({"offer": "maths"});
+    let e = School::from_json(&v.to_string())
+        .unwrap()
+        .compile()
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("ability sets"), "{e}");
+
+    // Too many SECURE choices.
+    let mut v = school();
+    v["secure_periods"] = json!(1);
+    let e = School::from_json(&v.to_string())
+        .unwrap()
+        .compile()
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("SECURE"), "{e}");
+
+    // Malformed JSON and unknown fields.
+    let e = School::from_json("{\"name\": 3").unwrap_err().to_string();
+    assert!(e.contains("line 1"), "{e}");
+    let mut v = school();
+    v["colour"] = json!("blue");
+    assert!(School::from_json(&v.to_string())
+        .unwrap_err()
+        .to_string()
+        .contains("colour"));
+    assert!(School::from_json("").is_err());
+
+    // A staff member who is never free for the block.
+    let mut v = school();
+    v["staff"][1]["available"] = json!([{"day": "Mon", "start": "07:30", "end": "08:00"}]);
+    let e = School::from_json(&v.to_string())
+        .unwrap()
+        .compile()
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("no possible time") && e.contains("Mr Bo"), "{e}");
+}
+
+#[test]
+fn infeasible_school_is_explained() {
+    // Mr Bo has one free hour but two sessions of maths set 2 and one of english B.
+    let mut v = school();
+    v["staff"][1]["available"] = json!([{"day": "Mon", "start": "09:00", "end": "10:00"}]);
+    v["weeks"] = json!(1);
+    let s = School::from_json(&v.to_string()).unwrap();
+    let compiled = s.compile().unwrap();
+    let found = village_timetable::explain::diagnose(&compiled.problem, 5_000_000);
+    assert!(!found.is_empty());
+    assert!(
+        found[0].constraints.iter().any(|c| c.contains("Mr Bo")),
+        "{found:?}"
+    );
+}
