@@ -23,7 +23,9 @@ mod policy;
 mod rules;
 
 pub use org::{org_act, org_paths, GroupGrant, OrgAction, OrgGrant};
-pub use policy::{act, Decision, Denied, Grant, LearnerFacts, Policy, Scope, Subject, SubjectRole, Teaching, Tie};
+pub use policy::{
+    act, Decision, Denied, Grant, LearnerFacts, Policy, Scope, Subject, SubjectRole, Teaching, Tie,
+};
 pub use rules::{paths, Action, Path};
 
 /// A refused organisation-level action. Answered as "not found", like a refused learner.

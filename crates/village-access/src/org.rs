@@ -22,7 +22,11 @@ pub enum OrgAction {
 }
 
 impl OrgAction {
-    pub const ALL: [OrgAction; 3] = [OrgAction::ViewSchool, OrgAction::ViewAuditLog, OrgAction::ManagePeople];
+    pub const ALL: [OrgAction; 3] = [
+        OrgAction::ViewSchool,
+        OrgAction::ViewAuditLog,
+        OrgAction::ManagePeople,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -168,7 +172,10 @@ impl crate::Policy {
             .teaching
             .iter()
             .any(|t| t.group == group && t.period.holds_at(at));
-        if teaches || holds_role(subject, Role::Leader, school, at) || holds_role(subject, Role::Dsl, school, at) {
+        if teaches
+            || holds_role(subject, Role::Leader, school, at)
+            || holds_role(subject, Role::Dsl, school, at)
+        {
             Ok(GroupGrant {
                 subject: person,
                 group,

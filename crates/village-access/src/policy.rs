@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use std::marker::PhantomData;
 use village_domain::person::Role;
 use village_domain::relationship::RelationshipKind;
-use village_domain::{GroupId, OrgId, PersonId, Period};
+use village_domain::{GroupId, OrgId, Period, PersonId};
 
 /// A role the subject holds in an organisation, for a period.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -209,7 +209,12 @@ pub struct Policy;
 
 impl Policy {
     /// The decision for one action on one learner at time `at`.
-    pub fn decide(subject: &Subject, action: Action, facts: &LearnerFacts, at: Timestamp) -> Decision {
+    pub fn decide(
+        subject: &Subject,
+        action: Action,
+        facts: &LearnerFacts,
+        at: Timestamp,
+    ) -> Decision {
         let path = paths(action)
             .iter()
             .copied()
@@ -221,7 +226,11 @@ impl Policy {
     }
 
     /// Checks `A` on one learner and, if allowed, returns the proof storage needs.
-    pub fn authorize<A: Act>(subject: &Subject, facts: &LearnerFacts, at: Timestamp) -> Result<Grant<A>, Denied> {
+    pub fn authorize<A: Act>(
+        subject: &Subject,
+        facts: &LearnerFacts,
+        at: Timestamp,
+    ) -> Result<Grant<A>, Denied> {
         let denied = Denied { action: A::ACTION };
         let person = subject.person.ok_or(denied)?;
         let decision = Self::decide(subject, A::ACTION, facts, at);
@@ -259,7 +268,9 @@ impl Policy {
                         .ties
                         .iter()
                         .filter(|t| {
-                            t.kind == RelationshipKind::Guardian && t.parental_responsibility && t.period.holds_at(at)
+                            t.kind == RelationshipKind::Guardian
+                                && t.parental_responsibility
+                                && t.period.holds_at(at)
                         })
                         .map(|t| t.learner),
                 ),
@@ -277,7 +288,11 @@ impl Policy {
                         .filter(|t| t.period.holds_at(at))
                         .map(|t| t.group),
                 ),
-                Path::SchoolLeader => scope.schools.extend(orgs_with_role(subject, Role::Leader, at)),
+                Path::SchoolLeader => {
+                    scope
+                        .schools
+                        .extend(orgs_with_role(subject, Role::Leader, at))
+                }
                 Path::SchoolDsl => scope.schools.extend(orgs_with_role(subject, Role::Dsl, at)),
                 Path::CollaborativeWithConsent => scope
                     .collaboratives_with_consent
@@ -288,7 +303,11 @@ impl Policy {
     }
 }
 
-fn orgs_with_role(subject: &Subject, role: Role, at: Timestamp) -> impl Iterator<Item = OrgId> + '_ {
+fn orgs_with_role(
+    subject: &Subject,
+    role: Role,
+    at: Timestamp,
+) -> impl Iterator<Item = OrgId> + '_ {
     subject
         .roles
         .iter()

@@ -1,5 +1,12 @@
 //! The policy's tests: a persona × action table kept as a snapshot, and property tests on
 //! random relationship graphs against an independent reference model.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::type_complexity
+)]
 
 use jiff::Timestamp;
 use proptest::prelude::*;
@@ -7,7 +14,7 @@ use village_access::act::{ViewAttendance, ViewProfile, ViewSafeguarding, ViewSup
 use village_access::{Action, LearnerFacts, Policy, Subject, SubjectRole, Teaching, Tie};
 use village_domain::person::Role;
 use village_domain::relationship::RelationshipKind as K;
-use village_domain::{GroupId, OrgId, PersonId, Period};
+use village_domain::{GroupId, OrgId, Period, PersonId};
 
 fn ts(s: i64) -> Timestamp {
     Timestamp::from_second(s).unwrap()
@@ -59,22 +66,46 @@ fn personas() -> Vec<(&'static str, Subject)> {
     };
     vec![
         ("the pupil", persona(PUPIL.0)),
-        ("parent with responsibility", with_ties(1, vec![tie(K::Guardian, true, always())])),
-        ("parent without responsibility", with_ties(2, vec![tie(K::Guardian, false, always())])),
+        (
+            "parent with responsibility",
+            with_ties(1, vec![tie(K::Guardian, true, always())]),
+        ),
+        (
+            "parent without responsibility",
+            with_ties(2, vec![tie(K::Guardian, false, always())]),
+        ),
         ("tutor", with_ties(3, vec![tie(K::Tutor, false, always())])),
         (
             "former tutor (ended)",
-            with_ties(4, vec![tie(K::Tutor, false, Period::between(ts(0), ts(NOW)))]),
+            with_ties(
+                4,
+                vec![tie(K::Tutor, false, Period::between(ts(0), ts(NOW)))],
+            ),
         ),
         (
             "future tutor (not started)",
             with_ties(5, vec![tie(K::Tutor, false, Period::from(ts(NOW + 1)))]),
         ),
-        ("mentor", with_ties(6, vec![tie(K::Mentor, false, always())])),
-        ("teaching assistant", with_ties(7, vec![tie(K::TeachingAssistant, false, always())])),
-        ("peer tutor", with_ties(8, vec![tie(K::PeerTutor, false, always())])),
-        ("key worker", with_ties(9, vec![tie(K::KeyWorker, false, always())])),
-        ("community teacher", with_ties(12, vec![tie(K::CommunityTeacher, false, always())])),
+        (
+            "mentor",
+            with_ties(6, vec![tie(K::Mentor, false, always())]),
+        ),
+        (
+            "teaching assistant",
+            with_ties(7, vec![tie(K::TeachingAssistant, false, always())]),
+        ),
+        (
+            "peer tutor",
+            with_ties(8, vec![tie(K::PeerTutor, false, always())]),
+        ),
+        (
+            "key worker",
+            with_ties(9, vec![tie(K::KeyWorker, false, always())]),
+        ),
+        (
+            "community teacher",
+            with_ties(12, vec![tie(K::CommunityTeacher, false, always())]),
+        ),
         (
             "teacher of the pupil's class",
             Subject {
@@ -95,11 +126,26 @@ fn personas() -> Vec<(&'static str, Subject)> {
                 ..persona(14)
             },
         ),
-        ("leader of the school", with_roles(15, vec![role(SCHOOL, Role::Leader)])),
-        ("leader of another school", with_roles(16, vec![role(OTHER_SCHOOL, Role::Leader)])),
-        ("safeguarding lead", with_roles(17, vec![role(SCHOOL, Role::Dsl)])),
-        ("teacher role, no group", with_roles(18, vec![role(SCHOOL, Role::Teacher)])),
-        ("collaborative leader", with_roles(19, vec![role(TRUST, Role::CollaborativeLeader)])),
+        (
+            "leader of the school",
+            with_roles(15, vec![role(SCHOOL, Role::Leader)]),
+        ),
+        (
+            "leader of another school",
+            with_roles(16, vec![role(OTHER_SCHOOL, Role::Leader)]),
+        ),
+        (
+            "safeguarding lead",
+            with_roles(17, vec![role(SCHOOL, Role::Dsl)]),
+        ),
+        (
+            "teacher role, no group",
+            with_roles(18, vec![role(SCHOOL, Role::Teacher)]),
+        ),
+        (
+            "collaborative leader",
+            with_roles(19, vec![role(TRUST, Role::CollaborativeLeader)]),
+        ),
         ("stranger", persona(20)),
         ("anonymous", Subject::default()),
     ]
@@ -120,7 +166,9 @@ fn pupil_facts(consent: bool) -> LearnerFacts {
 fn persona_action_table() {
     let mut out = String::new();
     for consent in [false, true] {
-        out.push_str(&format!("## pupil shares with the collaborative: {consent}\n"));
+        out.push_str(&format!(
+            "## pupil shares with the collaborative: {consent}\n"
+        ));
         for (name, subject) in personas() {
             let cells: Vec<String> = Action::ALL
                 .iter()
@@ -148,7 +196,8 @@ fn anonymous_never_gets_a_grant_or_scope() {
 #[test]
 fn safeguarding_is_for_the_dsl_only() {
     for (name, subject) in personas() {
-        let ok = Policy::authorize::<ViewSafeguarding>(&subject, &pupil_facts(true), ts(NOW)).is_ok();
+        let ok =
+            Policy::authorize::<ViewSafeguarding>(&subject, &pupil_facts(true), ts(NOW)).is_ok();
         assert_eq!(ok, name == "safeguarding lead", "{name}");
     }
 }
@@ -174,20 +223,34 @@ fn period_strategy() -> impl Strategy<Value = (i64, Option<i64>)> {
 }
 
 fn world_strategy() -> impl Strategy<Value = World> {
-    let learners = proptest::collection::vec((prop_oneof![Just(SCHOOL), Just(OTHER_SCHOOL)], any::<bool>()), LEARNERS as usize)
-        .prop_map(|v| {
-            v.into_iter()
-                .enumerate()
-                .map(|(i, (s, c))| (PersonId(100 + i as i64), s, c))
-                .collect::<Vec<_>>()
-        });
+    let learners = proptest::collection::vec(
+        (prop_oneof![Just(SCHOOL), Just(OTHER_SCHOOL)], any::<bool>()),
+        LEARNERS as usize,
+    )
+    .prop_map(|v| {
+        v.into_iter()
+            .enumerate()
+            .map(|(i, (s, c))| (PersonId(100 + i as i64), s, c))
+            .collect::<Vec<_>>()
+    });
     let person = 1i64..=SUBJECTS;
     let learner = 100i64..100 + LEARNERS;
     let group = 1i64..4;
-    let memberships = proptest::collection::vec((learner.clone(), group.clone(), period_strategy()), 0..8)
-        .prop_map(|v| v.into_iter().map(|(l, g, p)| (PersonId(l), GroupId(g), p)).collect());
+    let memberships =
+        proptest::collection::vec((learner.clone(), group.clone(), period_strategy()), 0..8)
+            .prop_map(|v| {
+                v.into_iter()
+                    .map(|(l, g, p)| (PersonId(l), GroupId(g), p))
+                    .collect()
+            });
     let ties = proptest::collection::vec(
-        (person.clone(), learner, 0usize..KINDS.len(), any::<bool>(), period_strategy()),
+        (
+            person.clone(),
+            learner,
+            0usize..KINDS.len(),
+            any::<bool>(),
+            period_strategy(),
+        ),
         0..10,
     )
     .prop_map(|v| {
@@ -196,7 +259,11 @@ fn world_strategy() -> impl Strategy<Value = World> {
             .collect()
     });
     let teaching = proptest::collection::vec((person.clone(), group, period_strategy()), 0..5)
-        .prop_map(|v| v.into_iter().map(|(s, g, p)| (PersonId(s), GroupId(g), p)).collect());
+        .prop_map(|v| {
+            v.into_iter()
+                .map(|(s, g, p)| (PersonId(s), GroupId(g), p))
+                .collect()
+        });
     let roles = proptest::collection::vec(
         (
             person,
@@ -211,14 +278,20 @@ fn world_strategy() -> impl Strategy<Value = World> {
         ),
         0..5,
     )
-    .prop_map(|v| v.into_iter().map(|(s, o, r, p)| (PersonId(s), o, r, p)).collect());
-    (learners, memberships, ties, teaching, roles).prop_map(|(learners, memberships, ties, teaching, roles)| World {
-        learners,
-        memberships,
-        ties,
-        teaching,
-        roles,
-    })
+    .prop_map(|v| {
+        v.into_iter()
+            .map(|(s, o, r, p)| (PersonId(s), o, r, p))
+            .collect()
+    });
+    (learners, memberships, ties, teaching, roles).prop_map(
+        |(learners, memberships, ties, teaching, roles)| World {
+            learners,
+            memberships,
+            ties,
+            teaching,
+            roles,
+        },
+    )
 }
 
 fn holds((start, end): (i64, Option<i64>), t: i64) -> bool {
@@ -234,14 +307,20 @@ fn to_period((start, end): (i64, Option<i64>)) -> Period {
 
 /// The reference model: the policy restated as a plain walk over the world's edges. It is
 /// written independently of `village_access` so the two can disagree.
-fn reference_allows(w: &World, action: Action, subject: PersonId, learner: PersonId, t: i64) -> bool {
+fn reference_allows(
+    w: &World,
+    action: Action,
+    subject: PersonId,
+    learner: PersonId,
+    t: i64,
+) -> bool {
     let Some(&(_, school, consent)) = w.learners.iter().find(|(l, _, _)| *l == learner) else {
         return false;
     };
     let has_tie = |kind: K, need_pr: bool| {
-        w.ties
-            .iter()
-            .any(|(s, l, k, pr, p)| *s == subject && *l == learner && *k == kind && (!need_pr || *pr) && holds(*p, t))
+        w.ties.iter().any(|(s, l, k, pr, p)| {
+            *s == subject && *l == learner && *k == kind && (!need_pr || *pr) && holds(*p, t)
+        })
     };
     let has_role = |role: Role, org: OrgId| {
         w.roles
@@ -264,9 +343,15 @@ fn reference_allows(w: &World, action: Action, subject: PersonId, learner: Perso
         Action::ViewProfile => {
             is_self
                 || parent
-                || [K::Tutor, K::Mentor, K::TeachingAssistant, K::KeyWorker, K::CommunityTeacher]
-                    .into_iter()
-                    .any(|k| has_tie(k, false))
+                || [
+                    K::Tutor,
+                    K::Mentor,
+                    K::TeachingAssistant,
+                    K::KeyWorker,
+                    K::CommunityTeacher,
+                ]
+                .into_iter()
+                .any(|k| has_tie(k, false))
                 || teaches
                 || leader
                 || dsl
@@ -283,7 +368,9 @@ fn reference_allows(w: &World, action: Action, subject: PersonId, learner: Perso
                 || dsl
                 || collab
         }
-        Action::ViewSupportNotes | Action::AddSupportNote => has_tie(K::Tutor, false) || has_tie(K::KeyWorker, false) || leader || dsl,
+        Action::ViewSupportNotes | Action::AddSupportNote => {
+            has_tie(K::Tutor, false) || has_tie(K::KeyWorker, false) || leader || dsl
+        }
         Action::ViewSafeguarding => dsl,
         Action::ViewAccessLog => is_self || parent || leader || dsl,
         Action::ManageRelationships => leader,

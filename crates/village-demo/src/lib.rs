@@ -150,28 +150,125 @@ struct Gen<'a> {
     persona_picks: Vec<(&'static str, i64, i64)>,
 }
 
-const ORG_COLS: &[&str] = &["id", "org_id", "kind", "name", "parent_id", "phase", "require_staff_mfa", "created_at"];
-const PERSON_COLS: &[&str] = &["id", "org_id", "given_name", "family_name", "created_at"];
-const ROLE_COLS: &[&str] = &["id", "org_id", "person_id", "role", "starts_at", "ends_at", "created_by"];
-const LEARNER_COLS: &[&str] = &["person_id", "org_id", "unit_id", "date_of_birth", "year_group", "sen_status", "shares_with_collaborative"];
-const GROUP_COLS: &[&str] = &["id", "org_id", "unit_id", "kind", "name", "subject"];
-const MEMBER_COLS: &[&str] = &["id", "org_id", "group_id", "learner_id", "starts_at", "ends_at"];
-const TEACH_COLS: &[&str] = &["id", "org_id", "group_id", "person_id", "starts_at", "ends_at", "created_by"];
-const REL_COLS: &[&str] = &[
-    "id", "org_id", "person_id", "learner_id", "kind", "parental_responsibility", "title", "starts_at", "ends_at", "created_by", "created_at",
+const ORG_COLS: &[&str] = &[
+    "id",
+    "org_id",
+    "kind",
+    "name",
+    "parent_id",
+    "phase",
+    "require_staff_mfa",
+    "created_at",
 ];
-const MARK_COLS: &[&str] = &["id", "org_id", "learner_id", "day", "part", "mark", "recorded_by", "recorded_at"];
-const BEHAVIOUR_COLS: &[&str] = &["id", "org_id", "learner_id", "day", "kind", "note", "recorded_by", "recorded_at"];
-const ASSESS_COLS: &[&str] = &["id", "org_id", "learner_id", "subject", "day", "result", "score", "recorded_by"];
-const NOTE_COLS: &[&str] = &["id", "org_id", "learner_id", "kind", "body", "written_by", "written_at"];
-const CONSENT_COLS: &[&str] = &["id", "org_id", "learner_id", "kind", "given_by", "given_at", "withdrawn_at"];
+const PERSON_COLS: &[&str] = &["id", "org_id", "given_name", "family_name", "created_at"];
+const ROLE_COLS: &[&str] = &[
+    "id",
+    "org_id",
+    "person_id",
+    "role",
+    "starts_at",
+    "ends_at",
+    "created_by",
+];
+const LEARNER_COLS: &[&str] = &[
+    "person_id",
+    "org_id",
+    "unit_id",
+    "date_of_birth",
+    "year_group",
+    "sen_status",
+    "shares_with_collaborative",
+];
+const GROUP_COLS: &[&str] = &["id", "org_id", "unit_id", "kind", "name", "subject"];
+const MEMBER_COLS: &[&str] = &[
+    "id",
+    "org_id",
+    "group_id",
+    "learner_id",
+    "starts_at",
+    "ends_at",
+];
+const TEACH_COLS: &[&str] = &[
+    "id",
+    "org_id",
+    "group_id",
+    "person_id",
+    "starts_at",
+    "ends_at",
+    "created_by",
+];
+const REL_COLS: &[&str] = &[
+    "id",
+    "org_id",
+    "person_id",
+    "learner_id",
+    "kind",
+    "parental_responsibility",
+    "title",
+    "starts_at",
+    "ends_at",
+    "created_by",
+    "created_at",
+];
+const MARK_COLS: &[&str] = &[
+    "id",
+    "org_id",
+    "learner_id",
+    "day",
+    "part",
+    "mark",
+    "recorded_by",
+    "recorded_at",
+];
+const BEHAVIOUR_COLS: &[&str] = &[
+    "id",
+    "org_id",
+    "learner_id",
+    "day",
+    "kind",
+    "note",
+    "recorded_by",
+    "recorded_at",
+];
+const ASSESS_COLS: &[&str] = &[
+    "id",
+    "org_id",
+    "learner_id",
+    "subject",
+    "day",
+    "result",
+    "score",
+    "recorded_by",
+];
+const NOTE_COLS: &[&str] = &[
+    "id",
+    "org_id",
+    "learner_id",
+    "kind",
+    "body",
+    "written_by",
+    "written_at",
+];
+const CONSENT_COLS: &[&str] = &[
+    "id",
+    "org_id",
+    "learner_id",
+    "kind",
+    "given_by",
+    "given_at",
+    "withdrawn_at",
+];
 
 /// Generates the demo (or a local authority) into an empty store.
 pub async fn generate(store: &Store, opts: DemoOptions) -> Result<DemoSummary, DemoError> {
     if !store.is_empty().await? {
         return Err(DemoError::NotEmpty);
     }
-    let year_start_year = if opts.today.month() >= 8 { opts.today.year() } else { opts.today.year() - 1 };
+    let year_start_year = if opts.today.month() >= 8 {
+        opts.today.year()
+    } else {
+        opts.today.year() - 1
+    };
     let start = Date::new(year_start_year, 8, 31)
         .map_err(|e| DemoError::Calendar(e.to_string()))?
         .to_zoned(jiff::tz::TimeZone::UTC)
@@ -191,11 +288,34 @@ pub async fn generate(store: &Store, opts: DemoOptions) -> Result<DemoSummary, D
     };
     match opts.schools {
         None => {
-            let collab = g.org(OrgKind::Collaborative, "Riverside Learning Trust", None, None);
+            let collab = g.org(
+                OrgKind::Collaborative,
+                "Riverside Learning Trust",
+                None,
+                None,
+            );
             g.summary.collaboratives = 1;
-            let primary = g.school(collab, Phase::Primary, names::PRIMARY_NAMES[0], 300, year_start_year)?;
-            let secondary = g.school(collab, Phase::Secondary, names::SECONDARY_NAMES[0], 1200, year_start_year)?;
-            let special = g.school(collab, Phase::Special, names::SPECIAL_NAMES[0], 120, year_start_year)?;
+            let primary = g.school(
+                collab,
+                Phase::Primary,
+                "Brookside Primary School",
+                300,
+                year_start_year,
+            )?;
+            let secondary = g.school(
+                collab,
+                Phase::Secondary,
+                "Riverside Academy",
+                1200,
+                year_start_year,
+            )?;
+            let special = g.school(
+                collab,
+                Phase::Special,
+                "Meadow View School",
+                120,
+                year_start_year,
+            )?;
             let schools = vec![primary, secondary, special];
             g.showcase(collab, &schools);
             g.families(&schools, collab);
@@ -211,7 +331,12 @@ pub async fn generate(store: &Store, opts: DemoOptions) -> Result<DemoSummary, D
                         g.finish_schools(&batch).await?;
                         batch.clear();
                     }
-                    collab = g.org(OrgKind::Collaborative, &format!("Learning Community {}", i / 25 + 1), None, None);
+                    collab = g.org(
+                        OrgKind::Collaborative,
+                        &format!("Learning Community {}", i / 25 + 1),
+                        None,
+                        None,
+                    );
                     g.summary.collaboratives += 1;
                 }
                 let (phase, size, list) = match i % 20 {
@@ -219,7 +344,10 @@ pub async fn generate(store: &Store, opts: DemoOptions) -> Result<DemoSummary, D
                     k if k % 2 == 0 => (Phase::Primary, 420, names::PRIMARY_NAMES),
                     _ => (Phase::Secondary, 1650, names::SECONDARY_NAMES),
                 };
-                let base = list.get(i as usize % list.len()).copied().unwrap_or("School");
+                let base = list
+                    .get(i as usize % list.len())
+                    .copied()
+                    .unwrap_or("School");
                 let name = format!("{base} ({})", i + 1);
                 let s = g.school(collab, phase, &name, size, year_start_year)?;
                 batch.push(s);
@@ -265,8 +393,19 @@ impl Gen<'_> {
 
     fn person(&mut self, org: i64, given: &str, family: &str) -> i64 {
         let id = next(&mut self.ids.person);
-        self.w.row("people", PERSON_COLS, vec![id.into(), org.into(), given.into(), family.into(), self.start.into()]);
-        self.accounts.push((id, org, given.to_string(), family.to_string()));
+        self.w.row(
+            "people",
+            PERSON_COLS,
+            vec![
+                id.into(),
+                org.into(),
+                given.into(),
+                family.into(),
+                self.start.into(),
+            ],
+        );
+        self.accounts
+            .push((id, org, given.to_string(), family.to_string()));
         id
     }
 
@@ -286,7 +425,15 @@ impl Gen<'_> {
         self.w.row(
             "roles",
             ROLE_COLS,
-            vec![id.into(), org.into(), person.into(), role.as_str().into(), (self.start - 86_400 * 400).into(), V::NullInt, V::NullInt],
+            vec![
+                id.into(),
+                org.into(),
+                person.into(),
+                role.as_str().into(),
+                (self.start - 86_400 * 400).into(),
+                V::NullInt,
+                V::NullInt,
+            ],
         );
     }
 
@@ -297,27 +444,74 @@ impl Gen<'_> {
         p
     }
 
-    fn group(&mut self, school: i64, unit: Option<i64>, kind: GroupKind, name: &str, subject: Option<&str>) -> i64 {
+    fn group(
+        &mut self,
+        school: i64,
+        unit: Option<i64>,
+        kind: GroupKind,
+        name: &str,
+        subject: Option<&str>,
+    ) -> i64 {
         let id = next(&mut self.ids.group);
         self.w.row(
             "learning_groups",
             GROUP_COLS,
-            vec![id.into(), school.into(), unit.into(), kind.as_str().into(), name.into(), subject.into()],
+            vec![
+                id.into(),
+                school.into(),
+                unit.into(),
+                kind.as_str().into(),
+                name.into(),
+                subject.into(),
+            ],
         );
         id
     }
 
     fn member(&mut self, school: i64, group: i64, learner: i64) {
         let id = next(&mut self.ids.member);
-        self.w.row("group_members", MEMBER_COLS, vec![id.into(), school.into(), group.into(), learner.into(), self.start.into(), V::NullInt]);
+        self.w.row(
+            "group_members",
+            MEMBER_COLS,
+            vec![
+                id.into(),
+                school.into(),
+                group.into(),
+                learner.into(),
+                self.start.into(),
+                V::NullInt,
+            ],
+        );
     }
 
     fn teach(&mut self, school: i64, group: i64, person: i64) {
         let id = next(&mut self.ids.teacher);
-        self.w.row("group_teachers", TEACH_COLS, vec![id.into(), school.into(), group.into(), person.into(), self.start.into(), V::NullInt, V::NullInt]);
+        self.w.row(
+            "group_teachers",
+            TEACH_COLS,
+            vec![
+                id.into(),
+                school.into(),
+                group.into(),
+                person.into(),
+                self.start.into(),
+                V::NullInt,
+                V::NullInt,
+            ],
+        );
     }
 
-    fn rel(&mut self, org: i64, person: i64, learner: i64, kind: K, pr: bool, title: Option<&str>, starts: i64) {
+    #[allow(clippy::too_many_arguments)]
+    fn rel(
+        &mut self,
+        org: i64,
+        person: i64,
+        learner: i64,
+        kind: K,
+        pr: bool,
+        title: Option<&str>,
+        starts: i64,
+    ) {
         let id = next(&mut self.ids.rel);
         self.w.row(
             "relationships",
@@ -339,7 +533,14 @@ impl Gen<'_> {
     }
 
     /// Builds one school: staff, learners, groups and the school-side relationships.
-    fn school(&mut self, collab: i64, phase: Phase, name: &str, size: u32, year: i16) -> Result<SchoolGen, DemoError> {
+    fn school(
+        &mut self,
+        collab: i64,
+        phase: Phase,
+        name: &str,
+        size: u32,
+        year: i16,
+    ) -> Result<SchoolGen, DemoError> {
         let id = self.org(OrgKind::School, name, Some(collab), Some(phase));
         self.summary.schools += 1;
         let calendar = match phase {
@@ -351,13 +552,31 @@ impl Gen<'_> {
             let tid = next(&mut self.ids.term);
             self.w.row(
                 "academic_terms",
-                &["id", "org_id", "start_year", "name", "first_day", "last_day"],
-                vec![tid.into(), id.into(), i64::from(year).into(), t.name.clone().into(), t.first_day.to_string().into(), t.last_day.to_string().into()],
+                &[
+                    "id",
+                    "org_id",
+                    "start_year",
+                    "name",
+                    "first_day",
+                    "last_day",
+                ],
+                vec![
+                    tid.into(),
+                    id.into(),
+                    i64::from(year).into(),
+                    t.name.clone().into(),
+                    t.first_day.to_string().into(),
+                    t.last_day.to_string().into(),
+                ],
             );
         }
         for d in &calendar.inset_days {
             let iid = next(&mut self.ids.inset);
-            self.w.row("inset_days", &["id", "org_id", "day"], vec![iid.into(), id.into(), d.to_string().into()]);
+            self.w.row(
+                "inset_days",
+                &["id", "org_id", "day"],
+                vec![iid.into(), id.into(), d.to_string().into()],
+            );
         }
         let years: Vec<u8> = match phase {
             Phase::Primary => (0..=6).collect(),
@@ -366,17 +585,31 @@ impl Gen<'_> {
         };
         let per_year_weights: Vec<f64> = years
             .iter()
-            .map(|y| if phase == Phase::Secondary && *y >= 12 { 0.65 } else { 1.0 })
+            .map(|y| {
+                if phase == Phase::Secondary && *y >= 12 {
+                    0.65
+                } else {
+                    1.0
+                }
+            })
             .collect();
         let total_w: f64 = per_year_weights.iter().sum();
         let leader = self.staff(id, Role::Leader);
         let dsl = self.staff(id, Role::Dsl);
         let teachers_n = (size / if phase == Phase::Special { 8 } else { 17 }).max(4);
-        let teachers: Vec<i64> = (0..teachers_n).map(|_| self.staff(id, Role::Teacher)).collect();
+        let teachers: Vec<i64> = (0..teachers_n)
+            .map(|_| self.staff(id, Role::Teacher))
+            .collect();
         let assistants_n = (size / if phase == Phase::Special { 8 } else { 60 }).max(2);
-        let assistants: Vec<i64> = (0..assistants_n).map(|_| self.staff(id, Role::TeachingAssistant)).collect();
-        let key_workers: Vec<i64> = (0..(size / 500).max(1)).map(|_| self.staff(id, Role::KeyWorker)).collect();
-        let volunteers: Vec<i64> = (0..(size / 200).max(2)).map(|_| self.staff(id, Role::CommunityTeacher)).collect();
+        let assistants: Vec<i64> = (0..assistants_n)
+            .map(|_| self.staff(id, Role::TeachingAssistant))
+            .collect();
+        let key_workers: Vec<i64> = (0..(size / 500).max(1))
+            .map(|_| self.staff(id, Role::KeyWorker))
+            .collect();
+        let volunteers: Vec<i64> = (0..(size / 200).max(2))
+            .map(|_| self.staff(id, Role::CommunityTeacher))
+            .collect();
         // Mentors: teachers cleared to mentor, plus a few adults from the community.
         let mut mentors = teachers.clone();
         for t in &teachers {
@@ -424,7 +657,15 @@ impl Gen<'_> {
                 self.w.row(
                     "learners",
                     LEARNER_COLS,
-                    vec![lid.into(), id.into(), unit.into(), dob.into(), i64::from(*y).into(), sen.into(), i64::from(shares).into()],
+                    vec![
+                        lid.into(),
+                        id.into(),
+                        unit.into(),
+                        dob.into(),
+                        i64::from(*y).into(),
+                        sen.into(),
+                        i64::from(shares).into(),
+                    ],
                 );
                 learners.push(LearnerGen {
                     id: lid,
@@ -483,7 +724,11 @@ impl Gen<'_> {
                     members.shuffle(&mut self.rng);
                     let house = names::HOUSES.get(ui).copied().unwrap_or("Village");
                     for (gi, chunk) in members.chunks(25).enumerate() {
-                        let name = format!("{} tutor group {}", house.trim_end_matches(" Village"), gi + 1);
+                        let name = format!(
+                            "{} tutor group {}",
+                            house.trim_end_matches(" Village"),
+                            gi + 1
+                        );
                         let g = self.group(id, Some(*unit), GroupKind::TutorGroup, &name, None);
                         let tutor = next_teacher(&s.teachers);
                         for &li in chunk {
@@ -495,9 +740,21 @@ impl Gen<'_> {
                         }
                     }
                 }
-                let sixth: Vec<usize> = s.learners.iter().enumerate().filter(|(_, l)| l.year >= 12).map(|(i, _)| i).collect();
+                let sixth: Vec<usize> = s
+                    .learners
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, l)| l.year >= 12)
+                    .map(|(i, _)| i)
+                    .collect();
                 for (gi, chunk) in sixth.chunks(20).enumerate() {
-                    let g = self.group(id, None, GroupKind::TutorGroup, &format!("Sixth form tutor group {}", gi + 1), None);
+                    let g = self.group(
+                        id,
+                        None,
+                        GroupKind::TutorGroup,
+                        &format!("Sixth form tutor group {}", gi + 1),
+                        None,
+                    );
                     let tutor = next_teacher(&s.teachers);
                     for &li in chunk {
                         if let Some(l) = s.learners.get(li) {
@@ -508,10 +765,21 @@ impl Gen<'_> {
                     }
                 }
                 // Maths sets by ability across Years 7–9; English sets by ability per year.
-                let mut ks3: Vec<(f64, i64)> = s.learners.iter().filter(|l| (7..=9).contains(&l.year)).map(|l| (l.ability, l.id)).collect();
+                let mut ks3: Vec<(f64, i64)> = s
+                    .learners
+                    .iter()
+                    .filter(|l| (7..=9).contains(&l.year))
+                    .map(|l| (l.ability, l.id))
+                    .collect();
                 ks3.sort_by(|a, b| b.0.total_cmp(&a.0));
                 for (si, chunk) in ks3.chunks(28).enumerate() {
-                    let g = self.group(id, None, GroupKind::Set, &format!("Maths set {} (Years 7–9)", si + 1), Some("Mathematics"));
+                    let g = self.group(
+                        id,
+                        None,
+                        GroupKind::Set,
+                        &format!("Maths set {} (Years 7–9)", si + 1),
+                        Some("Mathematics"),
+                    );
                     let t = next_teacher(&s.teachers);
                     self.teach(id, g, t);
                     for (_, lid) in chunk {
@@ -520,11 +788,22 @@ impl Gen<'_> {
                     }
                 }
                 for year in 7..=13u8 {
-                    let mut cohort: Vec<(f64, i64)> = s.learners.iter().filter(|l| l.year == year).map(|l| (l.ability, l.id)).collect();
+                    let mut cohort: Vec<(f64, i64)> = s
+                        .learners
+                        .iter()
+                        .filter(|l| l.year == year)
+                        .map(|l| (l.ability, l.id))
+                        .collect();
                     cohort.sort_by(|a, b| b.0.total_cmp(&a.0));
                     if year <= 11 {
                         for (si, chunk) in cohort.chunks(28).enumerate() {
-                            let g = self.group(id, None, GroupKind::Set, &format!("Year {year} English set {}", si + 1), Some("English"));
+                            let g = self.group(
+                                id,
+                                None,
+                                GroupKind::Set,
+                                &format!("Year {year} English set {}", si + 1),
+                                Some("English"),
+                            );
                             let t = next_teacher(&s.teachers);
                             self.teach(id, g, t);
                             for (_, lid) in chunk {
@@ -534,7 +813,13 @@ impl Gen<'_> {
                         let mut mixed = cohort.clone();
                         mixed.shuffle(&mut self.rng);
                         for (ci, chunk) in mixed.chunks(28).enumerate() {
-                            let g = self.group(id, None, GroupKind::Class, &format!("Year {year} Science {}", ci + 1), Some("Science"));
+                            let g = self.group(
+                                id,
+                                None,
+                                GroupKind::Class,
+                                &format!("Year {year} Science {}", ci + 1),
+                                Some("Science"),
+                            );
                             let t = next_teacher(&s.teachers);
                             self.teach(id, g, t);
                             for (_, lid) in chunk {
@@ -543,7 +828,13 @@ impl Gen<'_> {
                         }
                         if year >= 10 {
                             for (si, chunk) in cohort.chunks(28).enumerate() {
-                                let g = self.group(id, None, GroupKind::Set, &format!("Year {year} Maths set {}", si + 1), Some("Mathematics"));
+                                let g = self.group(
+                                    id,
+                                    None,
+                                    GroupKind::Set,
+                                    &format!("Year {year} Maths set {}", si + 1),
+                                    Some("Mathematics"),
+                                );
                                 let t = next_teacher(&s.teachers);
                                 self.teach(id, g, t);
                                 for (_, lid) in chunk {
@@ -562,7 +853,13 @@ impl Gen<'_> {
                                 let g = match classes.get(subject) {
                                     Some(g) => *g,
                                     None => {
-                                        let g = self.group(id, None, GroupKind::Class, &format!("Year {year} {subject}"), Some(subject));
+                                        let g = self.group(
+                                            id,
+                                            None,
+                                            GroupKind::Class,
+                                            &format!("Year {year} {subject}"),
+                                            Some(subject),
+                                        );
                                         let t = next_teacher(&s.teachers);
                                         self.teach(id, g, t);
                                         classes.insert(subject, g);
@@ -575,24 +872,54 @@ impl Gen<'_> {
                     }
                 }
                 // A community of interest led by older pupils.
-                let g = self.group(id, None, GroupKind::Community, "Robotics club", Some("Computing"));
+                let g = self.group(
+                    id,
+                    None,
+                    GroupKind::Community,
+                    "Robotics club",
+                    Some("Computing"),
+                );
                 if let Some(v) = s.volunteers.first().copied() {
                     self.teach(id, g, v);
                 }
-                let members: Vec<i64> = s.learners.iter().filter(|l| l.ability > 0.8).take(24).map(|l| l.id).collect();
+                let members: Vec<i64> = s
+                    .learners
+                    .iter()
+                    .filter(|l| l.ability > 0.8)
+                    .take(24)
+                    .map(|l| l.id)
+                    .collect();
                 for lid in members {
                     self.member(id, g, lid);
                 }
             }
             Phase::Primary | Phase::AllThrough => {
                 for year in 0..=6u8 {
-                    let cohort: Vec<i64> = s.learners.iter().filter(|l| l.year == year).map(|l| l.id).collect();
+                    let cohort: Vec<i64> = s
+                        .learners
+                        .iter()
+                        .filter(|l| l.year == year)
+                        .map(|l| l.id)
+                        .collect();
                     let classes = cohort.len().div_ceil(30).max(1);
                     let per = cohort.len().div_ceil(classes).max(1);
                     for (ci, chunk) in cohort.chunks(per).enumerate() {
-                        let label = if year == 0 { "Reception".to_string() } else { format!("Year {year}") };
-                        let class_name = ["Robins", "Wrens", "Kestrels", "Owls"].get(ci).copied().unwrap_or("Class");
-                        let g = self.group(id, None, GroupKind::Class, &format!("{label} {class_name}"), None);
+                        let label = if year == 0 {
+                            "Reception".to_string()
+                        } else {
+                            format!("Year {year}")
+                        };
+                        let class_name = ["Robins", "Wrens", "Kestrels", "Owls"]
+                            .get(ci)
+                            .copied()
+                            .unwrap_or("Class");
+                        let g = self.group(
+                            id,
+                            None,
+                            GroupKind::Class,
+                            &format!("{label} {class_name}"),
+                            None,
+                        );
                         let t = next_teacher(&s.teachers);
                         self.teach(id, g, t);
                         for lid in chunk {
@@ -608,11 +935,24 @@ impl Gen<'_> {
                 let mut all: Vec<(u8, i64)> = s.learners.iter().map(|l| (l.year, l.id)).collect();
                 all.sort();
                 for (ci, chunk) in all.chunks(8).enumerate() {
-                    let (lo, hi) = (chunk.first().map_or(0, |c| c.0), chunk.last().map_or(0, |c| c.0));
-                    let g = self.group(id, None, GroupKind::Class, &format!("Class {} (Years {lo}–{hi})", ci + 1), None);
+                    let (lo, hi) = (
+                        chunk.first().map_or(0, |c| c.0),
+                        chunk.last().map_or(0, |c| c.0),
+                    );
+                    let g = self.group(
+                        id,
+                        None,
+                        GroupKind::Class,
+                        &format!("Class {} (Years {lo}–{hi})", ci + 1),
+                        None,
+                    );
                     let t = next_teacher(&s.teachers);
                     self.teach(id, g, t);
-                    let ta = s.assistants.get(ci % s.assistants.len().max(1)).copied().unwrap_or(0);
+                    let ta = s
+                        .assistants
+                        .get(ci % s.assistants.len().max(1))
+                        .copied()
+                        .unwrap_or(0);
                     for (_, lid) in chunk {
                         self.member(id, g, *lid);
                         s.tutor_of.insert(*lid, t);
@@ -639,19 +979,37 @@ impl Gen<'_> {
             if i % 97 == 1 {
                 self.persona_picks.push(("pupil", l.id, l.id));
             }
-            let mentor = s.mentors.get(i % s.mentors.len().max(1)).copied().unwrap_or(0);
+            let mentor = s
+                .mentors
+                .get(i % s.mentors.len().max(1))
+                .copied()
+                .unwrap_or(0);
             self.rel(id, mentor, l.id, K::Mentor, false, None, start);
             s.mentor_of.insert(l.id, mentor);
-            if s.phase != Phase::Special && (l.sen == "ehc_plan" || (l.sen == "sen_support" && i % 2 == 0)) {
-                let ta = s.assistants.get(i % s.assistants.len().max(1)).copied().unwrap_or(0);
+            if s.phase != Phase::Special
+                && (l.sen == "ehc_plan" || (l.sen == "sen_support" && i % 2 == 0))
+            {
+                let ta = s
+                    .assistants
+                    .get(i % s.assistants.len().max(1))
+                    .copied()
+                    .unwrap_or(0);
                 self.rel(id, ta, l.id, K::TeachingAssistant, false, None, start);
             }
             if l.disengaging && i % 2 == 0 {
-                let kw = s.key_workers.get(i % s.key_workers.len().max(1)).copied().unwrap_or(0);
+                let kw = s
+                    .key_workers
+                    .get(i % s.key_workers.len().max(1))
+                    .copied()
+                    .unwrap_or(0);
                 self.rel(id, kw, l.id, K::KeyWorker, false, None, start);
             }
             if i % 25 == 3 {
-                let v = s.volunteers.get(i % s.volunteers.len().max(1)).copied().unwrap_or(0);
+                let v = s
+                    .volunteers
+                    .get(i % s.volunteers.len().max(1))
+                    .copied()
+                    .unwrap_or(0);
                 self.rel(id, v, l.id, K::CommunityTeacher, false, None, start);
             }
         }
@@ -661,8 +1019,16 @@ impl Gen<'_> {
             Phase::Primary => (5, 2),
             _ => (10, 7),
         };
-        let tutors: Vec<i64> = learners.iter().filter(|l| l.year == older).map(|l| l.id).collect();
-        let tutees: Vec<i64> = learners.iter().filter(|l| l.year == younger).map(|l| l.id).collect();
+        let tutors: Vec<i64> = learners
+            .iter()
+            .filter(|l| l.year == older)
+            .map(|l| l.id)
+            .collect();
+        let tutees: Vec<i64> = learners
+            .iter()
+            .filter(|l| l.year == younger)
+            .map(|l| l.id)
+            .collect();
         for (t, l) in tutors.iter().zip(tutees.iter()).take(60) {
             self.rel(id, *t, *l, K::PeerTutor, false, None, start);
         }
@@ -672,7 +1038,11 @@ impl Gen<'_> {
     fn families(&mut self, schools: &[SchoolGen], collab: i64) {
         let mut pool: Vec<(i64, i64, String)> = schools
             .iter()
-            .flat_map(|s| s.learners.iter().map(|l| (l.id, l.school, l.family.clone())))
+            .flat_map(|s| {
+                s.learners
+                    .iter()
+                    .map(|l| (l.id, l.school, l.family.clone()))
+            })
             .filter(|(id, _, _)| !self.aliases.contains_key(id))
             .collect();
         pool.shuffle(&mut self.rng);
@@ -680,10 +1050,18 @@ impl Gen<'_> {
         let mut i = 0;
         while i < pool.len() {
             let r: f64 = self.rng.gen();
-            let size = if r < 0.6 { 1 } else if r < 0.9 { 2 } else { 3 };
+            let size = if r < 0.6 {
+                1
+            } else if r < 0.9 {
+                2
+            } else {
+                3
+            };
             let kids: Vec<(i64, i64, String)> = pool.iter().skip(i).take(size).cloned().collect();
             i += size;
-            let Some((_, home_school, family)) = kids.first().cloned() else { break };
+            let Some((_, home_school, family)) = kids.first().cloned() else {
+                break;
+            };
             let shape: f64 = self.rng.gen();
             let mut guardians: Vec<(i64, bool, &'static str)> = Vec::new();
             let mum = self.named_adult(home_school, &family);
@@ -714,7 +1092,15 @@ impl Gen<'_> {
             }
             for (kid, school, _) in &kids {
                 for (g, pr, title) in &guardians {
-                    self.rel(*school, *g, *kid, K::Guardian, *pr, Some(title), self.start - 86_400 * 365 * 5);
+                    self.rel(
+                        *school,
+                        *g,
+                        *kid,
+                        K::Guardian,
+                        *pr,
+                        Some(title),
+                        self.start - 86_400 * 365 * 5,
+                    );
                 }
             }
         }
@@ -722,35 +1108,104 @@ impl Gen<'_> {
 
     /// The named demo people: one per role, in families and groups a newcomer can follow.
     fn showcase(&mut self, _collab: i64, schools: &[SchoolGen]) {
-        let (Some(primary), Some(secondary), Some(_special)) = (schools.first(), schools.get(1), schools.get(2)) else { return };
+        let (Some(primary), Some(secondary), Some(_special)) =
+            (schools.first(), schools.get(1), schools.get(2))
+        else {
+            return;
+        };
         let start = self.start;
         // The pupil: a Year 8 at the secondary, with a younger sibling at the primary.
-        let Some(pupil) = secondary.learners.iter().find(|l| l.year == 8 && l.sen == "none").cloned() else { return };
-        let Some(sibling) = primary.learners.iter().find(|l| l.year == 4).cloned() else { return };
+        let Some(pupil) = secondary
+            .learners
+            .iter()
+            .find(|l| l.year == 8 && l.sen == "none")
+            .cloned()
+        else {
+            return;
+        };
+        let Some(sibling) = primary.learners.iter().find(|l| l.year == 4).cloned() else {
+            return;
+        };
         let mum = self.person(secondary.id, "Sarah", &pupil.family);
         let dad = self.person(secondary.id, "David", &pupil.family);
         for kid in [&pupil, &sibling] {
-            self.rel(kid.school, mum, kid.id, K::Guardian, true, Some("parent"), start - 86_400 * 3650);
-            self.rel(kid.school, dad, kid.id, K::Guardian, true, Some("parent"), start - 86_400 * 3650);
+            self.rel(
+                kid.school,
+                mum,
+                kid.id,
+                K::Guardian,
+                true,
+                Some("parent"),
+                start - 86_400 * 3650,
+            );
+            self.rel(
+                kid.school,
+                dad,
+                kid.id,
+                K::Guardian,
+                true,
+                Some("parent"),
+                start - 86_400 * 3650,
+            );
         }
         self.summary.guardians += 2;
         // A Year 10 reading partner for the pupil.
-        if let Some(peer) = secondary.learners.iter().find(|l| l.year == 10).map(|l| l.id) {
-            self.rel(secondary.id, peer, pupil.id, K::PeerTutor, false, None, start);
+        if let Some(peer) = secondary
+            .learners
+            .iter()
+            .find(|l| l.year == 10)
+            .map(|l| l.id)
+        {
+            self.rel(
+                secondary.id,
+                peer,
+                pupil.id,
+                K::PeerTutor,
+                false,
+                None,
+                start,
+            );
         }
         // A second family, for "a parent cannot open another family's child".
-        let Some(other) = secondary.learners.iter().find(|l| l.year == 9 && l.id != pupil.id).cloned() else { return };
+        let Some(other) = secondary
+            .learners
+            .iter()
+            .find(|l| l.year == 9 && l.id != pupil.id)
+            .cloned()
+        else {
+            return;
+        };
         let other_parent = self.person(secondary.id, "Fatima", &other.family);
-        self.rel(other.school, other_parent, other.id, K::Guardian, true, Some("parent"), start - 86_400 * 3650);
+        self.rel(
+            other.school,
+            other_parent,
+            other.id,
+            K::Guardian,
+            true,
+            Some("parent"),
+            start - 86_400 * 3650,
+        );
         self.summary.guardians += 1;
         // The pupil's own adults.
         let tutor = secondary.tutor_of.get(&pupil.id).copied().unwrap_or(0);
         let mentor = secondary.mentor_of.get(&pupil.id).copied().unwrap_or(0);
-        let teacher = secondary.maths_teacher_of.get(&pupil.id).copied().unwrap_or(0);
+        let teacher = secondary
+            .maths_teacher_of
+            .get(&pupil.id)
+            .copied()
+            .unwrap_or(0);
         let assistant = secondary.assistants.first().copied().unwrap_or(0);
         // The teaching assistant is also a parent of a primary child.
         if let Some(child) = primary.learners.iter().find(|l| l.year == 1).map(|l| l.id) {
-            self.rel(primary.id, assistant, child, K::Guardian, true, Some("parent"), start - 86_400 * 2000);
+            self.rel(
+                primary.id,
+                assistant,
+                child,
+                K::Guardian,
+                true,
+                Some("parent"),
+                start - 86_400 * 2000,
+            );
         }
         let volunteer = secondary.volunteers.first().copied().unwrap_or(0);
         let trust_lead = self.staff(secondary.collaborative, Role::CollaborativeLeader);
@@ -759,17 +1214,33 @@ impl Gen<'_> {
         let _ = key_worker;
         let set = [
             (pupil.id, "pupil", "Pupil, Year 8 at Riverside Academy"),
-            (mum, "parent", "Parent of the pupil and of a Year 4 child at Brookside Primary"),
+            (
+                mum,
+                "parent",
+                "Parent of the pupil and of a Year 4 child at Brookside Primary",
+            ),
             (other_parent, "parent2", "Parent in another family"),
             (tutor, "tutor", "The pupil's personal tutor"),
             (mentor, "mentor", "The pupil's mentor"),
             (teacher, "teacher", "Teaches the pupil's maths set"),
-            (assistant, "assistant", "Teaching assistant (also a parent at the primary)"),
+            (
+                assistant,
+                "assistant",
+                "Teaching assistant (also a parent at the primary)",
+            ),
             (volunteer, "volunteer", "Community teacher (robotics club)"),
             (secondary.leader, "leader", "Head of Riverside Academy"),
-            (secondary.dsl, "dsl", "Designated safeguarding lead at Riverside Academy"),
+            (
+                secondary.dsl,
+                "dsl",
+                "Designated safeguarding lead at Riverside Academy",
+            ),
             (key_worker, "keyworker", "Key worker at Riverside Academy"),
-            (trust_lead, "trust", "Leader of the Riverside Learning Trust"),
+            (
+                trust_lead,
+                "trust",
+                "Leader of the Riverside Learning Trust",
+            ),
         ];
         for (person, username, who) in set {
             if person == 0 {
@@ -786,7 +1257,11 @@ impl Gen<'_> {
                 "trust" => "collaborative leader",
                 other => other,
             };
-            self.summary.showcase.push(Showcase { role, username, who: who.to_string() });
+            self.summary.showcase.push(Showcase {
+                role,
+                username,
+                who: who.to_string(),
+            });
         }
         // Keep the pupil and the sibling out of the random families.
         self.aliases.insert(pupil.id, "pupil");
@@ -807,8 +1282,12 @@ impl Gen<'_> {
     }
 
     fn history(&mut self, s: &SchoolGen) {
-        let Some(first) = s.calendar.terms.first().map(|t| t.first_day) else { return };
-        let Ok(yesterday) = self.opts.today.yesterday() else { return };
+        let Some(first) = s.calendar.terms.first().map(|t| t.first_day) else {
+            return;
+        };
+        let Ok(yesterday) = self.opts.today.yesterday() else {
+            return;
+        };
         let days = s.calendar.school_days(first, yesterday);
         let total = days.len().max(1) as f64;
         let recorded_at = self.opts.now.as_second();
@@ -817,10 +1296,18 @@ impl Gen<'_> {
             let by = tutor_of.get(&l.id).copied();
             for (di, day) in days.iter().enumerate() {
                 // Disengaging learners drift from 95% towards 70% over the term.
-                let p = if l.disengaging { l.attendance - 0.25 * (di as f64 / total) } else { l.attendance };
+                let p = if l.disengaging {
+                    l.attendance - 0.25 * (di as f64 / total)
+                } else {
+                    l.attendance
+                };
                 let day_s = day.to_string();
                 let absent_all_day = self.rng.gen::<f64>() > p;
-                let code = if absent_all_day { absence_code(&mut self.rng, l.disengaging) } else { "" };
+                let code = if absent_all_day {
+                    absence_code(&mut self.rng, l.disengaging)
+                } else {
+                    ""
+                };
                 for part in ["am", "pm"] {
                     let mark = if absent_all_day {
                         code
@@ -835,10 +1322,23 @@ impl Gen<'_> {
                     self.w.row(
                         "attendance_marks",
                         MARK_COLS,
-                        vec![mid.into(), s.id.into(), l.id.into(), day_s.clone().into(), part.into(), mark.into(), by.into(), recorded_at.into()],
+                        vec![
+                            mid.into(),
+                            s.id.into(),
+                            l.id.into(),
+                            day_s.clone().into(),
+                            part.into(),
+                            mark.into(),
+                            by.into(),
+                            recorded_at.into(),
+                        ],
                     );
                 }
-                let concern_p = if l.disengaging { 0.05 + 0.08 * (di as f64 / total) } else { 0.01 };
+                let concern_p = if l.disengaging {
+                    0.05 + 0.08 * (di as f64 / total)
+                } else {
+                    0.01
+                };
                 if self.rng.gen_bool(0.06) {
                     let note = self.pick(names::RECOGNITIONS);
                     self.behaviour(s.id, l.id, &day_s, "recognition", note, by, recorded_at);
@@ -876,28 +1376,66 @@ impl Gen<'_> {
                 self.w.row(
                     "consents",
                     CONSENT_COLS,
-                    vec![cid.into(), s.id.into(), l.id.into(), "photos_in_school".into(), s.leader.into(), self.start.into(), V::NullInt],
+                    vec![
+                        cid.into(),
+                        s.id.into(),
+                        l.id.into(),
+                        "photos_in_school".into(),
+                        s.leader.into(),
+                        self.start.into(),
+                        V::NullInt,
+                    ],
                 );
             }
         }
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn behaviour(&mut self, school: i64, learner: i64, day: &str, kind: &str, note: &str, by: Option<i64>, at: i64) {
+    fn behaviour(
+        &mut self,
+        school: i64,
+        learner: i64,
+        day: &str,
+        kind: &str,
+        note: &str,
+        by: Option<i64>,
+        at: i64,
+    ) {
         let id = next(&mut self.ids.behaviour);
         self.w.row(
             "behaviour_events",
             BEHAVIOUR_COLS,
-            vec![id.into(), school.into(), learner.into(), day.into(), kind.into(), note.into(), by.into(), at.into()],
+            vec![
+                id.into(),
+                school.into(),
+                learner.into(),
+                day.into(),
+                kind.into(),
+                note.into(),
+                by.into(),
+                at.into(),
+            ],
         );
     }
 
     fn assessments(&mut self, s: &SchoolGen, l: &LearnerGen, days: &[Date]) {
         let (subjects, scale): (&[&str], &[&str]) = match (l.phase, l.year) {
-            (Phase::Primary, _) => (&["Reading", "Writing", "Maths"], &["Working towards", "Expected", "Greater depth"]),
-            (Phase::Special, _) => (&["Communication", "Number", "Independence"], &["Emerging", "Developing", "Secure"]),
-            (_, 12..) => (&["Subject 1", "Subject 2", "Subject 3"], &["E", "D", "C", "B", "A", "A*"]),
-            _ => (&["English", "Mathematics", "Science"], &["1", "2", "3", "4", "5", "6", "7", "8", "9"]),
+            (Phase::Primary, _) => (
+                &["Reading", "Writing", "Maths"],
+                &["Working towards", "Expected", "Greater depth"],
+            ),
+            (Phase::Special, _) => (
+                &["Communication", "Number", "Independence"],
+                &["Emerging", "Developing", "Secure"],
+            ),
+            (_, 12..) => (
+                &["Subject 1", "Subject 2", "Subject 3"],
+                &["E", "D", "C", "B", "A", "A*"],
+            ),
+            _ => (
+                &["English", "Mathematics", "Science"],
+                &["1", "2", "3", "4", "5", "6", "7", "8", "9"],
+            ),
         };
         // A baseline after three weeks and a check-in after eight, where the term has reached them.
         for at in [14usize, 39] {
@@ -912,8 +1450,16 @@ impl Gen<'_> {
                 self.w.row(
                     "assessments",
                     ASSESS_COLS,
-                    vec![id.into(), s.id.into(), l.id.into(), (*subject).into(), day.to_string().into(), result.into(), (idx as i64).into(),
-                        s.maths_teacher_of.get(&l.id).copied().into()],
+                    vec![
+                        id.into(),
+                        s.id.into(),
+                        l.id.into(),
+                        (*subject).into(),
+                        day.to_string().into(),
+                        result.into(),
+                        (idx as i64).into(),
+                        s.maths_teacher_of.get(&l.id).copied().into(),
+                    ],
                 );
             }
         }
@@ -930,19 +1476,39 @@ impl Gen<'_> {
                     let base = format!("{}.{}", ascii_slug(&given), ascii_slug(&family));
                     let n = taken.entry(base.clone()).or_insert(0);
                     *n += 1;
-                    if *n == 1 { base } else { format!("{base}{n}") }
+                    if *n == 1 {
+                        base
+                    } else {
+                        format!("{base}{n}")
+                    }
                 }
             };
             self.w.row(
                 "accounts",
-                &["person_id", "org_id", "username", "password_hash", "created_at"],
-                vec![id.into(), org.into(), username.clone().into(), self.opts.password_hash.clone().into(), self.start.into()],
+                &[
+                    "person_id",
+                    "org_id",
+                    "username",
+                    "password_hash",
+                    "created_at",
+                ],
+                vec![
+                    id.into(),
+                    org.into(),
+                    username.clone().into(),
+                    self.opts.password_hash.clone().into(),
+                    self.start.into(),
+                ],
             );
             usernames.insert(id, username);
         }
         for (role, person, learner) in std::mem::take(&mut self.persona_picks) {
             if let Some(username) = usernames.get(&person) {
-                self.summary.personas.push(Persona { role, username: username.clone(), learner });
+                self.summary.personas.push(Persona {
+                    role,
+                    username: username.clone(),
+                    learner,
+                });
             }
         }
     }
@@ -962,13 +1528,24 @@ fn birth_date(rng: &mut ChaCha8Rng, academic_year: i16, year_group: u8) -> Strin
     // Born between 1 September and 31 August, (year_group + 5) years before the start.
     let first = Date::new(academic_year - i16::from(year_group) - 5, 9, 1).unwrap_or_default();
     let offset: i64 = rng.gen_range(0..365);
-    first.checked_add(offset.days()).unwrap_or(first).to_string()
+    first
+        .checked_add(offset.days())
+        .unwrap_or(first)
+        .to_string()
 }
 
 fn absence_code(rng: &mut ChaCha8Rng, disengaging: bool) -> &'static str {
     let r: f64 = rng.gen();
     if disengaging {
-        if r < 0.35 { "I" } else if r < 0.7 { "O" } else if r < 0.85 { "N" } else { "G" }
+        if r < 0.35 {
+            "I"
+        } else if r < 0.7 {
+            "O"
+        } else if r < 0.85 {
+            "N"
+        } else {
+            "G"
+        }
     } else if r < 0.6 {
         "I"
     } else if r < 0.75 {

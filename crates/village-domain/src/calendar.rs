@@ -70,9 +70,16 @@ pub struct AcademicYear {
 
 impl AcademicYear {
     /// Builds a year and checks it: terms in order, not overlapping, INSET days inside terms.
-    pub fn new(start_year: i16, terms: Vec<Term>, inset_days: Vec<Date>) -> Result<Self, ParseError> {
+    pub fn new(
+        start_year: i16,
+        terms: Vec<Term>,
+        inset_days: Vec<Date>,
+    ) -> Result<Self, ParseError> {
         if terms.is_empty() {
-            return Err(ParseError::new("terms", "An academic year needs at least one term."));
+            return Err(ParseError::new(
+                "terms",
+                "An academic year needs at least one term.",
+            ));
         }
         for pair in terms.windows(2) {
             if let [a, b] = pair {
@@ -106,7 +113,11 @@ impl AcademicYear {
             Date::new(year, m, day).map_err(|_| ParseError::new("terms", "invalid date"))
         };
         let terms = vec![
-            Term::new("Autumn 1", first_weekday_on_or_after(d(y, 9, 1)?), d(y, 10, 23)?)?,
+            Term::new(
+                "Autumn 1",
+                first_weekday_on_or_after(d(y, 9, 1)?),
+                d(y, 10, 23)?,
+            )?,
             Term::new("Autumn 2", d(y, 11, 2)?, d(y, 12, 18)?)?,
             Term::new("Spring 1", d(y + 1, 1, 5)?, d(y + 1, 2, 12)?)?,
             Term::new("Spring 2", d(y + 1, 2, 22)?, d(y + 1, 3, 26)?)?,

@@ -233,7 +233,10 @@ mod tests {
 
     #[test]
     fn usernames() {
-        assert_eq!(Username::parse("  Amelia.Hughes ").unwrap().as_str(), "amelia.hughes");
+        assert_eq!(
+            Username::parse("  Amelia.Hughes ").unwrap().as_str(),
+            "amelia.hughes"
+        );
         assert!(Username::parse("").is_err());
         assert!(Username::parse("a b").is_err());
         assert!(Username::parse("<script>").is_err());

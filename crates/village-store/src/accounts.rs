@@ -21,6 +21,18 @@ pub struct AccountRow {
     pub totp_last_step: Option<i64>,
 }
 
+/// A session to start.
+#[derive(Debug, Clone)]
+pub struct NewSession<'a> {
+    pub token_hash: &'a str,
+    pub person: PersonId,
+    pub org: OrgId,
+    pub csrf: &'a str,
+    pub second_factor_done: bool,
+    pub now: Timestamp,
+    pub expires: Timestamp,
+}
+
 #[derive(Debug, Clone)]
 pub struct SessionRow {
     pub person: PersonId,
@@ -32,7 +44,8 @@ pub struct SessionRow {
     pub expires_at: i64,
 }
 
-const ACCOUNT_COLUMNS: &str = "a.person_id, a.org_id, a.username, p.given_name, p.family_name, a.password_hash, \
+const ACCOUNT_COLUMNS: &str =
+    "a.person_id, a.org_id, a.username, p.given_name, p.family_name, a.password_hash, \
      a.disabled_at, a.totp_secret, a.totp_enabled_at, a.totp_last_step";
 
 fn account_from_row(row: &sqlx::any::AnyRow) -> Result<AccountRow> {
@@ -62,11 +75,21 @@ impl Store {
 
     pub async fn account(&self, person: PersonId) -> Result<Option<AccountRow>> {
         let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts a JOIN people p ON p.id = a.person_id WHERE a.person_id = $1");
-        let row = sqlx::query(&sql).bind(person.0).fetch_optional(&self.pool).await?;
+        let row = sqlx::query(&sql)
+            .bind(person.0)
+            .fetch_optional(&self.pool)
+            .await?;
         row.as_ref().map(account_from_row).transpose()
     }
 
-    pub async fn create_account(&self, person: PersonId, org: OrgId, username: &Username, password_hash: Option<&str>, now: Timestamp) -> Result<()> {
+    pub async fn create_account(
+        &self,
+        person: PersonId,
+        org: OrgId,
+        username: &Username,
+        password_hash: Option<&str>,
+        now: Timestamp,
+    ) -> Result<()> {
         let result = sqlx::query(
             "INSERT INTO accounts (person_id, org_id, username, password_hash, created_at) VALUES ($1, $2, $3, $4, $5)",
         )
@@ -79,9 +102,9 @@ impl Store {
         .await;
         match result {
             Ok(_) => Ok(()),
-            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-                Err(StoreError::Conflict(format!("The username {} is already taken.", username.as_str())))
-            }
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(StoreError::Conflict(
+                format!("The username {} is already taken.", username.as_str()),
+            )),
             Err(e) => Err(e.into()),
         }
     }
@@ -97,7 +120,12 @@ impl Store {
 
     /// Disables an account and ends all its sessions in one transaction, so the very next
     /// request from any of its browsers is refused.
-    pub async fn set_account_disabled(&self, person: PersonId, disabled: bool, now: Timestamp) -> Result<()> {
+    pub async fn set_account_disabled(
+        &self,
+        person: PersonId,
+        disabled: bool,
+        now: Timestamp,
+    ) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         let changed = sqlx::query("UPDATE accounts SET disabled_at = $1 WHERE person_id = $2")
             .bind(disabled.then(|| secs(now)))
@@ -128,12 +156,14 @@ impl Store {
     }
 
     pub async fn confirm_totp(&self, person: PersonId, step: i64, now: Timestamp) -> Result<()> {
-        sqlx::query("UPDATE accounts SET totp_enabled_at = $1, totp_last_step = $2 WHERE person_id = $3")
-            .bind(secs(now))
-            .bind(step)
-            .bind(person.0)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "UPDATE accounts SET totp_enabled_at = $1, totp_last_step = $2 WHERE person_id = $3",
+        )
+        .bind(secs(now))
+        .bind(step)
+        .bind(person.0)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
@@ -166,19 +196,19 @@ impl Store {
         Ok(row.try_get::<i64, _>("n")? > 0)
     }
 
-    pub async fn create_session(&self, token_hash: &str, person: PersonId, org: OrgId, csrf: &str, second_factor_done: bool, now: Timestamp, expires: Timestamp) -> Result<()> {
+    pub async fn create_session(&self, new: &NewSession<'_>) -> Result<()> {
         sqlx::query(
             "INSERT INTO auth_sessions (token_hash, org_id, person_id, csrf_token, second_factor_done, created_at, last_seen_at, expires_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
-        .bind(token_hash)
-        .bind(org.0)
-        .bind(person.0)
-        .bind(csrf)
-        .bind(i64::from(second_factor_done))
-        .bind(secs(now))
-        .bind(secs(now))
-        .bind(secs(expires))
+        .bind(new.token_hash)
+        .bind(new.org.0)
+        .bind(new.person.0)
+        .bind(new.csrf)
+        .bind(i64::from(new.second_factor_done))
+        .bind(secs(new.now))
+        .bind(secs(new.now))
+        .bind(secs(new.expires))
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -251,12 +281,17 @@ impl Store {
 
 impl Store {
     /// Ends every session of a person but one (after a password change).
-    pub async fn delete_other_sessions(&self, person: PersonId, keep_token_hash: &str) -> Result<u64> {
-        let done = sqlx::query("DELETE FROM auth_sessions WHERE person_id = $1 AND token_hash <> $2")
-            .bind(person.0)
-            .bind(keep_token_hash)
-            .execute(&self.pool)
-            .await?;
+    pub async fn delete_other_sessions(
+        &self,
+        person: PersonId,
+        keep_token_hash: &str,
+    ) -> Result<u64> {
+        let done =
+            sqlx::query("DELETE FROM auth_sessions WHERE person_id = $1 AND token_hash <> $2")
+                .bind(person.0)
+                .bind(keep_token_hash)
+                .execute(&self.pool)
+                .await?;
         Ok(done.rows_affected())
     }
 }

@@ -92,7 +92,10 @@ impl AuditWriter {
             .fetch_optional(&pool)
             .await?;
         let (mut seq, mut prev) = match last {
-            Some(row) => (row.try_get::<i64, _>("seq")?, row.try_get::<String, _>("hash")?),
+            Some(row) => (
+                row.try_get::<i64, _>("seq")?,
+                row.try_get::<String, _>("hash")?,
+            ),
             None => (0, GENESIS.to_string()),
         };
         let (tx, mut rx) = mpsc::channel::<Job>(4096);
@@ -134,7 +137,12 @@ impl AuditWriter {
     }
 }
 
-async fn write_batch(pool: &AnyPool, seq: i64, prev: &str, batch: &[Job]) -> (i64, String, Result<(), String>) {
+async fn write_batch(
+    pool: &AnyPool,
+    seq: i64,
+    prev: &str,
+    batch: &[Job],
+) -> (i64, String, Result<(), String>) {
     let mut seq = seq;
     let mut prev = prev.to_string();
     let result: Result<()> = async {
@@ -194,7 +202,11 @@ impl Store {
 
     /// Entries about one learner, newest first. Callers must hold a grant for the learner's
     /// access log; see [`Store::access_log`].
-    pub(crate) async fn audit_for_learner(&self, learner: PersonId, limit: i64) -> Result<Vec<AuditEntry>> {
+    pub(crate) async fn audit_for_learner(
+        &self,
+        learner: PersonId,
+        limit: i64,
+    ) -> Result<Vec<AuditEntry>> {
         let sql = format!(
             "SELECT {ENTRY_COLUMNS} FROM audit_log a WHERE a.learner_id = $1 ORDER BY a.seq DESC LIMIT $2"
         );
@@ -260,7 +272,10 @@ impl Store {
                 let stored_prev: String = row.try_get("prev_hash")?;
                 let stored_hash: String = row.try_get("hash")?;
                 entries += 1;
-                if stored_prev != prev || entry_hash(&prev, seq, &event) != stored_hash || seq != after + 1 {
+                if stored_prev != prev
+                    || entry_hash(&prev, seq, &event) != stored_hash
+                    || seq != after + 1
+                {
                     return Ok(ChainReport {
                         entries,
                         broken_at: Some(seq),

@@ -65,11 +65,14 @@ impl From<Option<&str>> for BulkValue {
     }
 }
 
+/// One table's queued rows: name, columns, rows.
+type QueuedTable = (&'static str, &'static [&'static str], Vec<Vec<BulkValue>>);
+
 /// Buffers rows per table and writes them in batches, in dependency order on flush.
 pub struct BulkWriter<'a> {
     store: &'a Store,
     /// table -> (columns, rows); a BTreeMap keyed by insertion rank keeps parents first.
-    tables: BTreeMap<usize, (&'static str, &'static [&'static str], Vec<Vec<BulkValue>>)>,
+    tables: BTreeMap<usize, QueuedTable>,
     order: Vec<&'static str>,
     pub rows_written: u64,
 }
@@ -89,7 +92,12 @@ impl<'a> BulkWriter<'a> {
 
     /// Queues one row. Tables are flushed in the order they were first used, so queue
     /// parents (orgs, people) before children.
-    pub fn row(&mut self, table: &'static str, columns: &'static [&'static str], values: Vec<BulkValue>) {
+    pub fn row(
+        &mut self,
+        table: &'static str,
+        columns: &'static [&'static str],
+        values: Vec<BulkValue>,
+    ) {
         let rank = match self.order.iter().position(|t| *t == table) {
             Some(r) => r,
             None => {

@@ -45,7 +45,9 @@ pub struct Store {
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Never print the URL: it may hold a password.
-        f.debug_struct("Store").field("backend", &self.backend).finish()
+        f.debug_struct("Store")
+            .field("backend", &self.backend)
+            .finish()
     }
 }
 
@@ -93,7 +95,11 @@ impl Store {
         };
         migrate::run(&pool, backend).await?;
         let audit = AuditWriter::start(pool.clone()).await?;
-        Ok(Store { pool, backend, audit })
+        Ok(Store {
+            pool,
+            backend,
+            audit,
+        })
     }
 
     pub fn backend(&self) -> Backend {

@@ -30,7 +30,9 @@ impl LearnerSummary {
         format!("{} {}", self.given_name, self.family_name)
     }
     pub fn year_label(&self) -> String {
-        YearGroup::new(self.year_group).map(|y| y.label()).unwrap_or_default()
+        YearGroup::new(self.year_group)
+            .map(|y| y.label())
+            .unwrap_or_default()
     }
 }
 
@@ -67,7 +69,9 @@ impl LearnerProfile {
         format!("{} {}", self.given_name, self.family_name)
     }
     pub fn year_label(&self) -> String {
-        YearGroup::new(self.year_group).map(|y| y.label()).unwrap_or_default()
+        YearGroup::new(self.year_group)
+            .map(|y| y.label())
+            .unwrap_or_default()
     }
 }
 
@@ -194,7 +198,8 @@ pub(crate) fn push_scope<A: Act>(b: &mut SqlBuilder, scope: &Scope<A>) {
         b.push(" OR l.person_id = ").bind_i64(scope.subject().0);
     }
     if !scope.learners().is_empty() {
-        b.push(" OR l.person_id IN ").bind_list(scope.learners().iter().map(|p| p.0));
+        b.push(" OR l.person_id IN ")
+            .bind_list(scope.learners().iter().map(|p| p.0));
     }
     if !scope.groups().is_empty() {
         b.push(" OR EXISTS (SELECT 1 FROM group_members gm WHERE gm.learner_id = l.person_id AND gm.group_id IN ")
@@ -206,7 +211,8 @@ pub(crate) fn push_scope<A: Act>(b: &mut SqlBuilder, scope: &Scope<A>) {
             .push("))");
     }
     if !scope.schools().is_empty() {
-        b.push(" OR l.org_id IN ").bind_list(scope.schools().iter().map(|o| o.0));
+        b.push(" OR l.org_id IN ")
+            .bind_list(scope.schools().iter().map(|o| o.0));
     }
     if !scope.collaboratives_with_consent().is_empty() {
         b.push(" OR (l.shares_with_collaborative = 1 AND l.org_id IN (SELECT o.id FROM orgs o WHERE o.parent_id IN ")
@@ -223,7 +229,10 @@ fn summary_from_row(row: &sqlx::any::AnyRow) -> Result<LearnerSummary> {
         given_name: row.try_get("given_name")?,
         family_name: row.try_get("family_name")?,
         year_group: u8::try_from(row.try_get::<i64, _>("year_group")?).unwrap_or(0),
-        sen_status: SenStatus::parse(&sen).ok_or(StoreError::Corrupt { column: "learners.sen_status", value: sen })?,
+        sen_status: SenStatus::parse(&sen).ok_or(StoreError::Corrupt {
+            column: "learners.sen_status",
+            value: sen,
+        })?,
         school: OrgId(row.try_get("org_id")?),
     })
 }
@@ -257,7 +266,11 @@ impl Store {
     }
 
     /// Learners in the scope, filtered and paged, with the total before paging.
-    pub async fn list_learners<A: Act>(&self, scope: &Scope<A>, filter: &LearnerFilter) -> Result<(Vec<LearnerSummary>, i64)> {
+    pub async fn list_learners<A: Act>(
+        &self,
+        scope: &Scope<A>,
+        filter: &LearnerFilter,
+    ) -> Result<(Vec<LearnerSummary>, i64)> {
         if scope.is_empty() {
             return Ok((Vec::new(), 0));
         }
@@ -279,8 +292,18 @@ impl Store {
                 .bind_i64(secs(scope.at()))
                 .push("))");
         }
-        if let Some(name) = filter.name.as_ref().map(|n| n.trim().to_lowercase()).filter(|n| !n.is_empty()) {
-            let pattern = format!("%{}%", name.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+        if let Some(name) = filter
+            .name
+            .as_ref()
+            .map(|n| n.trim().to_lowercase())
+            .filter(|n| !n.is_empty())
+        {
+            let pattern = format!(
+                "%{}%",
+                name.replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_")
+            );
             b.push(" AND LOWER(p.given_name || ' ' || p.family_name) LIKE ")
                 .bind_text(pattern)
                 .push(" ESCAPE '\\'");
@@ -289,24 +312,38 @@ impl Store {
             if only.is_empty() {
                 return Ok((Vec::new(), 0));
             }
-            b.push(" AND l.person_id IN ").bind_list(only.iter().map(|p| p.0));
+            b.push(" AND l.person_id IN ")
+                .bind_list(only.iter().map(|p| p.0));
         }
         let where_part = b.sql.clone();
         let count_sql = SqlBuilder {
             sql: format!("SELECT COUNT(*) AS n{where_part}"),
-            args: b.args.iter().map(|a| match a {
-                Arg::I64(v) => Arg::I64(*v),
-                Arg::Text(s) => Arg::Text(s.clone()),
-            }).collect(),
+            args: b
+                .args
+                .iter()
+                .map(|a| match a {
+                    Arg::I64(v) => Arg::I64(*v),
+                    Arg::Text(s) => Arg::Text(s.clone()),
+                })
+                .collect(),
         };
-        let total: i64 = count_sql.query().fetch_one(&self.pool).await?.try_get("n")?;
+        let total: i64 = count_sql
+            .query()
+            .fetch_one(&self.pool)
+            .await?
+            .try_get("n")?;
         b.sql = format!(
             "SELECT l.person_id, p.given_name, p.family_name, l.year_group, l.sen_status, l.org_id{where_part} \
              ORDER BY p.family_name, p.given_name, l.person_id LIMIT "
         );
-        b.bind_i64(filter.limit.clamp(1, 500)).push(" OFFSET ").bind_i64(filter.offset.max(0));
+        b.bind_i64(filter.limit.clamp(1, 500))
+            .push(" OFFSET ")
+            .bind_i64(filter.offset.max(0));
         let rows = b.query().fetch_all(&self.pool).await?;
-        let list = rows.iter().map(summary_from_row).collect::<Result<Vec<_>>>()?;
+        let list = rows
+            .iter()
+            .map(summary_from_row)
+            .collect::<Result<Vec<_>>>()?;
         self.audit(AuditEvent {
             org: None,
             at: scope.at(),
@@ -353,9 +390,15 @@ impl Store {
             id: grant.learner(),
             given_name: row.try_get("given_name")?,
             family_name: row.try_get("family_name")?,
-            date_of_birth: date("learners.date_of_birth", &row.try_get::<String, _>("date_of_birth")?)?,
+            date_of_birth: date(
+                "learners.date_of_birth",
+                &row.try_get::<String, _>("date_of_birth")?,
+            )?,
             year_group: u8::try_from(row.try_get::<i64, _>("year_group")?).unwrap_or(0),
-            sen_status: SenStatus::parse(&sen).ok_or(StoreError::Corrupt { column: "learners.sen_status", value: sen })?,
+            sen_status: SenStatus::parse(&sen).ok_or(StoreError::Corrupt {
+                column: "learners.sen_status",
+                value: sen,
+            })?,
             school: OrgId(row.try_get("org_id")?),
             school_name: row.try_get("school_name")?,
             unit_name: row.try_get("unit_name")?,
@@ -408,7 +451,11 @@ impl Store {
             };
             people.push(PersonLink {
                 person: PersonId(r.try_get("person_id")?),
-                name: format!("{} {}", r.try_get::<String, _>("given_name")?, r.try_get::<String, _>("family_name")?),
+                name: format!(
+                    "{} {}",
+                    r.try_get::<String, _>("given_name")?,
+                    r.try_get::<String, _>("family_name")?
+                ),
                 relation,
                 kind,
                 parental_responsibility: r.try_get::<i64, _>("parental_responsibility")? == 1,
@@ -425,11 +472,21 @@ impl Store {
             "community_teacher" => 6,
             _ => 7,
         };
-        people.sort_by(|a, b| rank(&a.kind).cmp(&rank(&b.kind)).then(a.relation.cmp(&b.relation)).then(a.name.cmp(&b.name)));
+        people.sort_by(|a, b| {
+            rank(&a.kind)
+                .cmp(&rank(&b.kind))
+                .then(a.relation.cmp(&b.relation))
+                .then(a.name.cmp(&b.name))
+        });
         Ok(people)
     }
 
-    pub async fn attendance(&self, grant: &Grant<act::ViewAttendance>, from: Date, to: Date) -> Result<AttendanceView> {
+    pub async fn attendance(
+        &self,
+        grant: &Grant<act::ViewAttendance>,
+        from: Date,
+        to: Date,
+    ) -> Result<AttendanceView> {
         let rows = sqlx::query(
             "SELECT day, part, mark FROM attendance_marks WHERE learner_id = $1 AND day >= $2 AND day <= $3 ORDER BY day DESC, part DESC",
         )
@@ -442,21 +499,37 @@ impl Store {
         let mut weeks: std::collections::BTreeMap<Date, AttendanceSummary> = Default::default();
         let mut recent = Vec::new();
         for (i, r) in rows.iter().enumerate() {
-            let m = mark_from(&r.try_get::<String, _>("day")?, r.try_get("part")?, &r.try_get::<String, _>("mark")?)?;
-            let mark = AttendanceMark::parse(&m.mark.to_string()).unwrap_or(AttendanceMark::PRESENT_AM);
+            let m = mark_from(
+                &r.try_get::<String, _>("day")?,
+                r.try_get("part")?,
+                &r.try_get::<String, _>("mark")?,
+            )?;
+            let mark =
+                AttendanceMark::parse(&m.mark.to_string()).unwrap_or(AttendanceMark::PRESENT_AM);
             summary.add(mark);
             let monday = m
                 .day
-                .checked_sub(jiff::Span::new().days(i64::from(m.day.weekday().to_monday_zero_offset())))
+                .checked_sub(
+                    jiff::Span::new().days(i64::from(m.day.weekday().to_monday_zero_offset())),
+                )
                 .unwrap_or(m.day);
             weeks.entry(monday).or_default().add(mark);
             if i < 20 {
                 recent.push(m);
             }
         }
-        let weekly = weeks.into_iter().filter_map(|(d, s)| s.rate().map(|r| (d, r))).collect();
+        let weekly = weeks
+            .into_iter()
+            .filter_map(|(d, s)| s.rate().map(|r| (d, r)))
+            .collect();
         self.record_access(grant, "").await?;
-        Ok(AttendanceView { from, to, summary, weekly, recent })
+        Ok(AttendanceView {
+            from,
+            to,
+            summary,
+            weekly,
+            recent,
+        })
     }
 
     pub async fn progress(&self, grant: &Grant<act::ViewProgress>) -> Result<ProgressView> {
@@ -505,7 +578,12 @@ impl Store {
         })
         .collect::<Result<Vec<_>>>()?;
         self.record_access(grant, "").await?;
-        Ok(ProgressView { recognitions, concerns, recent_behaviour, assessments })
+        Ok(ProgressView {
+            recognitions,
+            concerns,
+            recent_behaviour,
+            assessments,
+        })
     }
 
     async fn notes(&self, learner: PersonId, kinds: &[&str]) -> Result<Vec<SupportNote>> {
@@ -539,21 +617,36 @@ impl Store {
     }
 
     /// Well-being and support notes (not safeguarding records).
-    pub async fn support_notes(&self, grant: &Grant<act::ViewSupportNotes>) -> Result<Vec<SupportNote>> {
-        let notes = self.notes(grant.learner(), &["wellbeing", "support"]).await?;
+    pub async fn support_notes(
+        &self,
+        grant: &Grant<act::ViewSupportNotes>,
+    ) -> Result<Vec<SupportNote>> {
+        let notes = self
+            .notes(grant.learner(), &["wellbeing", "support"])
+            .await?;
         self.record_access(grant, "").await?;
         Ok(notes)
     }
 
-    pub async fn safeguarding_notes(&self, grant: &Grant<act::ViewSafeguarding>) -> Result<Vec<SupportNote>> {
+    pub async fn safeguarding_notes(
+        &self,
+        grant: &Grant<act::ViewSafeguarding>,
+    ) -> Result<Vec<SupportNote>> {
         let notes = self.notes(grant.learner(), &["safeguarding"]).await?;
         self.record_access(grant, "").await?;
         Ok(notes)
     }
 
-    pub async fn add_support_note(&self, grant: &Grant<act::AddSupportNote>, kind: &str, body: &str) -> Result<()> {
+    pub async fn add_support_note(
+        &self,
+        grant: &Grant<act::AddSupportNote>,
+        kind: &str,
+        body: &str,
+    ) -> Result<()> {
         if !matches!(kind, "wellbeing" | "support") {
-            return Err(StoreError::Conflict("A note is about well-being or support.".into()));
+            return Err(StoreError::Conflict(
+                "A note is about well-being or support.".into(),
+            ));
         }
         sqlx::query(
             "INSERT INTO support_notes (org_id, learner_id, kind, body, written_by, written_at) VALUES ($1, $2, $3, $4, $5, $6)",
@@ -570,14 +663,25 @@ impl Store {
     }
 
     /// "Who looked at my record": the learner's audit trail, newest first.
-    pub async fn access_log(&self, grant: &Grant<act::ViewAccessLog>, limit: i64) -> Result<Vec<crate::AuditEntry>> {
+    pub async fn access_log(
+        &self,
+        grant: &Grant<act::ViewAccessLog>,
+        limit: i64,
+    ) -> Result<Vec<crate::AuditEntry>> {
         let entries = self.audit_for_learner(grant.learner(), limit).await?;
         self.record_access(grant, "").await?;
         Ok(entries)
     }
 
     /// Records a refused attempt, so leaders see probing and the learner's log shows it.
-    pub async fn record_denial(&self, actor: Option<PersonId>, action: &str, learner: Option<PersonId>, org: Option<OrgId>, at: Timestamp) -> Result<()> {
+    pub async fn record_denial(
+        &self,
+        actor: Option<PersonId>,
+        action: &str,
+        learner: Option<PersonId>,
+        org: Option<OrgId>,
+        at: Timestamp,
+    ) -> Result<()> {
         self.audit(AuditEvent {
             org,
             at,

@@ -20,12 +20,13 @@ mod migrate;
 mod orgs;
 mod subject;
 
-pub use accounts::{AccountRow, SessionRow};
+pub use accounts::{AccountRow, NewSession, SessionRow};
 pub use audit::{AuditEntry, AuditEvent, ChainReport};
 pub use bulk::{BulkValue, BulkWriter};
 pub use db::{Backend, Store};
 pub use learners::{
-    AttendanceView, LearnerFilter, LearnerProfile, LearnerSummary, MarkRow, PersonLink, ProgressView, SupportNote,
+    AttendanceView, LearnerFilter, LearnerProfile, LearnerSummary, MarkRow, PersonLink,
+    ProgressView, SupportNote,
 };
 pub use orgs::{GroupSummary, OrgRow, RelationshipRow, SchoolOverview};
 
@@ -72,7 +73,11 @@ pub(crate) fn date(column: &'static str, s: &str) -> Result<jiff::civil::Date> {
     })
 }
 
-pub(crate) fn period(column: &'static str, start: i64, end: Option<i64>) -> Result<village_domain::Period> {
+pub(crate) fn period(
+    column: &'static str,
+    start: i64,
+    end: Option<i64>,
+) -> Result<village_domain::Period> {
     Ok(village_domain::Period {
         start: ts(column, start)?,
         end: end.map(|e| ts(column, e)).transpose()?,

@@ -50,9 +50,10 @@ pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {
     )
     .execute(pool)
     .await?;
-    let applied = sqlx::query("SELECT version, name, checksum FROM village_migrations ORDER BY version")
-        .fetch_all(pool)
-        .await?;
+    let applied =
+        sqlx::query("SELECT version, name, checksum FROM village_migrations ORDER BY version")
+            .fetch_all(pool)
+            .await?;
     let mut highest = 0;
     for row in &applied {
         let version: i64 = row.try_get("version")?;
@@ -72,7 +73,9 @@ pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {
     }
     for m in MIGRATIONS.iter().filter(|m| m.version > highest) {
         let mut tx = pool.begin().await?;
-        sqlx::raw_sql(&render(m.portable, backend)).execute(&mut *tx).await?;
+        sqlx::raw_sql(&render(m.portable, backend))
+            .execute(&mut *tx)
+            .await?;
         let extra = match backend {
             Backend::Sqlite => m.sqlite,
             Backend::Postgres => m.postgres,

@@ -65,20 +65,28 @@ fn org_from_row(r: &sqlx::any::AnyRow) -> Result<OrgRow> {
     let kind: String = r.try_get("kind")?;
     Ok(OrgRow {
         id: OrgId(r.try_get("id")?),
-        kind: OrgKind::parse(&kind).ok_or(StoreError::Corrupt { column: "orgs.kind", value: kind })?,
+        kind: OrgKind::parse(&kind).ok_or(StoreError::Corrupt {
+            column: "orgs.kind",
+            value: kind,
+        })?,
         name: r.try_get("name")?,
         parent: r.try_get::<Option<i64>, _>("parent_id")?.map(OrgId),
-        phase: r.try_get::<Option<String>, _>("phase")?.as_deref().and_then(Phase::parse),
+        phase: r
+            .try_get::<Option<String>, _>("phase")?
+            .as_deref()
+            .and_then(Phase::parse),
         require_staff_mfa: r.try_get::<i64, _>("require_staff_mfa")? == 1,
     })
 }
 
 impl Store {
     pub async fn org(&self, id: OrgId) -> Result<Option<OrgRow>> {
-        let row = sqlx::query("SELECT id, kind, name, parent_id, phase, require_staff_mfa FROM orgs WHERE id = $1")
-            .bind(id.0)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(
+            "SELECT id, kind, name, parent_id, phase, require_staff_mfa FROM orgs WHERE id = $1",
+        )
+        .bind(id.0)
+        .fetch_optional(&self.pool)
+        .await?;
         row.as_ref().map(org_from_row).transpose()
     }
 
@@ -92,7 +100,11 @@ impl Store {
             .collect()
     }
 
-    pub async fn set_require_staff_mfa(&self, grant: &OrgGrant<org_act::ManagePeople>, required: bool) -> Result<()> {
+    pub async fn set_require_staff_mfa(
+        &self,
+        grant: &OrgGrant<org_act::ManagePeople>,
+        required: bool,
+    ) -> Result<()> {
         sqlx::query("UPDATE orgs SET require_staff_mfa = $1 WHERE id = $2")
             .bind(i64::from(required))
             .bind(grant.org().0)
@@ -120,7 +132,9 @@ impl Store {
         .bind(on.to_string())
         .fetch_optional(&self.pool)
         .await?;
-        let Some(year_row) = year_row else { return Ok(None) };
+        let Some(year_row) = year_row else {
+            return Ok(None);
+        };
         let start_year: i64 = year_row.try_get("start_year")?;
         let terms = sqlx::query("SELECT name, first_day, last_day FROM academic_terms WHERE org_id = $1 AND start_year = $2 ORDER BY first_day")
             .bind(school.0)
@@ -136,23 +150,37 @@ impl Store {
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        let (Some(first), Some(last)) = (terms.first(), terms.last()) else { return Ok(None) };
-        let insets = sqlx::query("SELECT day FROM inset_days WHERE org_id = $1 AND day >= $2 AND day <= $3 ORDER BY day")
-            .bind(school.0)
-            .bind(first.first_day.to_string())
-            .bind(last.last_day.to_string())
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(|r| date("inset_days.day", &r.try_get::<String, _>("day")?))
-            .collect::<Result<Vec<_>>>()?;
-        let start_year = i16::try_from(start_year).map_err(|_| StoreError::Corrupt { column: "academic_terms.start_year", value: start_year.to_string() })?;
+        let (Some(first), Some(last)) = (terms.first(), terms.last()) else {
+            return Ok(None);
+        };
+        let insets = sqlx::query(
+            "SELECT day FROM inset_days WHERE org_id = $1 AND day >= $2 AND day <= $3 ORDER BY day",
+        )
+        .bind(school.0)
+        .bind(first.first_day.to_string())
+        .bind(last.last_day.to_string())
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| date("inset_days.day", &r.try_get::<String, _>("day")?))
+        .collect::<Result<Vec<_>>>()?;
+        let start_year = i16::try_from(start_year).map_err(|_| StoreError::Corrupt {
+            column: "academic_terms.start_year",
+            value: start_year.to_string(),
+        })?;
         AcademicYear::new(start_year, terms, insets)
             .map(Some)
-            .map_err(|e| StoreError::Corrupt { column: "academic_terms", value: e.message })
+            .map_err(|e| StoreError::Corrupt {
+                column: "academic_terms",
+                value: e.message,
+            })
     }
 
-    pub async fn school_overview(&self, grant: &OrgGrant<org_act::ViewSchool>, today: Date) -> Result<SchoolOverview> {
+    pub async fn school_overview(
+        &self,
+        grant: &OrgGrant<org_act::ViewSchool>,
+        today: Date,
+    ) -> Result<SchoolOverview> {
         let school = self.org(grant.org()).await?.ok_or(StoreError::NotFound)?;
         let id = school.id.0;
         let by_year = sqlx::query("SELECT year_group, COUNT(*) AS n FROM learners WHERE org_id = $1 GROUP BY year_group ORDER BY year_group")
@@ -162,10 +190,12 @@ impl Store {
             .iter()
             .map(|r| Ok((u8::try_from(r.try_get::<i64, _>("year_group")?).unwrap_or(0), r.try_get::<i64, _>("n")?)))
             .collect::<Result<Vec<_>>>()?;
-        let sen = sqlx::query("SELECT sen_status, COUNT(*) AS n FROM learners WHERE org_id = $1 GROUP BY sen_status")
-            .bind(id)
-            .fetch_all(&self.pool)
-            .await?;
+        let sen = sqlx::query(
+            "SELECT sen_status, COUNT(*) AS n FROM learners WHERE org_id = $1 GROUP BY sen_status",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
         let (mut sen_support, mut ehc_plans) = (0, 0);
         for r in &sen {
             match r.try_get::<String, _>("sen_status")?.as_str() {
@@ -174,11 +204,12 @@ impl Store {
                 _ => {}
             }
         }
-        let groups: i64 = sqlx::query("SELECT COUNT(*) AS n FROM learning_groups WHERE org_id = $1")
-            .bind(id)
-            .fetch_one(&self.pool)
-            .await?
-            .try_get("n")?;
+        let groups: i64 =
+            sqlx::query("SELECT COUNT(*) AS n FROM learning_groups WHERE org_id = $1")
+                .bind(id)
+                .fetch_one(&self.pool)
+                .await?
+                .try_get("n")?;
         let now = secs(grant.at());
         let staff: i64 = sqlx::query(
             "SELECT COUNT(DISTINCT person_id) AS n FROM roles WHERE org_id = $1 AND role <> 'learner'
@@ -209,7 +240,8 @@ impl Store {
         .bind(today.to_string())
         .fetch_all(&self.pool)
         .await?;
-        let (mut present_total, mut possible_total, mut persistently_absent) = (0_i64, 0_i64, 0_i64);
+        let (mut present_total, mut possible_total, mut persistently_absent) =
+            (0_i64, 0_i64, 0_i64);
         for r in &per_learner {
             let p: i64 = r.try_get("present")?;
             let n: i64 = r.try_get("possible")?;
@@ -246,7 +278,8 @@ impl Store {
             ehc_plans,
             groups,
             staff,
-            attendance_rate: (possible_total > 0).then(|| present_total as f64 * 100.0 / possible_total as f64),
+            attendance_rate: (possible_total > 0)
+                .then(|| present_total as f64 * 100.0 / possible_total as f64),
             persistently_absent,
             units,
         })
@@ -254,16 +287,23 @@ impl Store {
 
     /// A group's school, for the policy; `None` if there is no such group.
     pub async fn group_school(&self, group: GroupId) -> Result<Option<OrgId>> {
-        Ok(sqlx::query("SELECT org_id FROM learning_groups WHERE id = $1")
-            .bind(group.0)
-            .fetch_optional(&self.pool)
-            .await?
-            .map(|r| r.try_get::<i64, _>("org_id"))
-            .transpose()?
-            .map(OrgId))
+        Ok(
+            sqlx::query("SELECT org_id FROM learning_groups WHERE id = $1")
+                .bind(group.0)
+                .fetch_optional(&self.pool)
+                .await?
+                .map(|r| r.try_get::<i64, _>("org_id"))
+                .transpose()?
+                .map(OrgId),
+        )
     }
 
-    async fn group_summaries(&self, where_sql: &str, arg: i64, at: i64) -> Result<Vec<GroupSummary>> {
+    async fn group_summaries(
+        &self,
+        where_sql: &str,
+        arg: i64,
+        at: i64,
+    ) -> Result<Vec<GroupSummary>> {
         let sql = format!(
             "SELECT g.id, g.org_id, g.kind, g.name, g.subject,
                     (SELECT COUNT(*) FROM group_members gm WHERE gm.group_id = g.id AND gm.starts_at <= $2 AND (gm.ends_at IS NULL OR gm.ends_at > $3)) AS members
@@ -281,7 +321,10 @@ impl Store {
                 Ok(GroupSummary {
                     id: GroupId(r.try_get("id")?),
                     school: OrgId(r.try_get("org_id")?),
-                    kind: GroupKind::parse(&kind).ok_or(StoreError::Corrupt { column: "learning_groups.kind", value: kind })?,
+                    kind: GroupKind::parse(&kind).ok_or(StoreError::Corrupt {
+                        column: "learning_groups.kind",
+                        value: kind,
+                    })?,
                     name: r.try_get("name")?,
                     subject: r.try_get("subject")?,
                     members: r.try_get("members")?,
@@ -291,7 +334,11 @@ impl Store {
     }
 
     /// Groups the person teaches now. Their own information: no grant needed.
-    pub async fn groups_taught_by(&self, person: PersonId, now: Timestamp) -> Result<Vec<GroupSummary>> {
+    pub async fn groups_taught_by(
+        &self,
+        person: PersonId,
+        now: Timestamp,
+    ) -> Result<Vec<GroupSummary>> {
         let at = secs(now);
         let sql = format!(
             "g.id IN (SELECT gt.group_id FROM group_teachers gt WHERE gt.person_id = $1 AND gt.starts_at <= {at} AND (gt.ends_at IS NULL OR gt.ends_at > {at}))"
@@ -299,8 +346,12 @@ impl Store {
         self.group_summaries(&sql, person.0, at).await
     }
 
-    pub async fn groups_of_school(&self, grant: &OrgGrant<org_act::ViewSchool>) -> Result<Vec<GroupSummary>> {
-        self.group_summaries("g.org_id = $1", grant.org().0, secs(grant.at())).await
+    pub async fn groups_of_school(
+        &self,
+        grant: &OrgGrant<org_act::ViewSchool>,
+    ) -> Result<Vec<GroupSummary>> {
+        self.group_summaries("g.org_id = $1", grant.org().0, secs(grant.at()))
+            .await
     }
 
     pub async fn group(&self, grant: &GroupGrant, now: Timestamp) -> Result<GroupSummary> {
@@ -312,7 +363,10 @@ impl Store {
     }
 
     /// Every relationship to a learner, current and past, for the leader who manages them.
-    pub async fn relationships_of(&self, grant: &Grant<act::ManageRelationships>) -> Result<Vec<RelationshipRow>> {
+    pub async fn relationships_of(
+        &self,
+        grant: &Grant<act::ManageRelationships>,
+    ) -> Result<Vec<RelationshipRow>> {
         let rows = sqlx::query(
             "SELECT r.id, r.person_id, p.given_name || ' ' || p.family_name AS name, r.kind, r.parental_responsibility, r.starts_at, r.ends_at
              FROM relationships r JOIN people p ON p.id = r.person_id WHERE r.learner_id = $1 ORDER BY r.ends_at IS NOT NULL, r.kind, r.starts_at",
@@ -349,7 +403,11 @@ impl Store {
 
     /// Ends a relationship now. It stops granting access on the next request, because the
     /// policy reads relationships fresh every time.
-    pub async fn end_relationship(&self, grant: &Grant<act::ManageRelationships>, id: RelationshipId) -> Result<()> {
+    pub async fn end_relationship(
+        &self,
+        grant: &Grant<act::ManageRelationships>,
+        id: RelationshipId,
+    ) -> Result<()> {
         let done = sqlx::query(
             "UPDATE relationships SET ends_at = $1, ended_by = $2 WHERE id = $3 AND learner_id = $4 AND (ends_at IS NULL OR ends_at > $5)",
         )
@@ -394,16 +452,27 @@ impl Store {
     }
 
     /// Disables (or re-enables) an account of the school's. Ends its sessions at once.
-    pub async fn disable_account(&self, grant: &OrgGrant<org_act::ManagePeople>, person: PersonId, disabled: bool) -> Result<()> {
+    pub async fn disable_account(
+        &self,
+        grant: &OrgGrant<org_act::ManagePeople>,
+        person: PersonId,
+        disabled: bool,
+    ) -> Result<()> {
         if !self.person_belongs_to(person, grant.org()).await? {
             return Err(StoreError::NotFound);
         }
-        self.set_account_disabled(person, disabled, grant.at()).await?;
+        self.set_account_disabled(person, disabled, grant.at())
+            .await?;
         self.audit(AuditEvent {
             org: Some(grant.org()),
             at: grant.at(),
             actor: Some(grant.subject()),
-            action: if disabled { "disable_account" } else { "enable_account" }.into(),
+            action: if disabled {
+                "disable_account"
+            } else {
+                "enable_account"
+            }
+            .into(),
             learner: None,
             allowed: true,
             rule: grant.role().as_str().into(),
@@ -413,10 +482,20 @@ impl Store {
     }
 
     /// Staff and families of a school, for the leader's people page.
-    pub async fn people_of_school(&self, grant: &OrgGrant<org_act::ManagePeople>, name: Option<&str>, limit: i64) -> Result<Vec<(PersonId, String, String, bool)>> {
+    pub async fn people_of_school(
+        &self,
+        grant: &OrgGrant<org_act::ManagePeople>,
+        name: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<(PersonId, String, String, bool)>> {
         let pattern = format!(
             "%{}%",
-            name.unwrap_or("").trim().to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+            name.unwrap_or("")
+                .trim()
+                .to_lowercase()
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
         );
         let rows = sqlx::query(
             "SELECT p.id, p.given_name || ' ' || p.family_name AS name, a.username, a.disabled_at
@@ -443,7 +522,11 @@ impl Store {
     }
 
     /// The schools where a person holds a role now, for their home page.
-    pub async fn roles_of(&self, person: PersonId, now: Timestamp) -> Result<Vec<(OrgRow, String)>> {
+    pub async fn roles_of(
+        &self,
+        person: PersonId,
+        now: Timestamp,
+    ) -> Result<Vec<(OrgRow, String)>> {
         let at = secs(now);
         sqlx::query(
             "SELECT o.id, o.kind, o.name, o.parent_id, o.phase, o.require_staff_mfa, r.role FROM roles r JOIN orgs o ON o.id = r.org_id

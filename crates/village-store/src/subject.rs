@@ -24,7 +24,10 @@ impl Store {
         let mut roles = Vec::with_capacity(role_rows.len());
         for row in &role_rows {
             let raw: String = row.try_get("role")?;
-            let role = Role::parse(&raw).ok_or(StoreError::Corrupt { column: "roles.role", value: raw })?;
+            let role = Role::parse(&raw).ok_or(StoreError::Corrupt {
+                column: "roles.role",
+                value: raw,
+            })?;
             roles.push(SubjectRole {
                 org: OrgId(row.try_get("org_id")?),
                 role,
@@ -42,12 +45,19 @@ impl Store {
         let mut ties = Vec::with_capacity(tie_rows.len());
         for row in &tie_rows {
             let raw: String = row.try_get("kind")?;
-            let kind = RelationshipKind::parse(&raw).ok_or(StoreError::Corrupt { column: "relationships.kind", value: raw })?;
+            let kind = RelationshipKind::parse(&raw).ok_or(StoreError::Corrupt {
+                column: "relationships.kind",
+                value: raw,
+            })?;
             ties.push(Tie {
                 learner: PersonId(row.try_get("learner_id")?),
                 kind,
                 parental_responsibility: row.try_get::<i64, _>("parental_responsibility")? == 1,
-                period: period("relationships", row.try_get("starts_at")?, row.try_get("ends_at")?)?,
+                period: period(
+                    "relationships",
+                    row.try_get("starts_at")?,
+                    row.try_get("ends_at")?,
+                )?,
             });
         }
         let teach_rows = sqlx::query(
@@ -62,7 +72,11 @@ impl Store {
             .map(|row| {
                 Ok(Teaching {
                     group: GroupId(row.try_get("group_id")?),
-                    period: period("group_teachers", row.try_get("starts_at")?, row.try_get("ends_at")?)?,
+                    period: period(
+                        "group_teachers",
+                        row.try_get("starts_at")?,
+                        row.try_get("ends_at")?,
+                    )?,
                 })
             })
             .collect::<Result<Vec<_>>>()?;
@@ -75,7 +89,11 @@ impl Store {
     }
 
     /// The facts about a learner the policy reads, or `None` if there is no such learner.
-    pub async fn learner_facts(&self, learner: PersonId, now: Timestamp) -> Result<Option<LearnerFacts>> {
+    pub async fn learner_facts(
+        &self,
+        learner: PersonId,
+        now: Timestamp,
+    ) -> Result<Option<LearnerFacts>> {
         let row = sqlx::query(
             "SELECT l.org_id, o.parent_id, l.shares_with_collaborative FROM learners l JOIN orgs o ON o.id = l.org_id
              WHERE l.person_id = $1",
@@ -93,7 +111,16 @@ impl Store {
         .await?;
         let memberships = members
             .iter()
-            .map(|m| Ok((GroupId(m.try_get("group_id")?), period("group_members", m.try_get("starts_at")?, m.try_get("ends_at")?)?)))
+            .map(|m| {
+                Ok((
+                    GroupId(m.try_get("group_id")?),
+                    period(
+                        "group_members",
+                        m.try_get("starts_at")?,
+                        m.try_get("ends_at")?,
+                    )?,
+                ))
+            })
             .collect::<Result<Vec<_>>>()?;
         Ok(Some(LearnerFacts {
             learner,

@@ -8,7 +8,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 /// `VILLAGE_TEST_PG_URL`, when PostgreSQL tests should run too.
 pub fn pg_url() -> Option<String> {
-    std::env::var("VILLAGE_TEST_PG_URL").ok().filter(|s| !s.is_empty())
+    std::env::var("VILLAGE_TEST_PG_URL")
+        .ok()
+        .filter(|s| !s.is_empty())
 }
 
 /// The engines to run contract tests on: SQLite always, PostgreSQL when configured.
@@ -48,13 +50,17 @@ pub async fn scratch_url(backend: Backend) -> Result<String> {
         Backend::Sqlite => {
             let dir = std::env::temp_dir().join("village-tests");
             std::fs::create_dir_all(&dir)?;
-            Ok(format!("sqlite://{}", dir.join(format!("{}.db", unique("t"))).display()))
+            Ok(format!(
+                "sqlite://{}",
+                dir.join(format!("{}.db", unique("t"))).display()
+            ))
         }
         Backend::Postgres => {
             let admin = pg_url().ok_or(crate::StoreError::NotFound)?;
             let name = unique("village_t");
             let mut conn = sqlx::PgConnection::connect(&admin).await?;
-            conn.execute(format!("CREATE DATABASE {name}").as_str()).await?;
+            conn.execute(format!("CREATE DATABASE {name}").as_str())
+                .await?;
             conn.close().await?;
             Ok(with_db_name(&admin, &name))
         }
@@ -66,10 +72,14 @@ pub async fn copy_of(template: &str) -> Result<String> {
     match Backend::from_url(template) {
         Some(Backend::Postgres) => {
             let admin = pg_url().ok_or(crate::StoreError::NotFound)?;
-            let source = template.rsplit_once('/').map(|(_, db)| db.to_string()).unwrap_or_default();
+            let source = template
+                .rsplit_once('/')
+                .map(|(_, db)| db.to_string())
+                .unwrap_or_default();
             let name = unique("village_t");
             let mut conn = sqlx::PgConnection::connect(&admin).await?;
-            conn.execute(format!("CREATE DATABASE {name} TEMPLATE {source}").as_str()).await?;
+            conn.execute(format!("CREATE DATABASE {name} TEMPLATE {source}").as_str())
+                .await?;
             conn.close().await?;
             Ok(with_db_name(&admin, &name))
         }
@@ -86,14 +96,19 @@ pub async fn copy_of(template: &str) -> Result<String> {
 impl Store {
     /// Runs SQL with no checks at all. Tests only: the audit tamper test needs it.
     pub async fn raw_execute(&self, sql: &str) -> Result<u64> {
-        Ok(sqlx::raw_sql(sql).execute(&self.pool).await?.rows_affected())
+        Ok(sqlx::raw_sql(sql)
+            .execute(&self.pool)
+            .await?
+            .rows_affected())
     }
 
     /// Makes a SQLite file self-contained (WAL folded in) and closes the pool, so the file
     /// or database can be copied as a template.
     pub async fn close_for_template(&self) -> Result<()> {
         if self.backend == Backend::Sqlite {
-            sqlx::raw_sql("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.pool).await?;
+            sqlx::raw_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+                .execute(&self.pool)
+                .await?;
         }
         self.pool.close().await;
         Ok(())

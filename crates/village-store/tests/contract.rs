@@ -1,6 +1,11 @@
 //! Repository contract tests: the same story on SQLite and, when `VILLAGE_TEST_PG_URL` is
 //! set, on PostgreSQL. Each test gets its own copy of a demo database.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use jiff::Timestamp;
 use std::collections::{BTreeSet, HashMap};
@@ -97,16 +102,37 @@ async fn audit_chain_verifies_and_detects_tampering() {
         assert_eq!((report.entries, report.broken_at), (25, None), "{b:?}");
 
         // The log refuses changes outright.
-        assert!(store.raw_execute("UPDATE audit_log SET actor_id = 99 WHERE seq = 7").await.is_err(), "{b:?}");
-        assert!(store.raw_execute("DELETE FROM audit_log WHERE seq = 7").await.is_err(), "{b:?}");
+        assert!(
+            store
+                .raw_execute("UPDATE audit_log SET actor_id = 99 WHERE seq = 7")
+                .await
+                .is_err(),
+            "{b:?}"
+        );
+        assert!(
+            store
+                .raw_execute("DELETE FROM audit_log WHERE seq = 7")
+                .await
+                .is_err(),
+            "{b:?}"
+        );
 
         // Someone with full database access removes the guard and edits one entry: the chain
         // shows exactly where.
         match b {
-            Backend::Sqlite => store.raw_execute("DROP TRIGGER audit_log_no_update").await.unwrap(),
-            Backend::Postgres => store.raw_execute("DROP TRIGGER audit_log_no_change ON audit_log").await.unwrap(),
+            Backend::Sqlite => store
+                .raw_execute("DROP TRIGGER audit_log_no_update")
+                .await
+                .unwrap(),
+            Backend::Postgres => store
+                .raw_execute("DROP TRIGGER audit_log_no_change ON audit_log")
+                .await
+                .unwrap(),
         };
-        store.raw_execute("UPDATE audit_log SET actor_id = 99 WHERE seq = 7").await.unwrap();
+        store
+            .raw_execute("UPDATE audit_log SET actor_id = 99 WHERE seq = 7")
+            .await
+            .unwrap();
         let report = store.verify_audit_chain().await.unwrap();
         assert_eq!(report.broken_at, Some(7), "{b:?}");
     }
@@ -123,7 +149,11 @@ async fn list_scope_matches_per_learner_decisions() {
             let mut ids = Vec::new();
             // Every learner of every school, via a temporary subject leading all schools.
             let mut s = store.load_subject(leader, now()).await.unwrap();
-            for o in store.orgs_of_kind(village_domain::org::OrgKind::School).await.unwrap() {
+            for o in store
+                .orgs_of_kind(village_domain::org::OrgKind::School)
+                .await
+                .unwrap()
+            {
                 s.roles.push(village_access::SubjectRole {
                     org: o.id,
                     role: village_domain::person::Role::Leader,
@@ -134,7 +164,14 @@ async fn list_scope_matches_per_learner_decisions() {
             let mut offset = 0;
             loop {
                 let (page, total) = store
-                    .list_learners(&scope, &LearnerFilter { limit: 500, offset, ..Default::default() })
+                    .list_learners(
+                        &scope,
+                        &LearnerFilter {
+                            limit: 500,
+                            offset,
+                            ..Default::default()
+                        },
+                    )
                     .await
                     .unwrap();
                 ids.extend(page.iter().map(|l| l.id));
@@ -150,8 +187,24 @@ async fn list_scope_matches_per_learner_decisions() {
         for id in &all {
             facts.push(store.learner_facts(*id, now()).await.unwrap().unwrap());
         }
-        for username in ["pupil", "parent", "tutor", "mentor", "teacher", "assistant", "volunteer", "leader", "dsl", "keyworker", "trust", "parent2"] {
-            let subject = store.load_subject(person(&store, username).await, now()).await.unwrap();
+        for username in [
+            "pupil",
+            "parent",
+            "tutor",
+            "mentor",
+            "teacher",
+            "assistant",
+            "volunteer",
+            "leader",
+            "dsl",
+            "keyworker",
+            "trust",
+            "parent2",
+        ] {
+            let subject = store
+                .load_subject(person(&store, username).await, now())
+                .await
+                .unwrap();
             for action in [Action::ViewProfile, Action::ViewSupportNotes] {
                 let expected: BTreeSet<PersonId> = facts
                     .iter()
@@ -164,7 +217,17 @@ async fn list_scope_matches_per_learner_decisions() {
                         let mut got = BTreeSet::new();
                         let mut offset = 0;
                         loop {
-                            let (page, total) = store.list_learners(&scope, &LearnerFilter { limit: 500, offset, ..Default::default() }).await.unwrap();
+                            let (page, total) = store
+                                .list_learners(
+                                    &scope,
+                                    &LearnerFilter {
+                                        limit: 500,
+                                        offset,
+                                        ..Default::default()
+                                    },
+                                )
+                                .await
+                                .unwrap();
                             got.extend(page.iter().map(|l| l.id));
                             offset += 500;
                             if offset >= total {
@@ -174,11 +237,22 @@ async fn list_scope_matches_per_learner_decisions() {
                         got
                     }
                     _ => {
-                        let scope = Policy::scope::<act::ViewSupportNotes>(&subject, now()).unwrap();
+                        let scope =
+                            Policy::scope::<act::ViewSupportNotes>(&subject, now()).unwrap();
                         let mut got = BTreeSet::new();
                         let mut offset = 0;
                         loop {
-                            let (page, total) = store.list_learners(&scope, &LearnerFilter { limit: 500, offset, ..Default::default() }).await.unwrap();
+                            let (page, total) = store
+                                .list_learners(
+                                    &scope,
+                                    &LearnerFilter {
+                                        limit: 500,
+                                        offset,
+                                        ..Default::default()
+                                    },
+                                )
+                                .await
+                                .unwrap();
                             got.extend(page.iter().map(|l| l.id));
                             offset += 500;
                             if offset >= total {
@@ -206,12 +280,19 @@ async fn ending_a_relationship_stops_access_at_once() {
         assert!(Policy::authorize::<act::ViewProfile>(&tutor_subject, &facts, now()).is_ok());
 
         let leader_subject = store.load_subject(leader, now()).await.unwrap();
-        let g = Policy::authorize::<act::ManageRelationships>(&leader_subject, &facts, now()).unwrap();
+        let g =
+            Policy::authorize::<act::ManageRelationships>(&leader_subject, &facts, now()).unwrap();
         let rels = store.relationships_of(&g).await.unwrap();
-        let tutoring = rels.iter().find(|r| r.person == tutor && r.kind == "tutor").unwrap();
+        let tutoring = rels
+            .iter()
+            .find(|r| r.person == tutor && r.kind == "tutor")
+            .unwrap();
         store.end_relationship(&g, tutoring.id).await.unwrap();
         // Ending it twice is "not found", not a silent success.
-        assert!(matches!(store.end_relationship(&g, tutoring.id).await, Err(village_store::StoreError::NotFound)));
+        assert!(matches!(
+            store.end_relationship(&g, tutoring.id).await,
+            Err(village_store::StoreError::NotFound)
+        ));
 
         let tutor_subject = store.load_subject(tutor, now()).await.unwrap();
         let facts = store.learner_facts(pupil, now()).await.unwrap().unwrap();
@@ -227,11 +308,26 @@ async fn disabling_an_account_ends_its_sessions_and_new_rows_get_fresh_ids() {
         let store = demo_store(b).await;
         let teacher = person(&store, "teacher").await;
         let org = store.account(teacher).await.unwrap().unwrap().org;
-        let later = now().checked_add(jiff::SignedDuration::from_hours(1)).unwrap();
-        store.create_session("hash-a", teacher, org, "csrf", true, now(), later).await.unwrap();
-        store.create_session("hash-b", teacher, org, "csrf", true, now(), later).await.unwrap();
+        let later = now()
+            .checked_add(jiff::SignedDuration::from_hours(1))
+            .unwrap();
+        for hash in ["hash-a", "hash-b"] {
+            let new = village_store::NewSession {
+                token_hash: hash,
+                person: teacher,
+                org,
+                csrf: "csrf",
+                second_factor_done: true,
+                now: now(),
+                expires: later,
+            };
+            store.create_session(&new).await.unwrap();
+        }
         assert!(store.session("hash-a").await.unwrap().is_some());
-        store.set_account_disabled(teacher, true, now()).await.unwrap();
+        store
+            .set_account_disabled(teacher, true, now())
+            .await
+            .unwrap();
         assert!(store.session("hash-a").await.unwrap().is_none());
         assert!(store.session("hash-b").await.unwrap().is_none());
         assert!(store.account(teacher).await.unwrap().unwrap().disabled);
@@ -243,13 +339,22 @@ async fn disabling_an_account_ends_its_sessions_and_new_rows_get_fresh_ids() {
         let subject = store.load_subject(leader, now()).await.unwrap();
         let facts = store.learner_facts(pupil, now()).await.unwrap().unwrap();
         let g = Policy::authorize::<act::AddSupportNote>(&subject, &facts, now()).unwrap();
-        store.add_support_note(&g, "support", "Agreed a quiet space at lunch.").await.unwrap();
-        store.add_support_note(&g, "wellbeing", "Settled well this week.").await.unwrap();
+        store
+            .add_support_note(&g, "support", "Agreed a quiet space at lunch.")
+            .await
+            .unwrap();
+        store
+            .add_support_note(&g, "wellbeing", "Settled well this week.")
+            .await
+            .unwrap();
         let gv = Policy::authorize::<act::ViewSupportNotes>(&subject, &facts, now()).unwrap();
         let notes = store.support_notes(&gv).await.unwrap();
         assert!(notes.iter().any(|n| n.body == "Settled well this week."));
         // Kinds other than well-being and support are refused by storage too.
-        assert!(store.add_support_note(&g, "safeguarding", "x").await.is_err());
+        assert!(store
+            .add_support_note(&g, "safeguarding", "x")
+            .await
+            .is_err());
     }
 }
 
@@ -265,7 +370,14 @@ async fn every_read_is_audited_before_it_returns() {
         let g = Policy::authorize::<act::ViewProfile>(&subject, &facts, now()).unwrap();
         store.learner_profile(&g).await.unwrap();
         let ga = Policy::authorize::<act::ViewAttendance>(&subject, &facts, now()).unwrap();
-        store.attendance(&ga, "2026-09-01".parse().unwrap(), "2026-11-23".parse().unwrap()).await.unwrap();
+        store
+            .attendance(
+                &ga,
+                "2026-09-01".parse().unwrap(),
+                "2026-11-23".parse().unwrap(),
+            )
+            .await
+            .unwrap();
         let after = store.verify_audit_chain().await.unwrap();
         assert_eq!(after.entries, before + 2, "{b:?}");
         assert_eq!(after.broken_at, None);
@@ -273,6 +385,8 @@ async fn every_read_is_audited_before_it_returns() {
         let me = store.load_subject(pupil, now()).await.unwrap();
         let gl = Policy::authorize::<act::ViewAccessLog>(&me, &facts, now()).unwrap();
         let log = store.access_log(&gl, 10).await.unwrap();
-        assert!(log.iter().any(|e| e.actor == Some(parent) && e.action == "view_profile"));
+        assert!(log
+            .iter()
+            .any(|e| e.actor == Some(parent) && e.action == "view_profile"));
     }
 }

@@ -80,8 +80,9 @@ struct Placed {
     room: Option<usize>,
 }
 
-/// Check `solution` against `problem`. `extra_issues` (e.g. from reading the solution
-/// file) are reported as hard violations too.
+/// Check `solution` against `problem`. Assignments that could not be matched to a class's
+/// options when reading a solution file are left unplaced there, so they count as hard
+/// violations here (and are listed in `ParsedSolution::issues`).
 pub fn evaluate(problem: &Problem, solution: &Solution) -> Evaluation {
     let mut ev = Evaluation {
         hard: Vec::new(),

@@ -18,7 +18,10 @@ pub enum AppError {
     #[error("the form had expired")]
     Csrf,
     #[error("{message}")]
-    BadInput { field: &'static str, message: String },
+    BadInput {
+        field: &'static str,
+        message: String,
+    },
     #[error("{0}")]
     Conflict(String),
     #[error("too many attempts")]
@@ -29,7 +32,10 @@ pub enum AppError {
 
 impl AppError {
     pub fn bad_input(field: &'static str, message: impl Into<String>) -> Self {
-        AppError::BadInput { field, message: message.into() }
+        AppError::BadInput {
+            field,
+            message: message.into(),
+        }
     }
 
     pub fn status(&self) -> StatusCode {
@@ -99,13 +105,18 @@ impl IntoResponse for AppError {
         self.log();
         match &self {
             AppError::SignInNeeded => return Redirect::to("/signin").into_response(),
-            AppError::SecondFactorNeeded => return Redirect::to("/signin/two-factor").into_response(),
+            AppError::SecondFactorNeeded => {
+                return Redirect::to("/signin/two-factor").into_response()
+            }
             _ => {}
         }
         let (title, message) = self.words();
-        let body = ErrorPage { title, message: &message }
-            .render()
-            .unwrap_or_else(|_| format!("<!doctype html><title>{title}</title><h1>{title}</h1>"));
+        let body = ErrorPage {
+            title,
+            message: &message,
+        }
+        .render()
+        .unwrap_or_else(|_| format!("<!doctype html><title>{title}</title><h1>{title}</h1>"));
         let mut resp = (self.status(), axum::response::Html(body)).into_response();
         if let AppError::TooManyRequests { retry_after_secs } = self {
             if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
@@ -148,11 +159,18 @@ impl IntoResponse for ApiError {
             "detail": detail,
         });
         if let AppError::BadInput { field, .. } = &self.0 {
-            body["field"] = serde_json::Value::String((*field).to_string());
+            if let Some(map) = body.as_object_mut() {
+                map.insert(
+                    "field".into(),
+                    serde_json::Value::String((*field).to_string()),
+                );
+            }
         }
         let mut resp = (status, body.to_string()).into_response();
-        resp.headers_mut()
-            .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        resp.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
         if let AppError::TooManyRequests { retry_after_secs } = self.0 {
             if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
                 resp.headers_mut().insert(header::RETRY_AFTER, v);

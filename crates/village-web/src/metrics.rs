@@ -8,7 +8,9 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::time::Instant;
 
-const BUCKETS_MS: [f64; 12] = [1.0, 2.5, 5.0, 10.0, 20.0, 50.0, 100.0, 250.0, 500.0, 1000.0, 2500.0, 10000.0];
+const BUCKETS_MS: [f64; 12] = [
+    1.0, 2.5, 5.0, 10.0, 20.0, 50.0, 100.0, 250.0, 500.0, 1000.0, 2500.0, 10000.0,
+];
 
 #[derive(Default)]
 struct Histogram {
@@ -26,7 +28,8 @@ pub struct Metrics {
 impl Metrics {
     pub fn observe(&self, method: &str, route: &str, status: u16, ms: f64) {
         if let Ok(mut m) = self.requests.lock() {
-            *m.entry((method.to_string(), route.to_string(), status)).or_default() += 1;
+            *m.entry((method.to_string(), route.to_string(), status))
+                .or_default() += 1;
         }
         if let Ok(mut m) = self.latency.lock() {
             let h = m.entry(route.to_string()).or_default();
@@ -72,7 +75,10 @@ impl Metrics {
                     "village_http_request_duration_seconds_sum{{route=\"{route}\"}} {}\n",
                     h.sum_ms / 1000.0
                 ));
-                out.push_str(&format!("village_http_request_duration_seconds_count{{route=\"{route}\"}} {}\n", h.total));
+                out.push_str(&format!(
+                    "village_http_request_duration_seconds_count{{route=\"{route}\"}} {}\n",
+                    h.total
+                ));
             }
         }
         out
@@ -90,7 +96,9 @@ pub async fn track(State(state): State<crate::AppState>, req: Request, next: Nex
     let started = Instant::now();
     let resp = next.run(req).await;
     let ms = started.elapsed().as_secs_f64() * 1000.0;
-    state.metrics.observe(&method, &route, resp.status().as_u16(), ms);
+    state
+        .metrics
+        .observe(&method, &route, resp.status().as_u16(), ms);
     resp
 }
 
@@ -104,8 +112,13 @@ mod tests {
         m.observe("GET", "/learners/{id}", 200, 3.0);
         m.observe("GET", "/learners/{id}", 404, 30.0);
         let text = m.render();
-        assert!(text.contains("village_http_requests_total{method=\"GET\",route=\"/learners/{id}\",status=\"200\"} 1"));
-        assert!(text.contains("village_http_request_duration_seconds_bucket{route=\"/learners/{id}\",le=\"0.005\"} 1"));
-        assert!(text.contains("village_http_request_duration_seconds_count{route=\"/learners/{id}\"} 2"));
+        assert!(text.contains(
+            "village_http_requests_total{method=\"GET\",route=\"/learners/{id}\",status=\"200\"} 1"
+        ));
+        assert!(text.contains(
+            "village_http_request_duration_seconds_bucket{route=\"/learners/{id}\",le=\"0.005\"} 1"
+        ));
+        assert!(text
+            .contains("village_http_request_duration_seconds_count{route=\"/learners/{id}\"} 2"));
     }
 }

@@ -39,7 +39,11 @@ pub struct RouteSpec {
 }
 
 const fn spec(method: &'static str, path: &'static str, access: Access) -> RouteSpec {
-    RouteSpec { method, path, access }
+    RouteSpec {
+        method,
+        path,
+        access,
+    }
 }
 
 /// The route inventory, with handlers.
@@ -53,48 +57,167 @@ pub fn inventory() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (spec("GET", "/openapi.json", Public), get(system::openapi)),
         (spec("GET", "/signin", Public), get(signin::show)),
         (spec("POST", "/signin", Public), post(signin::submit)),
-        (spec("GET", "/signin/two-factor", Pending), get(signin::second_step_show)),
-        (spec("POST", "/signin/two-factor", Pending), post(signin::second_step_submit)),
+        (
+            spec("GET", "/signin/two-factor", Pending),
+            get(signin::second_step_show),
+        ),
+        (
+            spec("POST", "/signin/two-factor", Pending),
+            post(signin::second_step_submit),
+        ),
         (spec("POST", "/signout", Pending), post(signin::sign_out)),
         (spec("GET", "/", SignedIn), get(home::show)),
         (spec("GET", "/account", SignedIn), get(account::show)),
-        (spec("POST", "/account/two-factor", SignedIn), post(account::start_two_factor)),
-        (spec("POST", "/account/two-factor/confirm", SignedIn), post(account::confirm_two_factor)),
-        (spec("POST", "/account/password", SignedIn), post(account::change_password)),
-        (spec("GET", "/learners/{id}", Learner(Action::ViewProfile)), get(learners::show)),
-        (spec("GET", "/learners/{id}/who-looked", Learner(Action::ViewAccessLog)), get(learners::who_looked)),
-        (spec("POST", "/learners/{id}/notes", Learner(Action::AddSupportNote)), post(learners::add_note)),
-        (spec("GET", "/learners/{id}/relationships", Learner(Action::ManageRelationships)), get(learners::relationships)),
         (
-            spec("POST", "/learners/{id}/relationships/{rel}/end", Learner(Action::ManageRelationships)),
+            spec("POST", "/account/two-factor", SignedIn),
+            post(account::start_two_factor),
+        ),
+        (
+            spec("POST", "/account/two-factor/confirm", SignedIn),
+            post(account::confirm_two_factor),
+        ),
+        (
+            spec("POST", "/account/password", SignedIn),
+            post(account::change_password),
+        ),
+        (
+            spec("GET", "/learners/{id}", Learner(Action::ViewProfile)),
+            get(learners::show),
+        ),
+        (
+            spec(
+                "GET",
+                "/learners/{id}/who-looked",
+                Learner(Action::ViewAccessLog),
+            ),
+            get(learners::who_looked),
+        ),
+        (
+            spec(
+                "POST",
+                "/learners/{id}/notes",
+                Learner(Action::AddSupportNote),
+            ),
+            post(learners::add_note),
+        ),
+        (
+            spec(
+                "GET",
+                "/learners/{id}/relationships",
+                Learner(Action::ManageRelationships),
+            ),
+            get(learners::relationships),
+        ),
+        (
+            spec(
+                "POST",
+                "/learners/{id}/relationships/{rel}/end",
+                Learner(Action::ManageRelationships),
+            ),
             post(learners::end_relationship),
         ),
-        (spec("GET", "/schools/{id}", School(OrgAction::ViewSchool)), get(schools::show)),
-        (spec("GET", "/schools/{id}/audit", School(OrgAction::ViewAuditLog)), get(schools::audit)),
-        (spec("GET", "/schools/{id}/people", School(OrgAction::ManagePeople)), get(schools::people)),
-        (spec("POST", "/schools/{id}/settings", School(OrgAction::ManagePeople)), post(schools::settings)),
-        (spec("POST", "/schools/{id}/people/{person}/disable", School(OrgAction::ManagePeople)), post(schools::disable)),
-        (spec("POST", "/schools/{id}/people/{person}/enable", School(OrgAction::ManagePeople)), post(schools::enable)),
+        (
+            spec("GET", "/schools/{id}", School(OrgAction::ViewSchool)),
+            get(schools::show),
+        ),
+        (
+            spec(
+                "GET",
+                "/schools/{id}/audit",
+                School(OrgAction::ViewAuditLog),
+            ),
+            get(schools::audit),
+        ),
+        (
+            spec(
+                "GET",
+                "/schools/{id}/people",
+                School(OrgAction::ManagePeople),
+            ),
+            get(schools::people),
+        ),
+        (
+            spec(
+                "POST",
+                "/schools/{id}/settings",
+                School(OrgAction::ManagePeople),
+            ),
+            post(schools::settings),
+        ),
+        (
+            spec(
+                "POST",
+                "/schools/{id}/people/{person}/disable",
+                School(OrgAction::ManagePeople),
+            ),
+            post(schools::disable),
+        ),
+        (
+            spec(
+                "POST",
+                "/schools/{id}/people/{person}/enable",
+                School(OrgAction::ManagePeople),
+            ),
+            post(schools::enable),
+        ),
         (spec("GET", "/groups/{id}", Group), get(schools::group)),
         (spec("POST", "/api/v1/session", Public), post(api::sign_in)),
-        (spec("DELETE", "/api/v1/session", SignedIn), axum::routing::delete(api::sign_out)),
-        (spec("GET", "/api/v1/me", SignedIn), get(api::me)),
-        (spec("GET", "/api/v1/learners", SignedIn), get(api::learners)),
-        (spec("GET", "/api/v1/learners/{id}", Learner(Action::ViewProfile)), get(api::learner)),
-        (spec("GET", "/api/v1/learners/{id}/attendance", Learner(Action::ViewAttendance)), get(api::attendance)),
-        (spec("GET", "/api/v1/learners/{id}/access-log", Learner(Action::ViewAccessLog)), get(api::access_log)),
         (
-            spec("POST", "/api/v1/learners/{id}/relationships/{rel}/end", Learner(Action::ManageRelationships)),
+            spec("DELETE", "/api/v1/session", SignedIn),
+            axum::routing::delete(api::sign_out),
+        ),
+        (spec("GET", "/api/v1/me", SignedIn), get(api::me)),
+        (
+            spec("GET", "/api/v1/learners", SignedIn),
+            get(api::learners),
+        ),
+        (
+            spec("GET", "/api/v1/learners/{id}", Learner(Action::ViewProfile)),
+            get(api::learner),
+        ),
+        (
+            spec(
+                "GET",
+                "/api/v1/learners/{id}/attendance",
+                Learner(Action::ViewAttendance),
+            ),
+            get(api::attendance),
+        ),
+        (
+            spec(
+                "GET",
+                "/api/v1/learners/{id}/access-log",
+                Learner(Action::ViewAccessLog),
+            ),
+            get(api::access_log),
+        ),
+        (
+            spec(
+                "POST",
+                "/api/v1/learners/{id}/relationships/{rel}/end",
+                Learner(Action::ManageRelationships),
+            ),
             post(api::end_relationship),
         ),
-        (spec("GET", "/api/v1/schools/{id}", School(OrgAction::ViewSchool)), get(api::school)),
+        (
+            spec("GET", "/api/v1/schools/{id}", School(OrgAction::ViewSchool)),
+            get(api::school),
+        ),
         (spec("GET", "/api/v1/groups/{id}", Group), get(api::group)),
         (
-            spec("POST", "/api/v1/schools/{id}/people/{person}/disable", School(OrgAction::ManagePeople)),
+            spec(
+                "POST",
+                "/api/v1/schools/{id}/people/{person}/disable",
+                School(OrgAction::ManagePeople),
+            ),
             post(api::disable_person),
         ),
         (
-            spec("POST", "/api/v1/schools/{id}/people/{person}/enable", School(OrgAction::ManagePeople)),
+            spec(
+                "POST",
+                "/api/v1/schools/{id}/people/{person}/enable",
+                School(OrgAction::ManagePeople),
+            ),
             post(api::enable_person),
         ),
     ]
@@ -119,14 +242,35 @@ pub fn router(state: AppState) -> Router {
     router
         .route("/api/{*rest}", axum::routing::any(api::not_found))
         .fallback(|| async { crate::error::AppError::NotFound })
-        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
         .layer(DefaultBodyLimit::max(max_body))
-        .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
-        .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
-        .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
-        .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
-        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
-        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(30)))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CSP),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            Duration::from_secs(30),
+        ))
         .layer(CatchPanicLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)

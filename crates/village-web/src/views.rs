@@ -15,7 +15,8 @@ use village_domain::person::Role;
 use village_domain::relationship::RelationshipKind;
 use village_domain::{GroupId, OrgId, PersonId};
 use village_store::{
-    AttendanceView, GroupSummary, LearnerFilter, LearnerProfile, LearnerSummary, OrgRow, ProgressView, SupportNote,
+    AttendanceView, GroupSummary, LearnerFilter, LearnerProfile, LearnerSummary, OrgRow,
+    ProgressView, SupportNote,
 };
 
 /// Today's date where the schools are.
@@ -25,12 +26,22 @@ pub fn today(now: Timestamp) -> Date {
 }
 
 /// Checks `A` on a learner. Missing and refused answer the same; a refusal is audited.
-pub async fn grant<A: Act>(state: &AppState, user: &CurrentUser, learner: PersonId) -> Result<Grant<A>, AppError> {
+pub async fn grant<A: Act>(
+    state: &AppState,
+    user: &CurrentUser,
+    learner: PersonId,
+) -> Result<Grant<A>, AppError> {
     let facts = state.store.learner_facts(learner, user.now).await?;
     let Some(facts) = facts else {
         state
             .store
-            .record_denial(Some(user.person()), A::ACTION.as_str(), None, None, user.now)
+            .record_denial(
+                Some(user.person()),
+                A::ACTION.as_str(),
+                None,
+                None,
+                user.now,
+            )
             .await?;
         return Err(AppError::NotFound);
     };
@@ -39,7 +50,13 @@ pub async fn grant<A: Act>(state: &AppState, user: &CurrentUser, learner: Person
         Err(_) => {
             state
                 .store
-                .record_denial(Some(user.person()), A::ACTION.as_str(), Some(learner), Some(facts.school), user.now)
+                .record_denial(
+                    Some(user.person()),
+                    A::ACTION.as_str(),
+                    Some(learner),
+                    Some(facts.school),
+                    user.now,
+                )
                 .await?;
             Err(AppError::NotFound)
         }
@@ -48,13 +65,21 @@ pub async fn grant<A: Act>(state: &AppState, user: &CurrentUser, learner: Person
 
 /// The same check when the answer only decides whether to show a part of a page: a refusal
 /// here is expected, not an attempt, so it is not logged as a denial.
-async fn optional_grant<A: Act>(state: &AppState, user: &CurrentUser, facts: &village_access::LearnerFacts) -> Option<Grant<A>> {
+async fn optional_grant<A: Act>(
+    state: &AppState,
+    user: &CurrentUser,
+    facts: &village_access::LearnerFacts,
+) -> Option<Grant<A>> {
     let _ = state;
     Policy::authorize::<A>(&user.subject, facts, user.now).ok()
 }
 
 /// Checks an organisation-level action on a school. Missing and refused answer the same.
-pub async fn org_grant<A: OrgAct>(state: &AppState, user: &CurrentUser, school: OrgId) -> Result<(OrgGrant<A>, OrgRow), AppError> {
+pub async fn org_grant<A: OrgAct>(
+    state: &AppState,
+    user: &CurrentUser,
+    school: OrgId,
+) -> Result<(OrgGrant<A>, OrgRow), AppError> {
     let org = state.store.org(school).await?;
     let Some(org) = org.filter(|o| o.kind == village_domain::org::OrgKind::School) else {
         return Err(AppError::NotFound);
@@ -64,21 +89,41 @@ pub async fn org_grant<A: OrgAct>(state: &AppState, user: &CurrentUser, school: 
         Err(_) => {
             state
                 .store
-                .record_denial(Some(user.person()), A::ACTION.as_str(), None, Some(org.id), user.now)
+                .record_denial(
+                    Some(user.person()),
+                    A::ACTION.as_str(),
+                    None,
+                    Some(org.id),
+                    user.now,
+                )
                 .await?;
             Err(AppError::NotFound)
         }
     }
 }
 
-pub async fn group_grant(state: &AppState, user: &CurrentUser, group: GroupId) -> Result<GroupGrant, AppError> {
-    let school = state.store.group_school(group).await?.ok_or(AppError::NotFound)?;
+pub async fn group_grant(
+    state: &AppState,
+    user: &CurrentUser,
+    group: GroupId,
+) -> Result<GroupGrant, AppError> {
+    let school = state
+        .store
+        .group_school(group)
+        .await?
+        .ok_or(AppError::NotFound)?;
     match Policy::authorize_group(&user.subject, group, school, user.now) {
         Ok(g) => Ok(g),
         Err(_) => {
             state
                 .store
-                .record_denial(Some(user.person()), "view_group", None, Some(school), user.now)
+                .record_denial(
+                    Some(user.person()),
+                    "view_group",
+                    None,
+                    Some(school),
+                    user.now,
+                )
                 .await?;
             Err(AppError::NotFound)
         }
@@ -123,16 +168,24 @@ fn tie_learners(user: &CurrentUser, kind: RelationshipKind, need_pr: bool) -> Ve
     user.subject
         .ties
         .iter()
-        .filter(|t| t.kind == kind && (!need_pr || t.parental_responsibility) && t.period.holds_at(user.now))
+        .filter(|t| {
+            t.kind == kind && (!need_pr || t.parental_responsibility) && t.period.holds_at(user.now)
+        })
         .map(|t| t.learner)
         .collect()
 }
 
-async fn list_of(state: &AppState, user: &CurrentUser, only: Vec<PersonId>) -> Result<Option<Vec<LearnerSummary>>, AppError> {
+async fn list_of(
+    state: &AppState,
+    user: &CurrentUser,
+    only: Vec<PersonId>,
+) -> Result<Option<Vec<LearnerSummary>>, AppError> {
     if only.is_empty() {
         return Ok(None);
     }
-    let Some(scope) = Policy::scope::<act::ViewProfile>(&user.subject, user.now) else { return Ok(None) };
+    let Some(scope) = Policy::scope::<act::ViewProfile>(&user.subject, user.now) else {
+        return Ok(None);
+    };
     let filter = LearnerFilter {
         only: Some(only),
         limit: 500,
@@ -142,14 +195,22 @@ async fn list_of(state: &AppState, user: &CurrentUser, only: Vec<PersonId>) -> R
     Ok(Some(list))
 }
 
-pub async fn whats_next(state: &AppState, school: OrgId, now: Timestamp, attendance_rate: Option<f64>) -> Result<WhatsNext, AppError> {
+pub async fn whats_next(
+    state: &AppState,
+    school: OrgId,
+    now: Timestamp,
+    attendance_rate: Option<f64>,
+) -> Result<WhatsNext, AppError> {
     let today = today(now);
     let year = state.store.academic_year(school, today).await?;
     let (mut next_day, mut term, mut term_ends, mut left) = (None, None, None, 0);
     if let Some(year) = year {
         let tomorrow = today.tomorrow().unwrap_or(today);
         next_day = year.next_school_day(tomorrow);
-        if let Some(t) = year.term_on(today).or_else(|| next_day.and_then(|d| year.term_on(d))) {
+        if let Some(t) = year
+            .term_on(today)
+            .or_else(|| next_day.and_then(|d| year.term_on(d)))
+        {
             term = Some(t.name.clone());
             term_ends = Some(t.last_day);
             left = year.school_days(today, t.last_day).len();
@@ -203,13 +264,43 @@ pub async fn home(state: &AppState, user: &CurrentUser) -> Result<HomeView, AppE
     if !guardian_all.is_empty() {
         view.children = Some(list_of(state, user, guardian_pr).await?.unwrap_or_default());
     }
-    view.tutor_group = list_of(state, user, tie_learners(user, RelationshipKind::Tutor, false)).await?;
-    view.mentees = list_of(state, user, tie_learners(user, RelationshipKind::Mentor, false)).await?;
-    view.supported = list_of(state, user, tie_learners(user, RelationshipKind::TeachingAssistant, false)).await?;
-    view.volunteer_learners = list_of(state, user, tie_learners(user, RelationshipKind::CommunityTeacher, false)).await?;
-    view.key_work = list_of(state, user, tie_learners(user, RelationshipKind::KeyWorker, false)).await?;
+    view.tutor_group = list_of(
+        state,
+        user,
+        tie_learners(user, RelationshipKind::Tutor, false),
+    )
+    .await?;
+    view.mentees = list_of(
+        state,
+        user,
+        tie_learners(user, RelationshipKind::Mentor, false),
+    )
+    .await?;
+    view.supported = list_of(
+        state,
+        user,
+        tie_learners(user, RelationshipKind::TeachingAssistant, false),
+    )
+    .await?;
+    view.volunteer_learners = list_of(
+        state,
+        user,
+        tie_learners(user, RelationshipKind::CommunityTeacher, false),
+    )
+    .await?;
+    view.key_work = list_of(
+        state,
+        user,
+        tie_learners(user, RelationshipKind::KeyWorker, false),
+    )
+    .await?;
     if roles.contains(&Role::Teacher) || !user.subject.teaching.is_empty() {
-        view.groups = Some(state.store.groups_taught_by(user.person(), user.now).await?);
+        view.groups = Some(
+            state
+                .store
+                .groups_taught_by(user.person(), user.now)
+                .await?,
+        );
     }
     let mut school_ids: Vec<OrgId> = user
         .subject
@@ -225,7 +316,12 @@ pub async fn home(state: &AppState, user: &CurrentUser) -> Result<HomeView, AppE
             view.schools.push(o);
         }
     }
-    for r in user.subject.roles.iter().filter(|r| r.role == Role::CollaborativeLeader && r.period.holds_at(user.now)) {
+    for r in user
+        .subject
+        .roles
+        .iter()
+        .filter(|r| r.role == Role::CollaborativeLeader && r.period.holds_at(user.now))
+    {
         if let Some(c) = state.store.org(r.org).await? {
             let schools = state
                 .store
@@ -253,9 +349,17 @@ pub struct LearnerView {
     pub is_self: bool,
 }
 
-pub async fn learner(state: &AppState, user: &CurrentUser, id: PersonId) -> Result<LearnerView, AppError> {
+pub async fn learner(
+    state: &AppState,
+    user: &CurrentUser,
+    id: PersonId,
+) -> Result<LearnerView, AppError> {
     let g = grant::<act::ViewProfile>(state, user, id).await?;
-    let facts = state.store.learner_facts(id, user.now).await?.ok_or(AppError::NotFound)?;
+    let facts = state
+        .store
+        .learner_facts(id, user.now)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let profile = state.store.learner_profile(&g).await?;
     let today = today(user.now);
     let year_start = state
@@ -286,9 +390,15 @@ pub async fn learner(state: &AppState, user: &CurrentUser, id: PersonId) -> Resu
         progress,
         support_notes,
         safeguarding,
-        can_add_note: optional_grant::<act::AddSupportNote>(state, user, &facts).await.is_some(),
-        can_see_access_log: optional_grant::<act::ViewAccessLog>(state, user, &facts).await.is_some(),
-        can_manage_relationships: optional_grant::<act::ManageRelationships>(state, user, &facts).await.is_some(),
+        can_add_note: optional_grant::<act::AddSupportNote>(state, user, &facts)
+            .await
+            .is_some(),
+        can_see_access_log: optional_grant::<act::ViewAccessLog>(state, user, &facts)
+            .await
+            .is_some(),
+        can_manage_relationships: optional_grant::<act::ManageRelationships>(state, user, &facts)
+            .await
+            .is_some(),
         is_self: user.person() == id,
     })
 }
@@ -320,7 +430,9 @@ pub fn attendance_chart(weekly: &[(Date, f64)]) -> String {
         let x = gap + i * (bar_w + gap);
         let y = 10.0 + h - bh;
         let fill = if *rate < 90.0 { "#8a1c1c" } else { "#1d5e3a" };
-        svg.push_str(&format!("<rect x=\"{x}\" y=\"{y:.1}\" width=\"{bar_w}\" height=\"{bh:.1}\" fill=\"{fill}\"/>"));
+        svg.push_str(&format!(
+            "<rect x=\"{x}\" y=\"{y:.1}\" width=\"{bar_w}\" height=\"{bh:.1}\" fill=\"{fill}\"/>"
+        ));
     }
     svg.push_str("</svg>");
     svg

@@ -1,7 +1,12 @@
 //! HTTP tests of the whole application, in one test binary: each test gets its own copy of
 //! the demo database on SQLite and, when `VILLAGE_TEST_PG_URL` is set, on PostgreSQL, and
 //! drives the real router in-process.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
@@ -37,17 +42,27 @@ struct Resp {
 
 impl Resp {
     fn location(&self) -> &str {
-        self.headers.get(header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("")
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
     }
     fn h2s(&self) -> Vec<String> {
         self.body
             .split("<h2")
             .skip(1)
-            .filter_map(|s| s.split_once('>').and_then(|(_, rest)| rest.split_once("</h2>")).map(|(t, _)| t.to_string()))
+            .filter_map(|s| {
+                s.split_once('>')
+                    .and_then(|(_, rest)| rest.split_once("</h2>"))
+                    .map(|(t, _)| t.to_string())
+            })
             .collect()
     }
     fn csrf(&self) -> String {
-        let (_, rest) = self.body.split_once("name=\"csrf\" value=\"").expect("a form with a csrf token");
+        let (_, rest) = self
+            .body
+            .split_once("name=\"csrf\" value=\"")
+            .expect("a form with a csrf token");
         rest.split('"').next().unwrap().to_string()
     }
 }
@@ -89,7 +104,14 @@ impl TestApp {
         drop(guard);
         let store = Store::open(&url).await.unwrap();
         let clock = FixedClock::at(start());
-        let state = AppState::new(store.clone(), WebConfig { secure_cookies: false, ..WebConfig::default() }, Arc::new(clock.clone()));
+        let state = AppState::new(
+            store.clone(),
+            WebConfig {
+                secure_cookies: false,
+                ..WebConfig::default()
+            },
+            Arc::new(clock.clone()),
+        );
         TestApp {
             router: village_web::app(state),
             store,
@@ -102,7 +124,9 @@ impl TestApp {
         let resp = self.router.clone().oneshot(req).await.unwrap();
         let status = resp.status();
         let headers = resp.headers().clone();
-        let bytes = axum::body::to_bytes(resp.into_body(), 10_000_000).await.unwrap();
+        let bytes = axum::body::to_bytes(resp.into_body(), 10_000_000)
+            .await
+            .unwrap();
         Resp {
             status,
             headers,
@@ -124,7 +148,8 @@ impl TestApp {
             .map(|(k, v)| format!("{k}={}", urlencode(v)))
             .collect::<Vec<_>>()
             .join("&");
-        let mut b = Request::post(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        let mut b =
+            Request::post(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
         if let Some(s) = s {
             b = b.header(header::COOKIE, &s.cookie);
         }
@@ -138,20 +163,41 @@ impl TestApp {
         let req = Request::post("/signin")
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .header(header::COOKIE, format!("village_signin={pre}"))
-            .body(Body::from(format!("username={username}&password={}&csrf={token}", urlencode(password))))
+            .body(Body::from(format!(
+                "username={username}&password={}&csrf={token}",
+                urlencode(password)
+            )))
             .unwrap();
         let resp = self.send(req).await;
-        let cookie = cookie_value(&resp, "village_session").filter(|v| !v.is_empty()).map(|v| format!("village_session={v}"));
+        let cookie = cookie_value(&resp, "village_session")
+            .filter(|v| !v.is_empty())
+            .map(|v| format!("village_session={v}"));
         (resp, cookie)
     }
 
     async fn sign_in(&self, username: &str) -> Session {
         let (resp, cookie) = self.try_sign_in(username, "village-demo").await;
-        assert_eq!(resp.status, StatusCode::SEE_OTHER, "{username}: {}", resp.body);
+        assert_eq!(
+            resp.status,
+            StatusCode::SEE_OTHER,
+            "{username}: {}",
+            resp.body
+        );
         let cookie = cookie.unwrap();
-        let home = self.get("/account", Some(&Session { cookie: cookie.clone(), csrf: String::new() })).await;
+        let home = self
+            .get(
+                "/account",
+                Some(&Session {
+                    cookie: cookie.clone(),
+                    csrf: String::new(),
+                }),
+            )
+            .await;
         assert_eq!(home.status, StatusCode::OK, "{username}");
-        Session { cookie, csrf: home.csrf() }
+        Session {
+            cookie,
+            csrf: home.csrf(),
+        }
     }
 
     async fn learner_link(&self, s: &Session) -> String {
@@ -175,7 +221,10 @@ fn cookie_value(resp: &Resp, name: &str) -> Option<String> {
         .get_all(header::SET_COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .find_map(|v| v.strip_prefix(&format!("{name}=")).map(|rest| rest.split(';').next().unwrap_or("").to_string()))
+        .find_map(|v| {
+            v.strip_prefix(&format!("{name}="))
+                .map(|rest| rest.split(';').next().unwrap_or("").to_string())
+        })
 }
 
 #[tokio::test]
@@ -183,7 +232,20 @@ async fn each_role_signs_in_and_sees_a_home_made_for_them() {
     for b in backends() {
         let app = TestApp::new(b).await;
         let mut table = String::new();
-        for user in ["pupil", "parent", "parent2", "tutor", "mentor", "teacher", "assistant", "volunteer", "leader", "dsl", "keyworker", "trust"] {
+        for user in [
+            "pupil",
+            "parent",
+            "parent2",
+            "tutor",
+            "mentor",
+            "teacher",
+            "assistant",
+            "volunteer",
+            "leader",
+            "dsl",
+            "keyworker",
+            "trust",
+        ] {
             let s = app.sign_in(user).await;
             let home = app.get("/", Some(&s)).await;
             assert_eq!(home.status, StatusCode::OK);
@@ -200,9 +262,19 @@ async fn pupil_sees_my_people() {
         let app = TestApp::new(b).await;
         let s = app.sign_in("pupil").await;
         let home = app.get("/", Some(&s)).await;
-        let people = home.body.split("My people").nth(1).unwrap().split("</section>").next().unwrap();
+        let people = home
+            .body
+            .split("My people")
+            .nth(1)
+            .unwrap()
+            .split("</section>")
+            .next()
+            .unwrap();
         for word in ["Parent", "Tutor", "Mentor", "Teacher (", "Peer tutor"] {
-            assert!(people.contains(&format!("<span class=\"rel\">{word}")), "{word} missing: {people}");
+            assert!(
+                people.contains(&format!("<span class=\"rel\">{word}")),
+                "{word} missing: {people}"
+            );
         }
     }
 }
@@ -226,12 +298,17 @@ async fn another_familys_child_answers_exactly_like_a_missing_one() {
         let api_missing = app.get("/api/v1/learners/999999999", Some(&parent)).await;
         assert_eq!(api.status, StatusCode::NOT_FOUND);
         assert_eq!(api.body, api_missing.body);
-        assert_eq!(api.headers[header::CONTENT_TYPE], "application/problem+json");
+        assert_eq!(
+            api.headers[header::CONTENT_TYPE],
+            "application/problem+json"
+        );
     }
 }
 
 fn fill(path: &str, id: &str) -> String {
-    path.replace("{id}", id).replace("{rel}", "1").replace("{person}", "1")
+    path.replace("{id}", id)
+        .replace("{rel}", "1")
+        .replace("{person}", "1")
 }
 
 /// Walks every route in the inventory and shows that each is protected as declared: signed
@@ -242,11 +319,33 @@ async fn every_route_goes_through_the_policy() {
     for b in backends() {
         let app = TestApp::new(b).await;
         let pupil = app.sign_in("pupil").await;
-        let pupil_id = app.learner_link(&pupil).await.trim_start_matches("/learners/").to_string();
+        let pupil_id = app
+            .learner_link(&pupil)
+            .await
+            .trim_start_matches("/learners/")
+            .to_string();
         let school = app.sign_in("leader").await;
         let school_home = app.get("/", Some(&school)).await;
-        let school_id = school_home.body.split("href=\"/schools/").nth(1).unwrap().split('"').next().unwrap().to_string();
-        let group_id = app.get(&format!("/schools/{school_id}"), Some(&school)).await.body.split("href=\"/groups/").nth(1).unwrap().split('"').next().unwrap().to_string();
+        let school_id = school_home
+            .body
+            .split("href=\"/schools/")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_string();
+        let group_id = app
+            .get(&format!("/schools/{school_id}"), Some(&school))
+            .await
+            .body
+            .split("href=\"/groups/")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_string();
         let stranger = app.sign_in("parent2").await;
         let mut checked = 0;
         for (spec, _) in inventory() {
@@ -262,12 +361,18 @@ async fn every_route_goes_through_the_policy() {
                 async move {
                     let mut req = Request::builder().method(spec.method).uri(&path);
                     if let Some(s) = &s {
-                        req = req.header(header::COOKIE, &s.cookie).header("x-csrf-token", &s.csrf);
+                        req = req
+                            .header(header::COOKIE, &s.cookie)
+                            .header("x-csrf-token", &s.csrf);
                     }
                     let body = match &s {
                         Some(s) if spec.method == "POST" && !path.starts_with("/api/") => {
-                            req = req.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
-                            Body::from(format!("csrf={}&body=x&kind=support&require_staff_mfa=1", s.csrf))
+                            req = req
+                                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+                            Body::from(format!(
+                                "csrf={}&body=x&kind=support&require_staff_mfa=1",
+                                s.csrf
+                            ))
                         }
                         _ => Body::empty(),
                     };
@@ -277,12 +382,19 @@ async fn every_route_goes_through_the_policy() {
             match spec.access {
                 Access::Public => {
                     let r = send(None).await;
-                    assert!(!r.status.is_server_error(), "{} {}: {}", spec.method, spec.path, r.status);
+                    assert!(
+                        !r.status.is_server_error(),
+                        "{} {}: {}",
+                        spec.method,
+                        spec.path,
+                        r.status
+                    );
                 }
                 Access::Pending | Access::SignedIn => {
                     let r = send(None).await;
                     assert!(
-                        r.status == StatusCode::SEE_OTHER && r.location() == "/signin" || r.status == StatusCode::UNAUTHORIZED,
+                        r.status == StatusCode::SEE_OTHER && r.location() == "/signin"
+                            || r.status == StatusCode::UNAUTHORIZED,
                         "{} {} answered {} to a signed-out request",
                         spec.method,
                         spec.path,
@@ -291,12 +403,30 @@ async fn every_route_goes_through_the_policy() {
                 }
                 Access::Learner(_) | Access::School(_) | Access::Group => {
                     let r = send(None).await;
-                    assert!(r.status == StatusCode::SEE_OTHER || r.status == StatusCode::UNAUTHORIZED, "{} {} signed out: {}", spec.method, spec.path, r.status);
+                    assert!(
+                        r.status == StatusCode::SEE_OTHER || r.status == StatusCode::UNAUTHORIZED,
+                        "{} {} signed out: {}",
+                        spec.method,
+                        spec.path,
+                        r.status
+                    );
                     let before = app.store.verify_audit_chain().await.unwrap().entries;
                     let r = send(Some(stranger.clone())).await;
-                    assert_eq!(r.status, StatusCode::NOT_FOUND, "{} {} as a stranger: {}", spec.method, spec.path, r.body);
+                    assert_eq!(
+                        r.status,
+                        StatusCode::NOT_FOUND,
+                        "{} {} as a stranger: {}",
+                        spec.method,
+                        spec.path,
+                        r.body
+                    );
                     let after = app.store.verify_audit_chain().await.unwrap().entries;
-                    assert!(after > before, "{} {}: the refusal was not audited", spec.method, spec.path);
+                    assert!(
+                        after > before,
+                        "{} {}: the refusal was not audited",
+                        spec.method,
+                        spec.path
+                    );
                 }
             }
             checked += 1;
@@ -316,25 +446,69 @@ async fn disabling_an_account_or_ending_a_relationship_takes_effect_on_the_next_
         let teacher = app.sign_in("teacher").await;
         let pupil = app.sign_in("pupil").await;
         let link = app.learner_link(&pupil).await;
-        assert!(app.get(&link, Some(&tutor)).await.body.contains("Well-being and support notes"));
+        assert!(app
+            .get(&link, Some(&tutor))
+            .await
+            .body
+            .contains("Well-being and support notes"));
 
         // The leader ends the tutor relationship: the tutor loses the tutor-only parts now.
-        let rels = app.get(&format!("{link}/relationships"), Some(&leader)).await;
+        let rels = app
+            .get(&format!("{link}/relationships"), Some(&leader))
+            .await;
         assert_eq!(rels.status, StatusCode::OK);
-        let tutor_row = rels.body.split("<tr>").find(|row| row.contains(">Tutor<")).unwrap();
-        let action = tutor_row.split("action=\"").nth(1).unwrap().split('"').next().unwrap();
-        let ended = app.post_form(action, Some(&leader), &[("csrf", &leader.csrf)]).await;
+        let tutor_row = rels
+            .body
+            .split("<tr>")
+            .find(|row| row.contains(">Tutor<"))
+            .unwrap();
+        let action = tutor_row
+            .split("action=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap();
+        let ended = app
+            .post_form(action, Some(&leader), &[("csrf", &leader.csrf)])
+            .await;
         assert_eq!(ended.status, StatusCode::SEE_OTHER);
         let after = app.get(&link, Some(&tutor)).await;
-        assert!(!after.body.contains("Well-being and support notes"), "{}", after.status);
+        assert!(
+            !after.body.contains("Well-being and support notes"),
+            "{}",
+            after.status
+        );
 
         // The leader disables the teacher: their open session is refused at once.
         let school_home = app.get("/", Some(&leader)).await;
-        let school = school_home.body.split("href=\"/schools/").nth(1).unwrap().split('"').next().unwrap().to_string();
-        let people = app.get(&format!("/schools/{school}/people?q="), Some(&leader)).await;
+        let school = school_home
+            .body
+            .split("href=\"/schools/")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_string();
+        let people = app
+            .get(&format!("/schools/{school}/people?q="), Some(&leader))
+            .await;
         assert_eq!(people.status, StatusCode::OK);
-        let teacher_id = app.store.account_by_username(&village_domain::person::Username::parse("teacher").unwrap()).await.unwrap().unwrap().person;
-        let r = app.post_form(&format!("/schools/{school}/people/{teacher_id}/disable"), Some(&leader), &[("csrf", &leader.csrf)]).await;
+        let teacher_id = app
+            .store
+            .account_by_username(&village_domain::person::Username::parse("teacher").unwrap())
+            .await
+            .unwrap()
+            .unwrap()
+            .person;
+        let r = app
+            .post_form(
+                &format!("/schools/{school}/people/{teacher_id}/disable"),
+                Some(&leader),
+                &[("csrf", &leader.csrf)],
+            )
+            .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
         let r = app.get("/", Some(&teacher)).await;
         assert_eq!((r.status, r.location()), (StatusCode::SEE_OTHER, "/signin"));
@@ -352,7 +526,11 @@ async fn sessions_time_out_when_idle_and_after_their_lifetime() {
         app.clock.advance(29 * 60);
         assert_eq!(app.get("/", Some(&s)).await.status, StatusCode::OK);
         app.clock.advance(31 * 60);
-        assert_eq!(app.get("/", Some(&s)).await.location(), "/signin", "idle for 31 minutes");
+        assert_eq!(
+            app.get("/", Some(&s)).await.location(),
+            "/signin",
+            "idle for 31 minutes"
+        );
 
         let s = app.sign_in("pupil").await;
         for _ in 0..25 {
@@ -373,14 +551,30 @@ async fn every_form_needs_its_csrf_token() {
         let leader = app.sign_in("leader").await;
         let pupil = app.sign_in("pupil").await;
         let link = app.learner_link(&pupil).await;
-        for path in [format!("{link}/notes"), "/signout".to_string(), "/account/password".to_string(), "/account/two-factor".to_string()] {
-            let r = app.post_form(&path, Some(&leader), &[("csrf", "forged"), ("body", "x"), ("kind", "support")]).await;
+        for path in [
+            format!("{link}/notes"),
+            "/signout".to_string(),
+            "/account/password".to_string(),
+            "/account/two-factor".to_string(),
+        ] {
+            let r = app
+                .post_form(
+                    &path,
+                    Some(&leader),
+                    &[("csrf", "forged"), ("body", "x"), ("kind", "support")],
+                )
+                .await;
             assert_eq!(r.status, StatusCode::FORBIDDEN, "{path}");
             assert!(r.body.contains("This form has expired"), "{path}");
         }
         // The API wants the token in a header.
         let r = app
-            .send(Request::delete("/api/v1/session").header(header::COOKIE, &leader.cookie).body(Body::empty()).unwrap())
+            .send(
+                Request::delete("/api/v1/session")
+                    .header(header::COOKIE, &leader.cookie)
+                    .body(Body::empty())
+                    .unwrap(),
+            )
             .await;
         assert_eq!(r.status, StatusCode::FORBIDDEN);
         assert_eq!(r.headers[header::CONTENT_TYPE], "application/problem+json");
@@ -394,16 +588,27 @@ async fn sign_in_is_rate_limited_and_speaks_plainly() {
         let (r, cookie) = app.try_sign_in("pupil", "wrong-password").await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(cookie.is_none());
-        assert!(r.body.contains("value=\"pupil\""), "the username typed is kept");
+        assert!(
+            r.body.contains("value=\"pupil\""),
+            "the username typed is kept"
+        );
         let (r, _) = app.try_sign_in("nobody-at-all", "wrong-password").await;
-        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "unknown usernames look the same");
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unknown usernames look the same"
+        );
         let (r, _) = app.try_sign_in("bad name!", "x").await;
         assert!(r.body.contains("only letters, numbers"));
         for _ in 0..4 {
             app.try_sign_in("pupil", "wrong-password").await;
         }
         let (r, cookie) = app.try_sign_in("pupil", "village-demo").await;
-        assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "right password, but too many tries");
+        assert_eq!(
+            r.status,
+            StatusCode::TOO_MANY_REQUESTS,
+            "right password, but too many tries"
+        );
         assert!(cookie.is_none());
         app.clock.advance(16 * 60);
         let (r, cookie) = app.try_sign_in("pupil", "village-demo").await;
@@ -418,24 +623,67 @@ async fn a_school_can_require_two_step_sign_in_for_staff() {
         let app = TestApp::new(b).await;
         let leader = app.sign_in("leader").await;
         let school_home = app.get("/", Some(&leader)).await;
-        let school = school_home.body.split("href=\"/schools/").nth(1).unwrap().split('"').next().unwrap().to_string();
-        let r = app.post_form(&format!("/schools/{school}/settings"), Some(&leader), &[("csrf", &leader.csrf), ("require_staff_mfa", "1")]).await;
+        let school = school_home
+            .body
+            .split("href=\"/schools/")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_string();
+        let r = app
+            .post_form(
+                &format!("/schools/{school}/settings"),
+                Some(&leader),
+                &[("csrf", &leader.csrf), ("require_staff_mfa", "1")],
+            )
+            .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER);
 
         // A teacher with only a password cannot reach any record: first they must enrol.
         let (r, cookie) = app.try_sign_in("teacher", "village-demo").await;
         assert_eq!(r.location(), "/signin/two-factor");
-        let s = Session { cookie: cookie.unwrap(), csrf: String::new() };
-        assert_eq!(app.get("/", Some(&s)).await.location(), "/signin/two-factor");
+        let s = Session {
+            cookie: cookie.unwrap(),
+            csrf: String::new(),
+        };
+        assert_eq!(
+            app.get("/", Some(&s)).await.location(),
+            "/signin/two-factor"
+        );
         let enrol = app.get("/signin/two-factor", Some(&s)).await;
         assert!(enrol.body.contains("Set up your sign-in code"));
-        let secret = enrol.body.split("Key: <code>").nth(1).unwrap().split('<').next().unwrap().to_string();
-        let s = Session { csrf: enrol.csrf(), ..s };
-        let wrong = app.post_form("/signin/two-factor", Some(&s), &[("csrf", &s.csrf), ("code", "000000")]).await;
+        let secret = enrol
+            .body
+            .split("Key: <code>")
+            .nth(1)
+            .unwrap()
+            .split('<')
+            .next()
+            .unwrap()
+            .to_string();
+        let s = Session {
+            csrf: enrol.csrf(),
+            ..s
+        };
+        let wrong = app
+            .post_form(
+                "/signin/two-factor",
+                Some(&s),
+                &[("csrf", &s.csrf), ("code", "000000")],
+            )
+            .await;
         assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
         let now = app.clock_now();
         let code = village_web::auth::totp::code_at(&secret, now).unwrap();
-        let ok = app.post_form("/signin/two-factor", Some(&s), &[("csrf", &s.csrf), ("code", &code)]).await;
+        let ok = app
+            .post_form(
+                "/signin/two-factor",
+                Some(&s),
+                &[("csrf", &s.csrf), ("code", &code)],
+            )
+            .await;
         assert_eq!(ok.location(), "/");
         assert_eq!(app.get("/", Some(&s)).await.status, StatusCode::OK);
 
@@ -443,16 +691,34 @@ async fn a_school_can_require_two_step_sign_in_for_staff() {
         app.clock.advance(5);
         let (r, cookie) = app.try_sign_in("teacher", "village-demo").await;
         assert_eq!(r.location(), "/signin/two-factor");
-        let s2 = Session { cookie: cookie.unwrap(), csrf: String::new() };
+        let s2 = Session {
+            cookie: cookie.unwrap(),
+            csrf: String::new(),
+        };
         let page = app.get("/signin/two-factor", Some(&s2)).await;
         assert!(page.body.contains("Enter your sign-in code"));
-        let s2 = Session { csrf: page.csrf(), ..s2 };
-        let replay = app.post_form("/signin/two-factor", Some(&s2), &[("csrf", &s2.csrf), ("code", &code)]).await;
+        let s2 = Session {
+            csrf: page.csrf(),
+            ..s2
+        };
+        let replay = app
+            .post_form(
+                "/signin/two-factor",
+                Some(&s2),
+                &[("csrf", &s2.csrf), ("code", &code)],
+            )
+            .await;
         assert_eq!(replay.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(replay.body.contains("already used"));
         app.clock.advance(30);
         let fresh = village_web::auth::totp::code_at(&secret, app.clock_now()).unwrap();
-        let ok = app.post_form("/signin/two-factor", Some(&s2), &[("csrf", &s2.csrf), ("code", &fresh)]).await;
+        let ok = app
+            .post_form(
+                "/signin/two-factor",
+                Some(&s2),
+                &[("csrf", &s2.csrf), ("code", &fresh)],
+            )
+            .await;
         assert_eq!(ok.location(), "/");
 
         // Pupils are not staff: a password is enough for them.
@@ -476,18 +742,43 @@ async fn bad_input_gets_plain_words_and_never_a_server_error() {
         let pupil = app.sign_in("pupil").await;
         let link = app.learner_link(&pupil).await;
         // An empty note keeps nothing and says what to do.
-        let r = app.post_form(&format!("{link}/notes"), Some(&tutor), &[("csrf", &tutor.csrf), ("kind", "support"), ("body", "   ")]).await;
+        let r = app
+            .post_form(
+                &format!("{link}/notes"),
+                Some(&tutor),
+                &[("csrf", &tutor.csrf), ("kind", "support"), ("body", "   ")],
+            )
+            .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(r.body.contains("Please write the note"));
         // Script in a note is stored as text and shown escaped.
-        let r = app.post_form(&format!("{link}/notes"), Some(&tutor), &[("csrf", &tutor.csrf), ("kind", "support"), ("body", "<script>alert(1)</script>")]).await;
+        let r = app
+            .post_form(
+                &format!("{link}/notes"),
+                Some(&tutor),
+                &[
+                    ("csrf", &tutor.csrf),
+                    ("kind", "support"),
+                    ("body", "<script>alert(1)</script>"),
+                ],
+            )
+            .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER);
         let page = app.get(&link, Some(&tutor)).await;
         assert!(!page.body.contains("<script>alert(1)</script>"));
-        assert!(page.body.contains("&#60;script&#62;alert(1)"), "shown as text");
+        assert!(
+            page.body.contains("&#60;script&#62;alert(1)"),
+            "shown as text"
+        );
         // A body over the limit.
         let big = "x".repeat(100_000);
-        let r = app.post_form(&format!("{link}/notes"), Some(&tutor), &[("csrf", &tutor.csrf), ("kind", "support"), ("body", &big)]).await;
+        let r = app
+            .post_form(
+                &format!("{link}/notes"),
+                Some(&tutor),
+                &[("csrf", &tutor.csrf), ("kind", "support"), ("body", &big)],
+            )
+            .await;
         assert!(r.status.is_client_error(), "{}", r.status);
         assert!(r.body.contains("more than we can accept"));
         // Broken form encoding, odd ids, odd queries.
@@ -497,20 +788,44 @@ async fn bad_input_gets_plain_words_and_never_a_server_error() {
             .body(Body::from("csrf=%ZZ&&=="))
             .unwrap();
         assert!(app.send(req).await.status.is_client_error());
-        for path in ["/learners/-1", "/learners/0", "/learners/1e9", "/learners/99999999999999999999", "/groups/x", "/schools/%00"] {
-            assert_eq!(app.get(path, Some(&tutor)).await.status, StatusCode::NOT_FOUND, "{path}");
+        for path in [
+            "/learners/-1",
+            "/learners/0",
+            "/learners/1e9",
+            "/learners/99999999999999999999",
+            "/groups/x",
+            "/schools/%00",
+        ] {
+            assert_eq!(
+                app.get(path, Some(&tutor)).await.status,
+                StatusCode::NOT_FOUND,
+                "{path}"
+            );
         }
-        let r = app.get(&format!("/api/v1{link}/attendance?from=yesterday"), Some(&pupil)).await;
+        let r = app
+            .get(
+                &format!("/api/v1{link}/attendance?from=yesterday"),
+                Some(&pupil),
+            )
+            .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(r.body.contains("YYYY-MM-DD"));
         let r = app.get("/api/v1/learners?limit=100000", Some(&tutor)).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
         let r = app
-            .send(Request::post("/api/v1/session").header(header::CONTENT_TYPE, "application/json").body(Body::from("{not json")).unwrap())
+            .send(
+                Request::post("/api/v1/session")
+                    .header(header::CONTENT_TYPE, "application/json")
+                    .body(Body::from("{not json"))
+                    .unwrap(),
+            )
             .await;
         assert_eq!(r.status, StatusCode::BAD_REQUEST.max(r.status));
         assert_eq!(r.headers[header::CONTENT_TYPE], "application/problem+json");
-        assert_eq!(app.get("/api/v1/nothing-here", Some(&tutor)).await.headers[header::CONTENT_TYPE], "application/problem+json");
+        assert_eq!(
+            app.get("/api/v1/nothing-here", Some(&tutor)).await.headers[header::CONTENT_TYPE],
+            "application/problem+json"
+        );
     }
 }
 
@@ -522,22 +837,41 @@ async fn the_api_signs_in_and_lists_only_what_the_policy_allows() {
             .send(
                 Request::post("/api/v1/session")
                     .header(header::CONTENT_TYPE, "application/json")
-                    .body(Body::from(r#"{"username":"tutor","password":"village-demo"}"#))
+                    .body(Body::from(
+                        r#"{"username":"tutor","password":"village-demo"}"#,
+                    ))
                     .unwrap(),
             )
             .await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-        let cookie = format!("village_session={}", cookie_value(&r, "village_session").unwrap());
-        let s = Session { cookie, csrf: String::new() };
-        let me: serde_json::Value = serde_json::from_str(&app.get("/api/v1/me", Some(&s)).await.body).unwrap();
+        let cookie = format!(
+            "village_session={}",
+            cookie_value(&r, "village_session").unwrap()
+        );
+        let s = Session {
+            cookie,
+            csrf: String::new(),
+        };
+        let me: serde_json::Value =
+            serde_json::from_str(&app.get("/api/v1/me", Some(&s)).await.body).unwrap();
         let tutees = me["home"]["tutor_group"].as_array().unwrap().len();
         assert!(tutees > 5);
-        let list: serde_json::Value = serde_json::from_str(&app.get("/api/v1/learners?limit=500", Some(&s)).await.body).unwrap();
+        let list: serde_json::Value =
+            serde_json::from_str(&app.get("/api/v1/learners?limit=500", Some(&s)).await.body)
+                .unwrap();
         let total = list["total"].as_i64().unwrap();
-        assert!(total as usize >= tutees, "the tutor sees at least their tutor group");
+        assert!(
+            total as usize >= tutees,
+            "the tutor sees at least their tutor group"
+        );
         for l in list["learners"].as_array().unwrap().iter().take(20) {
             let id = l["id"].as_i64().unwrap();
-            assert_eq!(app.get(&format!("/api/v1/learners/{id}"), Some(&s)).await.status, StatusCode::OK);
+            assert_eq!(
+                app.get(&format!("/api/v1/learners/{id}"), Some(&s))
+                    .await
+                    .status,
+                StatusCode::OK
+            );
         }
     }
 }
@@ -551,7 +885,12 @@ async fn the_openapi_document_describes_every_api_route() {
             continue;
         }
         let op = &doc["paths"][spec.path][spec.method.to_lowercase()];
-        assert!(op.is_object(), "{} {} is not in openapi.json", spec.method, spec.path);
+        assert!(
+            op.is_object(),
+            "{} {} is not in openapi.json",
+            spec.method,
+            spec.path
+        );
     }
 }
 
@@ -564,15 +903,32 @@ async fn pages_carry_security_headers_and_pupils_see_who_looked() {
         let link = app.learner_link(&pupil).await;
         let r = app.get(&link, Some(&parent)).await;
         assert_eq!(r.status, StatusCode::OK);
-        for h in ["content-security-policy", "x-content-type-options", "x-frame-options", "referrer-policy"] {
+        for h in [
+            "content-security-policy",
+            "x-content-type-options",
+            "x-frame-options",
+            "referrer-policy",
+        ] {
             assert!(r.headers.contains_key(h), "{h}");
         }
         assert_eq!(r.headers[header::CACHE_CONTROL], "no-store");
         let log = app.get(&format!("{link}/who-looked"), Some(&pupil)).await;
         assert_eq!(log.status, StatusCode::OK);
-        assert!(log.body.contains("Parent or carer with parental responsibility"), "{}", log.body);
-        assert!(app.get("/metrics", None).await.body.contains("village_http_requests_total"));
+        assert!(
+            log.body
+                .contains("Parent or carer with parental responsibility"),
+            "{}",
+            log.body
+        );
+        assert!(app
+            .get("/metrics", None)
+            .await
+            .body
+            .contains("village_http_requests_total"));
         assert_eq!(app.get("/healthz", None).await.status, StatusCode::OK);
-        assert_eq!(app.store.verify_audit_chain().await.unwrap().broken_at, None);
+        assert_eq!(
+            app.store.verify_audit_chain().await.unwrap().broken_at,
+            None
+        );
     }
 }

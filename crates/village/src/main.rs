@@ -9,7 +9,11 @@ use village_store::Store;
 use village_web::{AppState, Clock, SystemClock, WebConfig};
 
 #[derive(Parser)]
-#[command(name = "village", version, about = "Village: personalised learning for a school or a group of schools")]
+#[command(
+    name = "village",
+    version,
+    about = "Village: personalised learning for a school or a group of schools"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -71,9 +75,13 @@ enum AuditCommand {
 
 fn init_logging() {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_env("VILLAGE_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=error"));
+    let filter = EnvFilter::try_from_env("VILLAGE_LOG")
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=error"));
     if std::env::var("VILLAGE_LOG_FORMAT").as_deref() == Ok("json") {
-        tracing_subscriber::fmt().with_env_filter(filter).json().init();
+        tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .json()
+            .init();
     } else {
         tracing_subscriber::fmt().with_env_filter(filter).init();
     }
@@ -84,21 +92,36 @@ async fn main() -> Result<()> {
     init_logging();
     match Cli::parse().command {
         Command::Demo { listen, data } => demo(listen, data).await,
-        Command::Serve { database, listen, insecure_cookies } => {
-            let store = Store::open(&database).await.context("opening the database")?;
+        Command::Serve {
+            database,
+            listen,
+            insecure_cookies,
+        } => {
+            let store = Store::open(&database)
+                .await
+                .context("opening the database")?;
             let config = WebConfig {
                 secure_cookies: !insecure_cookies,
                 ..WebConfig::default()
             };
             serve(store, listen, config).await
         }
-        Command::Generate { database, schools, seed, no_history, personas } => {
-            let store = Store::open(&database).await.context("opening the database")?;
+        Command::Generate {
+            database,
+            schools,
+            seed,
+            no_history,
+            personas,
+        } => {
+            let store = Store::open(&database)
+                .await
+                .context("opening the database")?;
             let started = std::time::Instant::now();
             let summary = generate(&store, schools, seed, !no_history).await?;
             if let Some(path) = personas {
                 let json = serde_json::to_string_pretty(&summary.personas)?;
-                std::fs::write(&path, json).with_context(|| format!("writing {}", path.display()))?;
+                std::fs::write(&path, json)
+                    .with_context(|| format!("writing {}", path.display()))?;
             }
             println!(
                 "{{\"schools\":{},\"learners\":{},\"staff\":{},\"guardians\":{},\"rows\":{},\"seconds\":{:.1}}}",
@@ -111,23 +134,36 @@ async fn main() -> Result<()> {
             );
             Ok(())
         }
-        Command::Audit { command: AuditCommand::Verify { database } } => {
-            let store = Store::open(&database).await.context("opening the database")?;
+        Command::Audit {
+            command: AuditCommand::Verify { database },
+        } => {
+            let store = Store::open(&database)
+                .await
+                .context("opening the database")?;
             let report = store.verify_audit_chain().await?;
             match report.broken_at {
                 None => {
                     println!("audit log intact: {} entries", report.entries);
                     Ok(())
                 }
-                Some(seq) => bail!("audit log broken at entry {seq} (checked {} entries)", report.entries),
+                Some(seq) => bail!(
+                    "audit log broken at entry {seq} (checked {} entries)",
+                    report.entries
+                ),
             }
         }
     }
 }
 
-async fn generate(store: &Store, schools: Option<u32>, seed: u64, history: bool) -> Result<village_demo::DemoSummary> {
+async fn generate(
+    store: &Store,
+    schools: Option<u32>,
+    seed: u64,
+    history: bool,
+) -> Result<village_demo::DemoSummary> {
     let now = SystemClock.now();
-    let password_hash = village_web::auth::password::hash("village-demo").map_err(anyhow::Error::msg)?;
+    let password_hash =
+        village_web::auth::password::hash("village-demo").map_err(anyhow::Error::msg)?;
     let options = village_demo::DemoOptions {
         seed,
         schools,
@@ -143,7 +179,9 @@ async fn demo(listen: SocketAddr, data: PathBuf) -> Result<()> {
     std::fs::create_dir_all(&data).with_context(|| format!("creating {}", data.display()))?;
     let db = data.join("village.db");
     let url = format!("sqlite://{}", db.display());
-    let store = Store::open(&url).await.context("opening the demo database")?;
+    let store = Store::open(&url)
+        .await
+        .context("opening the demo database")?;
     let showcase_file = data.join("demo-sign-ins.txt");
     if store.is_empty().await? {
         println!("Creating the demo collaborative (three schools, about 1,600 pupils, one term of history)…");
@@ -157,7 +195,11 @@ async fn demo(listen: SocketAddr, data: PathBuf) -> Result<()> {
             summary.guardians,
             started.elapsed().as_secs_f64()
         );
-        let lines: Vec<String> = summary.showcase.iter().map(|s| format!("{}\t{}\t{}", s.username, s.role, s.who)).collect();
+        let lines: Vec<String> = summary
+            .showcase
+            .iter()
+            .map(|s| format!("{}\t{}\t{}", s.username, s.role, s.who))
+            .collect();
         std::fs::write(&showcase_file, lines.join("\n")).context("saving the demo sign-ins")?;
     } else {
         println!("Using the existing demo data in {}.", data.display());
@@ -191,7 +233,9 @@ async fn demo(listen: SocketAddr, data: PathBuf) -> Result<()> {
 async fn serve(store: Store, listen: SocketAddr, config: WebConfig) -> Result<()> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let state = AppState::new(store.clone(), config, clock);
-    let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("listening on {listen}"))?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("listening on {listen}"))?;
     tracing::info!(%listen, backend = ?store.backend(), "serving");
     village_web::serve(listener, state).await?;
     store.close().await;

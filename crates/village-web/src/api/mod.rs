@@ -17,10 +17,15 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use village_access::{act, org_act, Policy};
 use village_domain::{GroupId, OrgId, PersonId, RelationshipId};
-use village_store::{AttendanceView, AuditEntry, GroupSummary, LearnerFilter, LearnerSummary, SchoolOverview};
+use village_store::{
+    AttendanceView, AuditEntry, GroupSummary, LearnerFilter, LearnerSummary, SchoolOverview,
+};
 
 fn check_header_csrf(user: &CurrentUser, headers: &HeaderMap) -> Result<(), AppError> {
-    let given = headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or("");
+    let given = headers
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     user.check_csrf(given)
 }
 
@@ -41,14 +46,25 @@ pub struct SessionInfo {
 }
 
 /// `POST /api/v1/session`: sign in. With `code` the second step is done in the same call.
-pub async fn sign_in(State(state): State<AppState>, ClientAddress(address): ClientAddress, ApiJson(body): ApiJson<SignIn>) -> Result<Response, ApiError> {
+pub async fn sign_in(
+    State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
+    ApiJson(body): ApiJson<SignIn>,
+) -> Result<Response, ApiError> {
     let done = password_step(&state, &body.username, &body.password, &address).await?;
     let mut second_factor_needed = done.second_factor_needed;
     if second_factor_needed {
         if let Some(code) = &body.code {
-            let account = state.store.account(done.person).await?.ok_or(AppError::SignInNeeded)?;
+            let account = state
+                .store
+                .account(done.person)
+                .await?
+                .ok_or(AppError::SignInNeeded)?;
             code_step(&state, &account, code, &address).await?;
-            state.store.complete_second_factor(&crate::auth::session::token_hash(&done.token)).await?;
+            state
+                .store
+                .complete_second_factor(&crate::auth::session::token_hash(&done.token))
+                .await?;
             second_factor_needed = false;
         }
     }
@@ -61,14 +77,25 @@ pub async fn sign_in(State(state): State<AppState>, ClientAddress(address): Clie
         }),
     )
         .into_response();
-    if let Ok(v) = set_cookie(&state, SESSION_COOKIE, &done.token, state.config.absolute_lifetime_secs).parse() {
+    if let Ok(v) = set_cookie(
+        &state,
+        SESSION_COOKIE,
+        &done.token,
+        state.config.absolute_lifetime_secs,
+    )
+    .parse()
+    {
         resp.headers_mut().insert(header::SET_COOKIE, v);
     }
     Ok(resp)
 }
 
 /// `DELETE /api/v1/session`: sign out.
-pub async fn sign_out(State(state): State<AppState>, user: CurrentUser, headers: HeaderMap) -> Result<Response, ApiError> {
+pub async fn sign_out(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
     check_header_csrf(&user, &headers)?;
     state.store.delete_session(&user.session_hash).await?;
     let mut resp = StatusCode::NO_CONTENT.into_response();
@@ -119,7 +146,11 @@ pub struct LearnerPage {
 }
 
 /// `GET /api/v1/learners`: the learners I may see, filtered and paged.
-pub async fn learners(State(state): State<AppState>, user: CurrentUser, ValidQuery(q): ValidQuery<LearnerQuery>) -> Result<Json<LearnerPage>, ApiError> {
+pub async fn learners(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ValidQuery(q): ValidQuery<LearnerQuery>,
+) -> Result<Json<LearnerPage>, ApiError> {
     let limit = q.limit.unwrap_or(50);
     if !(1..=500).contains(&limit) {
         return Err(AppError::bad_input("limit", "limit must be between 1 and 500").into());
@@ -141,7 +172,11 @@ pub async fn learners(State(state): State<AppState>, user: CurrentUser, ValidQue
 }
 
 /// `GET /api/v1/learners/{id}`: a learner's record, with the parts I may see.
-pub async fn learner(State(state): State<AppState>, user: CurrentUser, Path(id): Path<String>) -> Result<Json<LearnerView>, ApiError> {
+pub async fn learner(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Json<LearnerView>, ApiError> {
     let id: PersonId = parse_id(&id)?;
     Ok(Json(views::learner(&state, &user, id).await?))
 }
@@ -154,15 +189,28 @@ pub struct DateRange {
 }
 
 fn parse_date(field: &'static str, raw: &str) -> Result<jiff::civil::Date, AppError> {
-    raw.parse()
-        .map_err(|_| AppError::bad_input(field, format!("{field} must be a date written YYYY-MM-DD, such as 2026-09-01")))
+    raw.parse().map_err(|_| {
+        AppError::bad_input(
+            field,
+            format!("{field} must be a date written YYYY-MM-DD, such as 2026-09-01"),
+        )
+    })
 }
 
 /// `GET /api/v1/learners/{id}/attendance?from=&to=`.
-pub async fn attendance(State(state): State<AppState>, user: CurrentUser, Path(id): Path<String>, ValidQuery(q): ValidQuery<DateRange>) -> Result<Json<AttendanceView>, ApiError> {
+pub async fn attendance(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    ValidQuery(q): ValidQuery<DateRange>,
+) -> Result<Json<AttendanceView>, ApiError> {
     let id: PersonId = parse_id(&id)?;
     let today = views::today(user.now);
-    let to = q.to.as_deref().map(|d| parse_date("to", d)).transpose()?.unwrap_or(today);
+    let to =
+        q.to.as_deref()
+            .map(|d| parse_date("to", d))
+            .transpose()?
+            .unwrap_or(today);
     let from = match q.from.as_deref() {
         Some(d) => parse_date("from", d)?,
         None => to.checked_sub(jiff::Span::new().days(120)).unwrap_or(to),
@@ -175,14 +223,23 @@ pub async fn attendance(State(state): State<AppState>, user: CurrentUser, Path(i
 }
 
 /// `GET /api/v1/learners/{id}/access-log`: who looked at this record.
-pub async fn access_log(State(state): State<AppState>, user: CurrentUser, Path(id): Path<String>) -> Result<Json<Vec<AuditEntry>>, ApiError> {
+pub async fn access_log(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<AuditEntry>>, ApiError> {
     let id: PersonId = parse_id(&id)?;
     let g = views::grant::<act::ViewAccessLog>(&state, &user, id).await?;
     Ok(Json(state.store.access_log(&g, 200).await?))
 }
 
 /// `POST /api/v1/learners/{id}/relationships/{rel}/end`.
-pub async fn end_relationship(State(state): State<AppState>, user: CurrentUser, headers: HeaderMap, Path((id, rel)): Path<(String, String)>) -> Result<StatusCode, ApiError> {
+pub async fn end_relationship(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    Path((id, rel)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
     let id: PersonId = parse_id(&id)?;
     let rel: RelationshipId = parse_id(&rel)?;
     check_header_csrf(&user, &headers)?;
@@ -192,10 +249,19 @@ pub async fn end_relationship(State(state): State<AppState>, user: CurrentUser, 
 }
 
 /// `GET /api/v1/schools/{id}`: a school's overview (aggregates).
-pub async fn school(State(state): State<AppState>, user: CurrentUser, Path(id): Path<String>) -> Result<Json<SchoolOverview>, ApiError> {
+pub async fn school(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Json<SchoolOverview>, ApiError> {
     let id: OrgId = parse_id(&id)?;
     let (g, _) = views::org_grant::<org_act::ViewSchool>(&state, &user, id).await?;
-    Ok(Json(state.store.school_overview(&g, views::today(user.now)).await?))
+    Ok(Json(
+        state
+            .store
+            .school_overview(&g, views::today(user.now))
+            .await?,
+    ))
 }
 
 #[derive(Serialize)]
@@ -205,11 +271,16 @@ pub struct GroupView {
 }
 
 /// `GET /api/v1/groups/{id}`: a group and its pupils.
-pub async fn group(State(state): State<AppState>, user: CurrentUser, Path(id): Path<String>) -> Result<Json<GroupView>, ApiError> {
+pub async fn group(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Json<GroupView>, ApiError> {
     let id: GroupId = parse_id(&id)?;
     let g = views::group_grant(&state, &user, id).await?;
     let group = state.store.group(&g, user.now).await?;
-    let scope = Policy::scope::<act::ViewProfile>(&user.subject, user.now).ok_or(AppError::SignInNeeded)?;
+    let scope =
+        Policy::scope::<act::ViewProfile>(&user.subject, user.now).ok_or(AppError::SignInNeeded)?;
     let filter = LearnerFilter {
         group: Some(id),
         limit: 500,
@@ -220,13 +291,23 @@ pub async fn group(State(state): State<AppState>, user: CurrentUser, Path(id): P
 }
 
 /// `POST /api/v1/schools/{id}/people/{person}/disable` (and `/enable`).
-pub async fn disable_person(State(state): State<AppState>, user: CurrentUser, headers: HeaderMap, Path((school, person)): Path<(String, String)>) -> Result<StatusCode, ApiError> {
+pub async fn disable_person(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    Path((school, person)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
     check_header_csrf(&user, &headers)?;
     crate::pages::schools::set_disabled(&state, &user, &school, &person, true).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-pub async fn enable_person(State(state): State<AppState>, user: CurrentUser, headers: HeaderMap, Path((school, person)): Path<(String, String)>) -> Result<StatusCode, ApiError> {
+pub async fn enable_person(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    Path((school, person)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
     check_header_csrf(&user, &headers)?;
     crate::pages::schools::set_disabled(&state, &user, &school, &person, false).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -236,4 +317,3 @@ pub async fn enable_person(State(state): State<AppState>, user: CurrentUser, hea
 pub async fn not_found() -> ApiError {
     ApiError(AppError::NotFound)
 }
-

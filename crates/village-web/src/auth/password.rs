@@ -1,7 +1,9 @@
 //! Passwords, hashed with Argon2id. Hashing is slow on purpose, so it runs off the async
 //! threads.
 
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::Argon2;
 
 /// Hashes a password with Argon2id and a random salt (PHC string format).
@@ -16,7 +18,11 @@ pub fn hash(password: &str) -> Result<String, String> {
 /// Checks a password against a stored hash. A malformed hash never matches.
 pub fn verify(password: &str, stored: &str) -> bool {
     PasswordHash::new(stored)
-        .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 
@@ -34,7 +40,9 @@ pub async fn verify_async(password: String, stored: Option<String>) -> bool {
 /// Rules for a new password, in words a person understands.
 pub fn check_new(password: &str) -> Result<(), &'static str> {
     if password.chars().count() < 10 {
-        return Err("Please use at least 10 characters. A few words together are easy to remember.");
+        return Err(
+            "Please use at least 10 characters. A few words together are easy to remember.",
+        );
     }
     if password.len() > 1024 {
         return Err("That password is too long.");

@@ -18,16 +18,23 @@ pub struct RateLimiter {
 impl RateLimiter {
     /// Seconds to wait before another attempt, if either key is over its limit.
     pub fn blocked_for(&self, username: &str, address: &str, now: i64) -> Option<u64> {
-        let Ok(mut map) = self.failures.lock() else { return None };
+        let Ok(mut map) = self.failures.lock() else {
+            return None;
+        };
         let mut wait = None;
-        for (key, limit) in [(format!("u:{username}"), PER_USERNAME), (format!("a:{address}"), PER_ADDRESS)] {
+        for (key, limit) in [
+            (format!("u:{username}"), PER_USERNAME),
+            (format!("a:{address}"), PER_ADDRESS),
+        ] {
             if let Some(q) = map.get_mut(&key) {
                 while q.front().is_some_and(|t| now - t >= WINDOW_SECS) {
                     q.pop_front();
                 }
                 if q.len() >= limit {
                     let oldest = q.front().copied().unwrap_or(now);
-                    let w = u64::try_from(WINDOW_SECS - (now - oldest)).unwrap_or(1).max(1);
+                    let w = u64::try_from(WINDOW_SECS - (now - oldest))
+                        .unwrap_or(1)
+                        .max(1);
                     wait = Some(wait.map_or(w, |x: u64| x.max(w)));
                 }
             }
@@ -36,7 +43,9 @@ impl RateLimiter {
     }
 
     pub fn record_failure(&self, username: &str, address: &str, now: i64) {
-        let Ok(mut map) = self.failures.lock() else { return };
+        let Ok(mut map) = self.failures.lock() else {
+            return;
+        };
         if map.len() > MAX_KEYS {
             map.retain(|_, q| q.back().is_some_and(|t| now - t < WINDOW_SECS));
         }
@@ -65,7 +74,9 @@ mod tests {
         }
         assert!(r.blocked_for("amy", "9.9.9.9", 110).is_some());
         assert!(r.blocked_for("bob", "9.9.9.9", 110).is_none());
-        assert!(r.blocked_for("amy", "9.9.9.9", 100 + WINDOW_SECS + 5).is_none());
+        assert!(r
+            .blocked_for("amy", "9.9.9.9", 100 + WINDOW_SECS + 5)
+            .is_none());
     }
 
     #[test]

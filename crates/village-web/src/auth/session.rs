@@ -29,12 +29,19 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 }
 
 pub fn token_hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// The `Set-Cookie` value for a cookie; `max_age: 0` clears it.
 pub fn set_cookie(state: &AppState, name: &str, value: &str, max_age: i64) -> String {
-    let secure = if state.config.secure_cookies { "; Secure" } else { "" };
+    let secure = if state.config.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
     format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
 }
 
@@ -74,7 +81,11 @@ pub struct PendingUser {
 async fn load(parts: &Parts, state: &AppState) -> Result<PendingUser, AppError> {
     let token = cookie(&parts.headers, SESSION_COOKIE).ok_or(AppError::SignInNeeded)?;
     let hash = token_hash(token);
-    let session = state.store.session(&hash).await?.ok_or(AppError::SignInNeeded)?;
+    let session = state
+        .store
+        .session(&hash)
+        .await?
+        .ok_or(AppError::SignInNeeded)?;
     let now = state.clock.now();
     let now_s = now.as_second();
     let idle = now_s - session.last_seen_at >= state.config.idle_timeout_secs;
@@ -82,7 +93,11 @@ async fn load(parts: &Parts, state: &AppState) -> Result<PendingUser, AppError> 
         state.store.delete_session(&hash).await?;
         return Err(AppError::SignInNeeded);
     }
-    let account = state.store.account(session.person).await?.ok_or(AppError::SignInNeeded)?;
+    let account = state
+        .store
+        .account(session.person)
+        .await?
+        .ok_or(AppError::SignInNeeded)?;
     if account.disabled {
         state.store.delete_sessions_of(account.person).await?;
         return Err(AppError::SignInNeeded);
@@ -104,7 +119,10 @@ async fn load(parts: &Parts, state: &AppState) -> Result<PendingUser, AppError> 
 impl FromRequestParts<AppState> for PendingUser {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         load(parts, state).await
     }
 }
@@ -112,16 +130,25 @@ impl FromRequestParts<AppState> for PendingUser {
 impl FromRequestParts<AppState> for CurrentUser {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let pending = load(parts, state).await?;
         if !pending.second_factor_done {
             let needs = pending.account.totp_enabled
-                || state.store.requires_second_factor(pending.account.person, pending.now).await?;
+                || state
+                    .store
+                    .requires_second_factor(pending.account.person, pending.now)
+                    .await?;
             if needs {
                 return Err(AppError::SecondFactorNeeded);
             }
         }
-        let subject = state.store.load_subject(pending.account.person, pending.now).await?;
+        let subject = state
+            .store
+            .load_subject(pending.account.person, pending.now)
+            .await?;
         Ok(CurrentUser {
             account: pending.account,
             subject,

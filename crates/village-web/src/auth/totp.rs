@@ -15,13 +15,16 @@ pub fn new_secret() -> String {
 
 /// The HOTP value (RFC 4226) for a counter.
 pub fn hotp(secret: &[u8], counter: u64) -> u32 {
-    let Ok(mut mac) = Hmac::<Sha1>::new_from_slice(secret) else { return u32::MAX };
+    let Ok(mut mac) = Hmac::<Sha1>::new_from_slice(secret) else {
+        return u32::MAX;
+    };
     mac.update(&counter.to_be_bytes());
     let digest = mac.finalize().into_bytes();
     let offset = usize::from(digest.get(19).copied().unwrap_or(0) & 0x0f);
     let word = digest
         .get(offset..offset + 4)
-        .map_or(0, |b| u32::from_be_bytes([b[0] & 0x7f, b[1], b[2], b[3]]));
+        .and_then(|b| <[u8; 4]>::try_from(b).ok())
+        .map_or(0, |[a, b, c, d]| u32::from_be_bytes([a & 0x7f, b, c, d]));
     word % 10u32.pow(DIGITS)
 }
 
@@ -33,7 +36,9 @@ pub fn check(secret_b32: &str, code: &str, now: i64) -> Option<i64> {
         return None;
     }
     let want: u32 = code.parse().ok()?;
-    let secret = data_encoding::BASE32_NOPAD.decode(secret_b32.as_bytes()).ok()?;
+    let secret = data_encoding::BASE32_NOPAD
+        .decode(secret_b32.as_bytes())
+        .ok()?;
     let step = now.div_euclid(STEP_SECS);
     [step - 1, step, step + 1]
         .into_iter()
@@ -43,8 +48,13 @@ pub fn check(secret_b32: &str, code: &str, now: i64) -> Option<i64> {
 
 /// The code for a time, for tests and for the demo's helper text.
 pub fn code_at(secret_b32: &str, now: i64) -> Option<String> {
-    let secret = data_encoding::BASE32_NOPAD.decode(secret_b32.as_bytes()).ok()?;
-    Some(format!("{:06}", hotp(&secret, now.div_euclid(STEP_SECS) as u64)))
+    let secret = data_encoding::BASE32_NOPAD
+        .decode(secret_b32.as_bytes())
+        .ok()?;
+    Some(format!(
+        "{:06}",
+        hotp(&secret, now.div_euclid(STEP_SECS) as u64)
+    ))
 }
 
 /// The `otpauth://` link an authenticator app reads from the QR code.

@@ -29,8 +29,17 @@ pub struct AccountQuery {
     done: String,
 }
 
-fn account_page(state: &AppState, user: &CurrentUser, notice: Option<String>, error: Option<String>) -> Result<Response, AppError> {
-    let is_staff = user.subject.roles.iter().any(|r| r.role.is_staff() && r.period.holds_at(user.now));
+fn account_page(
+    state: &AppState,
+    user: &CurrentUser,
+    notice: Option<String>,
+    error: Option<String>,
+) -> Result<Response, AppError> {
+    let is_staff = user
+        .subject
+        .roles
+        .iter()
+        .any(|r| r.role.is_staff() && r.period.holds_at(user.now));
     Ok(render(&AccountPage {
         page: Page::for_user(user, state),
         name: format!("{} {}", user.account.given_name, user.account.family_name),
@@ -43,9 +52,16 @@ fn account_page(state: &AppState, user: &CurrentUser, notice: Option<String>, er
     .into_response())
 }
 
-pub async fn show(State(state): State<AppState>, user: CurrentUser, ValidQuery(q): ValidQuery<AccountQuery>) -> Result<Response, AppError> {
+pub async fn show(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ValidQuery(q): ValidQuery<AccountQuery>,
+) -> Result<Response, AppError> {
     let notice = match q.done.as_str() {
-        "password" => Some("Your password was changed. Other browsers signed in as you were signed out.".to_string()),
+        "password" => Some(
+            "Your password was changed. Other browsers signed in as you were signed out."
+                .to_string(),
+        ),
         "two-factor" => Some("Two-step sign-in is on.".to_string()),
         _ => None,
     };
@@ -53,14 +69,29 @@ pub async fn show(State(state): State<AppState>, user: CurrentUser, ValidQuery(q
 }
 
 /// Starts enrolment: a fresh secret and the QR code to scan.
-pub async fn start_two_factor(State(state): State<AppState>, user: CurrentUser, ValidForm(form): ValidForm<CsrfOnly>) -> Result<Response, AppError> {
+pub async fn start_two_factor(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ValidForm(form): ValidForm<CsrfOnly>,
+) -> Result<Response, AppError> {
     user.check_csrf(&form.csrf)?;
     if user.account.totp_enabled {
         return Ok(Redirect::to("/account").into_response());
     }
     state.store.set_totp_secret(user.person(), None).await?;
-    let account = state.store.account(user.person()).await?.ok_or(AppError::SignInNeeded)?;
-    let page = enrol_page(&state, &account, &user.csrf, None, "/account/two-factor/confirm").await?;
+    let account = state
+        .store
+        .account(user.person())
+        .await?
+        .ok_or(AppError::SignInNeeded)?;
+    let page = enrol_page(
+        &state,
+        &account,
+        &user.csrf,
+        None,
+        "/account/two-factor/confirm",
+    )
+    .await?;
     Ok(render(&page)?.into_response())
 }
 
@@ -81,11 +112,21 @@ pub async fn confirm_two_factor(
     user.check_csrf(&form.csrf)?;
     match super::signin::code_step(&state, &user.account, &form.code, &address).await {
         Ok(()) => {
-            state.store.complete_second_factor(&user.session_hash).await?;
+            state
+                .store
+                .complete_second_factor(&user.session_hash)
+                .await?;
             Ok(Redirect::to("/account?done=two-factor").into_response())
         }
         Err(AppError::BadInput { message, .. }) => {
-            let page = enrol_page(&state, &user.account, &user.csrf, Some(message), "/account/two-factor/confirm").await?;
+            let page = enrol_page(
+                &state,
+                &user.account,
+                &user.csrf,
+                Some(message),
+                "/account/two-factor/confirm",
+            )
+            .await?;
             let mut resp = render(&page)?.into_response();
             *resp.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
             Ok(resp)
@@ -104,10 +145,19 @@ pub struct PasswordForm {
     csrf: String,
 }
 
-pub async fn change_password(State(state): State<AppState>, user: CurrentUser, ValidForm(form): ValidForm<PasswordForm>) -> Result<Response, AppError> {
+pub async fn change_password(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ValidForm(form): ValidForm<PasswordForm>,
+) -> Result<Response, AppError> {
     user.check_csrf(&form.csrf)?;
     if !password::verify_async(form.current.clone(), user.account.password_hash.clone()).await {
-        return account_page(&state, &user, None, Some("Your current password didn't match.".into()));
+        return account_page(
+            &state,
+            &user,
+            None,
+            Some("Your current password didn't match.".into()),
+        );
     }
     if let Err(why) = password::check_new(&form.new) {
         return account_page(&state, &user, None, Some(why.into()));
@@ -118,6 +168,9 @@ pub async fn change_password(State(state): State<AppState>, user: CurrentUser, V
         .map_err(|e| AppError::Internal(e.to_string()))?
         .map_err(AppError::Internal)?;
     state.store.set_password_hash(user.person(), &hash).await?;
-    state.store.delete_other_sessions(user.person(), &user.session_hash).await?;
+    state
+        .store
+        .delete_other_sessions(user.person(), &user.session_hash)
+        .await?;
     Ok(Redirect::to("/account?done=password").into_response())
 }

@@ -9,8 +9,14 @@ use serde::de::DeserializeOwned;
 
 fn form_words(e: &FormRejection) -> AppError {
     match e {
-        FormRejection::BytesRejection(_) => AppError::bad_input("form", "That was more than we can accept in one go. Please shorten it and try again."),
-        _ => AppError::bad_input("form", "Some of the form was missing or not understood. Please go back and check it."),
+        FormRejection::BytesRejection(_) => AppError::bad_input(
+            "form",
+            "That was more than we can accept in one go. Please shorten it and try again.",
+        ),
+        _ => AppError::bad_input(
+            "form",
+            "Some of the form was missing or not understood. Please go back and check it.",
+        ),
     }
 }
 
@@ -38,7 +44,15 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ValidQuery<T> 
         axum::extract::Query::<T>::from_request_parts(parts, state)
             .await
             .map(|axum::extract::Query(v)| ValidQuery(v))
-            .map_err(|e: QueryRejection| AppError::bad_input("query", format!("The address has a value we could not read: {}", e.body_text())))
+            .map_err(|e: QueryRejection| {
+                AppError::bad_input(
+                    "query",
+                    format!(
+                        "The address has a value we could not read: {}",
+                        e.body_text()
+                    ),
+                )
+            })
     }
 }
 
@@ -54,8 +68,12 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
             .map(|axum::Json(v)| ApiJson(v))
             .map_err(|e: JsonRejection| {
                 let msg = match &e {
-                    JsonRejection::MissingJsonContentType(_) => "Send the body as JSON, with Content-Type: application/json.".to_string(),
-                    JsonRejection::BytesRejection(_) => "The body is larger than we accept.".to_string(),
+                    JsonRejection::MissingJsonContentType(_) => {
+                        "Send the body as JSON, with Content-Type: application/json.".to_string()
+                    }
+                    JsonRejection::BytesRejection(_) => {
+                        "The body is larger than we accept.".to_string()
+                    }
                     other => format!("The JSON body could not be read: {}", other.body_text()),
                 };
                 ApiError(AppError::bad_input("body", msg))

@@ -24,8 +24,18 @@ struct LearnerPage {
     note_body: String,
 }
 
-fn learner_page(state: &AppState, user: &CurrentUser, v: LearnerView, note_error: Option<String>, note_body: String) -> Result<Response, AppError> {
-    let chart_svg = v.attendance.as_ref().map(|a| views::attendance_chart(&a.weekly)).unwrap_or_default();
+fn learner_page(
+    state: &AppState,
+    user: &CurrentUser,
+    v: LearnerView,
+    note_error: Option<String>,
+    note_body: String,
+) -> Result<Response, AppError> {
+    let chart_svg = v
+        .attendance
+        .as_ref()
+        .map(|a| views::attendance_chart(&a.weekly))
+        .unwrap_or_default();
     Ok(render(&LearnerPage {
         page: Page::for_user(user, state),
         v,
@@ -36,7 +46,11 @@ fn learner_page(state: &AppState, user: &CurrentUser, v: LearnerView, note_error
     .into_response())
 }
 
-pub async fn show(State(state): State<AppState>, user: CurrentUser, Path(id): Path<String>) -> Result<Response, AppError> {
+pub async fn show(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
     let id: PersonId = parse_id(&id)?;
     let v = views::learner(&state, &user, id).await?;
     learner_page(&state, &user, v, None, String::new())
@@ -73,21 +87,33 @@ pub fn why_words(rule: &str, allowed: bool) -> String {
         PolicyPath::CollaborativeWithConsent,
     ]
     .into_iter()
-    .chain(village_domain::relationship::RelationshipKind::ALL.into_iter().map(PolicyPath::Direct))
+    .chain(
+        village_domain::relationship::RelationshipKind::ALL
+            .into_iter()
+            .map(PolicyPath::Direct),
+    )
     .find(|p| p.as_str() == rule);
     match p {
         Some(PolicyPath::Itself) => "It is their own record".into(),
-        Some(PolicyPath::GuardianWithResponsibility) => "Parent or carer with parental responsibility".into(),
+        Some(PolicyPath::GuardianWithResponsibility) => {
+            "Parent or carer with parental responsibility".into()
+        }
         Some(PolicyPath::TeachesGroup) => "Teaches one of their groups".into(),
         Some(PolicyPath::SchoolLeader) => "School leader".into(),
         Some(PolicyPath::SchoolDsl) => "Safeguarding lead".into(),
-        Some(PolicyPath::CollaborativeWithConsent) => "Trust leader, with the family's agreement".into(),
+        Some(PolicyPath::CollaborativeWithConsent) => {
+            "Trust leader, with the family's agreement".into()
+        }
         Some(PolicyPath::Direct(k)) => k.label().to_string(),
         None => rule.to_string(),
     }
 }
 
-pub async fn who_looked(State(state): State<AppState>, user: CurrentUser, Path(id): Path<String>) -> Result<Response, AppError> {
+pub async fn who_looked(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
     let id: PersonId = parse_id(&id)?;
     let g = views::grant::<act::ViewAccessLog>(&state, &user, id).await?;
     let gp = views::grant::<act::ViewProfile>(&state, &user, id).await?;
@@ -97,8 +123,14 @@ pub async fn who_looked(State(state): State<AppState>, user: CurrentUser, Path(i
     let rows = entries
         .into_iter()
         .map(|e| LogRow {
-            when: e.at.to_zoned(tz.clone()).strftime("%-d %b %Y, %H:%M").to_string(),
-            who: e.actor_name.unwrap_or_else(|| "Someone not signed in".into()),
+            when: e
+                .at
+                .to_zoned(tz.clone())
+                .strftime("%-d %b %Y, %H:%M")
+                .to_string(),
+            who: e
+                .actor_name
+                .unwrap_or_else(|| "Someone not signed in".into()),
             what: Action::parse(e.action.trim_start_matches("list_"))
                 .map_or_else(|| e.action.replace('_', " "), |a| a.describe().to_string()),
             why: why_words(&e.rule, e.allowed),
@@ -124,7 +156,12 @@ pub struct NoteForm {
     csrf: String,
 }
 
-pub async fn add_note(State(state): State<AppState>, user: CurrentUser, Path(id): Path<String>, ValidForm(form): ValidForm<NoteForm>) -> Result<Response, AppError> {
+pub async fn add_note(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    ValidForm(form): ValidForm<NoteForm>,
+) -> Result<Response, AppError> {
     let id: PersonId = parse_id(&id)?;
     user.check_csrf(&form.csrf)?;
     let g = views::grant::<act::AddSupportNote>(&state, &user, id).await?;
@@ -166,7 +203,11 @@ struct RelationshipsPage {
     rows: Vec<RelRow>,
 }
 
-pub async fn relationships(State(state): State<AppState>, user: CurrentUser, Path(id): Path<String>) -> Result<Response, AppError> {
+pub async fn relationships(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
     let id: PersonId = parse_id(&id)?;
     let g = views::grant::<act::ManageRelationships>(&state, &user, id).await?;
     let gp = views::grant::<act::ViewProfile>(&state, &user, id).await?;
@@ -180,7 +221,8 @@ pub async fn relationships(State(state): State<AppState>, user: CurrentUser, Pat
         .map(|r| RelRow {
             id: r.id,
             person_name: r.person_name,
-            kind: village_domain::relationship::RelationshipKind::parse(&r.kind).map_or(r.kind.clone(), |k| k.label().to_string()),
+            kind: village_domain::relationship::RelationshipKind::parse(&r.kind)
+                .map_or(r.kind.clone(), |k| k.label().to_string()),
             parental_responsibility: r.parental_responsibility,
             starts: fmt(r.starts_at),
             ends: r.ends_at.map(fmt),

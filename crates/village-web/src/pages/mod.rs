@@ -32,7 +32,9 @@ impl Page {
 }
 
 pub fn render<T: Template>(t: &T) -> Result<Html<String>, AppError> {
-    t.render().map(Html).map_err(|e| AppError::Internal(format!("template: {e}")))
+    t.render()
+        .map(Html)
+        .map_err(|e| AppError::Internal(format!("template: {e}")))
 }
 
 /// Parses an id from a path segment; anything that is not an id is simply not found.

@@ -13,7 +13,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use village_access::{act, org_act, Policy};
 use village_domain::{GroupId, OrgId, PersonId};
-use village_store::{AuditEntry, ChainReport, GroupSummary, LearnerFilter, LearnerSummary, SchoolOverview};
+use village_store::{
+    AuditEntry, ChainReport, GroupSummary, LearnerFilter, LearnerSummary, SchoolOverview,
+};
 
 pub const PAGE_SIZE: i64 = 50;
 
@@ -45,15 +47,25 @@ struct SchoolPage {
     next_offset: i64,
 }
 
-pub async fn show(State(state): State<AppState>, user: CurrentUser, Path(id): Path<String>, ValidQuery(query): ValidQuery<SchoolQuery>) -> Result<Response, AppError> {
+pub async fn show(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    ValidQuery(query): ValidQuery<SchoolQuery>,
+) -> Result<Response, AppError> {
     let id: OrgId = parse_id(&id)?;
     let (g, org) = views::org_grant::<org_act::ViewSchool>(&state, &user, id).await?;
-    let o = state.store.school_overview(&g, views::today(user.now)).await?;
+    let o = state
+        .store
+        .school_overview(&g, views::today(user.now))
+        .await?;
     let aggregates_only = g.aggregates_only();
     let year: Option<u8> = if query.year.trim().is_empty() {
         None
     } else {
-        Some(query.year.trim().parse().map_err(|_| AppError::bad_input("year", "Please choose a year group from the list."))?)
+        Some(query.year.trim().parse().map_err(|_| {
+            AppError::bad_input("year", "Please choose a year group from the list.")
+        })?)
     };
     let offset = query.offset.unwrap_or(0).max(0);
     let (mut learners, mut total, mut groups) = (Vec::new(), 0, Vec::new());
@@ -71,8 +83,12 @@ pub async fn show(State(state): State<AppState>, user: CurrentUser, Path(id): Pa
         }
         groups = state.store.groups_of_school(&g).await?;
     }
-    let can_audit = Policy::authorize_org::<org_act::ViewAuditLog>(&user.subject, id, org.parent, user.now).is_ok();
-    let can_manage = Policy::authorize_org::<org_act::ManagePeople>(&user.subject, id, org.parent, user.now).is_ok();
+    let can_audit =
+        Policy::authorize_org::<org_act::ViewAuditLog>(&user.subject, id, org.parent, user.now)
+            .is_ok();
+    let can_manage =
+        Policy::authorize_org::<org_act::ManagePeople>(&user.subject, id, org.parent, user.now)
+            .is_ok();
     Ok(render(&SchoolPage {
         page: Page::for_user(&user, &state),
         o,
@@ -99,7 +115,11 @@ struct GroupPage {
     list: Vec<LearnerSummary>,
 }
 
-pub async fn group(State(state): State<AppState>, user: CurrentUser, Path(id): Path<String>) -> Result<Response, AppError> {
+pub async fn group(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
     let id: GroupId = parse_id(&id)?;
     let g = views::group_grant(&state, &user, id).await?;
     let group = state.store.group(&g, user.now).await?;
@@ -136,12 +156,19 @@ struct AuditPage {
     older: Option<i64>,
 }
 
-pub async fn audit(State(state): State<AppState>, user: CurrentUser, Path(id): Path<String>, ValidQuery(query): ValidQuery<AuditQuery>) -> Result<Response, AppError> {
+pub async fn audit(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    ValidQuery(query): ValidQuery<AuditQuery>,
+) -> Result<Response, AppError> {
     let id: OrgId = parse_id(&id)?;
     let (g, org) = views::org_grant::<org_act::ViewAuditLog>(&state, &user, id).await?;
     let entries = state.store.audit_for_org(&g, id, query.before, 100).await?;
     let chain = state.store.verify_audit_chain().await?;
-    let older = (entries.len() == 100).then(|| entries.last().map(|e| e.seq)).flatten();
+    let older = (entries.len() == 100)
+        .then(|| entries.last().map(|e| e.seq))
+        .flatten();
     Ok(render(&AuditPage {
         page: Page::for_user(&user, &state),
         school_id: id,
@@ -173,10 +200,18 @@ struct PeoplePage {
     notice: Option<String>,
 }
 
-pub async fn people(State(state): State<AppState>, user: CurrentUser, Path(id): Path<String>, ValidQuery(query): ValidQuery<PeopleQuery>) -> Result<Response, AppError> {
+pub async fn people(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    ValidQuery(query): ValidQuery<PeopleQuery>,
+) -> Result<Response, AppError> {
     let id: OrgId = parse_id(&id)?;
     let (g, org) = views::org_grant::<org_act::ManagePeople>(&state, &user, id).await?;
-    let people = state.store.people_of_school(&g, Some(&query.q), 200).await?;
+    let people = state
+        .store
+        .people_of_school(&g, Some(&query.q), 200)
+        .await?;
     let notice = match query.done.as_str() {
         "disabled" => Some("The account was disabled and signed out everywhere.".to_string()),
         "enabled" => Some("The account was enabled again.".to_string()),
@@ -206,19 +241,31 @@ pub async fn set_disabled(
     let person: PersonId = parse_id(person)?;
     let (g, _) = views::org_grant::<org_act::ManagePeople>(state, user, id).await?;
     if person == user.person() && disabled {
-        return Err(AppError::Conflict("You cannot disable your own account.".into()));
+        return Err(AppError::Conflict(
+            "You cannot disable your own account.".into(),
+        ));
     }
     state.store.disable_account(&g, person, disabled).await?;
     Ok(id)
 }
 
-pub async fn disable(State(state): State<AppState>, user: CurrentUser, Path((school, person)): Path<(String, String)>, ValidForm(form): ValidForm<CsrfOnly>) -> Result<Response, AppError> {
+pub async fn disable(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((school, person)): Path<(String, String)>,
+    ValidForm(form): ValidForm<CsrfOnly>,
+) -> Result<Response, AppError> {
     user.check_csrf(&form.csrf)?;
     let id = set_disabled(&state, &user, &school, &person, true).await?;
     Ok(Redirect::to(&format!("/schools/{id}/people?done=disabled")).into_response())
 }
 
-pub async fn enable(State(state): State<AppState>, user: CurrentUser, Path((school, person)): Path<(String, String)>, ValidForm(form): ValidForm<CsrfOnly>) -> Result<Response, AppError> {
+pub async fn enable(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((school, person)): Path<(String, String)>,
+    ValidForm(form): ValidForm<CsrfOnly>,
+) -> Result<Response, AppError> {
     user.check_csrf(&form.csrf)?;
     let id = set_disabled(&state, &user, &school, &person, false).await?;
     Ok(Redirect::to(&format!("/schools/{id}/people?done=enabled")).into_response())
@@ -232,14 +279,24 @@ pub struct SettingsForm {
     require_staff_mfa: String,
 }
 
-pub async fn settings(State(state): State<AppState>, user: CurrentUser, Path(id): Path<String>, ValidForm(form): ValidForm<SettingsForm>) -> Result<Response, AppError> {
+pub async fn settings(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    ValidForm(form): ValidForm<SettingsForm>,
+) -> Result<Response, AppError> {
     let id: OrgId = parse_id(&id)?;
     user.check_csrf(&form.csrf)?;
     let (g, _) = views::org_grant::<org_act::ManagePeople>(&state, &user, id).await?;
     let required = match form.require_staff_mfa.as_str() {
         "1" => true,
         "0" => false,
-        _ => return Err(AppError::bad_input("require_staff_mfa", "Please use the button on the settings page.")),
+        _ => {
+            return Err(AppError::bad_input(
+                "require_staff_mfa",
+                "Please use the button on the settings page.",
+            ))
+        }
     };
     state.store.set_require_staff_mfa(&g, required).await?;
     Ok(Redirect::to(&format!("/schools/{id}/people?done=settings")).into_response())

@@ -38,7 +38,12 @@ pub(crate) struct TwoFactorPage {
     pub action: &'static str,
 }
 
-fn signin_page(state: &AppState, token: &str, error: Option<String>, username: String) -> Result<Response, AppError> {
+fn signin_page(
+    state: &AppState,
+    token: &str,
+    error: Option<String>,
+    username: String,
+) -> Result<Response, AppError> {
     let html = render(&SignInPage {
         page: Page {
             signed_in: false,
@@ -82,7 +87,10 @@ pub struct ClientAddress(pub String);
 impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientAddress {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
         Ok(ClientAddress(
             parts
                 .extensions
@@ -102,38 +110,95 @@ pub struct SignedIn {
 
 /// The password step, shared by the page and the API. Errors are in the user's words and
 /// never say whether the username exists.
-pub async fn password_step(state: &AppState, raw_username: &str, pass: &str, address: &str) -> Result<SignedIn, AppError> {
+pub async fn password_step(
+    state: &AppState,
+    raw_username: &str,
+    pass: &str,
+    address: &str,
+) -> Result<SignedIn, AppError> {
     let now = state.clock.now();
-    let mismatch = || AppError::bad_input("password", "Your username or password didn't match. Please try again.");
-    let username = Username::parse(raw_username).map_err(|e| AppError::bad_input("username", e.message))?;
+    let mismatch = || {
+        AppError::bad_input(
+            "password",
+            "Your username or password didn't match. Please try again.",
+        )
+    };
+    let username =
+        Username::parse(raw_username).map_err(|e| AppError::bad_input("username", e.message))?;
     if pass.is_empty() {
-        return Err(AppError::bad_input("password", "Please enter your password."));
+        return Err(AppError::bad_input(
+            "password",
+            "Please enter your password.",
+        ));
     }
-    if let Some(wait) = state.limiter.blocked_for(username.as_str(), address, now.as_second()) {
-        return Err(AppError::TooManyRequests { retry_after_secs: wait });
+    if let Some(wait) = state
+        .limiter
+        .blocked_for(username.as_str(), address, now.as_second())
+    {
+        return Err(AppError::TooManyRequests {
+            retry_after_secs: wait,
+        });
     }
     let account = state.store.account_by_username(&username).await?;
-    let ok = password::verify_async(pass.to_string(), account.as_ref().and_then(|a| a.password_hash.clone())).await;
+    let ok = password::verify_async(
+        pass.to_string(),
+        account.as_ref().and_then(|a| a.password_hash.clone()),
+    )
+    .await;
     let account = match account {
         Some(a) if ok && !a.disabled => a,
         other => {
-            state.limiter.record_failure(username.as_str(), address, now.as_second());
-            audit_sign_in(state, other.as_ref().map(|a| a.person), false, now, "wrong password or disabled").await?;
+            state
+                .limiter
+                .record_failure(username.as_str(), address, now.as_second());
+            audit_sign_in(
+                state,
+                other.as_ref().map(|a| a.person),
+                false,
+                now,
+                "wrong password or disabled",
+            )
+            .await?;
             return Err(mismatch());
         }
     };
     state.limiter.record_success(username.as_str());
-    let second_factor_needed = account.totp_enabled || state.store.requires_second_factor(account.person, now).await?;
+    let second_factor_needed = account.totp_enabled
+        || state
+            .store
+            .requires_second_factor(account.person, now)
+            .await?;
     let token = csrf::new_token();
     let csrf_token = csrf::new_token();
     let expires = now
-        .checked_add(jiff::SignedDuration::from_secs(state.config.absolute_lifetime_secs))
+        .checked_add(jiff::SignedDuration::from_secs(
+            state.config.absolute_lifetime_secs,
+        ))
         .unwrap_or(now);
     state
         .store
-        .create_session(&token_hash(&token), account.person, account.org, &csrf_token, !second_factor_needed, now, expires)
+        .create_session(&village_store::NewSession {
+            token_hash: &token_hash(&token),
+            person: account.person,
+            org: account.org,
+            csrf: &csrf_token,
+            second_factor_done: !second_factor_needed,
+            now,
+            expires,
+        })
         .await?;
-    audit_sign_in(state, Some(account.person), true, now, if second_factor_needed { "password; code next" } else { "password" }).await?;
+    audit_sign_in(
+        state,
+        Some(account.person),
+        true,
+        now,
+        if second_factor_needed {
+            "password; code next"
+        } else {
+            "password"
+        },
+    )
+    .await?;
     Ok(SignedIn {
         token,
         csrf: csrf_token,
@@ -142,7 +207,13 @@ pub async fn password_step(state: &AppState, raw_username: &str, pass: &str, add
     })
 }
 
-async fn audit_sign_in(state: &AppState, person: Option<PersonId>, allowed: bool, now: Timestamp, detail: &str) -> Result<(), AppError> {
+async fn audit_sign_in(
+    state: &AppState,
+    person: Option<PersonId>,
+    allowed: bool,
+    now: Timestamp,
+    detail: &str,
+) -> Result<(), AppError> {
     state
         .store
         .audit(AuditEvent {
@@ -181,10 +252,17 @@ pub async fn submit(
             if let Some(old) = cookie(&headers, SESSION_COOKIE) {
                 state.store.delete_session(&token_hash(old)).await?;
             }
-            let to = if done.second_factor_needed { "/signin/two-factor" } else { "/" };
+            let to = if done.second_factor_needed {
+                "/signin/two-factor"
+            } else {
+                "/"
+            };
             let mut resp = Redirect::to(to).into_response();
             let lifetime = state.config.absolute_lifetime_secs;
-            for c in [set_cookie(&state, SESSION_COOKIE, &done.token, lifetime), set_cookie(&state, PRE_SESSION_COOKIE, "", 0)] {
+            for c in [
+                set_cookie(&state, SESSION_COOKIE, &done.token, lifetime),
+                set_cookie(&state, PRE_SESSION_COOKIE, "", 0),
+            ] {
                 if let Ok(v) = c.parse() {
                     resp.headers_mut().append(header::SET_COOKIE, v);
                 }
@@ -212,7 +290,11 @@ pub struct CsrfOnly {
     pub csrf: String,
 }
 
-pub async fn sign_out(State(state): State<AppState>, user: PendingUser, ValidForm(form): ValidForm<CsrfOnly>) -> Result<Response, AppError> {
+pub async fn sign_out(
+    State(state): State<AppState>,
+    user: PendingUser,
+    ValidForm(form): ValidForm<CsrfOnly>,
+) -> Result<Response, AppError> {
     csrf::check(&user.csrf, &form.csrf)?;
     state.store.delete_session(&user.session_hash).await?;
     let mut resp = Redirect::to("/signin").into_response();
@@ -223,12 +305,21 @@ pub async fn sign_out(State(state): State<AppState>, user: PendingUser, ValidFor
 }
 
 /// The enrolment screen for an account with an unconfirmed secret (making one if needed).
-pub(crate) async fn enrol_page(state: &AppState, account: &AccountRow, csrf_token: &str, error: Option<String>, action: &'static str) -> Result<TwoFactorPage, AppError> {
+pub(crate) async fn enrol_page(
+    state: &AppState,
+    account: &AccountRow,
+    csrf_token: &str,
+    error: Option<String>,
+    action: &'static str,
+) -> Result<TwoFactorPage, AppError> {
     let secret = match &account.totp_secret {
         Some(s) => s.clone(),
         None => {
             let s = totp::new_secret();
-            state.store.set_totp_secret(account.person, Some(&s)).await?;
+            state
+                .store
+                .set_totp_secret(account.person, Some(&s))
+                .await?;
             s
         }
     };
@@ -247,7 +338,10 @@ pub(crate) async fn enrol_page(state: &AppState, account: &AccountRow, csrf_toke
     })
 }
 
-pub async fn second_step_show(State(state): State<AppState>, user: PendingUser) -> Result<Response, AppError> {
+pub async fn second_step_show(
+    State(state): State<AppState>,
+    user: PendingUser,
+) -> Result<Response, AppError> {
     if user.second_factor_done {
         return Ok(Redirect::to("/").into_response());
     }
@@ -265,7 +359,14 @@ pub async fn second_step_show(State(state): State<AppState>, user: PendingUser) 
             action: "/signin/two-factor",
         }
     } else {
-        enrol_page(&state, &user.account, &user.csrf, None, "/signin/two-factor").await?
+        enrol_page(
+            &state,
+            &user.account,
+            &user.csrf,
+            None,
+            "/signin/two-factor",
+        )
+        .await?
     };
     Ok(render(&page)?.into_response())
 }
@@ -279,21 +380,38 @@ pub struct CodeForm {
 }
 
 /// Checks a code for an account, refusing replays; confirms enrolment if it was pending.
-pub async fn code_step(state: &AppState, account: &AccountRow, code: &str, address: &str) -> Result<(), AppError> {
+pub async fn code_step(
+    state: &AppState,
+    account: &AccountRow,
+    code: &str,
+    address: &str,
+) -> Result<(), AppError> {
     let now = state.clock.now();
     let key = format!("code:{}", account.username);
     if let Some(wait) = state.limiter.blocked_for(&key, address, now.as_second()) {
-        return Err(AppError::TooManyRequests { retry_after_secs: wait });
+        return Err(AppError::TooManyRequests {
+            retry_after_secs: wait,
+        });
     }
-    let wrong = || AppError::bad_input("code", "That code didn't match. Check the app and type the newest 6-digit code.");
-    let Some(secret) = &account.totp_secret else { return Err(wrong()) };
+    let wrong = || {
+        AppError::bad_input(
+            "code",
+            "That code didn't match. Check the app and type the newest 6-digit code.",
+        )
+    };
+    let Some(secret) = &account.totp_secret else {
+        return Err(wrong());
+    };
     let Some(step) = totp::check(secret, code, now.as_second()) else {
         state.limiter.record_failure(&key, address, now.as_second());
         return Err(wrong());
     };
     if account.totp_enabled {
         if !state.store.use_totp_step(account.person, step).await? {
-            return Err(AppError::bad_input("code", "That code was already used. Wait for the next one and type it."));
+            return Err(AppError::bad_input(
+                "code",
+                "That code was already used. Wait for the next one and type it.",
+            ));
         }
     } else {
         state.store.confirm_totp(account.person, step, now).await?;
@@ -314,14 +432,28 @@ pub async fn second_step_submit(
     }
     match code_step(&state, &user.account, &form.code, &address).await {
         Ok(()) => {
-            state.store.complete_second_factor(&user.session_hash).await?;
-            audit_sign_in(&state, Some(user.account.person), true, user.now, "authenticator code").await?;
+            state
+                .store
+                .complete_second_factor(&user.session_hash)
+                .await?;
+            audit_sign_in(
+                &state,
+                Some(user.account.person),
+                true,
+                user.now,
+                "authenticator code",
+            )
+            .await?;
             Ok(Redirect::to("/").into_response())
         }
         Err(AppError::BadInput { message, .. }) => {
             let mut page = if user.account.totp_enabled {
                 TwoFactorPage {
-                    page: Page { signed_in: true, csrf: user.csrf.clone(), demo: state.config.demo },
+                    page: Page {
+                        signed_in: true,
+                        csrf: user.csrf.clone(),
+                        demo: state.config.demo,
+                    },
                     enrolling: false,
                     qr_svg: String::new(),
                     secret: String::new(),
@@ -329,7 +461,14 @@ pub async fn second_step_submit(
                     action: "/signin/two-factor",
                 }
             } else {
-                enrol_page(&state, &user.account, &user.csrf, None, "/signin/two-factor").await?
+                enrol_page(
+                    &state,
+                    &user.account,
+                    &user.csrf,
+                    None,
+                    "/signin/two-factor",
+                )
+                .await?
             };
             page.error = Some(message);
             let mut resp = render(&page)?.into_response();

@@ -28,7 +28,10 @@ pub const OPENAPI: &str = include_str!("../../openapi.json");
 
 pub async fn style() -> Response {
     (
-        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
         STYLE,
     )
         .into_response()
