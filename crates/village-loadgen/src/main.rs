@@ -680,7 +680,7 @@ async fn open_loop(
         lag
     });
 
-    let mut lag = scheduler.await.context("the scheduler failed")?;
+    let lag = scheduler.await.context("the scheduler failed")?;
     let mut kinds: [KindStats; 3] = Default::default();
     let mut last_completion: Option<Instant> = None;
     let deadline = Instant::now() + limit + Duration::from_secs(5);
@@ -790,5 +790,108 @@ mod tests {
         assert!(parse(&["--rate", "0"]).is_err());
         assert!(parse(&["--connections", "0"]).is_err());
         assert!(parse(&["--rate", "NaN"]).is_err());
+    }
+
+    /// A keep-alive HTTP/1.1 server on loopback that answers `200 ok` at once, except that
+    /// it stalls for `stall` before answering request number `stall_at` (from 1).
+    async fn stalling_server(stall_at: usize, stall: Duration) -> (Target, Arc<AtomicUsize>) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let seen = Arc::new(AtomicUsize::new(0));
+        let counter = Arc::clone(&seen);
+        tokio::spawn(async move {
+            while let Ok((mut sock, _)) = listener.accept().await {
+                let counter = Arc::clone(&counter);
+                tokio::spawn(async move {
+                    let mut buf = Vec::new();
+                    let mut chunk = [0u8; 4096];
+                    loop {
+                        while let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                            buf.drain(..end + 4);
+                            let n = counter.fetch_add(1, Ordering::SeqCst) + 1;
+                            if n == stall_at {
+                                tokio::time::sleep(stall).await;
+                            }
+                            let reply = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok";
+                            if sock.write_all(reply).await.is_err() {
+                                return;
+                            }
+                        }
+                        match sock.read(&mut chunk).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                        }
+                    }
+                });
+            }
+        });
+        let target = Target::resolve(&format!("http://{addr}")).await.unwrap();
+        (target, seen)
+    }
+
+    fn one_session() -> Arc<[Vec<Session>; 3]> {
+        let s = Session {
+            cookie: "village_session=x".to_string(),
+            path: "/".to_string(),
+        };
+        Arc::new([vec![s.clone()], vec![s.clone()], vec![s]])
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_stall_delays_every_request_due_during_it() {
+        // 200 req/s on one connection for 1 s; request 60 stalls the server for 300 ms.
+        // Open loop keeps scheduling during the stall, so the ~60 requests due in that time
+        // queue behind it and each is measured from when it was due. A closed-loop tool
+        // would have recorded one slow request and quietly sent fewer.
+        let (target, seen) = stalling_server(60, Duration::from_millis(300)).await;
+        let plan = Plan {
+            mix: parse_mix("pupil=1,parent=1,tutor=1").unwrap(),
+            rate: 200.0,
+            warmup: 0.0,
+            duration: 1.0,
+            connections: 1,
+            limit: Duration::from_secs(5),
+        };
+        let mut r = open_loop(&plan, &target, one_session()).await.unwrap();
+        let mut all = KindStats::default();
+        for k in &r.kinds {
+            all.merge(k);
+        }
+        assert_eq!(r.measured_n, 200);
+        assert_eq!(all.sent, 200);
+        assert_eq!(all.ok, 200);
+        assert_eq!(seen.load(Ordering::SeqCst), 200);
+        // Every kind got its third.
+        for k in &r.kinds {
+            assert!((66..=67).contains(&k.sent), "{}", k.sent);
+        }
+        let slow = {
+            let mut l = all.latencies.clone();
+            // The 25th slowest of 200 is still well over 100 ms.
+            l.percentile(100.0 - 25.0 * 100.0 / 200.0).unwrap()
+        };
+        assert!(slow > 100_000, "25th slowest was {slow} us");
+        assert!(all.latencies.percentile(99.0).unwrap() >= 250_000);
+        // The median is untouched by the stall.
+        assert!(all.latencies.percentile(50.0).unwrap() < 50_000);
+        assert!(r.lag.percentile(50.0).unwrap() < 20_000);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn warmup_requests_are_sent_but_not_counted() {
+        let (target, seen) = stalling_server(usize::MAX, Duration::ZERO).await;
+        let plan = Plan {
+            mix: parse_mix("pupil=1").unwrap(),
+            rate: 100.0,
+            warmup: 0.5,
+            duration: 0.5,
+            connections: 4,
+            limit: Duration::from_secs(5),
+        };
+        let r = open_loop(&plan, &target, one_session()).await.unwrap();
+        assert_eq!(seen.load(Ordering::SeqCst), 100);
+        assert_eq!(r.kinds[Kind::Pupil.index()].sent, 50);
+        assert_eq!(r.kinds[Kind::Parent.index()].sent, 0);
     }
 }

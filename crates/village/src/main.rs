@@ -62,6 +62,39 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Personal timetables: solve and check instances (FET, ITC 2019, Village JSON).
+    Timetable {
+        #[command(subcommand)]
+        command: TimetableCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum TimetableCommand {
+    /// Solve an instance; prints progress to stderr and a one-line JSON summary at the end.
+    Solve {
+        input: PathBuf,
+        /// fet, itc2019 or village; guessed from the file when left out.
+        #[arg(long)]
+        format: Option<String>,
+        #[arg(long, default_value_t = 60.0)]
+        time_limit: f64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Parallel searches; 0 means one per core.
+        #[arg(long, default_value_t = 0)]
+        threads: usize,
+        /// Write the solution here (ITC 2019 solution XML).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Check a solution against its instance with the independent evaluator.
+    Check {
+        input: PathBuf,
+        solution: PathBuf,
+        #[arg(long)]
+        format: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -134,6 +167,7 @@ async fn main() -> Result<()> {
             );
             Ok(())
         }
+        Command::Timetable { command } => timetable(command),
         Command::Audit {
             command: AuditCommand::Verify { database },
         } => {
@@ -150,6 +184,68 @@ async fn main() -> Result<()> {
                     "audit log broken at entry {seq} (checked {} entries)",
                     report.entries
                 ),
+            }
+        }
+    }
+}
+
+fn timetable(command: TimetableCommand) -> Result<()> {
+    use village_timetable::cli::{check_command, solve_command, CheckArgs, InputFormat, SolveArgs};
+    let parse_format = |f: Option<String>| -> Result<Option<InputFormat>> {
+        f.map(|f| f.parse::<InputFormat>().map_err(|e| anyhow::anyhow!("{e}")))
+            .transpose()
+    };
+    match command {
+        TimetableCommand::Solve {
+            input,
+            format,
+            time_limit,
+            seed,
+            threads,
+            out,
+        } => {
+            let args = SolveArgs {
+                input,
+                format: parse_format(format)?,
+                time_limit_seconds: time_limit,
+                seed,
+                out,
+                threads,
+            };
+            let progress = |p: &village_timetable::Progress| {
+                if p.thread == 0 {
+                    eprintln!(
+                        "{:7.2}s {} best: {} hard, {} soft",
+                        p.seconds, p.phase, p.best_hard, p.best_soft
+                    );
+                }
+            };
+            let r = solve_command(&args, Some(&progress)).map_err(|e| anyhow::anyhow!("{e}"))?;
+            for n in &r.notes {
+                eprintln!("note: {n}");
+            }
+            for v in r.evaluation.hard.iter().take(10) {
+                eprintln!("hard: {}", v.message);
+            }
+            println!("{}", r.summary.to_json_line());
+            Ok(())
+        }
+        TimetableCommand::Check {
+            input,
+            solution,
+            format,
+        } => {
+            let r = check_command(&CheckArgs {
+                input,
+                solution,
+                format: parse_format(format)?,
+            })
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("{}", r.to_json_line());
+            if r.valid {
+                Ok(())
+            } else {
+                bail!("the solution is not valid")
             }
         }
     }
