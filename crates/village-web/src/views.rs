@@ -16,7 +16,7 @@ use village_domain::relationship::RelationshipKind;
 use village_domain::{GroupId, OrgId, PersonId};
 use village_store::{
     AttendanceView, GroupSummary, LearnerFilter, LearnerProfile, LearnerSummary, OrgRow,
-    ProgressView, SupportNote,
+    ProgressView, SchoolOverview, SupportNote,
 };
 
 /// Today's date where the schools are.
@@ -160,7 +160,7 @@ pub struct HomeView {
     pub volunteer_learners: Option<Vec<LearnerSummary>>,
     pub key_work: Option<Vec<LearnerSummary>>,
     pub groups: Option<Vec<GroupSummary>>,
-    pub schools: Vec<OrgRow>,
+    pub schools: Vec<SchoolOverview>,
     pub collaboratives: Vec<(OrgRow, Vec<OrgRow>)>,
 }
 
@@ -312,9 +312,9 @@ pub async fn home(state: &AppState, user: &CurrentUser) -> Result<HomeView, AppE
     school_ids.sort();
     school_ids.dedup();
     for id in school_ids {
-        if let Some(o) = state.store.org(id).await? {
-            view.schools.push(o);
-        }
+        let (g, _) = org_grant::<village_access::org_act::ViewSchool>(state, user, id).await?;
+        view.schools
+            .push(state.store.school_overview(&g, today(user.now)).await?);
     }
     for r in user
         .subject
