@@ -932,3 +932,83 @@ async fn pages_carry_security_headers_and_pupils_see_who_looked() {
         );
     }
 }
+
+/// Security goal 4: no data crosses between schools. Canary strings are planted in one
+/// school's records; staff and families of another school crawl every page and API list
+/// they can reach, and no canary may appear.
+#[tokio::test]
+async fn no_school_sees_another_schools_canaries() {
+    for b in backends() {
+        let app = TestApp::new(b).await;
+        // Brookside Primary is the demo's first school. Mark its pupils' names and notes.
+        let primary = app
+            .store
+            .orgs_of_kind(village_domain::org::OrgKind::School)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|o| o.name.starts_with("Brookside"))
+            .unwrap();
+        app.store
+            .raw_execute(&format!("UPDATE people SET family_name = 'Canaryprimary' WHERE id IN (SELECT person_id FROM learners WHERE org_id = {})", primary.id))
+            .await
+            .unwrap();
+        app.store
+            .raw_execute(&format!(
+                "INSERT INTO support_notes (org_id, learner_id, kind, body, written_by, written_at)
+                 SELECT {0}, person_id, 'support', 'CANARY-NOTE-PRIMARY', person_id, 0 FROM learners WHERE org_id = {0}",
+                primary.id
+            ))
+            .await
+            .unwrap();
+        // People of the secondary only (the "parent" persona has a child at the primary, so
+        // is left out on purpose; "assistant" too).
+        for user in [
+            "parent2",
+            "pupil",
+            "tutor",
+            "mentor",
+            "teacher",
+            "volunteer",
+            "leader",
+            "dsl",
+            "keyworker",
+        ] {
+            let s = app.sign_in(user).await;
+            let mut queue = vec![
+                "/".to_string(),
+                "/api/v1/me".to_string(),
+                "/api/v1/learners?limit=500".to_string(),
+            ];
+            let mut seen = std::collections::HashSet::new();
+            while let Some(path) = queue.pop() {
+                if !seen.insert(path.clone()) || seen.len() > 150 {
+                    continue;
+                }
+                let r = app.get(&path, Some(&s)).await;
+                assert!(!r.status.is_server_error(), "{user} {path}");
+                assert!(
+                    !r.body.contains("Canaryprimary") && !r.body.contains("CANARY-NOTE"),
+                    "{user} saw another school's data at {path}"
+                );
+                for piece in r.body.split("href=\"").skip(1) {
+                    let link = piece.split('"').next().unwrap_or("").replace("&amp;", "&");
+                    if link.starts_with('/')
+                        && !link.starts_with("/static")
+                        && !seen.contains(&link)
+                    {
+                        queue.push(link);
+                    }
+                }
+            }
+            assert!(seen.len() > 3, "{user} crawled only {} pages", seen.len());
+        }
+        // And the parent with a child at the primary does see that child's name.
+        let parent = app.sign_in("parent").await;
+        assert!(app
+            .get("/", Some(&parent))
+            .await
+            .body
+            .contains("Canaryprimary"));
+    }
+}
