@@ -61,6 +61,33 @@ async fn person(store: &Store, username: &str) -> PersonId {
     store.account_by_username(&u).await.unwrap().unwrap().person
 }
 
+/// Every learner in a scope, page by page.
+async fn list_all<A: village_access::act::Act>(
+    store: &Store,
+    scope: &village_access::Scope<A>,
+) -> BTreeSet<PersonId> {
+    let mut got = BTreeSet::new();
+    let mut offset = 0;
+    loop {
+        let (page, total) = store
+            .list_learners(
+                scope,
+                &LearnerFilter {
+                    limit: 500,
+                    offset,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        got.extend(page.iter().map(|l| l.id));
+        offset += 500;
+        if offset >= total {
+            return got;
+        }
+    }
+}
+
 #[tokio::test]
 async fn migrations_are_idempotent_and_the_schema_is_the_same_on_every_engine() {
     let mut schemas = Vec::new();
@@ -146,7 +173,6 @@ async fn list_scope_matches_per_learner_decisions() {
         let store = demo_store(b).await;
         let all: Vec<PersonId> = {
             let leader = person(&store, "leader").await;
-            let mut ids = Vec::new();
             // Every learner of every school, via a temporary subject leading all schools.
             let mut s = store.load_subject(leader, now()).await.unwrap();
             for o in store
@@ -161,26 +187,10 @@ async fn list_scope_matches_per_learner_decisions() {
                 });
             }
             let scope = Policy::scope::<act::ViewProfile>(&s, now()).unwrap();
-            let mut offset = 0;
-            loop {
-                let (page, total) = store
-                    .list_learners(
-                        &scope,
-                        &LearnerFilter {
-                            limit: 500,
-                            offset,
-                            ..Default::default()
-                        },
-                    )
-                    .await
-                    .unwrap();
-                ids.extend(page.iter().map(|l| l.id));
-                offset += 500;
-                if offset >= total {
-                    break;
-                }
-            }
-            ids
+            list_all(&store, &scope)
+                .await
+                .into_iter()
+                .collect::<Vec<_>>()
         };
         assert!(all.len() > 1500, "{}", all.len());
         let mut facts: Vec<LearnerFacts> = Vec::new();
@@ -211,55 +221,20 @@ async fn list_scope_matches_per_learner_decisions() {
                     .filter(|f| Policy::decide(&subject, action, f, now()).allowed)
                     .map(|f| f.learner)
                     .collect();
-                let listed: BTreeSet<PersonId> = match action {
+                let listed = match action {
                     Action::ViewProfile => {
-                        let scope = Policy::scope::<act::ViewProfile>(&subject, now()).unwrap();
-                        let mut got = BTreeSet::new();
-                        let mut offset = 0;
-                        loop {
-                            let (page, total) = store
-                                .list_learners(
-                                    &scope,
-                                    &LearnerFilter {
-                                        limit: 500,
-                                        offset,
-                                        ..Default::default()
-                                    },
-                                )
-                                .await
-                                .unwrap();
-                            got.extend(page.iter().map(|l| l.id));
-                            offset += 500;
-                            if offset >= total {
-                                break;
-                            }
-                        }
-                        got
+                        list_all(
+                            &store,
+                            &Policy::scope::<act::ViewProfile>(&subject, now()).unwrap(),
+                        )
+                        .await
                     }
                     _ => {
-                        let scope =
-                            Policy::scope::<act::ViewSupportNotes>(&subject, now()).unwrap();
-                        let mut got = BTreeSet::new();
-                        let mut offset = 0;
-                        loop {
-                            let (page, total) = store
-                                .list_learners(
-                                    &scope,
-                                    &LearnerFilter {
-                                        limit: 500,
-                                        offset,
-                                        ..Default::default()
-                                    },
-                                )
-                                .await
-                                .unwrap();
-                            got.extend(page.iter().map(|l| l.id));
-                            offset += 500;
-                            if offset >= total {
-                                break;
-                            }
-                        }
-                        got
+                        list_all(
+                            &store,
+                            &Policy::scope::<act::ViewSupportNotes>(&subject, now()).unwrap(),
+                        )
+                        .await
                     }
                 };
                 assert_eq!(listed, expected, "{b:?} {username} {action:?}");

@@ -437,3 +437,23 @@ pub fn attendance_chart(weekly: &[(Date, f64)]) -> String {
     svg.push_str("</svg>");
     svg
 }
+
+/// A group and the pupils in it the person may see.
+pub async fn group_roster(
+    state: &AppState,
+    user: &CurrentUser,
+    id: GroupId,
+) -> Result<(GroupSummary, Vec<LearnerSummary>), AppError> {
+    let g = group_grant(state, user, id).await?;
+    let group = state.store.group(&g, user.now).await?;
+    let Some(scope) = Policy::scope::<act::ViewProfile>(&user.subject, user.now) else {
+        return Ok((group, Vec::new()));
+    };
+    let filter = LearnerFilter {
+        group: Some(id),
+        limit: 500,
+        ..LearnerFilter::default()
+    };
+    let (list, _) = state.store.list_learners(&scope, &filter).await?;
+    Ok((group, list))
+}

@@ -277,16 +277,7 @@ pub async fn group(
     Path(id): Path<String>,
 ) -> Result<Json<GroupView>, ApiError> {
     let id: GroupId = parse_id(&id)?;
-    let g = views::group_grant(&state, &user, id).await?;
-    let group = state.store.group(&g, user.now).await?;
-    let scope =
-        Policy::scope::<act::ViewProfile>(&user.subject, user.now).ok_or(AppError::SignInNeeded)?;
-    let filter = LearnerFilter {
-        group: Some(id),
-        limit: 500,
-        ..LearnerFilter::default()
-    };
-    let (learners, _) = state.store.list_learners(&scope, &filter).await?;
+    let (group, learners) = views::group_roster(&state, &user, id).await?;
     Ok(Json(GroupView { group, learners }))
 }
 

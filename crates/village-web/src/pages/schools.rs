@@ -121,17 +121,7 @@ pub async fn group(
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let id: GroupId = parse_id(&id)?;
-    let g = views::group_grant(&state, &user, id).await?;
-    let group = state.store.group(&g, user.now).await?;
-    let mut list = Vec::new();
-    if let Some(scope) = Policy::scope::<act::ViewProfile>(&user.subject, user.now) {
-        let filter = LearnerFilter {
-            group: Some(id),
-            limit: 500,
-            ..LearnerFilter::default()
-        };
-        list = state.store.list_learners(&scope, &filter).await?.0;
-    }
+    let (group, list) = views::group_roster(&state, &user, id).await?;
     Ok(render(&GroupPage {
         page: Page::for_user(&user, &state),
         group,

@@ -345,8 +345,17 @@ pub async fn second_step_show(
     if user.second_factor_done {
         return Ok(Redirect::to("/").into_response());
     }
-    let page = if user.account.totp_enabled {
-        TwoFactorPage {
+    Ok(render(&second_step_page(&state, &user, None).await?)?.into_response())
+}
+
+/// The second-step page: the code form, or enrolment if the person has no app set up yet.
+async fn second_step_page(
+    state: &AppState,
+    user: &PendingUser,
+    error: Option<String>,
+) -> Result<TwoFactorPage, AppError> {
+    if user.account.totp_enabled {
+        return Ok(TwoFactorPage {
             page: Page {
                 signed_in: true,
                 csrf: user.csrf.clone(),
@@ -355,20 +364,18 @@ pub async fn second_step_show(
             enrolling: false,
             qr_svg: String::new(),
             secret: String::new(),
-            error: None,
+            error,
             action: "/signin/two-factor",
-        }
-    } else {
-        enrol_page(
-            &state,
-            &user.account,
-            &user.csrf,
-            None,
-            "/signin/two-factor",
-        )
-        .await?
-    };
-    Ok(render(&page)?.into_response())
+        });
+    }
+    enrol_page(
+        state,
+        &user.account,
+        &user.csrf,
+        error,
+        "/signin/two-factor",
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -447,30 +454,7 @@ pub async fn second_step_submit(
             Ok(Redirect::to("/").into_response())
         }
         Err(AppError::BadInput { message, .. }) => {
-            let mut page = if user.account.totp_enabled {
-                TwoFactorPage {
-                    page: Page {
-                        signed_in: true,
-                        csrf: user.csrf.clone(),
-                        demo: state.config.demo,
-                    },
-                    enrolling: false,
-                    qr_svg: String::new(),
-                    secret: String::new(),
-                    error: None,
-                    action: "/signin/two-factor",
-                }
-            } else {
-                enrol_page(
-                    &state,
-                    &user.account,
-                    &user.csrf,
-                    None,
-                    "/signin/two-factor",
-                )
-                .await?
-            };
-            page.error = Some(message);
+            let page = second_step_page(&state, &user, Some(message)).await?;
             let mut resp = render(&page)?.into_response();
             *resp.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
             Ok(resp)
