@@ -48,6 +48,8 @@ pub struct SchoolOverview {
     /// Learners below 90% attendance (persistent absence).
     pub persistently_absent: i64,
     pub units: Vec<OrgRow>,
+    /// This academic year's terms and INSET days.
+    pub calendar: Option<AcademicYear>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -221,9 +223,9 @@ impl Store {
         .fetch_one(&self.pool)
         .await?
         .try_get("n")?;
-        let year_start = self
-            .academic_year(school.id, today)
-            .await?
+        let calendar = self.academic_year(school.id, today).await?;
+        let year_start = calendar
+            .as_ref()
             .and_then(|y| y.terms.first().map(|t| t.first_day))
             .unwrap_or(today);
         // Present codes per the DfE categories in village_domain::attendance.
@@ -282,6 +284,7 @@ impl Store {
                 .then(|| present_total as f64 * 100.0 / possible_total as f64),
             persistently_absent,
             units,
+            calendar,
         })
     }
 
