@@ -19,6 +19,10 @@ pub enum OrgAction {
     ViewAuditLog,
     /// Disable accounts, end relationships, change settings.
     ManagePeople,
+    /// Mentor profiles, running the mentor assignment, overriding it.
+    ManageMentoring,
+    /// The relationship-gaps report for the whole school.
+    ViewGapsReport,
 }
 
 impl OrgAction {
@@ -33,6 +37,8 @@ impl OrgAction {
             OrgAction::ViewSchool => "view_school",
             OrgAction::ViewAuditLog => "view_audit_log",
             OrgAction::ManagePeople => "manage_people",
+            OrgAction::ManageMentoring => "manage_mentoring",
+            OrgAction::ViewGapsReport => "view_gaps_report",
         }
     }
 }
@@ -47,7 +53,8 @@ pub fn org_paths(action: OrgAction) -> &'static [(Role, bool)] {
             (Role::CollaborativeLeader, false),
         ],
         OrgAction::ViewAuditLog => &[(Role::Leader, true), (Role::Dsl, true)],
-        OrgAction::ManagePeople => &[(Role::Leader, true)],
+        OrgAction::ManagePeople | OrgAction::ManageMentoring => &[(Role::Leader, true)],
+        OrgAction::ViewGapsReport => &[(Role::Leader, true), (Role::Dsl, true)],
     }
 }
 
@@ -72,7 +79,13 @@ pub mod org_act {
         )*};
     }
 
-    acts!(ViewSchool, ViewAuditLog, ManagePeople);
+    acts!(
+        ViewSchool,
+        ViewAuditLog,
+        ManagePeople,
+        ManageMentoring,
+        ViewGapsReport
+    );
 }
 
 use org_act::OrgAct;

@@ -100,7 +100,11 @@ pub mod act {
         ViewSafeguarding,
         ViewAccessLog,
         AddSupportNote,
-        ManageRelationships
+        ManageRelationships,
+        ChooseMentor,
+        ViewMentoring,
+        MentorSessions,
+        LogHomeContact
     );
 }
 

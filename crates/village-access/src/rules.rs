@@ -26,10 +26,18 @@ pub enum Action {
     AddSupportNote,
     /// Start or end relationships to this learner (a leader's job).
     ManageRelationships,
+    /// Rank mentors on the learner's behalf: the learner, or a parent.
+    ChooseMentor,
+    /// The learner's mentor, why they were assigned, and the shared part of sessions.
+    ViewMentoring,
+    /// Record a mentoring session, and read the private part of sessions: the mentor only.
+    MentorSessions,
+    /// Record contact with home (a call, a message, a meeting).
+    LogHomeContact,
 }
 
 impl Action {
-    pub const ALL: [Action; 8] = [
+    pub const ALL: [Action; 12] = [
         Action::ViewProfile,
         Action::ViewAttendance,
         Action::ViewProgress,
@@ -38,6 +46,10 @@ impl Action {
         Action::ViewAccessLog,
         Action::AddSupportNote,
         Action::ManageRelationships,
+        Action::ChooseMentor,
+        Action::ViewMentoring,
+        Action::MentorSessions,
+        Action::LogHomeContact,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -50,6 +62,10 @@ impl Action {
             Action::ViewAccessLog => "view_access_log",
             Action::AddSupportNote => "add_support_note",
             Action::ManageRelationships => "manage_relationships",
+            Action::ChooseMentor => "choose_mentor",
+            Action::ViewMentoring => "view_mentoring",
+            Action::MentorSessions => "mentor_sessions",
+            Action::LogHomeContact => "log_home_contact",
         }
     }
 
@@ -68,12 +84,22 @@ impl Action {
             Action::ViewAccessLog => "looked at who has seen the record",
             Action::AddSupportNote => "added a support note",
             Action::ManageRelationships => "changed who supports this pupil",
+            Action::ChooseMentor => "chose mentors",
+            Action::ViewMentoring => "looked at mentoring",
+            Action::MentorSessions => "recorded or read a mentoring session",
+            Action::LogHomeContact => "recorded contact with home",
         }
     }
 
     /// Reads of learner information are what the "who looked at my record" page shows.
     pub fn is_read(self) -> bool {
-        !matches!(self, Action::AddSupportNote | Action::ManageRelationships)
+        !matches!(
+            self,
+            Action::AddSupportNote
+                | Action::ManageRelationships
+                | Action::ChooseMentor
+                | Action::LogHomeContact
+        )
     }
 }
 
@@ -154,5 +180,18 @@ pub fn paths(action: Action) -> &'static [Path] {
         Action::ViewSafeguarding => &[SchoolDsl],
         Action::ViewAccessLog => &[Itself, GuardianWithResponsibility, SchoolLeader, SchoolDsl],
         Action::ManageRelationships => &[SchoolLeader],
+        // The child helps choose their mentor; a parent may do it with or for them.
+        Action::ChooseMentor => &[Itself, GuardianWithResponsibility],
+        Action::ViewMentoring => &[
+            Itself,
+            GuardianWithResponsibility,
+            Direct(K::Tutor),
+            Direct(K::Mentor),
+            SchoolLeader,
+            SchoolDsl,
+        ],
+        // The private part of a session is the mentor's own notes.
+        Action::MentorSessions => &[Direct(K::Mentor)],
+        Action::LogHomeContact => &[Direct(K::Tutor), Direct(K::KeyWorker), SchoolLeader],
     }
 }

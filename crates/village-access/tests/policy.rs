@@ -374,6 +374,19 @@ fn reference_allows(
         Action::ViewSafeguarding => dsl,
         Action::ViewAccessLog => is_self || parent || leader || dsl,
         Action::ManageRelationships => leader,
+        Action::ChooseMentor => is_self || parent,
+        Action::ViewMentoring => {
+            is_self
+                || parent
+                || has_tie(K::Tutor, false)
+                || has_tie(K::Mentor, false)
+                || leader
+                || dsl
+        }
+        Action::MentorSessions => has_tie(K::Mentor, false),
+        Action::LogHomeContact => {
+            has_tie(K::Tutor, false) || has_tie(K::KeyWorker, false) || leader
+        }
     }
 }
 
@@ -444,6 +457,10 @@ fn scope_contains(action: Action, subject: &Subject, facts: &LearnerFacts, at: T
         Action::ViewAccessLog => check!(ViewAccessLog),
         Action::AddSupportNote => check!(AddSupportNote),
         Action::ManageRelationships => check!(ManageRelationships),
+        Action::ChooseMentor => check!(ChooseMentor),
+        Action::ViewMentoring => check!(ViewMentoring),
+        Action::MentorSessions => check!(MentorSessions),
+        Action::LogHomeContact => check!(LogHomeContact),
     }
 }
 

@@ -96,6 +96,8 @@ struct Ids {
     behaviour: i64,
     assessment: i64,
     note: i64,
+    mentor_session: i64,
+    contact: i64,
 }
 
 fn next(n: &mut i64) -> i64 {
@@ -617,6 +619,29 @@ impl Gen<'_> {
         }
         for _ in 0..(size / 300).max(1) {
             mentors.push(self.staff(id, Role::Mentor));
+        }
+        // Room for everyone plus a quarter, so learners' choices can mostly be met.
+        let capacity = (i64::from(size) * 5 / 4) / (mentors.len().max(1) as i64) + 1;
+        for (i, m) in mentors.iter().enumerate() {
+            let interest = names::INTERESTS
+                .get(i % names::INTERESTS.len())
+                .copied()
+                .unwrap_or("reading");
+            let about = names::MENTOR_ABOUT
+                .get(i % names::MENTOR_ABOUT.len())
+                .copied()
+                .unwrap_or("I like helping people find what they enjoy.");
+            self.w.row(
+                "mentor_profiles",
+                &["person_id", "org_id", "about", "interests", "capacity"],
+                vec![
+                    (*m).into(),
+                    id.into(),
+                    about.into(),
+                    interest.into(),
+                    capacity.into(),
+                ],
+            );
         }
 
         let mut units = Vec::new();
@@ -1349,6 +1374,7 @@ impl Gen<'_> {
                 }
             }
             self.assessments(s, l, &days);
+            self.mentoring_history(s, l, &days);
             if l.disengaging {
                 if let Some(t) = by {
                     let nid = next(&mut self.ids.note);
@@ -1386,6 +1412,83 @@ impl Gen<'_> {
                         V::NullInt,
                     ],
                 );
+            }
+        }
+    }
+
+    /// Mentor sessions about every three weeks, with some pupils overdue (no session for
+    /// six weeks or more), and contact with home every couple of weeks for most families.
+    fn mentoring_history(&mut self, s: &SchoolGen, l: &LearnerGen, days: &[Date]) {
+        let recorded_at = self.opts.now.as_second();
+        if let Some(mentor) = s.mentor_of.get(&l.id).copied() {
+            let overdue = self.rng.gen_bool(if l.disengaging { 0.5 } else { 0.1 });
+            let offset = self.rng.gen_range(3..12usize);
+            for (k, day) in days.iter().enumerate().skip(offset).step_by(15) {
+                if overdue && k > 15 {
+                    break;
+                }
+                let id = next(&mut self.ids.mentor_session);
+                let shared = names::MENTOR_AGREED
+                    .get((k + l.id as usize) % names::MENTOR_AGREED.len())
+                    .copied()
+                    .unwrap_or("We talked about the week.");
+                self.w.row(
+                    "mentor_sessions",
+                    &[
+                        "id",
+                        "org_id",
+                        "learner_id",
+                        "mentor_id",
+                        "held_on",
+                        "minutes",
+                        "shared_note",
+                        "private_note",
+                        "parent_present",
+                        "recorded_at",
+                    ],
+                    vec![
+                        id.into(),
+                        s.id.into(),
+                        l.id.into(),
+                        mentor.into(),
+                        day.to_string().into(),
+                        15.into(),
+                        shared.into(),
+                        "Seemed more settled than last time.".into(),
+                        0.into(),
+                        recorded_at.into(),
+                    ],
+                );
+            }
+        }
+        if let Some(tutor) = s.tutor_of.get(&l.id).copied() {
+            let silent = self.rng.gen_bool(if l.disengaging { 0.5 } else { 0.1 });
+            if !silent {
+                let offset = self.rng.gen_range(0..10usize);
+                for day in days.iter().skip(offset).step_by(10) {
+                    let id = next(&mut self.ids.contact);
+                    self.w.row(
+                        "home_contacts",
+                        &[
+                            "id",
+                            "org_id",
+                            "learner_id",
+                            "staff_id",
+                            "contacted_on",
+                            "channel",
+                            "note",
+                        ],
+                        vec![
+                            id.into(),
+                            s.id.into(),
+                            l.id.into(),
+                            tutor.into(),
+                            day.to_string().into(),
+                            "phone".into(),
+                            "Fortnightly catch-up with home.".into(),
+                        ],
+                    );
+                }
             }
         }
     }

@@ -210,3 +210,33 @@ pub const CONCERNS: &[&str] = &[
     "Left the lesson without permission",
     "Phone out in class",
 ];
+
+pub const INTERESTS: &[&str] = &[
+    "football, science fiction",
+    "drawing and comics",
+    "music: guitar and choir",
+    "coding and robots",
+    "running and cycling",
+    "cooking and gardening",
+    "history and museums",
+    "animals and nature",
+    "drama",
+    "chess and puzzles",
+];
+
+pub const MENTOR_ABOUT: &[&str] = &[
+    "I teach science. I like helping people plan big goals in small steps.",
+    "I found school hard at first, so I know how it feels. I am a good listener.",
+    "I run the lunchtime club. Ask me about anything, I will help you find out.",
+    "I love reading and I can help you get organised with homework.",
+    "I used to work in a hospital. I like talking about what you want to do later.",
+    "I coach the Year 8 team. I believe everyone can get better at anything with practice.",
+];
+
+pub const MENTOR_AGREED: &[&str] = &[
+    "We agreed you will hand in homework on Mondays and ask for help early.",
+    "We looked at your attendance and agreed a plan for mornings.",
+    "You chose a reading book for the half term. We'll talk about it next time.",
+    "We talked about friendships and who to go to when lunchtimes are hard.",
+    "We set a target to answer one question in each maths lesson.",
+];

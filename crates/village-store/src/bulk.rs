@@ -21,6 +21,10 @@ pub(crate) const ID_TABLES: &[&str] = &[
     "behaviour_events",
     "assessments",
     "support_notes",
+    "mentor_choices",
+    "mentor_assignments",
+    "mentor_sessions",
+    "home_contacts",
 ];
 
 /// One value in a loaded row.

@@ -16,6 +16,7 @@ pub mod audit;
 mod bulk;
 mod db;
 mod learners;
+mod mentoring;
 mod migrate;
 mod orgs;
 mod subject;
@@ -27,6 +28,10 @@ pub use db::{Backend, Store};
 pub use learners::{
     AttendanceView, LearnerFilter, LearnerProfile, LearnerSummary, MarkRow, PersonLink,
     ProgressView, SupportNote,
+};
+pub use mentoring::{
+    GapFilter, GapRow, GapRules, MentorAssignment, MentorOutcome, MentorProfile, MentorSession,
+    MentoringInputs, MentoringView,
 };
 pub use orgs::{GroupSummary, OrgRow, RelationshipRow, SchoolOverview};
 

@@ -346,6 +346,8 @@ pub struct LearnerView {
     pub can_add_note: bool,
     pub can_see_access_log: bool,
     pub can_manage_relationships: bool,
+    pub can_view_mentoring: bool,
+    pub can_log_home_contact: bool,
     pub is_self: bool,
 }
 
@@ -397,6 +399,12 @@ pub async fn learner(
             .await
             .is_some(),
         can_manage_relationships: optional_grant::<act::ManageRelationships>(state, user, &facts)
+            .await
+            .is_some(),
+        can_view_mentoring: optional_grant::<act::ViewMentoring>(state, user, &facts)
+            .await
+            .is_some(),
+        can_log_home_contact: optional_grant::<act::LogHomeContact>(state, user, &facts)
             .await
             .is_some(),
         is_self: user.person() == id,

@@ -6,6 +6,7 @@ pub mod account;
 pub mod extract;
 pub mod home;
 pub mod learners;
+pub mod mentoring;
 pub mod schools;
 pub mod signin;
 pub mod system;

@@ -1,0 +1,452 @@
+//! Mentoring pages: choosing mentors, the mentor and the reason, sessions (shared and
+//! private parts), contact with home, the relationship map and the gaps report.
+
+use super::extract::{ValidForm, ValidQuery};
+use super::{parse_id, render, Page};
+use crate::auth::CurrentUser;
+use crate::error::AppError;
+use crate::views;
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use village_access::{act, org_act, Policy};
+use village_domain::{GroupId, OrgId, PersonId};
+use village_store::{
+    GapFilter, GapRow, GapRules, GroupSummary, MentorProfile, MentorSession, MentoringView,
+    StoreError,
+};
+
+#[derive(Template)]
+#[template(path = "mentoring.html")]
+struct MentoringPage {
+    page: Page,
+    learner: PersonId,
+    name: String,
+    is_self: bool,
+    view: MentoringView,
+    can_choose: bool,
+    is_mentor: bool,
+    profiles: Vec<MentorProfile>,
+    sessions: Vec<MentorSession>,
+    today: String,
+    notice: Option<String>,
+    error: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct Done {
+    #[serde(default)]
+    done: String,
+}
+
+async fn mentoring_page(
+    state: &AppState,
+    user: &CurrentUser,
+    id: PersonId,
+    notice: Option<String>,
+    error: Option<String>,
+) -> Result<Response, AppError> {
+    let g = views::grant::<act::ViewMentoring>(state, user, id).await?;
+    let facts = state
+        .store
+        .learner_facts(id, user.now)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let view = state.store.mentoring(&g).await?;
+    let can_choose =
+        Policy::authorize::<act::ChooseMentor>(&user.subject, &facts, user.now).is_ok();
+    let mentor_grant =
+        Policy::authorize::<act::MentorSessions>(&user.subject, &facts, user.now).ok();
+    let sessions = match &mentor_grant {
+        Some(mg) => state.store.mentor_sessions_private(mg).await?,
+        None => view.sessions.clone(),
+    };
+    let profiles = if can_choose {
+        state.store.mentor_profiles(facts.school, user.now).await?
+    } else {
+        Vec::new()
+    };
+    let gp = views::grant::<act::ViewProfile>(state, user, id).await?;
+    let profile = state.store.learner_profile(&gp).await?;
+    let mut resp = render(&MentoringPage {
+        page: Page::for_user(user, state),
+        learner: id,
+        name: profile.name(),
+        is_self: user.person() == id,
+        view,
+        can_choose,
+        is_mentor: mentor_grant.is_some(),
+        profiles,
+        sessions,
+        today: views::today(user.now).to_string(),
+        notice,
+        error: error.clone(),
+    })?
+    .into_response();
+    if error.is_some() {
+        *resp.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(resp)
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    ValidQuery(q): ValidQuery<Done>,
+) -> Result<Response, AppError> {
+    let id: PersonId = parse_id(&id)?;
+    let notice = match q.done.as_str() {
+        "choices" => Some(
+            "Your choices are saved. You can change them until the school makes the match."
+                .to_string(),
+        ),
+        "session" => Some("Session saved.".to_string()),
+        _ => None,
+    };
+    mentoring_page(&state, &user, id, notice, None).await
+}
+
+#[derive(Deserialize)]
+pub struct ChoicesForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    choice1: String,
+    #[serde(default)]
+    choice2: String,
+    #[serde(default)]
+    choice3: String,
+}
+
+pub async fn save_choices(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    ValidForm(form): ValidForm<ChoicesForm>,
+) -> Result<Response, AppError> {
+    let id: PersonId = parse_id(&id)?;
+    user.check_csrf(&form.csrf)?;
+    let g = views::grant::<act::ChooseMentor>(&state, &user, id).await?;
+    let mut choices = Vec::new();
+    for raw in [&form.choice1, &form.choice2, &form.choice3] {
+        let raw = raw.trim();
+        if raw.is_empty() {
+            continue;
+        }
+        match raw.parse::<PersonId>() {
+            Ok(p) => choices.push(p),
+            Err(_) => {
+                return mentoring_page(
+                    &state,
+                    &user,
+                    id,
+                    None,
+                    Some("Please pick mentors from the lists.".into()),
+                )
+                .await
+            }
+        }
+    }
+    match state.store.set_mentor_choices(&g, &choices).await {
+        Ok(()) => Ok(Redirect::to(&format!("/learners/{id}/mentor?done=choices")).into_response()),
+        Err(StoreError::Conflict(msg)) => mentoring_page(&state, &user, id, None, Some(msg)).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct SessionForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    held_on: String,
+    #[serde(default)]
+    minutes: String,
+    #[serde(default)]
+    shared: String,
+    #[serde(default)]
+    private: String,
+    #[serde(default)]
+    parent_present: String,
+}
+
+pub async fn log_session(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    ValidForm(form): ValidForm<SessionForm>,
+) -> Result<Response, AppError> {
+    let id: PersonId = parse_id(&id)?;
+    user.check_csrf(&form.csrf)?;
+    let g = views::grant::<act::MentorSessions>(&state, &user, id).await?;
+    let today = views::today(user.now);
+    let problem = match (
+        form.held_on.trim().parse::<jiff::civil::Date>(),
+        form.minutes.trim().parse::<i64>(),
+    ) {
+        (Err(_), _) => Some("Please write the date as YYYY-MM-DD, for example 2026-11-23."),
+        (Ok(d), _) if d > today => {
+            Some("The session date is in the future. Record sessions after they happen.")
+        }
+        (_, Err(_)) => Some("Please give the length of the session in minutes."),
+        (_, Ok(m)) if !(1..=240).contains(&m) => Some("A session lasts between 1 and 240 minutes."),
+        _ if form.shared.trim().is_empty() => {
+            Some("Please write what you agreed, so the pupil can see it.")
+        }
+        _ if form.shared.chars().count() > 4000 || form.private.chars().count() > 4000 => {
+            Some("Notes can be at most 4,000 characters.")
+        }
+        _ => None,
+    };
+    if let Some(p) = problem {
+        return mentoring_page(&state, &user, id, None, Some(p.into())).await;
+    }
+    let (Ok(held_on), Ok(minutes)) = (form.held_on.trim().parse(), form.minutes.trim().parse())
+    else {
+        return Err(AppError::bad_input(
+            "held_on",
+            "Please check the date and minutes.",
+        ));
+    };
+    state
+        .store
+        .log_mentor_session(
+            &g,
+            held_on,
+            minutes,
+            form.shared.trim(),
+            form.private.trim(),
+            form.parent_present == "1",
+        )
+        .await?;
+    Ok(Redirect::to(&format!("/learners/{id}/mentor?done=session")).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct ContactForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    channel: String,
+    #[serde(default)]
+    note: String,
+}
+
+pub async fn log_home_contact(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    ValidForm(form): ValidForm<ContactForm>,
+) -> Result<Response, AppError> {
+    let id: PersonId = parse_id(&id)?;
+    user.check_csrf(&form.csrf)?;
+    let g = views::grant::<act::LogHomeContact>(&state, &user, id).await?;
+    if !matches!(
+        form.channel.as_str(),
+        "phone" | "message" | "meeting" | "email"
+    ) {
+        return Err(AppError::bad_input(
+            "channel",
+            "Please choose how you were in touch: phone, message, email or meeting.",
+        ));
+    }
+    if form.note.chars().count() > 2000 {
+        return Err(AppError::bad_input(
+            "note",
+            "A note can be at most 2,000 characters.",
+        ));
+    }
+    state
+        .store
+        .log_home_contact(&g, views::today(user.now), &form.channel, form.note.trim())
+        .await?;
+    Ok(Redirect::to(&format!("/learners/{id}/map")).into_response())
+}
+
+type Circle = (&'static str, Vec<(String, String, String)>);
+
+#[derive(Template)]
+#[template(path = "map.html")]
+struct MapPage {
+    page: Page,
+    learner: PersonId,
+    name: String,
+    given: String,
+    is_self: bool,
+    circles: Vec<Circle>,
+}
+
+pub async fn map(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let id: PersonId = parse_id(&id)?;
+    let gp = views::grant::<act::ViewProfile>(&state, &user, id).await?;
+    let facts = state
+        .store
+        .learner_facts(id, user.now)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let profile = state.store.learner_profile(&gp).await?;
+    let mentoring = match Policy::authorize::<act::ViewMentoring>(&user.subject, &facts, user.now) {
+        Ok(g) => Some(state.store.mentoring(&g).await?),
+        Err(_) => None,
+    };
+    let fmt = |d: Option<jiff::civil::Date>, what: &str| match d {
+        Some(d) => format!("{what}: {}", d.strftime("%-d %B")),
+        None if mentoring.is_some() => format!("{what}: not recorded yet"),
+        None => String::new(),
+    };
+    let home = mentoring.as_ref().and_then(|m| m.last_home_contact);
+    let mentor_last = mentoring
+        .as_ref()
+        .and_then(|m| m.sessions.first().map(|s| s.held_on));
+    let mut circles: Vec<Circle> = vec![
+        ("Family", vec![]),
+        ("Tutor and mentor", vec![]),
+        ("Teachers", vec![]),
+        ("Peers", vec![]),
+        ("Support and community", vec![]),
+    ];
+    for p in &profile.people {
+        let (idx, last) = match p.kind.as_str() {
+            "guardian" => (0, fmt(home, "Last contact with school")),
+            "tutor" => (1, fmt(home, "Last contact with home")),
+            "mentor" => (1, fmt(mentor_last, "Last session")),
+            "teacher" => (2, String::new()),
+            "peer_tutor" => (3, String::new()),
+            _ => (4, String::new()),
+        };
+        if let Some((_, list)) = circles.get_mut(idx) {
+            list.push((p.name.clone(), p.relation.clone(), last));
+        }
+    }
+    Ok(render(&MapPage {
+        page: Page::for_user(&user, &state),
+        learner: id,
+        name: profile.name(),
+        given: profile.given_name.clone(),
+        is_self: user.person() == id,
+        circles,
+    })?
+    .into_response())
+}
+
+#[derive(Deserialize, Default)]
+pub struct GapQuery {
+    #[serde(default)]
+    year: String,
+    #[serde(default)]
+    need: String,
+    #[serde(default)]
+    group: String,
+}
+
+#[derive(Template)]
+#[template(path = "gaps.html")]
+struct GapsPage {
+    page: Page,
+    school_id: OrgId,
+    school_name: String,
+    rows: Vec<GapRow>,
+    years: Vec<u8>,
+    groups: Vec<GroupSummary>,
+    year: String,
+    need: String,
+    group: String,
+}
+
+/// The dates the gaps report measures against, from the school's calendar.
+pub async fn gap_rules(
+    state: &AppState,
+    school: OrgId,
+    now: jiff::Timestamp,
+) -> Result<GapRules, AppError> {
+    let today = views::today(now);
+    let year = state.store.academic_year(school, today).await?;
+    let year_start = year
+        .as_ref()
+        .and_then(|y| y.terms.first().map(|t| t.first_day))
+        .unwrap_or(today);
+    let home_since = year
+        .as_ref()
+        .and_then(|y| {
+            y.term_on(today)
+                .or_else(|| y.terms.iter().rev().find(|t| t.first_day <= today))
+                .map(|t| t.first_day)
+        })
+        .unwrap_or(today);
+    Ok(GapRules {
+        today,
+        mentor_since: today
+            .checked_sub(jiff::Span::new().days(42))
+            .unwrap_or(today),
+        home_since,
+        year_start,
+    })
+}
+
+pub async fn gaps(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    ValidQuery(q): ValidQuery<GapQuery>,
+) -> Result<Response, AppError> {
+    let id: OrgId = parse_id(&id)?;
+    // The grant is the check that this person may see the whole school's report; the rows
+    // themselves are still limited to the learners the policy lets them see.
+    let (_grant, org) = views::org_grant::<org_act::ViewGapsReport>(&state, &user, id).await?;
+    let year = match q.year.trim() {
+        "" => None,
+        y => Some(y.parse::<u8>().map_err(|_| {
+            AppError::bad_input("year", "Please choose a year group from the list.")
+        })?),
+    };
+    let group =
+        match q.group.trim() {
+            "" => None,
+            g => Some(g.parse::<GroupId>().map_err(|_| {
+                AppError::bad_input("group", "Please choose a group from the list.")
+            })?),
+        };
+    let need = match q.need.as_str() {
+        "" => None,
+        n @ ("any" | "sen_support" | "ehc_plan") => Some(n.to_string()),
+        _ => return Err(AppError::bad_input("need", "Please choose from the list.")),
+    };
+    let scope = Policy::scope::<act::ViewMentoring>(&user.subject, user.now)
+        .ok_or(AppError::SignInNeeded)?;
+    let rules = gap_rules(&state, id, user.now).await?;
+    let filter = GapFilter {
+        school: Some(id),
+        group,
+        year_group: year,
+        need: need.clone(),
+        only: None,
+        gaps_only: true,
+    };
+    let rows = state
+        .store
+        .relationship_gaps(&scope, rules, &filter)
+        .await?;
+    let school_view =
+        Policy::authorize_org::<org_act::ViewSchool>(&user.subject, id, org.parent, user.now)
+            .map_err(|_| AppError::NotFound)?;
+    let groups = state.store.groups_of_school(&school_view).await?;
+    Ok(render(&GapsPage {
+        page: Page::for_user(&user, &state),
+        school_id: id,
+        school_name: org.name,
+        rows,
+        years: (0..=13).collect(),
+        groups,
+        year: year.map(|y| y.to_string()).unwrap_or_default(),
+        need: need.unwrap_or_default(),
+        group: group.map(|g| g.to_string()).unwrap_or_default(),
+    })?
+    .into_response())
+}
