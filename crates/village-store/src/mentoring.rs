@@ -222,7 +222,7 @@ impl Store {
         learner: PersonId,
         at: i64,
     ) -> Result<Option<(PersonId, String)>> {
-        Ok(sqlx::query(
+        sqlx::query(
             "SELECT r.person_id, p.given_name || ' ' || p.family_name AS name FROM relationships r JOIN people p ON p.id = r.person_id
              WHERE r.learner_id = $1 AND r.kind = 'mentor' AND r.starts_at <= $2 AND (r.ends_at IS NULL OR r.ends_at > $3)
              ORDER BY r.starts_at DESC LIMIT 1",
@@ -233,7 +233,7 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?
         .map(|r| Ok::<_, StoreError>((PersonId(r.try_get("person_id")?), r.try_get("name")?)))
-        .transpose()?)
+        .transpose()
     }
 
     async fn sessions_of(
@@ -485,7 +485,7 @@ impl Store {
                 gaps,
             });
         }
-        out.sort_by(|a, b| b.gaps.len().cmp(&a.gaps.len()));
+        out.sort_by_key(|r| std::cmp::Reverse(r.gaps.len()));
         self.audit(AuditEvent {
             org: filter.school,
             at: scope.at(),
