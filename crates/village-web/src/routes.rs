@@ -117,6 +117,50 @@ pub fn inventory() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             post(learners::end_relationship),
         ),
         (
+            spec(
+                "GET",
+                "/learners/{id}/mentor",
+                Learner(Action::ViewMentoring),
+            ),
+            get(mentoring::show),
+        ),
+        (
+            spec(
+                "POST",
+                "/learners/{id}/mentor/choices",
+                Learner(Action::ChooseMentor),
+            ),
+            post(mentoring::save_choices),
+        ),
+        (
+            spec(
+                "POST",
+                "/learners/{id}/mentor/sessions",
+                Learner(Action::MentorSessions),
+            ),
+            post(mentoring::log_session),
+        ),
+        (
+            spec(
+                "POST",
+                "/learners/{id}/home-contacts",
+                Learner(Action::LogHomeContact),
+            ),
+            post(mentoring::log_home_contact),
+        ),
+        (
+            spec("GET", "/learners/{id}/map", Learner(Action::ViewProfile)),
+            get(mentoring::map),
+        ),
+        (
+            spec(
+                "GET",
+                "/schools/{id}/gaps",
+                School(OrgAction::ViewGapsReport),
+            ),
+            get(mentoring::gaps),
+        ),
+        (
             spec("GET", "/schools/{id}", School(OrgAction::ViewSchool)),
             get(schools::show),
         ),
