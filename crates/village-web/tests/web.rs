@@ -1012,3 +1012,188 @@ async fn no_school_sees_another_schools_canaries() {
             .contains("Canaryprimary"));
     }
 }
+
+#[tokio::test]
+async fn a_pupil_ranks_mentors_and_a_mentor_logs_a_session_with_a_private_part() {
+    for b in backends() {
+        let app = TestApp::new(b).await;
+        let pupil = app.sign_in("pupil").await;
+        let link = app.learner_link(&pupil).await;
+        let page = app.get(&format!("{link}/mentor"), Some(&pupil)).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains("Choose your mentor"));
+        let options: Vec<String> = page
+            .body
+            .split("id=\"choice1\"")
+            .nth(1)
+            .unwrap()
+            .split("</select>")
+            .next()
+            .unwrap()
+            .split("<option value=\"")
+            .skip(2)
+            .map(|o| o.split('"').next().unwrap().to_string())
+            .collect();
+        assert!(options.len() >= 3, "{options:?}");
+        // The same mentor twice is refused in plain words, and nothing is saved.
+        let r = app
+            .post_form(
+                &format!("{link}/mentor/choices"),
+                Some(&pupil),
+                &[
+                    ("csrf", &pupil.csrf),
+                    ("choice1", &options[0]),
+                    ("choice2", &options[0]),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.body.contains("same mentor twice"));
+        let r = app
+            .post_form(
+                &format!("{link}/mentor/choices"),
+                Some(&pupil),
+                &[
+                    ("csrf", &pupil.csrf),
+                    ("choice1", &options[2]),
+                    ("choice2", &options[0]),
+                    ("choice3", &options[1]),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        let page = app
+            .get(&format!("{link}/mentor?done=choices"), Some(&pupil))
+            .await;
+        assert!(page.body.contains("Your choices are saved"));
+        assert!(page
+            .body
+            .contains(&format!("<option value=\"{}\" selected>", options[2])));
+        // A parent may choose too; a teacher may not.
+        let teacher = app.sign_in("teacher").await;
+        let r = app
+            .post_form(
+                &format!("{link}/mentor/choices"),
+                Some(&teacher),
+                &[("csrf", &teacher.csrf), ("choice1", &options[0])],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+
+        // The mentor records a session with a shared and a private part.
+        let mentor = app.sign_in("mentor").await;
+        let form = app.get(&format!("{link}/mentor"), Some(&mentor)).await;
+        assert!(form.body.contains("Record a session"));
+        let bad = app
+            .post_form(
+                &format!("{link}/mentor/sessions"),
+                Some(&mentor),
+                &[
+                    ("csrf", &mentor.csrf),
+                    ("held_on", "2099-01-01"),
+                    ("minutes", "15"),
+                    ("shared", "x"),
+                ],
+            )
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(bad.body.contains("in the future"));
+        let r = app
+            .post_form(
+                &format!("{link}/mentor/sessions"),
+                Some(&mentor),
+                &[
+                    ("csrf", &mentor.csrf),
+                    ("held_on", "2026-11-23"),
+                    ("minutes", "20"),
+                    ("shared", "AGREED-READ-EACH-NIGHT"),
+                    ("private", "PRIVATE-WORRIED-ABOUT-SLEEP"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let mine = app.get(&format!("{link}/mentor"), Some(&mentor)).await;
+        assert!(
+            mine.body.contains("AGREED-READ-EACH-NIGHT")
+                && mine.body.contains("PRIVATE-WORRIED-ABOUT-SLEEP")
+        );
+        for who in [
+            &pupil,
+            &app.sign_in("parent").await,
+            &app.sign_in("leader").await,
+        ] {
+            let seen = app.get(&format!("{link}/mentor"), Some(who)).await;
+            assert!(seen.body.contains("AGREED-READ-EACH-NIGHT"));
+            assert!(
+                !seen.body.contains("PRIVATE-WORRIED-ABOUT-SLEEP"),
+                "the private part is the mentor's own"
+            );
+        }
+        let api = app.get(&format!("/api/v1{link}"), Some(&pupil)).await;
+        assert!(!api.body.contains("PRIVATE-WORRIED"));
+    }
+}
+
+#[tokio::test]
+async fn a_leader_finds_a_learner_with_an_overdue_mentor_session_in_the_gaps_report() {
+    for b in backends() {
+        let app = TestApp::new(b).await;
+        let leader = app.sign_in("leader").await;
+        let home = app.get("/", Some(&leader)).await;
+        let school = home
+            .body
+            .split("href=\"/schools/")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_string();
+        let report = app
+            .get(&format!("/schools/{school}/gaps"), Some(&leader))
+            .await;
+        assert_eq!(report.status, StatusCode::OK);
+        assert!(report.body.contains("No mentor session for six weeks"));
+        let row = report
+            .body
+            .split("<tr>")
+            .find(|r| r.contains("No mentor session for six weeks"))
+            .unwrap();
+        let learner = row
+            .split("href=\"/learners/")
+            .nth(1)
+            .unwrap()
+            .split('/')
+            .next()
+            .unwrap()
+            .to_string();
+        // Their mentoring page confirms it: the last session is more than six weeks old.
+        let page = app
+            .get(&format!("/learners/{learner}/mentor"), Some(&leader))
+            .await;
+        assert_eq!(page.status, StatusCode::OK);
+        // Filters work and bad filters are explained.
+        let sen = app
+            .get(
+                &format!("/schools/{school}/gaps?need=ehc_plan&year=8"),
+                Some(&leader),
+            )
+            .await;
+        assert_eq!(sen.status, StatusCode::OK);
+        let bad = app
+            .get(
+                &format!("/schools/{school}/gaps?year=banana"),
+                Some(&leader),
+            )
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        // Teachers do not get the whole school's report.
+        let teacher = app.sign_in("teacher").await;
+        assert_eq!(
+            app.get(&format!("/schools/{school}/gaps"), Some(&teacher))
+                .await
+                .status,
+            StatusCode::NOT_FOUND
+        );
+    }
+}
