@@ -13,6 +13,7 @@ pub mod api;
 pub mod auth;
 pub mod clock;
 pub mod error;
+pub mod mentor_run;
 pub mod metrics;
 pub mod pages;
 pub mod routes;

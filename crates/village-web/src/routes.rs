@@ -161,6 +161,30 @@ pub fn inventory() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             get(mentoring::gaps),
         ),
         (
+            spec(
+                "GET",
+                "/schools/{id}/mentoring",
+                School(OrgAction::ManageMentoring),
+            ),
+            get(mentoring::admin),
+        ),
+        (
+            spec(
+                "POST",
+                "/schools/{id}/mentoring/run",
+                School(OrgAction::ManageMentoring),
+            ),
+            post(mentoring::run),
+        ),
+        (
+            spec(
+                "POST",
+                "/learners/{id}/mentor/override",
+                Learner(Action::ManageRelationships),
+            ),
+            post(mentoring::override_mentor),
+        ),
+        (
             spec("GET", "/schools/{id}", School(OrgAction::ViewSchool)),
             get(schools::show),
         ),

@@ -1197,3 +1197,126 @@ async fn a_leader_finds_a_learner_with_an_overdue_mentor_session_in_the_gaps_rep
         );
     }
 }
+
+#[tokio::test]
+async fn after_the_assignment_the_pupil_sees_their_mentor_and_the_reason() {
+    for b in backends() {
+        let app = TestApp::new(b).await;
+        let pupil = app.sign_in("pupil").await;
+        let link = app.learner_link(&pupil).await;
+        let page = app.get(&format!("{link}/mentor"), Some(&pupil)).await;
+        let options: Vec<String> = page
+            .body
+            .split("id=\"choice1\"")
+            .nth(1)
+            .unwrap()
+            .split("</select>")
+            .next()
+            .unwrap()
+            .split("<option value=\"")
+            .skip(2)
+            .map(|o| o.split('"').next().unwrap().to_string())
+            .collect();
+        let r = app
+            .post_form(
+                &format!("{link}/mentor/choices"),
+                Some(&pupil),
+                &[
+                    ("csrf", &pupil.csrf),
+                    ("choice1", &options[3]),
+                    ("choice2", &options[1]),
+                    ("choice3", &options[2]),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        let leader = app.sign_in("leader").await;
+        let home = app.get("/", Some(&leader)).await;
+        let school = home
+            .body
+            .split("href=\"/schools/")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_string();
+        let admin = app
+            .get(&format!("/schools/{school}/mentoring"), Some(&leader))
+            .await;
+        assert_eq!(admin.status, StatusCode::OK);
+        assert!(admin.body.contains("have chosen mentors"));
+        let run = app
+            .post_form(
+                &format!("/schools/{school}/mentoring/run"),
+                Some(&leader),
+                &[("csrf", &leader.csrf)],
+            )
+            .await;
+        assert_eq!(run.status, StatusCode::SEE_OTHER, "{}", run.body);
+        let done = app.get(run.location(), Some(&leader)).await;
+        assert!(
+            done.body.contains("pupils got their first choice"),
+            "{}",
+            done.body
+        );
+        let mine = app.get(&format!("{link}/mentor"), Some(&pupil)).await;
+        assert!(
+            mine.body.contains("You got your first choice"),
+            "{}",
+            mine.body
+        );
+        // The pupil's home shows the new mentor among their people.
+        let chosen_name = mine
+            .body
+            .split("<option value=\"")
+            .find(|o| o.starts_with(&options[3]))
+            .unwrap()
+            .split('>')
+            .nth(1)
+            .unwrap()
+            .split('<')
+            .next()
+            .unwrap()
+            .to_string();
+        let home = app.get("/", Some(&pupil)).await;
+        assert!(home.body.contains(&chosen_name), "{chosen_name}");
+        // A leader overrides with a reason the family sees; a blank reason is refused.
+        let bad = app
+            .post_form(
+                &format!("{link}/mentor/override"),
+                Some(&leader),
+                &[
+                    ("csrf", &leader.csrf),
+                    ("mentor", &options[1]),
+                    ("reason", " "),
+                ],
+            )
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let ok = app
+            .post_form(
+                &format!("{link}/mentor/override"),
+                Some(&leader),
+                &[
+                    ("csrf", &leader.csrf),
+                    ("mentor", &options[1]),
+                    ("reason", "Same club on Thursdays"),
+                ],
+            )
+            .await;
+        assert_eq!(ok.status, StatusCode::SEE_OTHER);
+        let after = app.get(&format!("{link}/mentor"), Some(&pupil)).await;
+        assert!(after.body.contains("Same club on Thursdays"));
+        // Only leaders may run or override.
+        let tutor = app.sign_in("tutor").await;
+        let r = app
+            .post_form(
+                &format!("/schools/{school}/mentoring/run"),
+                Some(&tutor),
+                &[("csrf", &tutor.csrf)],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+    }
+}

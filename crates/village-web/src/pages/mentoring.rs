@@ -27,6 +27,7 @@ struct MentoringPage {
     is_self: bool,
     view: MentoringView,
     can_choose: bool,
+    can_override: bool,
     is_mentor: bool,
     profiles: Vec<MentorProfile>,
     sessions: Vec<MentorSession>,
@@ -63,7 +64,19 @@ async fn mentoring_page(
         Some(mg) => state.store.mentor_sessions_private(mg).await?,
         None => view.sessions.clone(),
     };
-    let profiles = if can_choose {
+    let school = state
+        .store
+        .org(facts.school)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let can_override = Policy::authorize_org::<org_act::ManageMentoring>(
+        &user.subject,
+        facts.school,
+        school.parent,
+        user.now,
+    )
+    .is_ok();
+    let profiles = if can_choose || can_override {
         state.store.mentor_profiles(facts.school, user.now).await?
     } else {
         Vec::new()
@@ -77,6 +90,7 @@ async fn mentoring_page(
         is_self: user.person() == id,
         view,
         can_choose,
+        can_override,
         is_mentor: mentor_grant.is_some(),
         profiles,
         sessions,
@@ -449,4 +463,172 @@ pub async fn gaps(
         group: group.map(|g| g.to_string()).unwrap_or_default(),
     })?
     .into_response())
+}
+
+#[derive(Template)]
+#[template(path = "mentoring_admin.html")]
+struct MentoringAdminPage {
+    page: Page,
+    school_id: OrgId,
+    school_name: String,
+    learners: usize,
+    ranked: usize,
+    mentors: usize,
+    capacity: i64,
+    without: usize,
+    profiles: Vec<MentorProfile>,
+    notice: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct RunDone {
+    #[serde(default)]
+    first: Option<usize>,
+    #[serde(default)]
+    second: Option<usize>,
+    #[serde(default)]
+    third: Option<usize>,
+    #[serde(default)]
+    placed: Option<usize>,
+    #[serde(default)]
+    unplaced: Option<usize>,
+}
+
+pub async fn admin(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    ValidQuery(q): ValidQuery<RunDone>,
+) -> Result<Response, AppError> {
+    let id: OrgId = parse_id(&id)?;
+    let (g, org) = views::org_grant::<org_act::ManageMentoring>(&state, &user, id).await?;
+    let inputs = state.store.mentoring_inputs(&g).await?;
+    let mut ranked: Vec<PersonId> = inputs.choices.iter().map(|c| c.0).collect();
+    ranked.sort();
+    ranked.dedup();
+    let notice = q.first.map(|first| {
+        format!(
+            "Done. {first} pupils got their first choice, {} their second, {} their third; {} were placed where there was room{}.",
+            q.second.unwrap_or(0),
+            q.third.unwrap_or(0),
+            q.placed.unwrap_or(0),
+            match q.unplaced.unwrap_or(0) {
+                0 => String::new(),
+                n => format!(", and {n} could not be placed because every mentor is full: add mentors or places"),
+            }
+        )
+    });
+    Ok(render(&MentoringAdminPage {
+        page: Page::for_user(&user, &state),
+        school_id: id,
+        school_name: org.name,
+        learners: inputs.learners.len(),
+        ranked: ranked.len(),
+        mentors: inputs.mentors.len(),
+        capacity: inputs.mentors.iter().map(|m| m.capacity).sum(),
+        without: inputs.learners.iter().filter(|(_, m)| m.is_none()).count(),
+        profiles: inputs.mentors,
+        notice,
+    })?
+    .into_response())
+}
+
+pub async fn run(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    ValidForm(form): ValidForm<super::signin::CsrfOnly>,
+) -> Result<Response, AppError> {
+    let id: OrgId = parse_id(&id)?;
+    user.check_csrf(&form.csrf)?;
+    let (g, _) = views::org_grant::<org_act::ManageMentoring>(&state, &user, id).await?;
+    let inputs = state.store.mentoring_inputs(&g).await?;
+    let result = crate::mentor_run::assign(&inputs);
+    state
+        .store
+        .apply_mentor_assignment(&g, &result.outcomes)
+        .await?;
+    let count = |rank: i64| {
+        result
+            .outcomes
+            .iter()
+            .filter(|o| o.choice_rank == Some(rank))
+            .count()
+    };
+    let placed = result
+        .outcomes
+        .iter()
+        .filter(|o| o.choice_rank.is_none())
+        .count();
+    Ok(Redirect::to(&format!(
+        "/schools/{id}/mentoring?first={}&second={}&third={}&placed={placed}&unplaced={}",
+        count(1),
+        count(2),
+        count(3),
+        result.unplaced.len()
+    ))
+    .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct OverrideForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    mentor: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// A leader sets a pupil's mentor by hand, with a reason the pupil and family see.
+pub async fn override_mentor(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    ValidForm(form): ValidForm<OverrideForm>,
+) -> Result<Response, AppError> {
+    let id: PersonId = parse_id(&id)?;
+    user.check_csrf(&form.csrf)?;
+    let facts = state
+        .store
+        .learner_facts(id, user.now)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    // Both checks: the pupil (relationships) and the school (mentoring).
+    let _pupil = views::grant::<act::ManageRelationships>(&state, &user, id).await?;
+    let (g, _) = views::org_grant::<org_act::ManageMentoring>(&state, &user, facts.school).await?;
+    let reason = form.reason.trim();
+    if reason.is_empty() || reason.chars().count() > 500 {
+        return mentoring_page(&state, &user, id, None, Some("Please give a short reason (up to 500 characters). The pupil and their family will see it.".into())).await;
+    }
+    let Ok(mentor) = form.mentor.trim().parse::<PersonId>() else {
+        return mentoring_page(
+            &state,
+            &user,
+            id,
+            None,
+            Some("Please choose a mentor from the list.".into()),
+        )
+        .await;
+    };
+    let profiles = state.store.mentor_profiles(facts.school, user.now).await?;
+    let Some(chosen) = profiles.iter().find(|p| p.person == mentor) else {
+        return mentoring_page(
+            &state,
+            &user,
+            id,
+            None,
+            Some("That mentor is not available at this school.".into()),
+        )
+        .await;
+    };
+    let outcome = village_store::MentorOutcome {
+        learner: id,
+        mentor,
+        choice_rank: None,
+        explanation: format!("The school chose {} as your mentor.", chosen.name),
+        override_reason: Some(reason.to_string()),
+    };
+    state.store.apply_mentor_assignment(&g, &[outcome]).await?;
+    Ok(Redirect::to(&format!("/learners/{id}/mentor")).into_response())
 }
