@@ -269,14 +269,15 @@ mod tests {
         assert_eq!(r.unplaced.len(), 1);
     }
 
-    fn instance() -> impl Strategy<
-        Value = (
-            usize,
-            Vec<i64>,
-            Vec<(usize, usize, i64)>,
-            Vec<(usize, usize)>,
-        ),
-    > {
+    /// (learners, capacities, choices as (learner, mentor, rank), current mentors).
+    type Instance = (
+        usize,
+        Vec<i64>,
+        Vec<(usize, usize, i64)>,
+        Vec<(usize, usize)>,
+    );
+
+    fn instance() -> impl Strategy<Value = Instance> {
         (1usize..25, proptest::collection::vec(0i64..4, 1..6)).prop_flat_map(|(n, caps)| {
             let m = caps.len();
             let choices = proptest::collection::vec(
