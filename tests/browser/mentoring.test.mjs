@@ -70,3 +70,46 @@ test('a leader opens the gaps report and finds a pupil with an overdue mentor se
     await signOut(page);
   });
 });
+
+test('a pupil ranks three mentors and, after the assignment, sees their mentor and the reason', { timeout: JOURNEY_TIMEOUT_MS }, async () => {
+  await village.withPage(async (page) => {
+    await signIn(page, 'pupil');
+    await page.click('a:has-text("See my record")');
+    await page.click('a:has-text("My mentor")');
+    await page.waitForLoadState('load');
+    await checkAccessibility(page);
+    const values = await page.locator('#choice1 option').evaluateAll((opts) => opts.map((o) => o.value).filter((v) => v));
+    assert.ok(values.length >= 3, `there should be at least three mentors to choose from, found ${values.length}`);
+    const first = values[values.length - 1];
+    await page.selectOption('#choice1', first);
+    await page.selectOption('#choice2', values[0]);
+    await page.selectOption('#choice3', values[1]);
+    await page.click('button:has-text("Save my choices")');
+    await page.waitForLoadState('load');
+    assert.match(await page.locator('main').innerText(), /Your choices are saved/);
+    const firstName = (await page.locator(`#choice1 option[value="${first}"]`).innerText()).trim();
+    await signOut(page);
+
+    await signIn(page, 'leader');
+    const school = await sectionContents(page, 'My school');
+    const schoolLink = school.links.find((h) => /^\/schools\/\d+$/.test(h));
+    await page.goto(schoolLink);
+    await page.click('a:has-text("Mentor assignment")');
+    await page.waitForLoadState('load');
+    await checkAccessibility(page);
+    await page.click('button:has-text("Run the mentor assignment")');
+    await page.waitForLoadState('load');
+    assert.match(await page.locator('main').innerText(), /got their first choice/);
+    await signOut(page);
+
+    await signIn(page, 'pupil');
+    await page.click('a:has-text("See my record")');
+    await page.click('a:has-text("My mentor")');
+    await page.waitForLoadState('load');
+    const text = await page.locator('main').innerText();
+    assert.ok(text.includes(firstName), `the pupil should see their mentor ${firstName}`);
+    assert.match(text, /You got your first choice/);
+    await checkAccessibility(page);
+    await signOut(page);
+  });
+});
