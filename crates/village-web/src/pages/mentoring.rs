@@ -339,6 +339,16 @@ pub async fn map(
             list.push((p.name.clone(), p.relation.clone(), last));
         }
     }
+    let groups: Vec<(String, String, String)> = profile
+        .groups
+        .iter()
+        .filter(|(_, _, kind)| kind == "tutor_group" || kind == "community")
+        .map(|(_, name, kind)| {
+            let what = village_domain::org::GroupKind::parse(kind).map_or("Group", |k| k.label());
+            (name.clone(), what.to_string(), String::new())
+        })
+        .collect();
+    circles.push(("Tutor group and communities", groups));
     Ok(render(&MapPage {
         page: Page::for_user(&user, &state),
         learner: id,
