@@ -9,7 +9,10 @@ use village_store::{MentorProfile, MentoringInputs};
 struct Lcg(u64);
 impl Lcg {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         self.0 >> 33
     }
 }
@@ -23,7 +26,9 @@ fn instance(learners: usize, mentors: usize, ranked_share: f64, seed: u64) -> Me
         let learner = PersonId(l as i64 + 1);
         // Learners choose among mentors of their own school: 80 mentors per school.
         let school = (l * mentors / learners) / 80;
-        let pick = |rng: &mut Lcg| PersonId(1_000_000 + (school * 80 + (rng.next() as usize % 80)).min(mentors - 1) as i64);
+        let pick = |rng: &mut Lcg| {
+            PersonId(1_000_000 + (school * 80 + (rng.next() as usize % 80)).min(mentors - 1) as i64)
+        };
         if (rng.next() % 1000) as f64 / 1000.0 < ranked_share {
             let mut mine: Vec<PersonId> = Vec::new();
             while mine.len() < 3 {
@@ -57,7 +62,11 @@ fn instance(learners: usize, mentors: usize, ranked_share: f64, seed: u64) -> Me
 }
 
 fn main() {
-    for (learners, mentors, share) in [(1_200, 80, 1.0), (100_000, 8_000, 1.0), (100_000, 8_000, 0.5)] {
+    for (learners, mentors, share) in [
+        (1_200, 80, 1.0),
+        (100_000, 8_000, 1.0),
+        (100_000, 8_000, 0.5),
+    ] {
         let inputs = instance(learners, mentors, share, 7);
         let mut best = f64::MAX;
         let mut outcomes = 0;

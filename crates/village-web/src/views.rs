@@ -195,14 +195,12 @@ async fn list_of(
     Ok(Some(list))
 }
 
-pub async fn whats_next(
-    state: &AppState,
-    school: OrgId,
-    now: Timestamp,
+/// What comes next in the school year, for a pupil's home page.
+pub fn whats_next_in(
+    year: Option<&village_domain::calendar::AcademicYear>,
+    today: Date,
     attendance_rate: Option<f64>,
-) -> Result<WhatsNext, AppError> {
-    let today = today(now);
-    let year = state.store.academic_year(school, today).await?;
+) -> WhatsNext {
     let (mut next_day, mut term, mut term_ends, mut left) = (None, None, None, 0);
     if let Some(year) = year {
         let tomorrow = today.tomorrow().unwrap_or(today);
@@ -216,14 +214,14 @@ pub async fn whats_next(
             left = year.school_days(today, t.last_day).len();
         }
     }
-    Ok(WhatsNext {
+    WhatsNext {
         today,
         next_school_day: next_day,
         term,
         term_ends,
         school_days_left_in_term: left,
         attendance_rate,
-    })
+    }
 }
 
 pub async fn home(state: &AppState, user: &CurrentUser) -> Result<HomeView, AppError> {
@@ -244,18 +242,28 @@ pub async fn home(state: &AppState, user: &CurrentUser) -> Result<HomeView, AppE
     view.roles = labels;
 
     if roles.contains(&Role::Learner) {
-        let g = grant::<act::ViewProfile>(state, user, user.person()).await?;
-        let profile = state.store.learner_profile(&g).await?;
-        let ga = grant::<act::ViewAttendance>(state, user, user.person()).await?;
-        let today = today(user.now);
-        let from = state
+        // One look-up of the facts serves both checks, and the two reads run together so
+        // their audit entries share one commit.
+        let facts = state
             .store
-            .academic_year(profile.school, today)
+            .learner_facts(user.person(), user.now)
             .await?
+            .ok_or(AppError::NotFound)?;
+        let g = Policy::authorize::<act::ViewProfile>(&user.subject, &facts, user.now)
+            .map_err(|_| AppError::NotFound)?;
+        let ga = Policy::authorize::<act::ViewAttendance>(&user.subject, &facts, user.now)
+            .map_err(|_| AppError::NotFound)?;
+        let today = today(user.now);
+        let year = state.store.academic_year(facts.school, today).await?;
+        let from = year
+            .as_ref()
             .and_then(|y| y.terms.first().map(|t| t.first_day))
             .unwrap_or(today);
-        let attendance = state.store.attendance(&ga, from, today).await?;
-        let next = whats_next(state, profile.school, user.now, attendance.summary.rate()).await?;
+        let (profile, attendance) = tokio::try_join!(
+            state.store.learner_profile(&g),
+            state.store.attendance(&ga, from, today)
+        )?;
+        let next = whats_next_in(year.as_ref(), today, attendance.summary.rate());
         view.pupil = Some(PupilHome { profile, next });
     }
     let guardian_all = tie_learners(user, RelationshipKind::Guardian, false);
@@ -370,22 +378,37 @@ pub async fn learner(
         .await?
         .and_then(|y| y.terms.first().map(|t| t.first_day))
         .unwrap_or(today);
-    let attendance = match optional_grant::<act::ViewAttendance>(state, user, &facts).await {
-        Some(g) => Some(state.store.attendance(&g, year_start, today).await?),
-        None => None,
-    };
-    let progress = match optional_grant::<act::ViewProgress>(state, user, &facts).await {
-        Some(g) => Some(state.store.progress(&g).await?),
-        None => None,
-    };
-    let support_notes = match optional_grant::<act::ViewSupportNotes>(state, user, &facts).await {
-        Some(g) => Some(state.store.support_notes(&g).await?),
-        None => None,
-    };
-    let safeguarding = match optional_grant::<act::ViewSafeguarding>(state, user, &facts).await {
-        Some(g) => Some(state.store.safeguarding_notes(&g).await?),
-        None => None,
-    };
+    let g_att = optional_grant::<act::ViewAttendance>(state, user, &facts).await;
+    let g_prog = optional_grant::<act::ViewProgress>(state, user, &facts).await;
+    let g_notes = optional_grant::<act::ViewSupportNotes>(state, user, &facts).await;
+    let g_safe = optional_grant::<act::ViewSafeguarding>(state, user, &facts).await;
+    // The reads run together, so their audit entries share one commit.
+    let (attendance, progress, support_notes, safeguarding) = tokio::try_join!(
+        async {
+            match &g_att {
+                Some(g) => state.store.attendance(g, year_start, today).await.map(Some),
+                None => Ok(None),
+            }
+        },
+        async {
+            match &g_prog {
+                Some(g) => state.store.progress(g).await.map(Some),
+                None => Ok(None),
+            }
+        },
+        async {
+            match &g_notes {
+                Some(g) => state.store.support_notes(g).await.map(Some),
+                None => Ok(None),
+            }
+        },
+        async {
+            match &g_safe {
+                Some(g) => state.store.safeguarding_notes(g).await.map(Some),
+                None => Ok(None),
+            }
+        },
+    )?;
     Ok(LearnerView {
         profile,
         attendance,
