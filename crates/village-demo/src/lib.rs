@@ -319,8 +319,8 @@ pub async fn generate(store: &Store, opts: DemoOptions) -> Result<DemoSummary, D
                 year_start_year,
             )?;
             let schools = vec![primary, secondary, special];
-            g.showcase(collab, &schools);
-            g.families(&schools, collab);
+            g.showcase(&schools);
+            g.families(&schools);
             g.finish_schools(&schools).await?;
         }
         Some(n) => {
@@ -329,7 +329,7 @@ pub async fn generate(store: &Store, opts: DemoOptions) -> Result<DemoSummary, D
             for i in 0..n {
                 if i % 25 == 0 {
                     if !batch.is_empty() {
-                        g.families(&batch, collab);
+                        g.families(&batch);
                         g.finish_schools(&batch).await?;
                         batch.clear();
                     }
@@ -355,7 +355,7 @@ pub async fn generate(store: &Store, opts: DemoOptions) -> Result<DemoSummary, D
                 batch.push(s);
             }
             if !batch.is_empty() {
-                g.families(&batch, collab);
+                g.families(&batch);
                 g.finish_schools(&batch).await?;
             }
         }
@@ -1060,7 +1060,7 @@ impl Gen<'_> {
     }
 
     /// Families: parents and carers for every learner, siblings across schools.
-    fn families(&mut self, schools: &[SchoolGen], collab: i64) {
+    fn families(&mut self, schools: &[SchoolGen]) {
         let mut pool: Vec<(i64, i64, String)> = schools
             .iter()
             .flat_map(|s| {
@@ -1071,7 +1071,6 @@ impl Gen<'_> {
             .filter(|(id, _, _)| !self.aliases.contains_key(id))
             .collect();
         pool.shuffle(&mut self.rng);
-        let _ = collab;
         let mut i = 0;
         while i < pool.len() {
             let r: f64 = self.rng.gen();
@@ -1132,10 +1131,8 @@ impl Gen<'_> {
     }
 
     /// The named demo people: one per role, in families and groups a newcomer can follow.
-    fn showcase(&mut self, _collab: i64, schools: &[SchoolGen]) {
-        let (Some(primary), Some(secondary), Some(_special)) =
-            (schools.first(), schools.get(1), schools.get(2))
-        else {
+    fn showcase(&mut self, schools: &[SchoolGen]) {
+        let (Some(primary), Some(secondary)) = (schools.first(), schools.get(1)) else {
             return;
         };
         let start = self.start;
@@ -1235,8 +1232,6 @@ impl Gen<'_> {
         let volunteer = secondary.volunteers.first().copied().unwrap_or(0);
         let trust_lead = self.staff(secondary.collaborative, Role::CollaborativeLeader);
         let key_worker = secondary.key_workers.first().copied().unwrap_or(0);
-        // The pupil is one of the families the key worker supports, so the demo shows it.
-        let _ = key_worker;
         let set = [
             (pupil.id, "pupil", "Pupil, Year 8 at Riverside Academy"),
             (
@@ -1292,7 +1287,6 @@ impl Gen<'_> {
         self.aliases.insert(pupil.id, "pupil");
         self.aliases.entry(sibling.id).or_insert("");
         self.aliases.entry(other.id).or_insert("");
-        let _ = _special;
     }
 
     /// History and flush, one school at a time so memory stays bounded.
