@@ -93,7 +93,7 @@ generate() { # engine url personas-file extra-args...
     shift 3
     local t0 t1
     t0=$(date +%s.%N)
-    "$VILLAGE" generate --database "$url" --personas "$personas" "$@" >"$RESULTS/$engine-generate.json"
+    VILLAGE_LOG=warn "$VILLAGE" generate --database "$url" --personas "$personas" "$@" >"$RESULTS/$engine-generate.json"
     t1=$(date +%s.%N)
     python3 -c "print(round($t1 - $t0, 1))" >"$RESULTS/$engine-generate-wall.txt"
     log "$engine generated in $(cat "$RESULTS/$engine-generate-wall.txt") s: $(cat "$RESULTS/$engine-generate.json")"
