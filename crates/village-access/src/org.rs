@@ -23,13 +23,18 @@ pub enum OrgAction {
     ManageMentoring,
     /// The relationship-gaps report for the whole school.
     ViewGapsReport,
+    /// Peer Learner Programmes: create, match, record training.
+    ManagePeerLearning,
 }
 
 impl OrgAction {
-    pub const ALL: [OrgAction; 3] = [
+    pub const ALL: [OrgAction; 6] = [
         OrgAction::ViewSchool,
         OrgAction::ViewAuditLog,
         OrgAction::ManagePeople,
+        OrgAction::ManageMentoring,
+        OrgAction::ViewGapsReport,
+        OrgAction::ManagePeerLearning,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -39,6 +44,7 @@ impl OrgAction {
             OrgAction::ManagePeople => "manage_people",
             OrgAction::ManageMentoring => "manage_mentoring",
             OrgAction::ViewGapsReport => "view_gaps_report",
+            OrgAction::ManagePeerLearning => "manage_peer_learning",
         }
     }
 }
@@ -53,7 +59,9 @@ pub fn org_paths(action: OrgAction) -> &'static [(Role, bool)] {
             (Role::CollaborativeLeader, false),
         ],
         OrgAction::ViewAuditLog => &[(Role::Leader, true), (Role::Dsl, true)],
-        OrgAction::ManagePeople | OrgAction::ManageMentoring => &[(Role::Leader, true)],
+        OrgAction::ManagePeople | OrgAction::ManageMentoring | OrgAction::ManagePeerLearning => {
+            &[(Role::Leader, true)]
+        }
         OrgAction::ViewGapsReport => &[(Role::Leader, true), (Role::Dsl, true)],
     }
 }
@@ -84,7 +92,8 @@ pub mod org_act {
         ViewAuditLog,
         ManagePeople,
         ManageMentoring,
-        ViewGapsReport
+        ViewGapsReport,
+        ManagePeerLearning
     );
 }
 

@@ -104,7 +104,8 @@ pub mod act {
         ChooseMentor,
         ViewMentoring,
         MentorSessions,
-        LogHomeContact
+        LogHomeContact,
+        LogPeerSession
     );
 }
 

@@ -34,10 +34,13 @@ pub enum Action {
     MentorSessions,
     /// Record contact with home (a call, a message, a meeting).
     LogHomeContact,
+    /// Log a peer tutoring session with this learner as the tutee: the tutee themself, or
+    /// their peer tutor. The only thing a peer tutor may do with another child's record.
+    LogPeerSession,
 }
 
 impl Action {
-    pub const ALL: [Action; 12] = [
+    pub const ALL: [Action; 13] = [
         Action::ViewProfile,
         Action::ViewAttendance,
         Action::ViewProgress,
@@ -50,6 +53,7 @@ impl Action {
         Action::ViewMentoring,
         Action::MentorSessions,
         Action::LogHomeContact,
+        Action::LogPeerSession,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -66,6 +70,7 @@ impl Action {
             Action::ViewMentoring => "view_mentoring",
             Action::MentorSessions => "mentor_sessions",
             Action::LogHomeContact => "log_home_contact",
+            Action::LogPeerSession => "log_peer_session",
         }
     }
 
@@ -88,6 +93,7 @@ impl Action {
             Action::ViewMentoring => "looked at mentoring",
             Action::MentorSessions => "recorded or read a mentoring session",
             Action::LogHomeContact => "recorded contact with home",
+            Action::LogPeerSession => "logged a peer tutoring session",
         }
     }
 
@@ -193,5 +199,6 @@ pub fn paths(action: Action) -> &'static [Path] {
         // The private part of a session is the mentor's own notes.
         Action::MentorSessions => &[Direct(K::Mentor)],
         Action::LogHomeContact => &[Direct(K::Tutor), Direct(K::KeyWorker), SchoolLeader],
+        Action::LogPeerSession => &[Itself, Direct(K::PeerTutor)],
     }
 }

@@ -387,6 +387,7 @@ fn reference_allows(
         Action::LogHomeContact => {
             has_tie(K::Tutor, false) || has_tie(K::KeyWorker, false) || leader
         }
+        Action::LogPeerSession => is_self || has_tie(K::PeerTutor, false),
     }
 }
 
@@ -461,6 +462,7 @@ fn scope_contains(action: Action, subject: &Subject, facts: &LearnerFacts, at: T
         Action::ViewMentoring => check!(ViewMentoring),
         Action::MentorSessions => check!(MentorSessions),
         Action::LogHomeContact => check!(LogHomeContact),
+        Action::LogPeerSession => check!(LogPeerSession),
     }
 }
 

@@ -98,6 +98,10 @@ struct Ids {
     note: i64,
     mentor_session: i64,
     contact: i64,
+    peer_programme: i64,
+    peer_pair: i64,
+    peer_training: i64,
+    peer_session: i64,
 }
 
 fn next(n: &mut i64) -> i64 {
@@ -150,6 +154,8 @@ struct Gen<'a> {
     aliases: HashMap<i64, &'static str>,
     /// (role, person, learner) picked for load tests; usernames are known only at the end.
     persona_picks: Vec<(&'static str, i64, i64)>,
+    /// The first reading pair of the demo secondary: (tutor, tutee), given sign-ins.
+    peer_showcase: Option<(i64, i64)>,
 }
 
 const ORG_COLS: &[&str] = &[
@@ -287,6 +293,7 @@ pub async fn generate(store: &Store, opts: DemoOptions) -> Result<DemoSummary, D
         accounts: Vec::new(),
         aliases: HashMap::new(),
         persona_picks: Vec::new(),
+        peer_showcase: None,
     };
     match opts.schools {
         None => {
@@ -1054,8 +1061,130 @@ impl Gen<'_> {
             .filter(|l| l.year == younger)
             .map(|l| l.id)
             .collect();
-        for (t, l) in tutors.iter().zip(tutees.iter()).take(60) {
+        if s.phase == Phase::Special {
+            return;
+        }
+        let subject = if s.phase == Phase::Primary {
+            "Reading"
+        } else {
+            "English"
+        };
+        let programme = next(&mut self.ids.peer_programme);
+        self.w.row(
+            "peer_programmes",
+            &[
+                "id",
+                "org_id",
+                "name",
+                "subject",
+                "tutor_year",
+                "tutee_year",
+                "sessions_to_complete",
+                "created_by",
+                "created_at",
+            ],
+            vec![
+                programme.into(),
+                id.into(),
+                format!("Reading partners: Year {older} with Year {younger}").into(),
+                subject.into(),
+                i64::from(older).into(),
+                i64::from(younger).into(),
+                6.into(),
+                s.leader.into(),
+                start.into(),
+            ],
+        );
+        // Everyone in the two year groups says when they are free (tutor time, Mon–Fri).
+        for l in learners
+            .iter()
+            .filter(|l| l.year == older || l.year == younger)
+        {
+            let slots = self.rng.gen_range(1..32i64);
+            self.w.row(
+                "peer_availability",
+                &["learner_id", "org_id", "slots"],
+                vec![l.id.into(), id.into(), slots.into()],
+            );
+        }
+        let today = self.opts.today.to_string();
+        for (k, (t, l)) in tutors.iter().zip(tutees.iter()).take(60).enumerate() {
             self.rel(id, *t, *l, K::PeerTutor, false, None, start);
+            let pair = next(&mut self.ids.peer_pair);
+            self.w.row(
+                "peer_pairs",
+                &[
+                    "id",
+                    "org_id",
+                    "programme_id",
+                    "tutor_id",
+                    "tutee_id",
+                    "explanation",
+                    "starts_at",
+                    "ends_at",
+                ],
+                vec![
+                    pair.into(),
+                    id.into(),
+                    programme.into(),
+                    (*t).into(),
+                    (*l).into(),
+                    "Paired at the start of the year by the programme lead.".into(),
+                    start.into(),
+                    V::NullInt,
+                ],
+            );
+            let training = next(&mut self.ids.peer_training);
+            self.w.row(
+                "peer_training",
+                &[
+                    "id",
+                    "org_id",
+                    "programme_id",
+                    "tutor_id",
+                    "completed_on",
+                    "recorded_by",
+                ],
+                vec![
+                    training.into(),
+                    id.into(),
+                    programme.into(),
+                    (*t).into(),
+                    today.clone().into(),
+                    s.leader.into(),
+                ],
+            );
+            // Five sessions so far, one short of completing: the next one makes an achievement.
+            let sessions = if k == 0 { 5 } else { k % 5 };
+            for n in 0..sessions {
+                let sid = next(&mut self.ids.peer_session);
+                self.w.row(
+                    "peer_sessions",
+                    &[
+                        "id",
+                        "org_id",
+                        "pair_id",
+                        "held_on",
+                        "logged_by",
+                        "side",
+                        "feedback",
+                        "recorded_at",
+                    ],
+                    vec![
+                        sid.into(),
+                        id.into(),
+                        pair.into(),
+                        today.clone().into(),
+                        (*t).into(),
+                        "tutor".into(),
+                        format!("Read chapter {} together.", n + 1).into(),
+                        start.into(),
+                    ],
+                );
+            }
+            if k == 0 && s.phase == Phase::Secondary {
+                self.peer_showcase = Some((*t, *l));
+            }
         }
     }
 
@@ -1068,7 +1197,8 @@ impl Gen<'_> {
                     .iter()
                     .map(|l| (l.id, l.school, l.family.clone()))
             })
-            .filter(|(id, _, _)| !self.aliases.contains_key(id))
+            // Children whose family the showcase built already ("pupil", and those marked "").
+            .filter(|(id, _, _)| !matches!(self.aliases.get(id).copied(), Some("pupil" | "")))
             .collect();
         pool.shuffle(&mut self.rng);
         let mut i = 0;
@@ -1282,6 +1412,30 @@ impl Gen<'_> {
                 username,
                 who: who.to_string(),
             });
+        }
+        // A Year 10 reading partner and their Year 7 tutee, one session from completing.
+        if let Some((tutor, tutee)) = self.peer_showcase {
+            for (person, username, role, who) in [
+                (
+                    tutor,
+                    "peertutor",
+                    "peer tutor",
+                    "Year 10 reading partner, one session from finishing",
+                ),
+                (
+                    tutee,
+                    "tutee",
+                    "tutee",
+                    "Year 7 pupil with a Year 10 reading partner",
+                ),
+            ] {
+                self.aliases.insert(person, username);
+                self.summary.showcase.push(Showcase {
+                    role,
+                    username,
+                    who: who.to_string(),
+                });
+            }
         }
         // Keep the pupil and the sibling out of the random families.
         self.aliases.insert(pupil.id, "pupil");

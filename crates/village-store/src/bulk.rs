@@ -25,6 +25,11 @@ pub(crate) const ID_TABLES: &[&str] = &[
     "mentor_assignments",
     "mentor_sessions",
     "home_contacts",
+    "peer_programmes",
+    "peer_training",
+    "peer_pairs",
+    "peer_sessions",
+    "achievements",
 ];
 
 /// One value in a loaded row.

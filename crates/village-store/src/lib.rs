@@ -19,6 +19,7 @@ mod learners;
 mod mentoring;
 mod migrate;
 mod orgs;
+mod peer;
 mod subject;
 
 pub use accounts::{AccountRow, NewSession, SessionRow};
@@ -34,6 +35,7 @@ pub use mentoring::{
     MentoringInputs, MentoringView,
 };
 pub use orgs::{GroupSummary, OrgRow, RelationshipRow, SchoolOverview};
+pub use peer::{Achievement, PeerCandidate, PeerPair, PeerProgramme, PEER_SLOTS};
 
 /// What can go wrong in storage. Callers see a storage failure as "try again later"; the
 /// detail goes to the log, never to the page.

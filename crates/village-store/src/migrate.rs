@@ -29,6 +29,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 3,
+        name: "peer_learning",
+        portable: include_str!("../migrations/0003_peer_learning.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 /// The newest schema version this build knows.

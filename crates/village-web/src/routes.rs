@@ -163,6 +163,54 @@ pub fn inventory() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (
             spec(
                 "GET",
+                "/schools/{id}/peer",
+                School(OrgAction::ManagePeerLearning),
+            ),
+            get(peer::admin),
+        ),
+        (
+            spec(
+                "POST",
+                "/schools/{id}/peer",
+                School(OrgAction::ManagePeerLearning),
+            ),
+            post(peer::create),
+        ),
+        (
+            spec(
+                "POST",
+                "/schools/{id}/peer/{programme}/run",
+                School(OrgAction::ManagePeerLearning),
+            ),
+            post(peer::run),
+        ),
+        (
+            spec(
+                "POST",
+                "/schools/{id}/peer/{programme}/training",
+                School(OrgAction::ManagePeerLearning),
+            ),
+            post(peer::training),
+        ),
+        (
+            spec(
+                "POST",
+                "/schools/{id}/peer/{programme}/leave",
+                School(OrgAction::ManagePeerLearning),
+            ),
+            post(peer::tutor_leaves),
+        ),
+        (
+            spec(
+                "POST",
+                "/learners/{id}/peer-sessions",
+                Learner(Action::LogPeerSession),
+            ),
+            post(peer::log_session),
+        ),
+        (
+            spec(
+                "GET",
                 "/schools/{id}/mentoring",
                 School(OrgAction::ManageMentoring),
             ),

@@ -144,6 +144,10 @@ pub struct WhatsNext {
 pub struct PupilHome {
     pub profile: LearnerProfile,
     pub next: WhatsNext,
+    /// Pairs in which the pupil tutors someone.
+    pub tutoring: Vec<village_store::PeerPair>,
+    /// Pairs in which the pupil is tutored.
+    pub tutored: Vec<village_store::PeerPair>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -264,7 +268,13 @@ pub async fn home(state: &AppState, user: &CurrentUser) -> Result<HomeView, AppE
             state.store.attendance(&ga, from, today)
         )?;
         let next = whats_next_in(year.as_ref(), today, attendance.summary.rate());
-        view.pupil = Some(PupilHome { profile, next });
+        let (tutoring, tutored) = state.store.peer_pairs_of(user.person(), user.now).await?;
+        view.pupil = Some(PupilHome {
+            profile,
+            next,
+            tutoring,
+            tutored,
+        });
     }
     let guardian_all = tie_learners(user, RelationshipKind::Guardian, false);
     let guardian_pr = tie_learners(user, RelationshipKind::Guardian, true);
@@ -351,6 +361,7 @@ pub struct LearnerView {
     pub progress: Option<ProgressView>,
     pub support_notes: Option<Vec<SupportNote>>,
     pub safeguarding: Option<Vec<SupportNote>>,
+    pub achievements: Option<Vec<village_store::Achievement>>,
     pub can_add_note: bool,
     pub can_see_access_log: bool,
     pub can_manage_relationships: bool,
@@ -409,8 +420,13 @@ pub async fn learner(
             }
         },
     )?;
+    let achievements = match &g_prog {
+        Some(g) => Some(state.store.achievements(g).await?),
+        None => None,
+    };
     Ok(LearnerView {
         profile,
+        achievements,
         attendance,
         progress,
         support_notes,

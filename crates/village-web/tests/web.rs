@@ -1320,3 +1320,201 @@ async fn after_the_assignment_the_pupil_sees_their_mentor_and_the_reason() {
         assert_eq!(r.status, StatusCode::NOT_FOUND);
     }
 }
+
+#[tokio::test]
+async fn a_peer_tutor_logs_sessions_and_it_becomes_an_achievement() {
+    for b in backends() {
+        let app = TestApp::new(b).await;
+        let tutor = app.sign_in("peertutor").await;
+        let home = app.get("/", Some(&tutor)).await;
+        assert!(
+            home.body.contains("Peer tutoring"),
+            "{}",
+            home.h2s().join("|")
+        );
+        let section = home.body.split("Peer tutoring").nth(1).unwrap();
+        let action = section
+            .split("action=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_string();
+        let pair = section
+            .split("name=\"pair\" value=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_string();
+        // Empty feedback is refused in plain words.
+        let r = app
+            .post_form(
+                &action,
+                Some(&tutor),
+                &[("csrf", &tutor.csrf), ("pair", &pair), ("feedback", " ")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let r = app
+            .post_form(
+                &action,
+                Some(&tutor),
+                &[
+                    ("csrf", &tutor.csrf),
+                    ("pair", &pair),
+                    ("feedback", "We read two chapters"),
+                ],
+            )
+            .await;
+        assert_eq!(r.location(), "/?done=achievement", "{}", r.body);
+        let me = app.learner_link(&tutor).await;
+        let record = app.get(&me, Some(&tutor)).await;
+        assert!(record.body.contains("Record of achievement"));
+        assert!(
+            record.body.contains("Peer tutor: Reading partners"),
+            "{}",
+            record.body
+        );
+        // The tutee logs their side; nobody else can log for the pair.
+        let tutee = app.sign_in("tutee").await;
+        let r = app
+            .post_form(
+                &action,
+                Some(&tutee),
+                &[
+                    ("csrf", &tutee.csrf),
+                    ("pair", &pair),
+                    ("feedback", "It helped"),
+                ],
+            )
+            .await;
+        assert_eq!(r.location(), "/?done=peer-session");
+        let stranger = app.sign_in("pupil").await;
+        let r = app
+            .post_form(
+                &action,
+                Some(&stranger),
+                &[("csrf", &stranger.csrf), ("pair", &pair), ("feedback", "x")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        // The peer tutor can log sessions but still cannot read the tutee's record.
+        let tutee_record = action.trim_end_matches("/peer-sessions").to_string();
+        assert_eq!(
+            app.get(&tutee_record, Some(&tutor)).await.status,
+            StatusCode::NOT_FOUND
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_leader_matches_a_programme_and_rematches_when_a_tutor_leaves() {
+    for b in backends() {
+        let app = TestApp::new(b).await;
+        let leader = app.sign_in("leader").await;
+        let home = app.get("/", Some(&leader)).await;
+        let school = home
+            .body
+            .split("href=\"/schools/")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_string();
+        let page = app
+            .get(&format!("/schools/{school}/peer"), Some(&leader))
+            .await;
+        assert_eq!(page.status, StatusCode::OK);
+        let run = page
+            .body
+            .split("action=\"")
+            .find(|a| a.contains("/run\""))
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_string();
+        let r = app
+            .post_form(&run, Some(&leader), &[("csrf", &leader.csrf)])
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert!(r.body.contains("tutees matched"), "{}", r.body);
+        // Every pair row explains itself.
+        assert!(
+            r.body.contains("steps ahead")
+                || r.body.contains("step ahead")
+                || r.body.contains("older"),
+            "{}",
+            r.body
+        );
+        let leave = r
+            .body
+            .split("action=\"")
+            .find(|a| a.contains("/leave\""))
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_string();
+        let tutor = r
+            .body
+            .split(&format!("action=\"{leave}\""))
+            .nth(1)
+            .unwrap()
+            .split("name=\"tutor\" value=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_string();
+        let r = app
+            .post_form(
+                &leave,
+                Some(&leader),
+                &[("csrf", &leader.csrf), ("tutor", &tutor)],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert!(r.body.contains("Rematched"), "{}", r.body);
+        // A new programme with bad input is refused and nothing is created.
+        let r = app
+            .post_form(
+                &format!("/schools/{school}/peer"),
+                Some(&leader),
+                &[
+                    ("csrf", &leader.csrf),
+                    ("name", "Maths pairs"),
+                    ("subject", "Mathematics"),
+                    ("tutor_year", "15"),
+                    ("tutee_year", "7"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(!r.body.contains(">Maths pairs<"));
+        let r = app
+            .post_form(
+                &format!("/schools/{school}/peer"),
+                Some(&leader),
+                &[
+                    ("csrf", &leader.csrf),
+                    ("name", "Maths pairs"),
+                    ("subject", "Mathematics"),
+                    ("tutor_year", "9"),
+                    ("tutee_year", "7"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        assert!(app
+            .get(&format!("/schools/{school}/peer"), Some(&leader))
+            .await
+            .body
+            .contains(">Maths pairs<"));
+    }
+}

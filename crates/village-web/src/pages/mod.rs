@@ -7,6 +7,7 @@ pub mod extract;
 pub mod home;
 pub mod learners;
 pub mod mentoring;
+pub mod peer;
 pub mod schools;
 pub mod signin;
 pub mod system;
