@@ -146,28 +146,46 @@ async fn write_batch(
     let mut seq = seq;
     let mut prev = prev.to_string();
     let result: Result<()> = async {
-        let mut tx = pool.begin().await?;
+        // Hash every entry first, then write them in multi-row INSERTs: one round trip per
+        // 50 entries instead of one per entry.
+        let mut rows = Vec::with_capacity(batch.len());
         for (e, _) in batch {
             seq += 1;
             let hash = entry_hash(&prev, seq, e);
-            sqlx::query(
-                "INSERT INTO audit_log (seq, org_id, at, actor_id, action, learner_id, outcome, rule, detail, prev_hash, hash)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-            )
-            .bind(seq)
-            .bind(e.org.map(|o| o.0))
-            .bind(secs(e.at))
-            .bind(e.actor.map(|p| p.0))
-            .bind(&e.action)
-            .bind(e.learner.map(|p| p.0))
-            .bind(if e.allowed { "allowed" } else { "denied" })
-            .bind(&e.rule)
-            .bind(&e.detail)
-            .bind(&prev)
-            .bind(&hash)
-            .execute(&mut *tx)
-            .await?;
+            rows.push((seq, e, prev.clone(), hash.clone()));
             prev = hash;
+        }
+        let mut tx = pool.begin().await?;
+        for chunk in rows.chunks(50) {
+            let mut sql = String::from(
+                "INSERT INTO audit_log (seq, org_id, at, actor_id, action, learner_id, outcome, rule, detail, prev_hash, hash) VALUES ",
+            );
+            for i in 0..chunk.len() {
+                let b = i * 11;
+                if i > 0 {
+                    sql.push_str(", ");
+                }
+                sql.push_str(&format!(
+                    "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                    b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7, b + 8, b + 9, b + 10, b + 11
+                ));
+            }
+            let mut q = sqlx::query(&sql);
+            for (seq, e, prev_hash, hash) in chunk {
+                q = q
+                    .bind(*seq)
+                    .bind(e.org.map(|o| o.0))
+                    .bind(secs(e.at))
+                    .bind(e.actor.map(|p| p.0))
+                    .bind(e.action.as_str())
+                    .bind(e.learner.map(|p| p.0))
+                    .bind(if e.allowed { "allowed" } else { "denied" })
+                    .bind(e.rule.as_str())
+                    .bind(e.detail.as_str())
+                    .bind(prev_hash.as_str())
+                    .bind(hash.as_str());
+            }
+            q.execute(&mut *tx).await?;
         }
         tx.commit().await?;
         Ok(())

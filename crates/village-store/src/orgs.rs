@@ -126,7 +126,28 @@ impl Store {
     }
 
     /// The school's academic year containing `on`, or the latest one that started before it.
+    /// Calendars change a few times a year and nearly every page reads one, so answers are
+    /// kept for five minutes.
     pub async fn academic_year(&self, school: OrgId, on: Date) -> Result<Option<AcademicYear>> {
+        const FRESH: std::time::Duration = std::time::Duration::from_secs(300);
+        if let Ok(cache) = self.calendars.lock() {
+            if let Some((at, year)) = cache.get(&(school, on)) {
+                if at.elapsed() < FRESH {
+                    return Ok(year.clone());
+                }
+            }
+        }
+        let year = self.load_academic_year(school, on).await?;
+        if let Ok(mut cache) = self.calendars.lock() {
+            if cache.len() > 10_000 {
+                cache.clear();
+            }
+            cache.insert((school, on), (std::time::Instant::now(), year.clone()));
+        }
+        Ok(year)
+    }
+
+    async fn load_academic_year(&self, school: OrgId, on: Date) -> Result<Option<AcademicYear>> {
         let year_row = sqlx::query(
             "SELECT start_year FROM academic_terms WHERE org_id = $1 AND first_day <= $2 ORDER BY first_day DESC LIMIT 1",
         )

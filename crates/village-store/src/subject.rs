@@ -14,78 +14,63 @@ impl Store {
     /// (they cannot grant anything); the policy still checks each period itself.
     pub async fn load_subject(&self, person: PersonId, now: Timestamp) -> Result<Subject> {
         let now_s = secs(now);
-        let role_rows = sqlx::query(
-            "SELECT org_id, role, starts_at, ends_at FROM roles WHERE person_id = $1 AND (ends_at IS NULL OR ends_at > $2)",
+        // One round trip: roles, relationships and teaching assignments that have not ended.
+        let rows = sqlx::query(
+            "SELECT 'role' AS src, org_id AS a, role AS k, 0 AS pr, starts_at, ends_at FROM roles
+               WHERE person_id = $1 AND (ends_at IS NULL OR ends_at > $2)
+             UNION ALL
+             SELECT 'tie', learner_id, kind, parental_responsibility, starts_at, ends_at FROM relationships
+               WHERE person_id = $3 AND (ends_at IS NULL OR ends_at > $4)
+             UNION ALL
+             SELECT 'teach', group_id, '', 0, starts_at, ends_at FROM group_teachers
+               WHERE person_id = $5 AND (ends_at IS NULL OR ends_at > $6)",
         )
+        .bind(person.0)
+        .bind(now_s)
+        .bind(person.0)
+        .bind(now_s)
         .bind(person.0)
         .bind(now_s)
         .fetch_all(&self.pool)
         .await?;
-        let mut roles = Vec::with_capacity(role_rows.len());
-        for row in &role_rows {
-            let raw: String = row.try_get("role")?;
-            let role = Role::parse(&raw).ok_or(StoreError::Corrupt {
-                column: "roles.role",
-                value: raw,
-            })?;
-            roles.push(SubjectRole {
-                org: OrgId(row.try_get("org_id")?),
-                role,
-                period: period("roles", row.try_get("starts_at")?, row.try_get("ends_at")?)?,
-            });
-        }
-        let tie_rows = sqlx::query(
-            "SELECT learner_id, kind, parental_responsibility, starts_at, ends_at FROM relationships
-             WHERE person_id = $1 AND (ends_at IS NULL OR ends_at > $2)",
-        )
-        .bind(person.0)
-        .bind(now_s)
-        .fetch_all(&self.pool)
-        .await?;
-        let mut ties = Vec::with_capacity(tie_rows.len());
-        for row in &tie_rows {
-            let raw: String = row.try_get("kind")?;
-            let kind = RelationshipKind::parse(&raw).ok_or(StoreError::Corrupt {
-                column: "relationships.kind",
-                value: raw,
-            })?;
-            ties.push(Tie {
-                learner: PersonId(row.try_get("learner_id")?),
-                kind,
-                parental_responsibility: row.try_get::<i64, _>("parental_responsibility")? == 1,
-                period: period(
-                    "relationships",
-                    row.try_get("starts_at")?,
-                    row.try_get("ends_at")?,
-                )?,
-            });
-        }
-        let teach_rows = sqlx::query(
-            "SELECT group_id, starts_at, ends_at FROM group_teachers WHERE person_id = $1 AND (ends_at IS NULL OR ends_at > $2)",
-        )
-        .bind(person.0)
-        .bind(now_s)
-        .fetch_all(&self.pool)
-        .await?;
-        let teaching = teach_rows
-            .iter()
-            .map(|row| {
-                Ok(Teaching {
-                    group: GroupId(row.try_get("group_id")?),
-                    period: period(
-                        "group_teachers",
-                        row.try_get("starts_at")?,
-                        row.try_get("ends_at")?,
-                    )?,
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
-        Ok(Subject {
+        let mut subject = Subject {
             person: Some(person),
-            roles,
-            ties,
-            teaching,
-        })
+            ..Subject::default()
+        };
+        for row in &rows {
+            let src: String = row.try_get("src")?;
+            let a: i64 = row.try_get("a")?;
+            let k: String = row.try_get("k")?;
+            let p = period(
+                "subject",
+                row.try_get("starts_at")?,
+                row.try_get("ends_at")?,
+            )?;
+            match src.as_str() {
+                "role" => subject.roles.push(SubjectRole {
+                    org: OrgId(a),
+                    role: Role::parse(&k).ok_or(StoreError::Corrupt {
+                        column: "roles.role",
+                        value: k.clone(),
+                    })?,
+                    period: p,
+                }),
+                "tie" => subject.ties.push(Tie {
+                    learner: PersonId(a),
+                    kind: RelationshipKind::parse(&k).ok_or(StoreError::Corrupt {
+                        column: "relationships.kind",
+                        value: k.clone(),
+                    })?,
+                    parental_responsibility: row.try_get::<i64, _>("pr")? == 1,
+                    period: p,
+                }),
+                _ => subject.teaching.push(Teaching {
+                    group: GroupId(a),
+                    period: p,
+                }),
+            }
+        }
+        Ok(subject)
     }
 
     /// The facts about a learner the policy reads, or `None` if there is no such learner.

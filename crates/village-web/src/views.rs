@@ -31,6 +31,15 @@ pub async fn grant<A: Act>(
     user: &CurrentUser,
     learner: PersonId,
 ) -> Result<Grant<A>, AppError> {
+    Ok(grant_with_facts::<A>(state, user, learner).await?.0)
+}
+
+/// [`grant`], also handing back the facts it read, for further checks on the same page.
+pub async fn grant_with_facts<A: Act>(
+    state: &AppState,
+    user: &CurrentUser,
+    learner: PersonId,
+) -> Result<(Grant<A>, village_access::LearnerFacts), AppError> {
     let facts = state.store.learner_facts(learner, user.now).await?;
     let Some(facts) = facts else {
         state
@@ -46,7 +55,7 @@ pub async fn grant<A: Act>(
         return Err(AppError::NotFound);
     };
     match Policy::authorize::<A>(&user.subject, &facts, user.now) {
-        Ok(g) => Ok(g),
+        Ok(g) => Ok((g, facts)),
         Err(_) => {
             state
                 .store
@@ -375,12 +384,7 @@ pub async fn learner(
     user: &CurrentUser,
     id: PersonId,
 ) -> Result<LearnerView, AppError> {
-    let g = grant::<act::ViewProfile>(state, user, id).await?;
-    let facts = state
-        .store
-        .learner_facts(id, user.now)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let (g, facts) = grant_with_facts::<act::ViewProfile>(state, user, id).await?;
     let profile = state.store.learner_profile(&g).await?;
     let today = today(user.now);
     let year_start = state
