@@ -467,7 +467,7 @@ fn scope_contains(action: Action, subject: &Subject, facts: &LearnerFacts, at: T
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(2_000))]
+    #![proptest_config(ProptestConfig::with_cases(10_000))]
 
     /// Access is granted if and only if a granting relationship exists at that time, and the
     /// list scope agrees with the one-learner decision.

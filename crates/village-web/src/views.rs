@@ -169,6 +169,8 @@ pub struct HomeView {
     pub children_without_access: usize,
     pub tutor_group: Option<Vec<LearnerSummary>>,
     pub mentees: Option<Vec<LearnerSummary>>,
+    /// Mentees with no session for six weeks, for the mentor: (learner, name, last session).
+    pub mentees_due: Vec<(PersonId, String, Option<Date>)>,
     pub supported: Option<Vec<LearnerSummary>>,
     pub volunteer_learners: Option<Vec<LearnerSummary>>,
     pub key_work: Option<Vec<LearnerSummary>>,
@@ -297,12 +299,9 @@ pub async fn home(state: &AppState, user: &CurrentUser) -> Result<HomeView, AppE
         tie_learners(user, RelationshipKind::Tutor, false),
     )
     .await?;
-    view.mentees = list_of(
-        state,
-        user,
-        tie_learners(user, RelationshipKind::Mentor, false),
-    )
-    .await?;
+    let mentees = tie_learners(user, RelationshipKind::Mentor, false);
+    view.mentees = list_of(state, user, mentees.clone()).await?;
+    view.mentees_due = mentees_due(state, user, mentees).await?;
     view.supported = list_of(
         state,
         user,
@@ -507,4 +506,41 @@ pub async fn group_roster(
     };
     let (list, _) = state.store.list_learners(&scope, &filter).await?;
     Ok((group, list))
+}
+
+/// A mentor's mentees whose last session was more than six weeks ago (or never): the
+/// cadence is at least two sessions each half term.
+async fn mentees_due(
+    state: &AppState,
+    user: &CurrentUser,
+    mentees: Vec<PersonId>,
+) -> Result<Vec<(PersonId, String, Option<Date>)>, AppError> {
+    if mentees.is_empty() {
+        return Ok(Vec::new());
+    }
+    let Some(scope) = Policy::scope::<act::ViewMentoring>(&user.subject, user.now) else {
+        return Ok(Vec::new());
+    };
+    let today = today(user.now);
+    let rules = village_store::GapRules {
+        today,
+        mentor_since: today
+            .checked_sub(jiff::Span::new().days(42))
+            .unwrap_or(today),
+        home_since: today,
+        year_start: today,
+    };
+    let filter = village_store::GapFilter {
+        only: Some(mentees),
+        ..village_store::GapFilter::default()
+    };
+    let rows = state
+        .store
+        .relationship_gaps(&scope, rules, &filter)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter(|r| r.gaps.contains(&"No mentor session for six weeks"))
+        .map(|r| (r.learner, r.name, r.last_mentor_session))
+        .collect())
 }

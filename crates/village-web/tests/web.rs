@@ -1518,3 +1518,80 @@ async fn a_leader_matches_a_programme_and_rematches_when_a_tutor_leaves() {
             .contains(">Maths pairs<"));
     }
 }
+
+#[tokio::test]
+async fn mentors_see_which_mentees_are_due_a_session() {
+    for b in backends() {
+        let app = TestApp::new(b).await;
+        // Seven weeks on, with no new sessions, every mentee is due.
+        app.clock.advance(49 * 24 * 3600);
+        let mentor = app.sign_in("mentor").await;
+        let home = app.get("/", Some(&mentor)).await;
+        let section = home
+            .body
+            .split("My mentees")
+            .nth(1)
+            .unwrap()
+            .split("</section>")
+            .next()
+            .unwrap();
+        assert!(section.contains("Due a session"), "{section}");
+        let due = section
+            .split("Due a session")
+            .nth(1)
+            .unwrap()
+            .split("</div>")
+            .next()
+            .unwrap();
+        let first = due
+            .split("href=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_string();
+        // Logging a session takes that mentee off the list.
+        let page = app.get(&first, Some(&mentor)).await;
+        assert!(page.body.contains("Record a session"));
+        let today = page
+            .body
+            .split("name=\"held_on\"")
+            .nth(1)
+            .unwrap()
+            .split("value=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_string();
+        let action = first.replace("/mentor", "/mentor/sessions");
+        let r = app
+            .post_form(
+                &action,
+                Some(&mentor),
+                &[
+                    ("csrf", &mentor.csrf),
+                    ("held_on", &today),
+                    ("minutes", "15"),
+                    ("shared", "Caught up on the half term"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let home = app.get("/", Some(&mentor)).await;
+        let due_now = home
+            .body
+            .split("My mentees")
+            .nth(1)
+            .unwrap()
+            .split("</section>")
+            .next()
+            .unwrap();
+        assert!(
+            !due_now.contains(&format!("href=\"{first}\"")),
+            "the mentee just seen is no longer due"
+        );
+    }
+}
