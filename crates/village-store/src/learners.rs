@@ -251,7 +251,8 @@ fn mark_from(day: &str, part: String, mark: &str) -> Result<MarkRow> {
 }
 
 impl Store {
-    async fn record_access<A: Act>(&self, grant: &Grant<A>, detail: &str) -> Result<()> {
+    /// Appends the audit entry for a use of `grant`: one place for every learner read or change.
+    pub(crate) async fn record_access<A: Act>(&self, grant: &Grant<A>, detail: &str) -> Result<()> {
         self.audit(AuditEvent {
             org: Some(grant.school()),
             at: grant.at(),

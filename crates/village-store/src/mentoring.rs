@@ -8,7 +8,7 @@ use crate::{date, secs, Result, Store, StoreError};
 use jiff::civil::Date;
 use serde::Serialize;
 use sqlx::Row;
-use village_access::act::{self, Act};
+use village_access::act;
 use village_access::org_act;
 use village_access::{Grant, OrgGrant, Scope};
 use village_domain::{OrgId, PersonId};
@@ -100,20 +100,6 @@ fn opt_date(column: &'static str, v: Option<String>) -> Result<Option<Date>> {
 }
 
 impl Store {
-    async fn audit_grant<A: Act>(&self, grant: &Grant<A>, detail: &str) -> Result<()> {
-        self.audit(AuditEvent {
-            org: Some(grant.school()),
-            at: grant.at(),
-            actor: Some(grant.subject()),
-            action: A::ACTION.as_str().to_string(),
-            learner: Some(grant.learner()),
-            allowed: true,
-            rule: grant.path().as_str(),
-            detail: detail.to_string(),
-        })
-        .await
-    }
-
     /// The mentors learners of a school can choose from, with how full they are.
     pub async fn mentor_profiles(
         &self,
@@ -213,7 +199,7 @@ impl Store {
             .await?;
         }
         tx.commit().await?;
-        self.audit_grant(grant, &format!("{} choices", choices.len()))
+        self.record_access(grant, &format!("{} choices", choices.len()))
             .await
     }
 
@@ -303,7 +289,7 @@ impl Store {
                 .await?
                 .try_get("d")?;
         let last_home_contact = opt_date("home_contacts.contacted_on", last_home)?;
-        self.audit_grant(grant, "").await?;
+        self.record_access(grant, "").await?;
         Ok(MentoringView {
             mentor,
             assignment,
@@ -319,7 +305,7 @@ impl Store {
         grant: &Grant<act::MentorSessions>,
     ) -> Result<Vec<MentorSession>> {
         let s = self.sessions_of(grant.learner(), true).await?;
-        self.audit_grant(grant, "read").await?;
+        self.record_access(grant, "read").await?;
         Ok(s)
     }
 
@@ -348,7 +334,7 @@ impl Store {
         .bind(secs(grant.at()))
         .execute(&self.pool)
         .await?;
-        self.audit_grant(grant, "recorded").await
+        self.record_access(grant, "recorded").await
     }
 
     pub async fn log_home_contact(
@@ -369,7 +355,7 @@ impl Store {
         .bind(note)
         .execute(&self.pool)
         .await?;
-        self.audit_grant(grant, channel).await
+        self.record_access(grant, channel).await
     }
 
     /// The relationship-gaps report over the learners in `scope`: who has had no mentor

@@ -325,16 +325,7 @@ async fn every_route_goes_through_the_policy() {
             .trim_start_matches("/learners/")
             .to_string();
         let school = app.sign_in("leader").await;
-        let school_home = app.get("/", Some(&school)).await;
-        let school_id = school_home
-            .body
-            .split("href=\"/schools/")
-            .nth(1)
-            .unwrap()
-            .split('"')
-            .next()
-            .unwrap()
-            .to_string();
+        let school_id = app.school_of(&school).await;
         let group_id = app
             .get(&format!("/schools/{school_id}"), Some(&school))
             .await
@@ -481,16 +472,7 @@ async fn disabling_an_account_or_ending_a_relationship_takes_effect_on_the_next_
         );
 
         // The leader disables the teacher: their open session is refused at once.
-        let school_home = app.get("/", Some(&leader)).await;
-        let school = school_home
-            .body
-            .split("href=\"/schools/")
-            .nth(1)
-            .unwrap()
-            .split('"')
-            .next()
-            .unwrap()
-            .to_string();
+        let school = app.school_of(&leader).await;
         let people = app
             .get(&format!("/schools/{school}/people?q="), Some(&leader))
             .await;
@@ -622,16 +604,7 @@ async fn a_school_can_require_two_step_sign_in_for_staff() {
     for b in backends() {
         let app = TestApp::new(b).await;
         let leader = app.sign_in("leader").await;
-        let school_home = app.get("/", Some(&leader)).await;
-        let school = school_home
-            .body
-            .split("href=\"/schools/")
-            .nth(1)
-            .unwrap()
-            .split('"')
-            .next()
-            .unwrap()
-            .to_string();
+        let school = app.school_of(&leader).await;
         let r = app
             .post_form(
                 &format!("/schools/{school}/settings"),
@@ -728,6 +701,34 @@ async fn a_school_can_require_two_step_sign_in_for_staff() {
 }
 
 impl TestApp {
+    /// The id of the first school linked from this person's home page.
+    async fn school_of(&self, s: &Session) -> String {
+        let home = self.get("/", Some(s)).await;
+        home.body
+            .split("href=\"/schools/")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_string()
+    }
+
+    /// The mentor ids offered in the first choice list of a mentoring page.
+    fn mentor_options(page: &Resp) -> Vec<String> {
+        page.body
+            .split("id=\"choice1\"")
+            .nth(1)
+            .unwrap()
+            .split("</select>")
+            .next()
+            .unwrap()
+            .split("<option value=\"")
+            .skip(2)
+            .map(|o| o.split('"').next().unwrap().to_string())
+            .collect()
+    }
+
     fn clock_now(&self) -> i64 {
         use village_web::Clock;
         self.clock.now().as_second()
@@ -1022,18 +1023,7 @@ async fn a_pupil_ranks_mentors_and_a_mentor_logs_a_session_with_a_private_part()
         let page = app.get(&format!("{link}/mentor"), Some(&pupil)).await;
         assert_eq!(page.status, StatusCode::OK);
         assert!(page.body.contains("Choose your mentor"));
-        let options: Vec<String> = page
-            .body
-            .split("id=\"choice1\"")
-            .nth(1)
-            .unwrap()
-            .split("</select>")
-            .next()
-            .unwrap()
-            .split("<option value=\"")
-            .skip(2)
-            .map(|o| o.split('"').next().unwrap().to_string())
-            .collect();
+        let options = TestApp::mentor_options(&page);
         assert!(options.len() >= 3, "{options:?}");
         // The same mentor twice is refused in plain words, and nothing is saved.
         let r = app
@@ -1139,16 +1129,7 @@ async fn a_leader_finds_a_learner_with_an_overdue_mentor_session_in_the_gaps_rep
     for b in backends() {
         let app = TestApp::new(b).await;
         let leader = app.sign_in("leader").await;
-        let home = app.get("/", Some(&leader)).await;
-        let school = home
-            .body
-            .split("href=\"/schools/")
-            .nth(1)
-            .unwrap()
-            .split('"')
-            .next()
-            .unwrap()
-            .to_string();
+        let school = app.school_of(&leader).await;
         let report = app
             .get(&format!("/schools/{school}/gaps"), Some(&leader))
             .await;
@@ -1205,18 +1186,7 @@ async fn after_the_assignment_the_pupil_sees_their_mentor_and_the_reason() {
         let pupil = app.sign_in("pupil").await;
         let link = app.learner_link(&pupil).await;
         let page = app.get(&format!("{link}/mentor"), Some(&pupil)).await;
-        let options: Vec<String> = page
-            .body
-            .split("id=\"choice1\"")
-            .nth(1)
-            .unwrap()
-            .split("</select>")
-            .next()
-            .unwrap()
-            .split("<option value=\"")
-            .skip(2)
-            .map(|o| o.split('"').next().unwrap().to_string())
-            .collect();
+        let options = TestApp::mentor_options(&page);
         let r = app
             .post_form(
                 &format!("{link}/mentor/choices"),
@@ -1231,16 +1201,7 @@ async fn after_the_assignment_the_pupil_sees_their_mentor_and_the_reason() {
             .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER);
         let leader = app.sign_in("leader").await;
-        let home = app.get("/", Some(&leader)).await;
-        let school = home
-            .body
-            .split("href=\"/schools/")
-            .nth(1)
-            .unwrap()
-            .split('"')
-            .next()
-            .unwrap()
-            .to_string();
+        let school = app.school_of(&leader).await;
         let admin = app
             .get(&format!("/schools/{school}/mentoring"), Some(&leader))
             .await;
@@ -1415,16 +1376,7 @@ async fn a_leader_matches_a_programme_and_rematches_when_a_tutor_leaves() {
     for b in backends() {
         let app = TestApp::new(b).await;
         let leader = app.sign_in("leader").await;
-        let home = app.get("/", Some(&leader)).await;
-        let school = home
-            .body
-            .split("href=\"/schools/")
-            .nth(1)
-            .unwrap()
-            .split('"')
-            .next()
-            .unwrap()
-            .to_string();
+        let school = app.school_of(&leader).await;
         let page = app
             .get(&format!("/schools/{school}/peer"), Some(&leader))
             .await;

@@ -128,6 +128,22 @@ pub async fn create(
     Ok(Redirect::to(&format!("/schools/{id}/peer")).into_response())
 }
 
+/// The matched tutees as (tutor, tutee, reason), for storage.
+fn pairs_of(tutees: &[peer::TuteeOutcome]) -> Vec<(PersonId, PersonId, String)> {
+    tutees
+        .iter()
+        .filter_map(|o| {
+            o.tutor.map(|t| {
+                (
+                    PersonId(t as i64),
+                    PersonId(o.tutee as i64),
+                    o.explanation.clone(),
+                )
+            })
+        })
+        .collect()
+}
+
 /// The matching problem for a programme. Need is higher the lower a tutee's step; tutors
 /// take up to two tutees; a tutor two or more years older may tutor at any step above.
 fn problem_for(
@@ -218,19 +234,7 @@ pub async fn run(
             .await
         }
     };
-    let pairs: Vec<(PersonId, PersonId, String)> = matching
-        .tutees
-        .iter()
-        .filter_map(|o| {
-            o.tutor.map(|t| {
-                (
-                    PersonId(t as i64),
-                    PersonId(o.tutee as i64),
-                    o.explanation.clone(),
-                )
-            })
-        })
-        .collect();
+    let pairs = pairs_of(&matching.tutees);
     let (kept, started, ended) = state.store.apply_peer_matching(&g, &p, &pairs).await?;
     let unmatched: Vec<String> = matching
         .tutees
@@ -317,20 +321,7 @@ pub async fn tutor_leaves(
             .await
         }
     };
-    let pairs: Vec<(PersonId, PersonId, String)> = result
-        .matching
-        .tutees
-        .iter()
-        .filter_map(|o| {
-            o.tutor.map(|t| {
-                (
-                    PersonId(t as i64),
-                    PersonId(o.tutee as i64),
-                    o.explanation.clone(),
-                )
-            })
-        })
-        .collect();
+    let pairs = pairs_of(&result.matching.tutees);
     let (kept, started, ended) = state.store.apply_peer_matching(&g, &p, &pairs).await?;
     let details = result
         .changes
