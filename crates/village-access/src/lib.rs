@@ -22,7 +22,7 @@ pub mod org;
 mod policy;
 mod rules;
 
-pub use org::{org_act, org_paths, GroupGrant, OrgAction, OrgGrant};
+pub use org::{org_act, org_paths, GroupGrant, OrgAction, OrgGrant, TeamFacts, TeamGrant};
 pub use policy::{
     act, Decision, Denied, Grant, LearnerFacts, Policy, Scope, Subject, SubjectRole, Teaching, Tie,
 };

@@ -25,16 +25,19 @@ pub enum OrgAction {
     ViewGapsReport,
     /// Peer Learner Programmes: create, match, record training.
     ManagePeerLearning,
+    /// Personal challenges: form teams, mark them complete.
+    ManageChallenges,
 }
 
 impl OrgAction {
-    pub const ALL: [OrgAction; 6] = [
+    pub const ALL: [OrgAction; 7] = [
         OrgAction::ViewSchool,
         OrgAction::ViewAuditLog,
         OrgAction::ManagePeople,
         OrgAction::ManageMentoring,
         OrgAction::ViewGapsReport,
         OrgAction::ManagePeerLearning,
+        OrgAction::ManageChallenges,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -45,6 +48,7 @@ impl OrgAction {
             OrgAction::ManageMentoring => "manage_mentoring",
             OrgAction::ViewGapsReport => "view_gaps_report",
             OrgAction::ManagePeerLearning => "manage_peer_learning",
+            OrgAction::ManageChallenges => "manage_challenges",
         }
     }
 }
@@ -59,9 +63,10 @@ pub fn org_paths(action: OrgAction) -> &'static [(Role, bool)] {
             (Role::CollaborativeLeader, false),
         ],
         OrgAction::ViewAuditLog => &[(Role::Leader, true), (Role::Dsl, true)],
-        OrgAction::ManagePeople | OrgAction::ManageMentoring | OrgAction::ManagePeerLearning => {
-            &[(Role::Leader, true)]
-        }
+        OrgAction::ManagePeople
+        | OrgAction::ManageMentoring
+        | OrgAction::ManagePeerLearning
+        | OrgAction::ManageChallenges => &[(Role::Leader, true)],
         OrgAction::ViewGapsReport => &[(Role::Leader, true), (Role::Dsl, true)],
     }
 }
@@ -93,7 +98,8 @@ pub mod org_act {
         ManagePeople,
         ManageMentoring,
         ViewGapsReport,
-        ManagePeerLearning
+        ManagePeerLearning,
+        ManageChallenges
     );
 }
 
@@ -206,5 +212,71 @@ impl crate::Policy {
         } else {
             Err(crate::OrgDenied)
         }
+    }
+}
+
+/// What the policy needs to know about a personal-challenge team.
+#[derive(Debug, Clone)]
+pub struct TeamFacts {
+    pub challenge: i64,
+    pub school: OrgId,
+    pub coach: PersonId,
+    pub members: Vec<PersonId>,
+}
+
+/// Proof that the subject may see a team's page: a member, the coach, or a leader or
+/// safeguarding lead of the school.
+#[derive(Debug, Clone)]
+pub struct TeamGrant {
+    subject: PersonId,
+    challenge: i64,
+    school: OrgId,
+    is_coach: bool,
+    is_leader: bool,
+}
+
+impl TeamGrant {
+    pub fn subject(&self) -> PersonId {
+        self.subject
+    }
+    pub fn challenge(&self) -> i64 {
+        self.challenge
+    }
+    pub fn school(&self) -> OrgId {
+        self.school
+    }
+    /// The coach writes notes and milestones.
+    pub fn is_coach(&self) -> bool {
+        self.is_coach
+    }
+    /// A leader marks the challenge complete.
+    pub fn is_leader(&self) -> bool {
+        self.is_leader
+    }
+}
+
+impl crate::Policy {
+    pub fn authorize_team(
+        subject: &Subject,
+        team: &TeamFacts,
+        at: Timestamp,
+    ) -> Result<TeamGrant, crate::OrgDenied> {
+        let person = subject.person.ok_or(crate::OrgDenied)?;
+        let is_coach = team.coach == person;
+        let is_leader = holds_role(subject, Role::Leader, team.school, at);
+        let allowed = is_coach
+            || is_leader
+            || team.members.contains(&person)
+            || holds_role(subject, Role::Dsl, team.school, at);
+        if !allowed {
+            return Err(crate::OrgDenied);
+        }
+        Ok(TeamGrant {
+            subject: person,
+            challenge: team.challenge,
+            school: team.school,
+            is_coach,
+            is_leader,
+        })
     }
 }

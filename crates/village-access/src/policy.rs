@@ -105,7 +105,8 @@ pub mod act {
         ViewMentoring,
         MentorSessions,
         LogHomeContact,
-        LogPeerSession
+        LogPeerSession,
+        ChooseChallenges
     );
 }
 

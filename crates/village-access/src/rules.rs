@@ -37,10 +37,12 @@ pub enum Action {
     /// Log a peer tutoring session with this learner as the tutee: the tutee themself, or
     /// their peer tutor. The only thing a peer tutor may do with another child's record.
     LogPeerSession,
+    /// Rank personal challenges: the learner, or a parent.
+    ChooseChallenges,
 }
 
 impl Action {
-    pub const ALL: [Action; 13] = [
+    pub const ALL: [Action; 14] = [
         Action::ViewProfile,
         Action::ViewAttendance,
         Action::ViewProgress,
@@ -54,6 +56,7 @@ impl Action {
         Action::MentorSessions,
         Action::LogHomeContact,
         Action::LogPeerSession,
+        Action::ChooseChallenges,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -71,6 +74,7 @@ impl Action {
             Action::MentorSessions => "mentor_sessions",
             Action::LogHomeContact => "log_home_contact",
             Action::LogPeerSession => "log_peer_session",
+            Action::ChooseChallenges => "choose_challenges",
         }
     }
 
@@ -94,6 +98,7 @@ impl Action {
             Action::MentorSessions => "recorded or read a mentoring session",
             Action::LogHomeContact => "recorded contact with home",
             Action::LogPeerSession => "logged a peer tutoring session",
+            Action::ChooseChallenges => "chose personal challenges",
         }
     }
 
@@ -200,5 +205,6 @@ pub fn paths(action: Action) -> &'static [Path] {
         Action::MentorSessions => &[Direct(K::Mentor)],
         Action::LogHomeContact => &[Direct(K::Tutor), Direct(K::KeyWorker), SchoolLeader],
         Action::LogPeerSession => &[Itself, Direct(K::PeerTutor)],
+        Action::ChooseChallenges => &[Itself, GuardianWithResponsibility],
     }
 }

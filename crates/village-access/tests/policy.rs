@@ -388,6 +388,7 @@ fn reference_allows(
             has_tie(K::Tutor, false) || has_tie(K::KeyWorker, false) || leader
         }
         Action::LogPeerSession => is_self || has_tie(K::PeerTutor, false),
+        Action::ChooseChallenges => is_self || parent,
     }
 }
 
@@ -463,6 +464,7 @@ fn scope_contains(action: Action, subject: &Subject, facts: &LearnerFacts, at: T
         Action::MentorSessions => check!(MentorSessions),
         Action::LogHomeContact => check!(LogHomeContact),
         Action::LogPeerSession => check!(LogPeerSession),
+        Action::ChooseChallenges => check!(ChooseChallenges),
     }
 }
 

@@ -102,6 +102,8 @@ struct Ids {
     peer_pair: i64,
     peer_training: i64,
     peer_session: i64,
+    challenge: i64,
+    challenge_choice: i64,
 }
 
 fn next(n: &mut i64) -> i64 {
@@ -1061,6 +1063,9 @@ impl Gen<'_> {
             .filter(|l| l.year == younger)
             .map(|l| l.id)
             .collect();
+        if s.phase == Phase::Secondary {
+            self.challenges(s, &learners);
+        }
         if s.phase == Phase::Special {
             return;
         }
@@ -1184,6 +1189,78 @@ impl Gen<'_> {
             }
             if k == 0 && s.phase == Phase::Secondary {
                 self.peer_showcase = Some((*t, *l));
+            }
+        }
+    }
+
+    /// The Year 8 personal challenge menu: forty challenges, each coached by a teacher;
+    /// what each pupil is already good at; and ranked choices for about four in five pupils.
+    fn challenges(&mut self, s: &SchoolGen, learners: &[LearnerGen]) {
+        let id = s.id;
+        let mut ids = Vec::new();
+        for (i, (title, domain, what)) in names::CHALLENGES.iter().enumerate() {
+            let cid = next(&mut self.ids.challenge);
+            let coach = s
+                .teachers
+                .get(i % s.teachers.len().max(1))
+                .copied()
+                .unwrap_or(s.leader);
+            self.w.row(
+                "challenges",
+                &[
+                    "id",
+                    "org_id",
+                    "year_group",
+                    "title",
+                    "domain",
+                    "description",
+                    "coach_id",
+                    "min_team",
+                    "max_team",
+                    "completed_on",
+                ],
+                vec![
+                    cid.into(),
+                    id.into(),
+                    8.into(),
+                    (*title).into(),
+                    (*domain).into(),
+                    (*what).into(),
+                    coach.into(),
+                    3.into(),
+                    8.into(),
+                    V::NullText,
+                ],
+            );
+            ids.push(cid);
+        }
+        for l in learners.iter().filter(|l| l.year == 8) {
+            for d in names::DOMAINS {
+                let level = self.rng.gen_range(0..4i64);
+                self.w.row(
+                    "learner_strengths",
+                    &["learner_id", "org_id", "domain", "level"],
+                    vec![l.id.into(), id.into(), (*d).into(), level.into()],
+                );
+            }
+            if self.rng.gen_bool(0.2) {
+                continue;
+            }
+            let mut picks = ids.clone();
+            picks.shuffle(&mut self.rng);
+            for (rank, c) in picks.into_iter().take(5).enumerate() {
+                let chid = next(&mut self.ids.challenge_choice);
+                self.w.row(
+                    "challenge_choices",
+                    &["id", "org_id", "learner_id", "challenge_id", "choice_rank"],
+                    vec![
+                        chid.into(),
+                        id.into(),
+                        l.id.into(),
+                        c.into(),
+                        (rank as i64 + 1).into(),
+                    ],
+                );
             }
         }
     }

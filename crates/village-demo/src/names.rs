@@ -240,3 +240,213 @@ pub const MENTOR_AGREED: &[&str] = &[
     "We talked about friendships and who to go to when lunchtimes are hard.",
     "We set a target to answer one question in each maths lesson.",
 ];
+
+/// The personal challenge menu: (title, domain, what it involves).
+pub const CHALLENGES: &[(&str, &str, &str)] = &[
+    (
+        "Long-distance cycling",
+        "sport",
+        "Train together and ride 50 miles in a day.",
+    ),
+    (
+        "Stage a musical",
+        "arts",
+        "Cast, rehearse and perform a short musical.",
+    ),
+    (
+        "Work in a care home",
+        "community",
+        "Spend afternoons with residents; plan an activity for them.",
+    ),
+    (
+        "Magic tricks",
+        "arts",
+        "Learn ten tricks and perform a show for the younger years.",
+    ),
+    (
+        "Build a robot",
+        "making",
+        "Design and program a robot that can sort objects.",
+    ),
+    (
+        "Grow a vegetable garden",
+        "science",
+        "Plan, plant and harvest a plot at the allotment.",
+    ),
+    (
+        "Write and publish a magazine",
+        "languages",
+        "Report, edit and print an issue for the school.",
+    ),
+    (
+        "Climb a mountain",
+        "sport",
+        "Train, plan the route and climb Snowdon as a team.",
+    ),
+    (
+        "Run a charity café",
+        "community",
+        "Plan, cook and run a café for a local charity.",
+    ),
+    (
+        "Make a short film",
+        "arts",
+        "Write, shoot and edit a five-minute film.",
+    ),
+    (
+        "Learn sign language",
+        "languages",
+        "Learn BSL and teach a greeting to your class.",
+    ),
+    (
+        "Design a computer game",
+        "making",
+        "Design and build a playable game.",
+    ),
+    (
+        "Restore a bicycle",
+        "making",
+        "Take an old bike apart and make it road-worthy.",
+    ),
+    (
+        "Science show",
+        "science",
+        "Plan and perform experiments for a primary school.",
+    ),
+    (
+        "Learn to swim a mile",
+        "sport",
+        "Train until the team can each swim a mile.",
+    ),
+    (
+        "Local history trail",
+        "humanities",
+        "Research the town and make a walking trail.",
+    ),
+    (
+        "Podcast series",
+        "languages",
+        "Record six episodes about things that matter to you.",
+    ),
+    (
+        "Build a bird hide",
+        "making",
+        "Design and build a hide for the nature area.",
+    ),
+    (
+        "Orienteering",
+        "sport",
+        "Learn map reading and complete a course in the hills.",
+    ),
+    ("Choir", "arts", "Form a choir and sing at the open day."),
+    (
+        "Junior first aid",
+        "community",
+        "Train in first aid and run a session for others.",
+    ),
+    (
+        "Astronomy nights",
+        "science",
+        "Learn the night sky and host a star party.",
+    ),
+    (
+        "Fashion from waste",
+        "arts",
+        "Design clothes made from recycled materials.",
+    ),
+    (
+        "Clean up the river",
+        "community",
+        "Survey and clear a stretch of the river bank.",
+    ),
+    (
+        "Rocket launch",
+        "science",
+        "Build water rockets and beat the school record.",
+    ),
+    (
+        "Learn a new language",
+        "languages",
+        "Learn enough Spanish to order a meal.",
+    ),
+    (
+        "Photography exhibition",
+        "arts",
+        "Photograph the town and hang an exhibition.",
+    ),
+    (
+        "Bake for the community",
+        "community",
+        "Bake and deliver to neighbours who live alone.",
+    ),
+    (
+        "Debate league",
+        "humanities",
+        "Prepare and debate against another school.",
+    ),
+    (
+        "Kayaking",
+        "sport",
+        "Learn to kayak and complete a river journey.",
+    ),
+    (
+        "Code a website",
+        "making",
+        "Build a website for a local club.",
+    ),
+    (
+        "Wildlife survey",
+        "science",
+        "Count and map the wildlife around the school.",
+    ),
+    (
+        "Mural",
+        "arts",
+        "Design and paint a mural for the dining hall.",
+    ),
+    (
+        "Mock trial",
+        "humanities",
+        "Prepare and act out a court case.",
+    ),
+    (
+        "Dance performance",
+        "arts",
+        "Choreograph and perform a dance.",
+    ),
+    (
+        "Build a canoe",
+        "making",
+        "Build a canoe with a local boat club.",
+    ),
+    (
+        "Teach an elder to use a tablet",
+        "community",
+        "Help older neighbours get online.",
+    ),
+    (
+        "Chemistry of cooking",
+        "science",
+        "Find out what happens when food cooks.",
+    ),
+    (
+        "Football tournament",
+        "sport",
+        "Organise and run a tournament for the primaries.",
+    ),
+    (
+        "Poetry slam",
+        "languages",
+        "Write and perform poems at an evening event.",
+    ),
+];
+
+pub const DOMAINS: &[&str] = &[
+    "sport",
+    "arts",
+    "community",
+    "making",
+    "science",
+    "languages",
+    "humanities",
+];

@@ -30,6 +30,10 @@ pub(crate) const ID_TABLES: &[&str] = &[
     "peer_pairs",
     "peer_sessions",
     "achievements",
+    "challenges",
+    "challenge_choices",
+    "challenge_members",
+    "challenge_notes",
 ];
 
 /// One value in a loaded row.

@@ -14,6 +14,7 @@
 mod accounts;
 pub mod audit;
 mod bulk;
+mod challenges;
 mod db;
 mod learners;
 mod mentoring;
@@ -25,6 +26,7 @@ mod subject;
 pub use accounts::{AccountRow, NewSession, SessionRow};
 pub use audit::{AuditEntry, AuditEvent, ChainReport};
 pub use bulk::{BulkValue, BulkWriter};
+pub use challenges::{ChallengeInputs, ChallengeRow, TeamView};
 pub use db::{Backend, Store};
 pub use learners::{
     AttendanceView, LearnerFilter, LearnerProfile, LearnerSummary, MarkRow, PersonLink,

@@ -30,6 +30,9 @@ pub enum Access {
     School(OrgAction),
     /// Signed in, and the person teaches the group in the path, or leads its school.
     Group,
+    /// Signed in, and the person is on the challenge team in the path, coaches it, or leads
+    /// its school.
+    Team,
 }
 
 pub struct RouteSpec {
@@ -159,6 +162,47 @@ pub fn inventory() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
                 School(OrgAction::ViewGapsReport),
             ),
             get(mentoring::gaps),
+        ),
+        (
+            spec(
+                "GET",
+                "/learners/{id}/challenges",
+                Learner(Action::ViewProfile),
+            ),
+            get(challenges::show),
+        ),
+        (
+            spec(
+                "POST",
+                "/learners/{id}/challenges",
+                Learner(Action::ChooseChallenges),
+            ),
+            post(challenges::choose),
+        ),
+        (
+            spec(
+                "GET",
+                "/schools/{id}/challenges",
+                School(OrgAction::ManageChallenges),
+            ),
+            get(challenges::admin),
+        ),
+        (
+            spec(
+                "POST",
+                "/schools/{id}/challenges/{year}/teams",
+                School(OrgAction::ManageChallenges),
+            ),
+            post(challenges::form),
+        ),
+        (spec("GET", "/challenges/{id}", Team), get(challenges::team)),
+        (
+            spec("POST", "/challenges/{id}/notes", Team),
+            post(challenges::add_note),
+        ),
+        (
+            spec("POST", "/challenges/{id}/complete", Team),
+            post(challenges::complete),
         ),
         (
             spec(

@@ -337,12 +337,24 @@ async fn every_route_goes_through_the_policy() {
             .next()
             .unwrap()
             .to_string();
+        let team_id = app
+            .get(&format!("/schools/{school_id}/challenges"), Some(&school))
+            .await
+            .body
+            .split("href=\"/challenges/")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_string();
         let stranger = app.sign_in("parent2").await;
         let mut checked = 0;
         for (spec, _) in inventory() {
             let id = match spec.access {
                 Access::School(_) => school_id.clone(),
                 Access::Group => group_id.clone(),
+                Access::Team => team_id.clone(),
                 _ => pupil_id.clone(),
             };
             let path = fill(spec.path, &id);
@@ -392,7 +404,7 @@ async fn every_route_goes_through_the_policy() {
                         r.status
                     );
                 }
-                Access::Learner(_) | Access::School(_) | Access::Group => {
+                Access::Learner(_) | Access::School(_) | Access::Group | Access::Team => {
                     let r = send(None).await;
                     assert!(
                         r.status == StatusCode::SEE_OTHER || r.status == StatusCode::UNAUTHORIZED,
@@ -1544,6 +1556,111 @@ async fn mentors_see_which_mentees_are_due_a_session() {
         assert!(
             !due_now.contains(&format!("href=\"{first}\"")),
             "the mentee just seen is no longer due"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_pupil_ranks_challenges_and_sees_their_team() {
+    for b in backends() {
+        let app = TestApp::new(b).await;
+        let pupil = app.sign_in("pupil").await;
+        let link = app.learner_link(&pupil).await;
+        let page = app.get(&format!("{link}/challenges"), Some(&pupil)).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains("Choose your challenges"));
+        let options: Vec<String> = page
+            .body
+            .split("id=\"c1\"")
+            .nth(1)
+            .unwrap()
+            .split("</select>")
+            .next()
+            .unwrap()
+            .split("<option value=\"")
+            .skip(2)
+            .map(|o| o.split('"').next().unwrap().to_string())
+            .collect();
+        assert_eq!(options.len(), 40, "the demo menu has forty challenges");
+        let dup = app
+            .post_form(
+                &format!("{link}/challenges"),
+                Some(&pupil),
+                &[
+                    ("csrf", &pupil.csrf),
+                    ("c1", &options[0]),
+                    ("c2", &options[0]),
+                ],
+            )
+            .await;
+        assert_eq!(dup.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(dup.body.contains("same challenge twice"));
+        let ok = app
+            .post_form(
+                &format!("{link}/challenges"),
+                Some(&pupil),
+                &[
+                    ("csrf", &pupil.csrf),
+                    ("c1", &options[5]),
+                    ("c2", &options[6]),
+                    ("c3", &options[7]),
+                ],
+            )
+            .await;
+        assert_eq!(ok.status, StatusCode::OK);
+        assert!(ok.body.contains("Your choices are saved"));
+
+        let leader = app.sign_in("leader").await;
+        let school = app.school_of(&leader).await;
+        let admin = app
+            .get(&format!("/schools/{school}/challenges"), Some(&leader))
+            .await;
+        assert_eq!(admin.status, StatusCode::OK);
+        let formed = app
+            .post_form(
+                &format!("/schools/{school}/challenges/8/teams"),
+                Some(&leader),
+                &[("csrf", &leader.csrf)],
+            )
+            .await;
+        assert_eq!(formed.status, StatusCode::OK, "{}", formed.body);
+        assert!(formed.body.contains("pupils placed in"), "{}", formed.body);
+
+        let mine = app.get(&format!("{link}/challenges"), Some(&pupil)).await;
+        assert!(mine.body.contains("Your team"), "{}", mine.body);
+        let team = mine
+            .body
+            .split("href=\"/challenges/")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_string();
+        let team_page = app.get(&format!("/challenges/{team}"), Some(&pupil)).await;
+        assert_eq!(team_page.status, StatusCode::OK);
+        // Another family's parent cannot open the team page; the leader marks it complete
+        // and every member gets it in their record of achievement.
+        let other = app.sign_in("parent2").await;
+        assert_eq!(
+            app.get(&format!("/challenges/{team}"), Some(&other))
+                .await
+                .status,
+            StatusCode::NOT_FOUND
+        );
+        let r = app
+            .post_form(
+                &format!("/challenges/{team}/complete"),
+                Some(&leader),
+                &[("csrf", &leader.csrf)],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        let record = app.get(&link, Some(&pupil)).await;
+        assert!(
+            record.body.contains("Personal challenge: "),
+            "{}",
+            record.body
         );
     }
 }

@@ -3,6 +3,7 @@
 //! user's input kept when something needs fixing.
 
 pub mod account;
+pub mod challenges;
 pub mod extract;
 pub mod home;
 pub mod learners;
