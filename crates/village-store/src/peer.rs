@@ -498,3 +498,19 @@ impl Store {
             .collect()
     }
 }
+
+impl Store {
+    /// The latest peer session a pupil took part in, as tutor or tutee.
+    pub async fn last_peer_session(&self, pupil: PersonId) -> Result<Option<Date>> {
+        let d: Option<String> = sqlx::query(
+            "SELECT MAX(s.held_on) AS d FROM peer_sessions s JOIN peer_pairs p ON p.id = s.pair_id
+             WHERE p.tutor_id = $1 OR p.tutee_id = $2",
+        )
+        .bind(pupil.0)
+        .bind(pupil.0)
+        .fetch_one(&self.pool)
+        .await?
+        .try_get("d")?;
+        d.map(|d| date("peer_sessions.held_on", &d)).transpose()
+    }
+}

@@ -319,6 +319,10 @@ pub async fn map(
     let mentor_last = mentoring
         .as_ref()
         .and_then(|m| m.sessions.first().map(|s| s.held_on));
+    let last_peer = state.store.last_peer_session(id).await?;
+    let fmt_peer = last_peer.map_or_else(String::new, |d| {
+        format!("Last peer session: {}", d.strftime("%-d %B"))
+    });
     let mut circles: Vec<Circle> = vec![
         ("Family", vec![]),
         ("Tutor and mentor", vec![]),
@@ -332,7 +336,7 @@ pub async fn map(
             "tutor" => (1, fmt(home, "Last contact with home")),
             "mentor" => (1, fmt(mentor_last, "Last session")),
             "teacher" => (2, String::new()),
-            "peer_tutor" => (3, String::new()),
+            "peer_tutor" => (3, fmt_peer.clone()),
             _ => (4, String::new()),
         };
         if let Some((_, list)) = circles.get_mut(idx) {
@@ -349,6 +353,30 @@ pub async fn map(
         })
         .collect();
     circles.push(("Tutor group and communities", groups));
+    // Pupils this pupil tutors, and their personal-challenge team.
+    let (tutoring, _) = state.store.peer_pairs_of(id, user.now).await?;
+    if let Some((_, peers)) = circles.get_mut(3) {
+        for p in tutoring {
+            // Another child's name is shown only to the tutor themself.
+            let who = if user.person() == id {
+                p.tutee_name
+            } else {
+                "A younger pupil".to_string()
+            };
+            peers.push((
+                who,
+                format!("Tutee ({})", p.programme_name),
+                fmt_peer.clone(),
+            ));
+        }
+    }
+    let team = state
+        .store
+        .team_of(id)
+        .await?
+        .map(|(c, _)| vec![(c.title, format!("Coach: {}", c.coach_name), String::new())])
+        .unwrap_or_default();
+    circles.push(("Personal challenge team", team));
     Ok(render(&MapPage {
         page: Page::for_user(&user, &state),
         learner: id,
