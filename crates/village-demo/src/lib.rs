@@ -104,6 +104,7 @@ struct Ids {
     peer_session: i64,
     challenge: i64,
     challenge_choice: i64,
+    meeting: i64,
 }
 
 fn next(n: &mut i64) -> i64 {
@@ -1681,6 +1682,39 @@ impl Gen<'_> {
                         shared.into(),
                         "Seemed more settled than last time.".into(),
                         0.into(),
+                        recorded_at.into(),
+                    ],
+                );
+            }
+        }
+        // The next meeting is booked for most pupils, within the next two weeks.
+        if let Some(mentor) = s.mentor_of.get(&l.id).copied() {
+            if self.rng.gen_bool(0.7) {
+                let ahead = self.rng.gen_range(1..14i64);
+                let on = self
+                    .opts
+                    .today
+                    .checked_add(ahead.days())
+                    .unwrap_or(self.opts.today);
+                let id = next(&mut self.ids.meeting);
+                self.w.row(
+                    "mentor_meetings",
+                    &[
+                        "id",
+                        "org_id",
+                        "learner_id",
+                        "mentor_id",
+                        "meets_on",
+                        "place",
+                        "created_at",
+                    ],
+                    vec![
+                        id.into(),
+                        s.id.into(),
+                        l.id.into(),
+                        mentor.into(),
+                        on.to_string().into(),
+                        "Library, tutor time".into(),
                         recorded_at.into(),
                     ],
                 );

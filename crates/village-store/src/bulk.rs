@@ -34,6 +34,7 @@ pub(crate) const ID_TABLES: &[&str] = &[
     "challenge_choices",
     "challenge_members",
     "challenge_notes",
+    "mentor_meetings",
 ];
 
 /// One value in a loaded row.

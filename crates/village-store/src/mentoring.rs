@@ -630,3 +630,90 @@ pub struct MentorOutcome {
     pub explanation: String,
     pub override_reason: Option<String>,
 }
+
+/// A scheduled mentor meeting.
+#[derive(Debug, Clone, Serialize)]
+pub struct MentorMeeting {
+    pub learner: PersonId,
+    pub learner_name: String,
+    pub mentor_name: String,
+    pub meets_on: Date,
+    pub place: String,
+}
+
+fn meeting_from_row(r: &sqlx::any::AnyRow) -> Result<MentorMeeting> {
+    Ok(MentorMeeting {
+        learner: PersonId(r.try_get("learner_id")?),
+        learner_name: r.try_get("learner_name")?,
+        mentor_name: r.try_get("mentor_name")?,
+        meets_on: date(
+            "mentor_meetings.meets_on",
+            &r.try_get::<String, _>("meets_on")?,
+        )?,
+        place: r.try_get("place")?,
+    })
+}
+
+const MEETING_SQL: &str = "SELECT m.learner_id, lp.given_name || ' ' || lp.family_name AS learner_name,
+    mp.given_name || ' ' || mp.family_name AS mentor_name, m.meets_on, m.place
+    FROM mentor_meetings m JOIN people lp ON lp.id = m.learner_id JOIN people mp ON mp.id = m.mentor_id";
+
+impl Store {
+    /// The mentor books the next meeting with a mentee.
+    pub async fn schedule_mentor_meeting(
+        &self,
+        grant: &Grant<act::MentorSessions>,
+        on: Date,
+        place: &str,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO mentor_meetings (org_id, learner_id, mentor_id, meets_on, place, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(grant.school().0)
+        .bind(grant.learner().0)
+        .bind(grant.subject().0)
+        .bind(on.to_string())
+        .bind(place)
+        .bind(secs(grant.at()))
+        .execute(&self.pool)
+        .await?;
+        self.record_access(grant, "scheduled").await
+    }
+
+    /// The learner's next meeting from `today`, with their current mentor. The learner's
+    /// own reminder: no grant beyond being the learner, which the caller checks.
+    pub async fn next_mentor_meeting(
+        &self,
+        learner: PersonId,
+        today: Date,
+    ) -> Result<Option<MentorMeeting>> {
+        let sql = format!("{MEETING_SQL} WHERE m.learner_id = $1 AND m.meets_on >= $2 ORDER BY m.meets_on LIMIT 1");
+        sqlx::query(&sql)
+            .bind(learner.0)
+            .bind(today.to_string())
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(meeting_from_row)
+            .transpose()
+    }
+
+    /// A mentor's own meetings in the coming days: their reminders.
+    pub async fn mentor_meetings_for(
+        &self,
+        mentor: PersonId,
+        from: Date,
+        to: Date,
+    ) -> Result<Vec<MentorMeeting>> {
+        let sql = format!("{MEETING_SQL} WHERE m.mentor_id = $1 AND m.meets_on >= $2 AND m.meets_on <= $3 ORDER BY m.meets_on, learner_name");
+        sqlx::query(&sql)
+            .bind(mentor.0)
+            .bind(from.to_string())
+            .bind(to.to_string())
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(meeting_from_row)
+            .collect()
+    }
+}

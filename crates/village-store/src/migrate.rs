@@ -43,6 +43,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 5,
+        name: "mentor_meetings",
+        portable: include_str!("../migrations/0005_mentor_meetings.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 /// The newest schema version this build knows.

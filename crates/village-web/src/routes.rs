@@ -165,6 +165,14 @@ pub fn inventory() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         ),
         (
             spec(
+                "POST",
+                "/learners/{id}/mentor/meetings",
+                Learner(Action::MentorSessions),
+            ),
+            post(mentoring::book_meeting),
+        ),
+        (
+            spec(
                 "GET",
                 "/learners/{id}/challenges",
                 Learner(Action::ViewProfile),

@@ -157,6 +157,8 @@ pub struct PupilHome {
     pub tutoring: Vec<village_store::PeerPair>,
     /// Pairs in which the pupil is tutored.
     pub tutored: Vec<village_store::PeerPair>,
+    /// A reminder of the next mentor meeting.
+    pub next_meeting: Option<village_store::MentorMeeting>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -171,6 +173,8 @@ pub struct HomeView {
     pub mentees: Option<Vec<LearnerSummary>>,
     /// Mentees with no session for six weeks, for the mentor: (learner, name, last session).
     pub mentees_due: Vec<(PersonId, String, Option<Date>)>,
+    /// The mentor's meetings in the coming week: their reminders.
+    pub meetings_soon: Vec<village_store::MentorMeeting>,
     pub supported: Option<Vec<LearnerSummary>>,
     pub volunteer_learners: Option<Vec<LearnerSummary>>,
     pub key_work: Option<Vec<LearnerSummary>>,
@@ -280,11 +284,16 @@ pub async fn home(state: &AppState, user: &CurrentUser) -> Result<HomeView, AppE
         )?;
         let next = whats_next_in(year.as_ref(), today, attendance.summary.rate());
         let (tutoring, tutored) = state.store.peer_pairs_of(user.person(), user.now).await?;
+        let next_meeting = state
+            .store
+            .next_mentor_meeting(user.person(), today)
+            .await?;
         view.pupil = Some(PupilHome {
             profile,
             next,
             tutoring,
             tutored,
+            next_meeting,
         });
     }
     let guardian_all = tie_learners(user, RelationshipKind::Guardian, false);
@@ -301,6 +310,16 @@ pub async fn home(state: &AppState, user: &CurrentUser) -> Result<HomeView, AppE
     .await?;
     let mentees = tie_learners(user, RelationshipKind::Mentor, false);
     view.mentees = list_of(state, user, mentees.clone()).await?;
+    if !mentees.is_empty() {
+        let today = today(user.now);
+        let week = today
+            .checked_add(jiff::Span::new().days(7))
+            .unwrap_or(today);
+        view.meetings_soon = state
+            .store
+            .mentor_meetings_for(user.person(), today, week)
+            .await?;
+    }
     view.mentees_due = mentees_due(state, user, mentees).await?;
     view.supported = list_of(
         state,

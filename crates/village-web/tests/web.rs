@@ -1664,3 +1664,61 @@ async fn a_pupil_ranks_challenges_and_sees_their_team() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_booked_mentor_meeting_reminds_the_pupil_and_the_mentor() {
+    for b in backends() {
+        let app = TestApp::new(b).await;
+        let pupil = app.sign_in("pupil").await;
+        let link = app.learner_link(&pupil).await;
+        let mentor = app.sign_in("mentor").await;
+        let bad = app
+            .post_form(
+                &format!("{link}/mentor/meetings"),
+                Some(&mentor),
+                &[
+                    ("csrf", &mentor.csrf),
+                    ("meets_on", "2020-01-01"),
+                    ("place", "Library"),
+                ],
+            )
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(bad.body.contains("That date has passed"));
+        let r = app
+            .post_form(
+                &format!("{link}/mentor/meetings"),
+                Some(&mentor),
+                &[
+                    ("csrf", &mentor.csrf),
+                    ("meets_on", "2026-11-24"),
+                    ("place", "Room 12"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let home = app.get("/", Some(&pupil)).await;
+        assert!(
+            home.body.contains("Next meeting with your mentor"),
+            "{}",
+            home.body
+        );
+        assert!(home.body.contains("Room 12"));
+        let mhome = app.get("/", Some(&mentor)).await;
+        assert!(mhome.body.contains("Meetings this week") && mhome.body.contains("Room 12"));
+        // Only the pupil's mentor books meetings.
+        let tutor = app.sign_in("tutor").await;
+        let r = app
+            .post_form(
+                &format!("{link}/mentor/meetings"),
+                Some(&tutor),
+                &[
+                    ("csrf", &tutor.csrf),
+                    ("meets_on", "2026-11-24"),
+                    ("place", "x"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+    }
+}

@@ -29,6 +29,7 @@ struct MentoringPage {
     can_choose: bool,
     can_override: bool,
     is_mentor: bool,
+    next_meeting: Option<village_store::MentorMeeting>,
     profiles: Vec<MentorProfile>,
     sessions: Vec<MentorSession>,
     today: String,
@@ -56,6 +57,10 @@ async fn mentoring_page(
         .await?
         .ok_or(AppError::NotFound)?;
     let view = state.store.mentoring(&g).await?;
+    let next_meeting = state
+        .store
+        .next_mentor_meeting(id, views::today(user.now))
+        .await?;
     let can_choose =
         Policy::authorize::<act::ChooseMentor>(&user.subject, &facts, user.now).is_ok();
     let mentor_grant =
@@ -92,6 +97,7 @@ async fn mentoring_page(
         can_choose,
         can_override,
         is_mentor: mentor_grant.is_some(),
+        next_meeting,
         profiles,
         sessions,
         today: views::today(user.now).to_string(),
@@ -118,6 +124,10 @@ pub async fn show(
                 .to_string(),
         ),
         "session" => Some("Session saved.".to_string()),
+        "meeting" => Some(
+            "Meeting booked. It shows as a reminder on your home page and your mentee's."
+                .to_string(),
+        ),
         _ => None,
     };
     mentoring_page(&state, &user, id, notice, None).await
@@ -669,4 +679,45 @@ pub async fn override_mentor(
     };
     state.store.apply_mentor_assignment(&g, &[outcome]).await?;
     Ok(Redirect::to(&format!("/learners/{id}/mentor")).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct MeetingForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    meets_on: String,
+    #[serde(default)]
+    place: String,
+}
+
+/// The mentor books the next meeting; it shows as a reminder on the pupil's and the
+/// mentor's home pages.
+pub async fn book_meeting(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    ValidForm(form): ValidForm<MeetingForm>,
+) -> Result<Response, AppError> {
+    let id: PersonId = parse_id(&id)?;
+    user.check_csrf(&form.csrf)?;
+    let g = views::grant::<act::MentorSessions>(&state, &user, id).await?;
+    let today = views::today(user.now);
+    let place = form.place.trim();
+    let problem = match form.meets_on.trim().parse::<jiff::civil::Date>() {
+        Err(_) => Some("Please write the date as YYYY-MM-DD, for example 2026-12-01."),
+        Ok(d) if d < today => Some("That date has passed. Please choose a date from today on."),
+        Ok(_) if place.is_empty() || place.chars().count() > 100 => {
+            Some("Please say where you will meet (up to 100 characters).")
+        }
+        Ok(_) => None,
+    };
+    if let Some(p) = problem {
+        return mentoring_page(&state, &user, id, None, Some(p.into())).await;
+    }
+    let Ok(on) = form.meets_on.trim().parse() else {
+        return Err(AppError::bad_input("meets_on", "Please check the date."));
+    };
+    state.store.schedule_mentor_meeting(&g, on, place).await?;
+    Ok(Redirect::to(&format!("/learners/{id}/mentor?done=meeting")).into_response())
 }
