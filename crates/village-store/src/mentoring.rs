@@ -383,6 +383,8 @@ impl Store {
         .push(" AND (r.ends_at IS NULL OR r.ends_at > ")
         .bind_i64(at)
         .push(")) AS peer_links,
+               (SELECT COUNT(*) FROM challenge_members cm JOIN challenges ch ON ch.id = cm.challenge_id
+                  WHERE cm.learner_id = l.person_id AND ch.completed_on IS NULL) AS team_links,
                (SELECT COUNT(*) FROM relationships r WHERE r.learner_id = l.person_id AND r.kind = 'tutor' AND r.starts_at >= ")
         .bind_i64(
             rules
@@ -447,8 +449,9 @@ impl Store {
             if last_home.is_none_or(|d| d < rules.home_since) {
                 gaps.push("No contact with home this half term");
             }
-            if peer_links == 0 {
-                gaps.push("No peer connection");
+            let team_links: i64 = r.try_get("team_links")?;
+            if peer_links == 0 && team_links == 0 {
+                gaps.push("No peer or team connection");
             }
             // The first tutor relationship of the year is not a change.
             let changes = (tutor_starts - 1).max(0);
