@@ -720,3 +720,45 @@ impl Store {
             .collect()
     }
 }
+
+impl Store {
+    /// A mentor's own profile, if they have one.
+    pub async fn own_mentor_profile(
+        &self,
+        person: PersonId,
+    ) -> Result<Option<(String, String, i64)>> {
+        sqlx::query("SELECT about, interests, capacity FROM mentor_profiles WHERE person_id = $1")
+            .bind(person.0)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|r| {
+                Ok((
+                    r.try_get("about")?,
+                    r.try_get("interests")?,
+                    r.try_get("capacity")?,
+                ))
+            })
+            .transpose()
+    }
+
+    /// A mentor updates what learners read about them and how many they can take.
+    pub async fn update_own_mentor_profile(
+        &self,
+        person: PersonId,
+        about: &str,
+        interests: &str,
+        capacity: i64,
+    ) -> Result<()> {
+        let done = sqlx::query("UPDATE mentor_profiles SET about = $1, interests = $2, capacity = $3 WHERE person_id = $4")
+            .bind(about)
+            .bind(interests)
+            .bind(capacity)
+            .bind(person.0)
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+}

@@ -164,6 +164,14 @@ pub fn inventory() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             get(mentoring::gaps),
         ),
         (
+            spec("GET", "/account/mentor-profile", SignedIn),
+            get(account::mentor_profile),
+        ),
+        (
+            spec("POST", "/account/mentor-profile", SignedIn),
+            post(account::save_mentor_profile),
+        ),
+        (
             spec(
                 "POST",
                 "/learners/{id}/mentor/meetings",

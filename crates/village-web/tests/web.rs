@@ -1722,3 +1722,56 @@ async fn a_booked_mentor_meeting_reminds_the_pupil_and_the_mentor() {
         assert_eq!(r.status, StatusCode::NOT_FOUND);
     }
 }
+
+#[tokio::test]
+async fn mentors_state_their_capacity() {
+    for b in backends() {
+        let app = TestApp::new(b).await;
+        let mentor = app.sign_in("mentor").await;
+        let page = app.get("/account/mentor-profile", Some(&mentor)).await;
+        assert_eq!(page.status, StatusCode::OK);
+        let bad = app
+            .post_form(
+                "/account/mentor-profile",
+                Some(&mentor),
+                &[
+                    ("csrf", &mentor.csrf),
+                    ("about", "Hi"),
+                    ("interests", "Chess"),
+                    ("capacity", "0"),
+                ],
+            )
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(bad.body.contains("from 1 to 40"));
+        let ok = app
+            .post_form(
+                "/account/mentor-profile",
+                Some(&mentor),
+                &[
+                    ("csrf", &mentor.csrf),
+                    ("about", "I coach chess."),
+                    ("interests", "Chess"),
+                    ("capacity", "12"),
+                ],
+            )
+            .await;
+        assert_eq!(ok.status, StatusCode::SEE_OTHER);
+        // Pupils see the new words when they choose.
+        let pupil = app.sign_in("pupil").await;
+        let link = app.learner_link(&pupil).await;
+        assert!(app
+            .get(&format!("{link}/mentor"), Some(&pupil))
+            .await
+            .body
+            .contains("I coach chess."));
+        // Someone who is not a mentor has no profile to edit.
+        let parent = app.sign_in("parent").await;
+        assert_eq!(
+            app.get("/account/mentor-profile", Some(&parent))
+                .await
+                .status,
+            StatusCode::NOT_FOUND
+        );
+    }
+}

@@ -174,3 +174,94 @@ pub async fn change_password(
         .await?;
     Ok(Redirect::to("/account?done=password").into_response())
 }
+
+#[derive(Template)]
+#[template(path = "mentor_profile.html")]
+struct MentorProfilePage {
+    page: Page,
+    about: String,
+    interests: String,
+    capacity: String,
+    notice: Option<String>,
+    error: Option<String>,
+}
+
+/// A mentor's own profile: what pupils read when choosing, and their capacity.
+pub async fn mentor_profile(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ValidQuery(q): ValidQuery<AccountQuery>,
+) -> Result<Response, AppError> {
+    let (about, interests, capacity) = state
+        .store
+        .own_mentor_profile(user.person())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(render(&MentorProfilePage {
+        page: Page::for_user(&user, &state),
+        about,
+        interests,
+        capacity: capacity.to_string(),
+        notice: (q.done == "profile").then(|| "Profile saved.".to_string()),
+        error: None,
+    })?
+    .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct MentorProfileForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    about: String,
+    #[serde(default)]
+    interests: String,
+    #[serde(default)]
+    capacity: String,
+}
+
+pub async fn save_mentor_profile(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ValidForm(form): ValidForm<MentorProfileForm>,
+) -> Result<Response, AppError> {
+    user.check_csrf(&form.csrf)?;
+    state
+        .store
+        .own_mentor_profile(user.person())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let capacity = form
+        .capacity
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|c| (1..=40).contains(c));
+    let problem = if form.about.trim().is_empty() || form.about.chars().count() > 500 {
+        Some("Please write a few words about yourself (up to 500 characters).")
+    } else if form.interests.trim().is_empty() || form.interests.chars().count() > 200 {
+        Some("Please say what you like (up to 200 characters).")
+    } else if capacity.is_none() {
+        Some("Please give the number of mentees you can take, from 1 to 40.")
+    } else {
+        None
+    };
+    if let (None, Some(c)) = (problem, capacity) {
+        state
+            .store
+            .update_own_mentor_profile(user.person(), form.about.trim(), form.interests.trim(), c)
+            .await?;
+        return Ok(Redirect::to("/account/mentor-profile?done=profile").into_response());
+    }
+    let mut resp = render(&MentorProfilePage {
+        page: Page::for_user(&user, &state),
+        about: form.about,
+        interests: form.interests,
+        capacity: form.capacity,
+        notice: None,
+        error: problem.map(str::to_string),
+    })?
+    .into_response();
+    *resp.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    Ok(resp)
+}
