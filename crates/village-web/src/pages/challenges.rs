@@ -4,7 +4,7 @@
 
 use super::extract::ValidForm;
 use super::signin::CsrfOnly;
-use super::{parse_id, render, Page};
+use super::{parse_id, render, render_form_page, Page};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::views;
@@ -50,26 +50,22 @@ async fn pupil_page(
         .await?;
     let chosen = state.store.challenge_choices(id).await?;
     let team = state.store.team_of(id).await?;
-    let status = if error.is_some() {
-        axum::http::StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        axum::http::StatusCode::OK
-    };
-    let mut resp = render(&ChallengesPage {
-        page: Page::for_user(user, state),
-        learner: id,
-        name: profile.name(),
-        is_self: user.person() == id,
-        can_choose,
-        menu,
-        chosen,
-        team,
-        notice,
-        error,
-    })?
-    .into_response();
-    *resp.status_mut() = status;
-    Ok(resp)
+    let has_error = error.is_some();
+    render_form_page(
+        &ChallengesPage {
+            page: Page::for_user(user, state),
+            learner: id,
+            name: profile.name(),
+            is_self: user.person() == id,
+            can_choose,
+            menu,
+            chosen,
+            team,
+            notice,
+            error,
+        },
+        has_error,
+    )
 }
 
 pub async fn show(
@@ -174,23 +170,19 @@ async fn admin_page(
             .count();
         years.push((y, inputs.challenges, chose, inputs.learners.len()));
     }
-    let status = if error.is_some() {
-        axum::http::StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        axum::http::StatusCode::OK
-    };
-    let mut resp = render(&AdminPage {
-        page: Page::for_user(user, state),
-        school_id: school,
-        school_name: org.name,
-        years,
-        notice,
-        details,
-        error,
-    })?
-    .into_response();
-    *resp.status_mut() = status;
-    Ok(resp)
+    let has_error = error.is_some();
+    render_form_page(
+        &AdminPage {
+            page: Page::for_user(user, state),
+            school_id: school,
+            school_name: org.name,
+            years,
+            notice,
+            details,
+            error,
+        },
+        has_error,
+    )
 }
 
 pub async fn admin(

@@ -40,6 +40,20 @@ pub fn render<T: Template>(t: &T) -> Result<Html<String>, AppError> {
         .map_err(|e| AppError::Internal(format!("template: {e}")))
 }
 
+/// Renders a page that may be showing a problem with what the user sent: 422 if so, so
+/// scripts and browsers can tell, with the user's input kept on the page.
+pub fn render_form_page<T: Template>(
+    t: &T,
+    has_error: bool,
+) -> Result<axum::response::Response, AppError> {
+    use axum::response::IntoResponse;
+    let mut resp = render(t)?.into_response();
+    if has_error {
+        *resp.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(resp)
+}
+
 /// Parses an id from a path segment; anything that is not an id is simply not found.
 pub fn parse_id<T: std::str::FromStr>(raw: &str) -> Result<T, AppError> {
     raw.parse().map_err(|_| AppError::NotFound)

@@ -3,7 +3,7 @@
 //! and pupils logging their sessions.
 
 use super::extract::ValidForm;
-use super::{parse_id, render, Page};
+use super::{parse_id, render_form_page, Page};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::views;
@@ -47,24 +47,20 @@ async fn admin_page(
         programmes.push((p, pairs));
     }
     let subjects = state.store.assessed_subjects(school).await?;
-    let status = if error.is_some() {
-        axum::http::StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        axum::http::StatusCode::OK
-    };
-    let mut resp = render(&PeerAdminPage {
-        page: Page::for_user(user, state),
-        school_id: school,
-        school_name: org.name,
-        programmes,
-        subjects,
-        notice,
-        details,
-        error,
-    })?
-    .into_response();
-    *resp.status_mut() = status;
-    Ok(resp)
+    let has_error = error.is_some();
+    render_form_page(
+        &PeerAdminPage {
+            page: Page::for_user(user, state),
+            school_id: school,
+            school_name: org.name,
+            programmes,
+            subjects,
+            notice,
+            details,
+            error,
+        },
+        has_error,
+    )
 }
 
 pub async fn admin(
