@@ -33,8 +33,8 @@ pub use learners::{
     ProgressView, SupportNote,
 };
 pub use mentoring::{
-    GapFilter, GapRow, GapRules, MentorAssignment, MentorMeeting, MentorOutcome, MentorProfile,
-    MentorSession, MentoringInputs, MentoringView,
+    Cadence, GapFilter, GapRow, GapRules, MentorAssignment, MentorMeeting, MentorOutcome,
+    MentorProfile, MentorSession, MentoringInputs, MentoringView,
 };
 pub use orgs::{GroupSummary, OrgRow, RelationshipRow, SchoolOverview};
 pub use peer::{Achievement, PeerCandidate, PeerPair, PeerProgramme, PEER_SLOTS};

@@ -762,3 +762,79 @@ impl Store {
         Ok(())
     }
 }
+
+/// A school's mentoring cadence: at least `sessions` meetings of `minutes` each half term.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Cadence {
+    pub sessions: i64,
+    pub minutes: i64,
+}
+
+impl Store {
+    pub async fn mentor_cadence(&self, school: OrgId) -> Result<Cadence> {
+        let r = sqlx::query("SELECT mentor_sessions_per_half_term AS n, mentor_session_minutes AS m FROM orgs WHERE id = $1")
+            .bind(school.0)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        Ok(Cadence {
+            sessions: r.try_get("n")?,
+            minutes: r.try_get("m")?,
+        })
+    }
+
+    pub async fn set_mentor_cadence(
+        &self,
+        grant: &OrgGrant<org_act::ManageMentoring>,
+        cadence: Cadence,
+    ) -> Result<()> {
+        sqlx::query("UPDATE orgs SET mentor_sessions_per_half_term = $1, mentor_session_minutes = $2 WHERE id = $3")
+            .bind(cadence.sessions)
+            .bind(cadence.minutes)
+            .bind(grant.org().0)
+            .execute(&self.pool)
+            .await?;
+        self.audit(AuditEvent {
+            org: Some(grant.org()),
+            at: grant.at(),
+            actor: Some(grant.subject()),
+            action: "set_mentor_cadence".into(),
+            learner: None,
+            allowed: true,
+            rule: grant.role().as_str().into(),
+            detail: format!(
+                "{} sessions of {} minutes",
+                cadence.sessions, cadence.minutes
+            ),
+        })
+        .await
+    }
+
+    /// How many sessions of at least `minutes` each learner has had since `since`.
+    pub async fn sessions_since(
+        &self,
+        grant_scope: &Scope<act::ViewMentoring>,
+        learners: &[PersonId],
+        since: Date,
+        minutes: i64,
+    ) -> Result<Vec<(PersonId, i64)>> {
+        if learners.is_empty() || grant_scope.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut b = SqlBuilder::default();
+        b.push("SELECT l.person_id, (SELECT COUNT(*) FROM mentor_sessions s WHERE s.learner_id = l.person_id AND s.held_on >= ")
+            .bind_text(since.to_string())
+            .push(" AND s.minutes >= ")
+            .bind_i64(minutes)
+            .push(") AS n FROM learners l WHERE ");
+        push_scope(&mut b, grant_scope);
+        b.push(" AND l.person_id IN ")
+            .bind_list(learners.iter().map(|p| p.0));
+        b.query()
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| Ok((PersonId(r.try_get("person_id")?), r.try_get("n")?)))
+            .collect()
+    }
+}

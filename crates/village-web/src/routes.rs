@@ -164,6 +164,14 @@ pub fn inventory() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             get(mentoring::gaps),
         ),
         (
+            spec(
+                "POST",
+                "/schools/{id}/mentoring/cadence",
+                School(OrgAction::ManageMentoring),
+            ),
+            post(mentoring::set_cadence),
+        ),
+        (
             spec("GET", "/account/mentor-profile", SignedIn),
             get(account::mentor_profile),
         ),

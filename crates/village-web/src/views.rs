@@ -175,6 +175,8 @@ pub struct HomeView {
     pub mentees_due: Vec<(PersonId, String, Option<Date>)>,
     /// The mentor's meetings in the coming week: their reminders.
     pub meetings_soon: Vec<village_store::MentorMeeting>,
+    /// (mentees who have had this half term's sessions, mentees, the school's cadence).
+    pub cadence: Option<(usize, usize, village_store::Cadence)>,
     pub supported: Option<Vec<LearnerSummary>>,
     pub volunteer_learners: Option<Vec<LearnerSummary>>,
     pub key_work: Option<Vec<LearnerSummary>>,
@@ -319,6 +321,7 @@ pub async fn home(state: &AppState, user: &CurrentUser) -> Result<HomeView, AppE
             .store
             .mentor_meetings_for(user.person(), today, week)
             .await?;
+        view.cadence = cadence_met(state, user, &mentees, today).await?;
     }
     view.mentees_due = mentees_due(state, user, mentees).await?;
     view.supported = list_of(
@@ -562,4 +565,36 @@ async fn mentees_due(
         .filter(|r| r.gaps.contains(&"No mentor session for six weeks"))
         .map(|r| (r.learner, r.name, r.last_mentor_session))
         .collect())
+}
+
+/// How many of a mentor's mentees have had this half term's sessions, by the school's
+/// cadence (at least two of 15 minutes unless the school changed it).
+async fn cadence_met(
+    state: &AppState,
+    user: &CurrentUser,
+    mentees: &[PersonId],
+    today: Date,
+) -> Result<Option<(usize, usize, village_store::Cadence)>, AppError> {
+    let school = user.account.org;
+    let Some(scope) = Policy::scope::<act::ViewMentoring>(&user.subject, user.now) else {
+        return Ok(None);
+    };
+    let cadence = state.store.mentor_cadence(school).await?;
+    let Some(since) = state
+        .store
+        .academic_year(school, today)
+        .await?
+        .and_then(|y| y.term_on(today).map(|t| t.first_day))
+    else {
+        return Ok(None);
+    };
+    let counts = state
+        .store
+        .sessions_since(&scope, mentees, since, cadence.minutes)
+        .await?;
+    let met = counts
+        .iter()
+        .filter(|(_, n)| *n >= cadence.sessions)
+        .count();
+    Ok(Some((met, counts.len(), cadence)))
 }

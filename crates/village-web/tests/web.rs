@@ -1775,3 +1775,42 @@ async fn mentors_state_their_capacity() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_leader_sets_how_often_mentors_meet() {
+    for b in backends() {
+        let app = TestApp::new(b).await;
+        let leader = app.sign_in("leader").await;
+        let school = app.school_of(&leader).await;
+        let page = app
+            .get(&format!("/schools/{school}/mentoring"), Some(&leader))
+            .await;
+        assert!(page
+            .body
+            .contains("at least 2 times each half term, for 15 minutes"));
+        let bad = app
+            .post_form(
+                &format!("/schools/{school}/mentoring/cadence"),
+                Some(&leader),
+                &[("csrf", &leader.csrf), ("sessions", "9"), ("minutes", "15")],
+            )
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let ok = app
+            .post_form(
+                &format!("/schools/{school}/mentoring/cadence"),
+                Some(&leader),
+                &[("csrf", &leader.csrf), ("sessions", "3"), ("minutes", "20")],
+            )
+            .await;
+        assert_eq!(ok.status, StatusCode::SEE_OTHER);
+        let mentor = app.sign_in("mentor").await;
+        let home = app.get("/", Some(&mentor)).await;
+        assert!(
+            home.body
+                .contains("have had 3 sessions of 20 minutes or more this half term"),
+            "{}",
+            home.body
+        );
+    }
+}

@@ -525,6 +525,7 @@ struct MentoringAdminPage {
     capacity: i64,
     without: usize,
     profiles: Vec<MentorProfile>,
+    cadence: village_store::Cadence,
     notice: Option<String>,
 }
 
@@ -576,6 +577,7 @@ pub async fn admin(
         capacity: inputs.mentors.iter().map(|m| m.capacity).sum(),
         without: inputs.learners.iter().filter(|(_, m)| m.is_none()).count(),
         profiles: inputs.mentors,
+        cadence: state.store.mentor_cadence(id).await?,
         notice,
     })?
     .into_response())
@@ -720,4 +722,49 @@ pub async fn book_meeting(
     };
     state.store.schedule_mentor_meeting(&g, on, place).await?;
     Ok(Redirect::to(&format!("/learners/{id}/mentor?done=meeting")).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct CadenceForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    sessions: String,
+    #[serde(default)]
+    minutes: String,
+}
+
+/// A leader sets how often mentors meet their mentees.
+pub async fn set_cadence(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    ValidForm(form): ValidForm<CadenceForm>,
+) -> Result<Response, AppError> {
+    let id: OrgId = parse_id(&id)?;
+    user.check_csrf(&form.csrf)?;
+    let (g, _) = views::org_grant::<org_act::ManageMentoring>(&state, &user, id).await?;
+    let sessions = form
+        .sessions
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|n| (1..=6).contains(n));
+    let minutes = form
+        .minutes
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|m| (5..=60).contains(m));
+    let (Some(sessions), Some(minutes)) = (sessions, minutes) else {
+        return Err(AppError::bad_input(
+            "sessions",
+            "Meetings each half term are 1 to 6, and minutes 5 to 60.",
+        ));
+    };
+    state
+        .store
+        .set_mentor_cadence(&g, village_store::Cadence { sessions, minutes })
+        .await?;
+    Ok(Redirect::to(&format!("/schools/{id}/mentoring")).into_response())
 }
