@@ -159,6 +159,8 @@ struct Gen<'a> {
     persona_picks: Vec<(&'static str, i64, i64)>,
     /// The first reading pair of the demo secondary: (tutor, tutee), given sign-ins.
     peer_showcase: Option<(i64, i64)>,
+    /// Personal challenge start, end and open day.
+    challenge_dates: (String, String, String),
 }
 
 const ORG_COLS: &[&str] = &[
@@ -297,6 +299,7 @@ pub async fn generate(store: &Store, opts: DemoOptions) -> Result<DemoSummary, D
         aliases: HashMap::new(),
         persona_picks: Vec::new(),
         peer_showcase: None,
+        challenge_dates: Default::default(),
     };
     match opts.schools {
         None => {
@@ -1198,6 +1201,13 @@ impl Gen<'_> {
     /// what each pupil is already good at; and ranked choices for about four in five pupils.
     fn challenges(&mut self, s: &SchoolGen, learners: &[LearnerGen]) {
         let id = s.id;
+        // Spring term, ending with the open day.
+        let y = s.calendar.start_year + 1;
+        self.challenge_dates = (
+            format!("{y}-01-11"),
+            format!("{y}-03-12"),
+            format!("{y}-03-18"),
+        );
         let mut ids = Vec::new();
         for (i, (title, domain, what)) in names::CHALLENGES.iter().enumerate() {
             let cid = next(&mut self.ids.challenge);
@@ -1219,6 +1229,9 @@ impl Gen<'_> {
                     "min_team",
                     "max_team",
                     "completed_on",
+                    "starts_on",
+                    "ends_on",
+                    "open_day",
                 ],
                 vec![
                     cid.into(),
@@ -1231,6 +1244,9 @@ impl Gen<'_> {
                     3.into(),
                     8.into(),
                     V::NullText,
+                    self.challenge_dates.0.clone().into(),
+                    self.challenge_dates.1.clone().into(),
+                    self.challenge_dates.2.clone().into(),
                 ],
             );
             ids.push(cid);

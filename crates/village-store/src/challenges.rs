@@ -24,6 +24,9 @@ pub struct ChallengeRow {
     pub max_team: i64,
     pub members: i64,
     pub completed_on: Option<Date>,
+    pub starts_on: Option<Date>,
+    pub ends_on: Option<Date>,
+    pub open_day: Option<Date>,
 }
 
 /// Inputs to forming teams for one year group.
@@ -46,6 +49,7 @@ pub struct TeamView {
 const CHALLENGE_COLUMNS: &str =
     "c.id, c.org_id, c.year_group, c.title, c.domain, c.description, c.coach_id,
     p.given_name || ' ' || p.family_name AS coach_name, c.min_team, c.max_team, c.completed_on,
+    c.starts_on, c.ends_on, c.open_day,
     (SELECT COUNT(*) FROM challenge_members m WHERE m.challenge_id = c.id) AS members";
 
 fn challenge_from_row(r: &sqlx::any::AnyRow) -> Result<ChallengeRow> {
@@ -64,6 +68,18 @@ fn challenge_from_row(r: &sqlx::any::AnyRow) -> Result<ChallengeRow> {
         completed_on: r
             .try_get::<Option<String>, _>("completed_on")?
             .map(|d| date("challenges.completed_on", &d))
+            .transpose()?,
+        starts_on: r
+            .try_get::<Option<String>, _>("starts_on")?
+            .map(|d| date("challenges.starts_on", &d))
+            .transpose()?,
+        ends_on: r
+            .try_get::<Option<String>, _>("ends_on")?
+            .map(|d| date("challenges.ends_on", &d))
+            .transpose()?,
+        open_day: r
+            .try_get::<Option<String>, _>("open_day")?
+            .map(|d| date("challenges.open_day", &d))
             .transpose()?,
     })
 }
@@ -384,5 +400,53 @@ impl Store {
         })
         .await?;
         Ok(awarded)
+    }
+}
+
+/// One team on the open-day showcase.
+#[derive(Debug, Clone, Serialize)]
+pub struct ShowcaseTeam {
+    pub challenge: ChallengeRow,
+    pub members: Vec<String>,
+    pub latest_note: Option<String>,
+}
+
+impl Store {
+    /// Every running team of a year group, for the open day.
+    pub async fn challenge_showcase(
+        &self,
+        grant: &OrgGrant<org_act::ManageChallenges>,
+        year_group: u8,
+    ) -> Result<Vec<ShowcaseTeam>> {
+        let mut out = Vec::new();
+        for c in self
+            .challenge_menu(grant.org(), year_group)
+            .await?
+            .into_iter()
+            .filter(|c| c.members > 0)
+        {
+            let members = sqlx::query(
+                "SELECT p.given_name || ' ' || p.family_name AS name FROM challenge_members m JOIN people p ON p.id = m.learner_id
+                 WHERE m.challenge_id = $1 ORDER BY p.family_name, p.given_name",
+            )
+            .bind(c.id)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| Ok(r.try_get("name")?))
+            .collect::<Result<Vec<String>>>()?;
+            let latest_note: Option<String> = sqlx::query("SELECT body FROM challenge_notes WHERE challenge_id = $1 ORDER BY written_at DESC, id DESC LIMIT 1")
+                .bind(c.id)
+                .fetch_optional(&self.pool)
+                .await?
+                .map(|r| r.try_get("body"))
+                .transpose()?;
+            out.push(ShowcaseTeam {
+                challenge: c,
+                members,
+                latest_note,
+            });
+        }
+        Ok(out)
     }
 }

@@ -26,7 +26,7 @@ mod subject;
 pub use accounts::{AccountRow, NewSession, SessionRow};
 pub use audit::{AuditEntry, AuditEvent, ChainReport};
 pub use bulk::{BulkValue, BulkWriter};
-pub use challenges::{ChallengeInputs, ChallengeRow, TeamView};
+pub use challenges::{ChallengeInputs, ChallengeRow, ShowcaseTeam, TeamView};
 pub use db::{Backend, Store};
 pub use learners::{
     AttendanceView, LearnerFilter, LearnerProfile, LearnerSummary, MarkRow, PersonLink,

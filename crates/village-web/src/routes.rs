@@ -165,6 +165,14 @@ pub fn inventory() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         ),
         (
             spec(
+                "GET",
+                "/schools/{id}/challenges/{year}/showcase",
+                School(OrgAction::ManageChallenges),
+            ),
+            get(challenges::showcase),
+        ),
+        (
+            spec(
                 "POST",
                 "/schools/{id}/mentoring/cadence",
                 School(OrgAction::ManageMentoring),

@@ -1639,6 +1639,19 @@ async fn a_pupil_ranks_challenges_and_sees_their_team() {
             .to_string();
         let team_page = app.get(&format!("/challenges/{team}"), Some(&pupil)).await;
         assert_eq!(team_page.status, StatusCode::OK);
+        assert!(team_page.body.contains("Open day: "), "{}", team_page.body);
+        let show = app
+            .get(
+                &format!("/schools/{school}/challenges/8/showcase"),
+                Some(&leader),
+            )
+            .await;
+        assert_eq!(show.status, StatusCode::OK);
+        assert!(
+            show.body.contains("open day") && show.body.contains("Team:"),
+            "{}",
+            show.body
+        );
         // Another family's parent cannot open the team page; the leader marks it complete
         // and every member gets it in their record of achievement.
         let other = app.sign_in("parent2").await;

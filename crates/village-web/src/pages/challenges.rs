@@ -350,3 +350,33 @@ pub async fn complete(
         .await?;
     Ok(Redirect::to(&format!("/challenges/{}", g.challenge())).into_response())
 }
+
+#[derive(Template)]
+#[template(path = "showcase.html")]
+struct ShowcasePage {
+    page: Page,
+    year: u8,
+    open_day: Option<jiff::civil::Date>,
+    teams: Vec<village_store::ShowcaseTeam>,
+}
+
+/// The open-day showcase: every team's challenge, members and latest news, for a screen
+/// at the open day.
+pub async fn showcase(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((school, year)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let school: OrgId = parse_id(&school)?;
+    let (g, _) = views::org_grant::<org_act::ManageChallenges>(&state, &user, school).await?;
+    let year: u8 = parse_id(&year)?;
+    let teams = state.store.challenge_showcase(&g, year).await?;
+    let open_day = teams.iter().find_map(|t| t.challenge.open_day);
+    Ok(render(&ShowcasePage {
+        page: Page::for_user(&user, &state),
+        year,
+        open_day,
+        teams,
+    })?
+    .into_response())
+}
