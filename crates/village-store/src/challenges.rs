@@ -133,18 +133,12 @@ impl Store {
         year_group: u8,
         choices: &[i64],
     ) -> Result<()> {
-        if choices.len() > 5 {
-            return Err(StoreError::Conflict(
-                "You can choose up to five challenges.".into(),
-            ));
-        }
-        for (i, c) in choices.iter().enumerate() {
-            if choices.iter().skip(i + 1).any(|d| d == c) {
-                return Err(StoreError::Conflict(
-                    "You chose the same challenge twice. Please choose different ones.".into(),
-                ));
-            }
-        }
+        crate::check_ranking(
+            choices,
+            5,
+            "You can choose up to five challenges.",
+            "You chose the same challenge twice. Please choose different ones.",
+        )?;
         let menu = self.challenge_menu(grant.school(), year_group).await?;
         if choices.iter().any(|c| !menu.iter().any(|m| m.id == *c)) {
             return Err(StoreError::Conflict(

@@ -82,6 +82,27 @@ pub(crate) fn date(column: &'static str, s: &str) -> Result<jiff::civil::Date> {
     })
 }
 
+/// Checks a ranked list of choices: at most `max`, none repeated. The messages are the
+/// learner's words for each problem.
+pub(crate) fn check_ranking<T: PartialEq>(
+    choices: &[T],
+    max: usize,
+    too_many: &str,
+    repeated: &str,
+) -> Result<()> {
+    if choices.len() > max {
+        return Err(StoreError::Conflict(too_many.into()));
+    }
+    if choices
+        .iter()
+        .enumerate()
+        .any(|(i, c)| choices.iter().skip(i + 1).any(|d| d == c))
+    {
+        return Err(StoreError::Conflict(repeated.into()));
+    }
+    Ok(())
+}
+
 pub(crate) fn period(
     column: &'static str,
     start: i64,

@@ -160,18 +160,12 @@ impl Store {
         grant: &Grant<act::ChooseMentor>,
         choices: &[PersonId],
     ) -> Result<()> {
-        if choices.len() > 3 {
-            return Err(StoreError::Conflict(
-                "You can choose up to three mentors.".into(),
-            ));
-        }
-        for (i, c) in choices.iter().enumerate() {
-            if choices.iter().skip(i + 1).any(|d| d == c) {
-                return Err(StoreError::Conflict(
-                    "You chose the same mentor twice. Please choose different people.".into(),
-                ));
-            }
-        }
+        crate::check_ranking(
+            choices,
+            3,
+            "You can choose up to three mentors.",
+            "You chose the same mentor twice. Please choose different people.",
+        )?;
         let profiles = self.mentor_profiles(grant.school(), grant.at()).await?;
         for c in choices {
             if !profiles.iter().any(|p| p.person == *c) {
