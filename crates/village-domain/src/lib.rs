@@ -6,6 +6,7 @@
 pub mod attendance;
 pub mod calendar;
 pub mod ids;
+pub mod ladder;
 pub mod org;
 pub mod period;
 pub mod person;
