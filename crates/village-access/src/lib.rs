@@ -26,7 +26,7 @@ pub use org::{org_act, org_paths, GroupGrant, OrgAction, OrgGrant, TeamFacts, Te
 pub use policy::{
     act, Decision, Denied, Grant, LearnerFacts, Policy, Scope, Subject, SubjectRole, Teaching, Tie,
 };
-pub use rules::{paths, Action, Path};
+pub use rules::{agreement_role, audience, paths, Action, Audience, Path};
 
 /// A refused organisation-level action. Answered as "not found", like a refused learner.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -27,10 +27,14 @@ pub enum OrgAction {
     ManagePeerLearning,
     /// Personal challenges: form teams, mark them complete.
     ManageChallenges,
+    /// Ladders of progress: define, import and export them. Teachers write them too.
+    ManageLadders,
+    /// Review days: schedule rounds and see who has booked.
+    ManageReviews,
 }
 
 impl OrgAction {
-    pub const ALL: [OrgAction; 7] = [
+    pub const ALL: [OrgAction; 9] = [
         OrgAction::ViewSchool,
         OrgAction::ViewAuditLog,
         OrgAction::ManagePeople,
@@ -38,6 +42,8 @@ impl OrgAction {
         OrgAction::ViewGapsReport,
         OrgAction::ManagePeerLearning,
         OrgAction::ManageChallenges,
+        OrgAction::ManageLadders,
+        OrgAction::ManageReviews,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -49,6 +55,8 @@ impl OrgAction {
             OrgAction::ViewGapsReport => "view_gaps_report",
             OrgAction::ManagePeerLearning => "manage_peer_learning",
             OrgAction::ManageChallenges => "manage_challenges",
+            OrgAction::ManageLadders => "manage_ladders",
+            OrgAction::ManageReviews => "manage_reviews",
         }
     }
 }
@@ -66,7 +74,9 @@ pub fn org_paths(action: OrgAction) -> &'static [(Role, bool)] {
         OrgAction::ManagePeople
         | OrgAction::ManageMentoring
         | OrgAction::ManagePeerLearning
-        | OrgAction::ManageChallenges => &[(Role::Leader, true)],
+        | OrgAction::ManageChallenges
+        | OrgAction::ManageReviews => &[(Role::Leader, true)],
+        OrgAction::ManageLadders => &[(Role::Leader, true), (Role::Teacher, true)],
         OrgAction::ViewGapsReport => &[(Role::Leader, true), (Role::Dsl, true)],
     }
 }
@@ -99,7 +109,9 @@ pub mod org_act {
         ManageMentoring,
         ViewGapsReport,
         ManagePeerLearning,
-        ManageChallenges
+        ManageChallenges,
+        ManageLadders,
+        ManageReviews
     );
 }
 

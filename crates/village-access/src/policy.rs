@@ -106,7 +106,19 @@ pub mod act {
         MentorSessions,
         LogHomeContact,
         LogPeerSession,
-        ChooseChallenges
+        ChooseChallenges,
+        ViewPlan,
+        EditPlan,
+        CommentOnPlan,
+        AgreePlan,
+        JudgeRung,
+        ViewPortfolio,
+        AddEvidence,
+        CuratePortfolio,
+        BookReview,
+        RecordReview,
+        ExportPassport,
+        ImportPassport
     );
 }
 

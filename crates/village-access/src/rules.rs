@@ -39,10 +39,34 @@ pub enum Action {
     LogPeerSession,
     /// Rank personal challenges: the learner, or a parent.
     ChooseChallenges,
+    /// The learning plan, ladder positions, reviews and the record of achievement.
+    ViewPlan,
+    /// Write the plan's aspirations and targets: the learner, helped by their tutor.
+    EditPlan,
+    /// Comment on the plan while it is being agreed.
+    CommentOnPlan,
+    /// Agree the plan: the learner, their tutor, a parent with responsibility.
+    AgreePlan,
+    /// Record where the learner is on a ladder: a teacher, a peer tutor, or the learner (self-assessment).
+    JudgeRung,
+    /// The portfolio; each item is further limited by who the learner shares it with.
+    ViewPortfolio,
+    /// Add evidence to the portfolio. Items others add wait for the learner to keep them.
+    AddEvidence,
+    /// Keep or remove items, choose who sees each, build showcases: the learner's own choices.
+    CuratePortfolio,
+    /// Book a review-day slot: a parent, or a leader on the family's behalf.
+    BookReview,
+    /// Record what a review agreed: the tutor or a leader.
+    RecordReview,
+    /// Download the learning passport.
+    ExportPassport,
+    /// Import a learning passport into this learner's record: a leader of the learner's school.
+    ImportPassport,
 }
 
 impl Action {
-    pub const ALL: [Action; 14] = [
+    pub const ALL: [Action; 26] = [
         Action::ViewProfile,
         Action::ViewAttendance,
         Action::ViewProgress,
@@ -57,6 +81,18 @@ impl Action {
         Action::LogHomeContact,
         Action::LogPeerSession,
         Action::ChooseChallenges,
+        Action::ViewPlan,
+        Action::EditPlan,
+        Action::CommentOnPlan,
+        Action::AgreePlan,
+        Action::JudgeRung,
+        Action::ViewPortfolio,
+        Action::AddEvidence,
+        Action::CuratePortfolio,
+        Action::BookReview,
+        Action::RecordReview,
+        Action::ExportPassport,
+        Action::ImportPassport,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -75,6 +111,18 @@ impl Action {
             Action::LogHomeContact => "log_home_contact",
             Action::LogPeerSession => "log_peer_session",
             Action::ChooseChallenges => "choose_challenges",
+            Action::ViewPlan => "view_plan",
+            Action::EditPlan => "edit_plan",
+            Action::CommentOnPlan => "comment_on_plan",
+            Action::AgreePlan => "agree_plan",
+            Action::JudgeRung => "judge_rung",
+            Action::ViewPortfolio => "view_portfolio",
+            Action::AddEvidence => "add_evidence",
+            Action::CuratePortfolio => "curate_portfolio",
+            Action::BookReview => "book_review",
+            Action::RecordReview => "record_review",
+            Action::ExportPassport => "export_passport",
+            Action::ImportPassport => "import_passport",
         }
     }
 
@@ -99,6 +147,18 @@ impl Action {
             Action::LogHomeContact => "recorded contact with home",
             Action::LogPeerSession => "logged a peer tutoring session",
             Action::ChooseChallenges => "chose personal challenges",
+            Action::ViewPlan => "looked at the learning plan",
+            Action::EditPlan => "changed the learning plan",
+            Action::CommentOnPlan => "commented on the learning plan",
+            Action::AgreePlan => "agreed the learning plan",
+            Action::JudgeRung => "recorded a step on a ladder of progress",
+            Action::ViewPortfolio => "looked at the portfolio",
+            Action::AddEvidence => "added to the portfolio",
+            Action::CuratePortfolio => "organised the portfolio",
+            Action::BookReview => "booked a review",
+            Action::RecordReview => "recorded a review",
+            Action::ExportPassport => "downloaded the learning passport",
+            Action::ImportPassport => "imported a learning passport",
         }
     }
 
@@ -110,6 +170,15 @@ impl Action {
                 | Action::ManageRelationships
                 | Action::ChooseMentor
                 | Action::LogHomeContact
+                | Action::EditPlan
+                | Action::CommentOnPlan
+                | Action::AgreePlan
+                | Action::JudgeRung
+                | Action::AddEvidence
+                | Action::CuratePortfolio
+                | Action::BookReview
+                | Action::RecordReview
+                | Action::ImportPassport
         )
     }
 }
@@ -206,5 +275,106 @@ pub fn paths(action: Action) -> &'static [Path] {
         Action::LogHomeContact => &[Direct(K::Tutor), Direct(K::KeyWorker), SchoolLeader],
         Action::LogPeerSession => &[Itself, Direct(K::PeerTutor)],
         Action::ChooseChallenges => &[Itself, GuardianWithResponsibility],
+        // The plan is read by everyone who works with the learner on their learning; support
+        // notes and safeguarding stay out of it.
+        Action::ViewPlan => &[
+            Itself,
+            GuardianWithResponsibility,
+            Direct(K::Tutor),
+            Direct(K::Mentor),
+            Direct(K::TeachingAssistant),
+            Direct(K::KeyWorker),
+            TeachesGroup,
+            SchoolLeader,
+            SchoolDsl,
+            CollaborativeWithConsent,
+        ],
+        // Learning is done with the child, not to them: the learner writes their plan; the
+        // tutor may hold the pen for a young child. Parents comment and agree.
+        Action::EditPlan => &[Itself, Direct(K::Tutor)],
+        Action::CommentOnPlan => &[
+            Itself,
+            GuardianWithResponsibility,
+            Direct(K::Tutor),
+            Direct(K::Mentor),
+            SchoolLeader,
+        ],
+        // Which of the three agreements a grant gives is read from its path (`agreement_role`).
+        Action::AgreePlan => &[Itself, GuardianWithResponsibility, Direct(K::Tutor)],
+        // Self, peer and teacher assessment; the source is read from the path.
+        Action::JudgeRung => &[
+            Itself,
+            Direct(K::PeerTutor),
+            Direct(K::Tutor),
+            TeachesGroup,
+            SchoolLeader,
+        ],
+        Action::ViewPortfolio => &[
+            Itself,
+            GuardianWithResponsibility,
+            Direct(K::Tutor),
+            Direct(K::Mentor),
+            Direct(K::TeachingAssistant),
+            Direct(K::KeyWorker),
+            Direct(K::CommunityTeacher),
+            TeachesGroup,
+            SchoolLeader,
+            SchoolDsl,
+        ],
+        Action::AddEvidence => &[
+            Itself,
+            GuardianWithResponsibility,
+            Direct(K::Tutor),
+            Direct(K::Mentor),
+            Direct(K::TeachingAssistant),
+            Direct(K::CommunityTeacher),
+            TeachesGroup,
+        ],
+        Action::CuratePortfolio => &[Itself],
+        Action::BookReview => &[GuardianWithResponsibility, SchoolLeader],
+        Action::RecordReview => &[Direct(K::Tutor), SchoolLeader],
+        Action::ExportPassport => &[Itself, GuardianWithResponsibility, SchoolLeader],
+        Action::ImportPassport => &[SchoolLeader],
+    }
+}
+
+/// Who, beyond the people who must see it, a portfolio item is shared with. The learner
+/// sets this per item; a grant's path says which audience its holder belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Audience {
+    /// The learner, parents with responsibility, the tutor who agrees the plan, and the
+    /// school's leaders and safeguarding lead: they always see every kept item.
+    Always,
+    /// Teachers of the learner's groups, teaching assistants and key workers.
+    Teachers,
+    Mentor,
+    /// Community teachers (vetted volunteers).
+    Community,
+    /// Nobody else: paths that do not read portfolios.
+    Nobody,
+}
+
+/// The audience a path belongs to, for portfolio items.
+pub fn audience(path: Path) -> Audience {
+    match path {
+        Itself | GuardianWithResponsibility | SchoolLeader | SchoolDsl | Direct(K::Tutor) => {
+            Audience::Always
+        }
+        TeachesGroup | Direct(K::TeachingAssistant) | Direct(K::KeyWorker) => Audience::Teachers,
+        Direct(K::Mentor) => Audience::Mentor,
+        Direct(K::CommunityTeacher) => Audience::Community,
+        Direct(K::Guardian) | Direct(K::PeerTutor) | CollaborativeWithConsent => Audience::Nobody,
+    }
+}
+
+/// Which of the three agreements a plan needs an `AgreePlan` grant's path gives.
+pub fn agreement_role(path: Path) -> Option<village_domain::plan::AgreementRole> {
+    use village_domain::plan::AgreementRole;
+    match path {
+        Itself => Some(AgreementRole::Learner),
+        GuardianWithResponsibility => Some(AgreementRole::Parent),
+        Direct(K::Tutor) => Some(AgreementRole::Tutor),
+        _ => None,
     }
 }

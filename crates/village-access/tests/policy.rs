@@ -389,6 +389,59 @@ fn reference_allows(
         }
         Action::LogPeerSession => is_self || has_tie(K::PeerTutor, false),
         Action::ChooseChallenges => is_self || parent,
+        Action::ViewPlan => {
+            is_self
+                || parent
+                || [K::Tutor, K::Mentor, K::TeachingAssistant, K::KeyWorker]
+                    .into_iter()
+                    .any(|k| has_tie(k, false))
+                || teaches
+                || leader
+                || dsl
+                || collab
+        }
+        Action::EditPlan => is_self || has_tie(K::Tutor, false),
+        Action::CommentOnPlan => {
+            is_self || parent || has_tie(K::Tutor, false) || has_tie(K::Mentor, false) || leader
+        }
+        Action::AgreePlan => is_self || parent || has_tie(K::Tutor, false),
+        Action::JudgeRung => {
+            is_self || has_tie(K::PeerTutor, false) || has_tie(K::Tutor, false) || teaches || leader
+        }
+        Action::ViewPortfolio => {
+            is_self
+                || parent
+                || [
+                    K::Tutor,
+                    K::Mentor,
+                    K::TeachingAssistant,
+                    K::KeyWorker,
+                    K::CommunityTeacher,
+                ]
+                .into_iter()
+                .any(|k| has_tie(k, false))
+                || teaches
+                || leader
+                || dsl
+        }
+        Action::AddEvidence => {
+            is_self
+                || parent
+                || [
+                    K::Tutor,
+                    K::Mentor,
+                    K::TeachingAssistant,
+                    K::CommunityTeacher,
+                ]
+                .into_iter()
+                .any(|k| has_tie(k, false))
+                || teaches
+        }
+        Action::CuratePortfolio => is_self,
+        Action::BookReview => parent || leader,
+        Action::RecordReview => has_tie(K::Tutor, false) || leader,
+        Action::ExportPassport => is_self || parent || leader,
+        Action::ImportPassport => leader,
     }
 }
 
@@ -465,6 +518,18 @@ fn scope_contains(action: Action, subject: &Subject, facts: &LearnerFacts, at: T
         Action::LogHomeContact => check!(LogHomeContact),
         Action::LogPeerSession => check!(LogPeerSession),
         Action::ChooseChallenges => check!(ChooseChallenges),
+        Action::ViewPlan => check!(ViewPlan),
+        Action::EditPlan => check!(EditPlan),
+        Action::CommentOnPlan => check!(CommentOnPlan),
+        Action::AgreePlan => check!(AgreePlan),
+        Action::JudgeRung => check!(JudgeRung),
+        Action::ViewPortfolio => check!(ViewPortfolio),
+        Action::AddEvidence => check!(AddEvidence),
+        Action::CuratePortfolio => check!(CuratePortfolio),
+        Action::BookReview => check!(BookReview),
+        Action::RecordReview => check!(RecordReview),
+        Action::ExportPassport => check!(ExportPassport),
+        Action::ImportPassport => check!(ImportPassport),
     }
 }
 

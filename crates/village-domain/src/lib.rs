@@ -10,6 +10,7 @@ pub mod ladder;
 pub mod org;
 pub mod period;
 pub mod person;
+pub mod plan;
 pub mod relationship;
 
 pub use ids::{GroupId, OrgId, PersonId, RelationshipId};
