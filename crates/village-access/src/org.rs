@@ -154,6 +154,7 @@ pub struct GroupGrant {
     subject: PersonId,
     group: GroupId,
     school: OrgId,
+    at: Timestamp,
 }
 
 impl GroupGrant {
@@ -165,6 +166,9 @@ impl GroupGrant {
     }
     pub fn school(&self) -> OrgId {
         self.school
+    }
+    pub fn at(&self) -> Timestamp {
+        self.at
     }
 }
 
@@ -220,6 +224,7 @@ impl crate::Policy {
                 subject: person,
                 group,
                 school,
+                at,
             })
         } else {
             Err(crate::OrgDenied)

@@ -216,7 +216,8 @@ CREATE TABLE review_slots (
     org_id BIGINT NOT NULL REFERENCES orgs(id),
     round_id BIGINT NOT NULL REFERENCES review_rounds(id),
     tutor_id BIGINT NOT NULL REFERENCES people(id),
-    starts_at BIGINT NOT NULL,
+    -- Minutes after midnight, school time, on the round's date.
+    starts_minute BIGINT NOT NULL,
     learner_id BIGINT REFERENCES people(id),
     booked_by BIGINT REFERENCES people(id),
     booked_at BIGINT

@@ -16,11 +16,15 @@ pub mod audit;
 mod bulk;
 mod challenges;
 mod db;
+mod ladders;
 mod learners;
 mod mentoring;
 mod migrate;
 mod orgs;
 mod peer;
+mod plans;
+mod portfolio;
+mod reviews;
 mod subject;
 
 pub use accounts::{AccountRow, NewSession, SessionRow};
@@ -28,6 +32,7 @@ pub use audit::{AuditEntry, AuditEvent, ChainReport};
 pub use bulk::{BulkValue, BulkWriter};
 pub use challenges::{ChallengeInputs, ChallengeRow, ShowcaseTeam, TeamView};
 pub use db::{Backend, Store};
+pub use ladders::{Judgement, LadderPosition, LadderRow};
 pub use learners::{
     AttendanceView, LearnerFilter, LearnerProfile, LearnerSummary, MarkRow, PersonLink,
     ProgressView, SupportNote,
@@ -38,6 +43,11 @@ pub use mentoring::{
 };
 pub use orgs::{GroupSummary, OrgRow, RelationshipRow, SchoolOverview};
 pub use peer::{Achievement, PeerCandidate, PeerPair, PeerProgramme, PEER_SLOTS};
+pub use plans::{Agreed, PlanComment, PlanView, CHANGED_MESSAGE};
+pub use portfolio::{
+    learned_how_label, AchievementRow, Evidence, NewEvidence, Sharing, Showcase, LEARNED_HOW,
+};
+pub use reviews::{BookingOptions, ReviewRecord, ReviewRound, ReviewSlot, SLOT_MINUTES};
 
 /// What can go wrong in storage. Callers see a storage failure as "try again later"; the
 /// detail goes to the log, never to the page.
