@@ -46,13 +46,6 @@ impl LadderPosition {
     }
 }
 
-fn kind_str(kind: LadderKind) -> &'static str {
-    match kind {
-        LadderKind::Subject => "subject",
-        LadderKind::Capability => "capability",
-    }
-}
-
 impl Store {
     /// A school's ladders with their rungs, in two queries.
     pub async fn ladders(&self, school: OrgId) -> Result<Vec<LadderRow>> {
@@ -140,33 +133,7 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let mut ids = Vec::with_capacity(ladders.len());
         for l in ladders {
-            let id: i64 = sqlx::query(
-                "INSERT INTO ladders (org_id, title, subject, kind, description, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-            )
-            .bind(school.0)
-            .bind(&l.title)
-            .bind(l.subject.as_deref())
-            .bind(kind_str(l.kind))
-            .bind(&l.description)
-            .bind(secs(at))
-            .fetch_one(&mut *tx)
-            .await?
-            .try_get("id")?;
-            for (i, r) in l.rungs.iter().enumerate() {
-                sqlx::query(
-                    "INSERT INTO ladder_rungs (org_id, ladder_id, position, code, title, descriptor, next_step) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                )
-                .bind(school.0)
-                .bind(id)
-                .bind(i as i64)
-                .bind(&r.code)
-                .bind(&r.title)
-                .bind(&r.descriptor)
-                .bind(&r.next_step)
-                .execute(&mut *tx)
-                .await?;
-            }
-            ids.push(id);
+            ids.push(insert_ladder(&mut tx, school, secs(at), l).await?);
         }
         tx.commit().await?;
         Ok(ids)
@@ -345,4 +312,40 @@ impl Store {
         .await?;
         Ok(out)
     }
+}
+
+/// Adds one ladder with its rungs inside a transaction.
+pub(crate) async fn insert_ladder(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    school: OrgId,
+    at: i64,
+    l: &Ladder,
+) -> Result<i64> {
+    let id: i64 = sqlx::query(
+        "INSERT INTO ladders (org_id, title, subject, kind, description, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(school.0)
+    .bind(&l.title)
+    .bind(l.subject.as_deref())
+    .bind(l.kind.as_str())
+    .bind(&l.description)
+    .bind(at)
+    .fetch_one(&mut **tx)
+    .await?
+    .try_get("id")?;
+    for (i, r) in l.rungs.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO ladder_rungs (org_id, ladder_id, position, code, title, descriptor, next_step) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(school.0)
+        .bind(id)
+        .bind(i as i64)
+        .bind(&r.code)
+        .bind(&r.title)
+        .bind(&r.descriptor)
+        .bind(&r.next_step)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(id)
 }

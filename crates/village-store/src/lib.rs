@@ -21,6 +21,7 @@ mod learners;
 mod mentoring;
 mod migrate;
 mod orgs;
+mod passport;
 mod peer;
 mod plans;
 mod portfolio;
@@ -42,6 +43,7 @@ pub use mentoring::{
     MentorProfile, MentorSession, MentoringInputs, MentoringView,
 };
 pub use orgs::{GroupSummary, OrgRow, RelationshipRow, SchoolOverview};
+pub use passport::{ImportBatch, ImportCounts, ImportedAchievement, ImportedJudgement};
 pub use peer::{Achievement, PeerCandidate, PeerPair, PeerProgramme, PEER_SLOTS};
 pub use plans::{Agreed, PlanComment, PlanView, CHANGED_MESSAGE};
 pub use portfolio::{

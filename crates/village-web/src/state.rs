@@ -4,6 +4,7 @@ use crate::auth::rate_limit::RateLimiter;
 use crate::clock::Clock;
 use crate::metrics::Metrics;
 use std::sync::Arc;
+use village_files::{FileStore, Limits};
 use village_store::Store;
 
 /// How the web edge behaves. One typed struct, passed explicitly.
@@ -43,6 +44,9 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub limiter: Arc<RateLimiter>,
     pub metrics: Arc<Metrics>,
+    /// Portfolio evidence files. In memory unless [`AppState::with_files`] says otherwise.
+    pub files: FileStore,
+    pub file_limits: Arc<Limits>,
 }
 
 impl AppState {
@@ -53,6 +57,14 @@ impl AppState {
             clock,
             limiter: Arc::new(RateLimiter::default()),
             metrics: Arc::new(Metrics::default()),
+            files: FileStore::memory(),
+            file_limits: Arc::new(Limits::default()),
         }
+    }
+
+    /// Where evidence files are kept (a local folder, or object storage).
+    pub fn with_files(mut self, files: FileStore) -> Self {
+        self.files = files;
+        self
     }
 }
