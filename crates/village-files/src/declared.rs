@@ -7,6 +7,7 @@
 
 use crate::error::FileError;
 use crate::kind::{Format, MediaKind};
+use crate::sniff::Refusal;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Claim {
@@ -168,18 +169,28 @@ pub(crate) fn check(
     Ok(())
 }
 
-/// The error for content Village refuses (`what` says what it is). When the name or type
-/// dressed it up as something acceptable, say so: that is worth knowing.
-pub(crate) fn refused_content(what: String, ext: Option<&str>, mime: Option<&str>) -> FileError {
+/// The error for content Village refuses. When the name or type dressed it up as a
+/// different kind of thing, say so: that is worth knowing (a program called `song.mp3`).
+pub(crate) fn refused_content(
+    refusal: Refusal,
+    ext: Option<&str>,
+    mime: Option<&str>,
+) -> FileError {
     let disguise = claims(ext, mime)
         .into_iter()
-        .find(|(c, _)| matches!(c, Claim::Kind(_)));
+        .find(|(claim, _)| match claim {
+            Claim::Kind(k) => Some(*k) != refusal.kind,
+            _ => false,
+        });
     match disguise {
         Some((claim, shown)) => FileError::Mislabelled {
             declared: format!("{} ({shown})", describe(claim)),
-            actual: what,
+            actual: refusal.what,
         },
-        None => FileError::NotAllowed { what },
+        None => FileError::NotAllowed {
+            what: refusal.what,
+            advice: refusal.advice,
+        },
     }
 }
 
@@ -240,19 +251,42 @@ mod tests {
         assert!(e.to_string().contains("a video (video/mp4)"), "{e}");
     }
 
+    fn program() -> Refusal {
+        Refusal {
+            what: "a Windows program".into(),
+            advice: "",
+            kind: None,
+        }
+    }
+
     #[test]
     fn refused_content_names_the_disguise() {
-        let e = refused_content("a Windows program".into(), Some("mp3"), None);
+        let e = refused_content(program(), Some("mp3"), None);
         assert_eq!(
             e.to_string(),
             "This file is labelled as a sound recording (.mp3), but it is really a Windows \
              program. Check that you chose the right file."
         );
-        let e = refused_content("a Windows program".into(), Some("exe"), None);
+        let e = refused_content(program(), Some("exe"), None);
         assert!(matches!(e, FileError::NotAllowed { .. }));
         assert!(e
             .to_string()
             .starts_with("This file is a Windows program, which Village"));
+    }
+
+    #[test]
+    fn an_honest_name_for_a_refused_format_gets_advice() {
+        let heic = Refusal {
+            what: "a HEIC photo".into(),
+            advice: "Share it as a JPEG. ",
+            kind: Some(MediaKind::Photo),
+        };
+        let e = refused_content(heic, Some("HEIC"), Some("image/heic"));
+        assert!(
+            e.to_string()
+                .starts_with("This file is a HEIC photo, which Village does not accept. Share it as a JPEG. You can upload"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -26,8 +26,9 @@ pub enum FileError {
     )]
     TooLarge { kind: MediaKind, limit: u64 },
 
-    #[error("This file is {what}, which Village does not accept. {ACCEPTED}")]
-    NotAllowed { what: String },
+    /// `advice` is "" or a sentence ending in a space.
+    #[error("This file is {what}, which Village does not accept. {advice}{ACCEPTED}")]
+    NotAllowed { what: String, advice: &'static str },
 
     #[error(
         "This file is labelled as {declared}, but it is really {actual}. \

@@ -248,8 +248,12 @@ impl FileStore {
         let hint = declared::av_hint(declared_ext, declared_mime);
         let format = match sniff::sniff(&head, complete, hint) {
             Sniff::Allowed(format) => format,
-            Sniff::Refused(what) => {
-                return Err(declared::refused_content(what, declared_ext, declared_mime))
+            Sniff::Refused(refusal) => {
+                return Err(declared::refused_content(
+                    refusal,
+                    declared_ext,
+                    declared_mime,
+                ))
             }
             Sniff::NotUtf8Text => return Err(FileError::NotUtf8),
             Sniff::Unknown => return Err(FileError::Unrecognised),

@@ -6,11 +6,30 @@ use crate::kind::{Format, MediaKind};
 /// most: their zip entries are checked a few kilobytes in.
 pub(crate) const SNIFF_LEN: usize = 64 * 1024;
 
+/// A known format Village does not accept.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Refusal {
+    /// What it is, in words: "a Windows program".
+    pub(crate) what: String,
+    /// What to upload instead: "" or a sentence ending in a space.
+    pub(crate) advice: &'static str,
+    /// The kind of thing it is, when it is one (a HEIC file is a photo), so that a
+    /// name saying so is not taken for a disguise.
+    pub(crate) kind: Option<MediaKind>,
+}
+
+fn refuse(what: impl Into<String>, advice: &'static str, kind: Option<MediaKind>) -> Sniff {
+    Sniff::Refused(Refusal {
+        what: what.into(),
+        advice,
+        kind,
+    })
+}
+
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Sniff {
     Allowed(Format),
-    /// A known format Village does not accept, with what it is in words.
-    Refused(String),
+    Refused(Refusal),
     /// Looks like text, but in an old encoding or UTF-16.
     NotUtf8Text,
     Unknown,
@@ -21,11 +40,7 @@ pub(crate) enum Sniff {
 /// where the content alone cannot tell sound from video.
 pub(crate) fn sniff(head: &[u8], complete: bool, av_hint: Option<MediaKind>) -> Sniff {
     if head.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
-        return Sniff::Refused(
-            "an older Microsoft Office file (.doc, .xls or .ppt) or installer; please save it \
-             in the newer format (.docx, .xlsx, .pptx) or as a PDF"
-                .to_string(),
-        );
+        return refuse(OLD_OFFICE, OLD_OFFICE_ADVICE, Some(MediaKind::Document));
     }
     if let Some(found) = iso_media(head, av_hint) {
         return found;
@@ -39,9 +54,9 @@ pub(crate) fn sniff(head: &[u8], complete: bool, av_hint: Option<MediaKind>) -> 
             // a note could start with; a real file of those formats has binary bytes
             // near its start that clean text never has. Formats that are text
             // themselves (HTML, scripts, RTF, PostScript, certificates) stay refused.
-            Sniff::Refused(what) if !is_text_format(&t) => match sniff_text(head, complete) {
+            Sniff::Refused(refusal) if !is_text_format(&t) => match sniff_text(head, complete) {
                 Sniff::Allowed(Format::Text) => Sniff::Allowed(Format::Text),
-                _ => Sniff::Refused(what),
+                _ => Sniff::Refused(refusal),
             },
             found => found,
         },
@@ -84,58 +99,78 @@ fn from_infer(t: &infer::Type, head: &[u8], av_hint: Option<MediaKind>) -> Sniff
     };
     match allowed {
         Some(f) => Sniff::Allowed(f),
-        None => Sniff::Refused(refused_label(t, head)),
+        None => refused(t, head),
     }
 }
 
-fn refused_label(t: &infer::Type, head: &[u8]) -> String {
+fn refused(t: &infer::Type, head: &[u8]) -> Sniff {
     use infer::MatcherType as M;
     let ext = t.extension();
     let upper = ext.to_ascii_uppercase();
+    let plain = |what: &str| refuse(what, "", None);
     match t.matcher_type() {
         M::App => match ext {
-            "exe" | "dll" => "a Windows program".to_string(),
-            "elf" | "obj" => "a Linux program".to_string(),
-            "mach" => "a Mac program".to_string(),
-            "der" | "pem" => "a security certificate".to_string(),
-            "qcow2" => "a disk image".to_string(),
-            _ => "a program".to_string(),
+            "exe" | "dll" => plain("a Windows program"),
+            "elf" | "obj" => plain("a Linux program"),
+            "mach" => plain("a Mac program"),
+            "der" | "pem" => plain("a security certificate"),
+            "qcow2" => plain("a disk image"),
+            _ => plain("a program"),
         },
         M::Image => match ext {
-            "heif" => "a HEIC photo, the iPhone's own format; please share it as JPEG \
-                       (iPhone Settings › Camera › Formats › Most Compatible)"
-                .to_string(),
-            _ => format!("a {upper} picture"),
+            "heif" => refuse(HEIC, HEIC_ADVICE, Some(MediaKind::Photo)),
+            "avif" => refuse(AVIF, JPEG_ADVICE, Some(MediaKind::Photo)),
+            _ => refuse(
+                format!("a {upper} picture"),
+                JPEG_ADVICE,
+                Some(MediaKind::Photo),
+            ),
         },
-        M::Video => format!("a {upper} video"),
-        M::Audio => format!("a {upper} sound recording"),
-        M::Font => "a font".to_string(),
-        M::Book => "an e-book".to_string(),
-        M::Doc => "an older Microsoft Office file (.doc, .xls or .ppt); please save it in the \
-                   newer format (.docx, .xlsx, .pptx) or as a PDF"
-            .to_string(),
+        M::Video => refuse(format!("a {upper} video"), "", Some(MediaKind::Video)),
+        M::Audio => refuse(
+            format!("a {upper} sound recording"),
+            "",
+            Some(MediaKind::Audio),
+        ),
+        M::Font => plain("a font"),
+        M::Book => plain("an e-book"),
+        M::Doc => refuse(OLD_OFFICE, OLD_OFFICE_ADVICE, Some(MediaKind::Document)),
         M::Text => match ext {
-            "html" => "a web page (HTML)".to_string(),
-            "xml" if contains_ignore_case(head, b"<svg") => "an SVG drawing".to_string(),
-            "xml" => "an XML file".to_string(),
-            _ => "a script".to_string(),
+            "html" => plain("a web page (HTML)"),
+            "xml" if contains_ignore_case(head, b"<svg") => plain("an SVG drawing"),
+            "xml" => plain("an XML file"),
+            _ => plain("a script"),
         },
         M::Archive => match ext {
-            "rtf" => "a Rich Text document; please save it as a PDF or Word document".to_string(),
-            "swf" => "a Flash file".to_string(),
-            "sqlite" => "a database file".to_string(),
-            "ps" => "a PostScript file; please save it as a PDF".to_string(),
-            "crx" => "a browser extension".to_string(),
-            "deb" | "rpm" => "a software package".to_string(),
-            "msi" => "an installer or older Microsoft Office file".to_string(),
-            "eot" => "a font".to_string(),
-            "nes" => "a game file".to_string(),
-            "dcm" => "a medical scan image".to_string(),
-            _ => format!("a compressed archive (.{ext})"),
+            "rtf" => refuse(
+                "a Rich Text document",
+                PDF_ADVICE,
+                Some(MediaKind::Document),
+            ),
+            "ps" => refuse("a PostScript file", PDF_ADVICE, Some(MediaKind::Document)),
+            "swf" => plain("a Flash file"),
+            "sqlite" => plain("a database file"),
+            "crx" => plain("a browser extension"),
+            "deb" | "rpm" => plain("a software package"),
+            "msi" => plain("an installer or older Microsoft Office file"),
+            "eot" => plain("a font"),
+            "nes" => plain("a game file"),
+            "dcm" => plain("a medical scan image"),
+            _ => refuse(format!("a compressed archive (.{ext})"), "", None),
         },
-        M::Custom => "a file of a kind Village does not know".to_string(),
+        M::Custom => plain("a file of a kind Village does not know"),
     }
 }
+
+const OLD_OFFICE: &str = "an older Microsoft Office file (.doc, .xls or .ppt)";
+const OLD_OFFICE_ADVICE: &str =
+    "Save it in the newer format (.docx, .xlsx or .pptx) or as a PDF, then upload that. ";
+const HEIC: &str = "a HEIC photo, the iPhone's own format";
+const HEIC_ADVICE: &str = "Share it as a JPEG instead (on the iPhone: Settings › Camera › \
+                           Formats › Most Compatible). ";
+const AVIF: &str = "an AVIF picture";
+const JPEG_ADVICE: &str = "Save it as a JPEG or PNG, then upload that. ";
+const PDF_ADVICE: &str = "Save it as a PDF, then upload that. ";
 
 /// MP4, M4A, QuickTime and HEIC all start with an ISO `ftyp` box; its brands say which.
 fn iso_media(head: &[u8], av_hint: Option<MediaKind>) -> Option<Sniff> {
@@ -161,19 +196,17 @@ fn iso_media(head: &[u8], av_hint: Option<MediaKind>) -> Option<Sniff> {
         *b"heic", *b"heix", *b"hevc", *b"hevx", *b"heim", *b"heis", *b"mif1", *b"msf1",
     ];
     if major == *b"avif" || major == *b"avis" || (heif.contains(&major) && has(b"avif")) {
-        return Some(Sniff::Refused(
-            "an AVIF picture; please share it as JPEG".to_string(),
-        ));
+        return Some(refuse(AVIF, JPEG_ADVICE, Some(MediaKind::Photo)));
     }
     if heif.contains(&major) {
-        return Some(Sniff::Refused(
-            "a HEIC photo, the iPhone's own format; please share it as JPEG \
-             (iPhone Settings › Camera › Formats › Most Compatible)"
-                .to_string(),
-        ));
+        return Some(refuse(HEIC, HEIC_ADVICE, Some(MediaKind::Photo)));
     }
     if major.starts_with(b"3g") {
-        return Some(Sniff::Refused("a 3GP video or recording".to_string()));
+        return Some(refuse(
+            "a 3GP video or recording",
+            "",
+            Some(MediaKind::Video),
+        ));
     }
     if major == *b"qt  " {
         return Some(Sniff::Allowed(Format::QuickTime));
@@ -303,10 +336,10 @@ fn sniff_text(head: &[u8], complete: bool) -> Sniff {
         } else {
             "a web page or other markup (HTML or XML)"
         };
-        return Sniff::Refused(what.to_string());
+        return refuse(what, "", None);
     }
     if start.starts_with("#!") {
-        return Sniff::Refused("a script".to_string());
+        return refuse("a script", "", None);
     }
     Sniff::Allowed(Format::Text)
 }
@@ -404,9 +437,9 @@ mod tests {
         let mov = ftyp(b"qt  ", &[b"qt  "]);
         assert_eq!(sniff(&mov, true, None), Sniff::Allowed(Format::QuickTime));
         let heic = ftyp(b"heic", &[b"mif1", b"heic"]);
-        assert!(matches!(sniff(&heic, true, None), Sniff::Refused(w) if w.contains("HEIC")));
+        assert!(matches!(sniff(&heic, true, None), Sniff::Refused(r) if r.what.contains("HEIC")));
         let avif = ftyp(b"avif", &[b"mif1", b"avif"]);
-        assert!(matches!(sniff(&avif, true, None), Sniff::Refused(w) if w.contains("AVIF")));
+        assert!(matches!(sniff(&avif, true, None), Sniff::Refused(r) if r.what.contains("AVIF")));
         assert_eq!(sniff(&ftyp(b"zzzz", &[]), true, None), Sniff::Unknown);
     }
 
@@ -454,9 +487,11 @@ mod tests {
             assert_eq!(zipped_document(&zip), want, "{mime}");
         }
         let plain = zip_entry("holiday/photo1.jpg", b"...", true);
-        assert!(matches!(sniff(&plain, true, None), Sniff::Refused(w) if w.contains("archive")));
+        assert!(
+            matches!(sniff(&plain, true, None), Sniff::Refused(r) if r.what.contains("archive"))
+        );
         let epub = zip_entry("mimetype", b"application/epub+zip", true);
-        assert!(matches!(sniff(&epub, true, None), Sniff::Refused(w) if w.contains("e-book")));
+        assert!(matches!(sniff(&epub, true, None), Sniff::Refused(r) if r.what.contains("e-book")));
     }
 
     #[test]
@@ -493,13 +528,13 @@ mod tests {
             "<a href=x>",
         ] {
             assert!(
-                matches!(sniff(markup.as_bytes(), true, None), Sniff::Refused(_)),
+                matches!(sniff(markup.as_bytes(), true, None), Sniff::Refused(..)),
                 "{markup}"
             );
         }
         assert!(matches!(
             sniff(b"#!/bin/sh\nrm -rf /", true, None),
-            Sniff::Refused(w) if w == "a script"
+            Sniff::Refused(r) if r.what == "a script"
         ));
     }
 
@@ -507,14 +542,14 @@ mod tests {
     fn programs_are_named() {
         let mut elf = b"\x7FELF\x02\x01\x01\0\0\0\0\0\0\0\0\0\x02\0\x3E\0".to_vec();
         elf.resize(64, 0);
-        assert!(matches!(sniff(&elf, true, None), Sniff::Refused(w) if w.contains("program")));
+        assert!(matches!(sniff(&elf, true, None), Sniff::Refused(r) if r.what.contains("program")));
         let mut pe = b"MZ\x90\0\x03\0\0\0\x04\0\0\0\xFF\xFF\0\0".to_vec();
         pe.resize(512, 0);
         assert!(
-            matches!(sniff(&pe, true, None), Sniff::Refused(w) if w.contains("Windows program"))
+            matches!(sniff(&pe, true, None), Sniff::Refused(r) if r.what.contains("Windows program"))
         );
         let zip = b"PK\x03\x04\x14\0\0\0\x08\0";
-        assert!(matches!(sniff(zip, true, None), Sniff::Refused(w) if w.contains("archive")));
+        assert!(matches!(sniff(zip, true, None), Sniff::Refused(r) if r.what.contains("archive")));
         for note in [
             &b"MZ and friends went to the park"[..],
             b"BMX club: we rode the big ramp",
@@ -524,11 +559,11 @@ mod tests {
         }
         assert!(matches!(
             sniff(b"{\\rtf1\\ansi Hello}", true, None),
-            Sniff::Refused(w) if w.contains("Rich Text")
+            Sniff::Refused(r) if r.what.contains("Rich Text")
         ));
         let ole = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0];
         assert!(
-            matches!(sniff(&ole, true, None), Sniff::Refused(w) if w.contains("older Microsoft Office"))
+            matches!(sniff(&ole, true, None), Sniff::Refused(r) if r.what.contains("older Microsoft Office"))
         );
     }
 

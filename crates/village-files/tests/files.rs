@@ -620,3 +620,32 @@ async fn a_transparent_png_preview_is_a_jpeg() {
         (150, 50)
     );
 }
+
+#[tokio::test]
+async fn refused_formats_with_honest_names_get_advice() {
+    let store = FileStore::memory();
+    let heic = iso_media(b"heic", &[b"mif1", b"heic"], 2000);
+    let err = put(&store, "IMG_0001.HEIC", Some("image/heic"), &heic)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, FileError::NotAllowed { .. }), "{err:?}");
+    assert!(
+        err.to_string().starts_with(
+            "This file is a HEIC photo, the iPhone's own format, which Village does not \
+             accept. Share it as a JPEG instead"
+        ),
+        "{err}"
+    );
+    let mut doc = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+    doc.resize(4096, 0);
+    let err = put(&store, "essay.doc", Some("application/msword"), &doc)
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("Save it in the newer format"),
+        "{err}"
+    );
+    // The same old document called a photo is a mislabel.
+    let err = put(&store, "essay.jpg", None, &doc).await.unwrap_err();
+    assert!(matches!(err, FileError::Mislabelled { .. }), "{err:?}");
+}
