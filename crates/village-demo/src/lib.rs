@@ -11,6 +11,7 @@
 //! The same seed always gives the same data, so tests and benchmarks can name people.
 
 mod names;
+mod plans;
 
 use jiff::civil::Date;
 use jiff::{Timestamp, ToSpan};
@@ -105,6 +106,17 @@ struct Ids {
     challenge: i64,
     challenge_choice: i64,
     meeting: i64,
+    ladder: i64,
+    rung: i64,
+    judgement: i64,
+    target: i64,
+    plan: i64,
+    plan_version: i64,
+    agreement: i64,
+    evidence: i64,
+    evidence_target: i64,
+    review_round: i64,
+    review_slot: i64,
 }
 
 fn next(n: &mut i64) -> i64 {
@@ -161,6 +173,8 @@ struct Gen<'a> {
     peer_showcase: Option<(i64, i64)>,
     /// Personal challenge start, end and open day.
     challenge_dates: (String, String, String),
+    /// A parent with responsibility for each learner (the first one made).
+    guardian_of: HashMap<i64, i64>,
 }
 
 const ORG_COLS: &[&str] = &[
@@ -300,6 +314,7 @@ pub async fn generate(store: &Store, opts: DemoOptions) -> Result<DemoSummary, D
         persona_picks: Vec::new(),
         peer_showcase: None,
         challenge_dates: Default::default(),
+        guardian_of: HashMap::new(),
     };
     match opts.schools {
         None => {
@@ -527,6 +542,9 @@ impl Gen<'_> {
         title: Option<&str>,
         starts: i64,
     ) {
+        if kind == K::Guardian && pr {
+            self.guardian_of.entry(learner).or_insert(person);
+        }
         let id = next(&mut self.ids.rel);
         self.w.row(
             "relationships",
@@ -1542,6 +1560,7 @@ impl Gen<'_> {
         for s in schools {
             if self.opts.history {
                 self.history(s);
+                self.plans(s);
             }
             self.w.flush().await?;
         }

@@ -309,6 +309,13 @@ fn fill(path: &str, id: &str) -> String {
     path.replace("{id}", id)
         .replace("{rel}", "1")
         .replace("{person}", "1")
+        .replace("{target}", "1")
+        .replace("{ladder}", "1")
+        .replace("{item}", "1")
+        .replace("{which}", "file")
+        .replace("{showcase}", "1")
+        .replace("{round}", "1")
+        .replace("{file}", "ladders.json")
 }
 
 /// Walks every route in the inventory and shows that each is protected as declared: signed
@@ -1825,5 +1832,494 @@ async fn a_leader_sets_how_often_mentors_meet() {
             "{}",
             home.body
         );
+    }
+}
+
+/// The revision a plan page's forms carry.
+fn revision_of(page: &Resp) -> String {
+    let (_, rest) = page
+        .body
+        .split_once("name=\"revision\" value=\"")
+        .expect("a plan form");
+    rest.split('"').next().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn a_plan_is_agreed_by_pupil_tutor_and_parent_and_changes_open_a_new_version() {
+    for b in backends() {
+        let app = TestApp::new(b).await;
+        let pupil = app.sign_in("pupil").await;
+        let link = app.learner_link(&pupil).await;
+        let plan = format!("{link}/plan");
+        let page = app.get(&plan, Some(&pupil)).await;
+        assert_eq!(page.status, StatusCode::OK);
+        // The demo pupil's first version was agreed in the autumn.
+        assert!(
+            page.body.contains("Version 1 is agreed by"),
+            "{}",
+            page.body
+        );
+        let rev = revision_of(&page);
+        let r = app
+            .post_form(
+                &format!("{plan}/aspirations"),
+                Some(&pupil),
+                &[
+                    ("csrf", &pupil.csrf),
+                    ("revision", &rev),
+                    (
+                        "who_i_want_to_be",
+                        "A marine biologist <script>alert(1)</script>",
+                    ),
+                    ("what_i_enjoy", "Rock pools"),
+                    ("what_i_find_hard", "Essays"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let page = app.get(&plan, Some(&pupil)).await;
+        assert!(page.body.contains("Version 2 is being written"));
+        assert!(page.body.contains("&#60;script&#62;"), "text is escaped");
+        assert!(!page.body.contains("<script>alert"));
+        // Someone saving from the old revision is told plainly and keeps their words.
+        let tutor = app.sign_in("tutor").await;
+        let r = app
+            .post_form(
+                &format!("{plan}/aspirations"),
+                Some(&tutor),
+                &[
+                    ("csrf", &tutor.csrf),
+                    ("revision", &rev),
+                    ("who_i_want_to_be", "Words typed on an old page"),
+                    ("what_i_enjoy", ""),
+                    ("what_i_find_hard", ""),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.body.contains("Someone changed this plan"), "{}", r.body);
+        assert!(r.body.contains("Words typed on an old page"));
+        // Two targets, one with a bad date first.
+        let page = app.get(&plan, Some(&pupil)).await;
+        let rev = revision_of(&page);
+        let target = |title: &'static str, due: &'static str| {
+            vec![
+                ("domain", "homework"),
+                ("title", title),
+                ("goal", "Every week"),
+                ("due_on", due),
+                ("measure", "judged"),
+            ]
+        };
+        let mut fields = vec![("csrf", pupil.csrf.as_str()), ("revision", rev.as_str())];
+        fields.extend(target("Hand in science homework", "next spring"));
+        let r = app
+            .post_form(&format!("{plan}/targets"), Some(&pupil), &fields)
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.body.contains("date the target is due"));
+        assert!(
+            r.body.contains("Hand in science homework"),
+            "the draft is kept"
+        );
+        for title in ["Hand in science homework", "Read for 20 minutes a day"] {
+            let rev = revision_of(&app.get(&plan, Some(&pupil)).await);
+            let mut fields = vec![("csrf", pupil.csrf.as_str()), ("revision", rev.as_str())];
+            fields.extend(target(title, "2027-03-31"));
+            let r = app
+                .post_form(&format!("{plan}/targets"), Some(&pupil), &fields)
+                .await;
+            assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        }
+        // The tutor comments; then parent, tutor and pupil agree the same revision.
+        let r = app
+            .post_form(
+                &format!("{plan}/comments"),
+                Some(&tutor),
+                &[
+                    ("csrf", &tutor.csrf),
+                    ("body", "Great targets: let's check in at half term."),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        let rev = revision_of(&app.get(&plan, Some(&pupil)).await);
+        let parent = app.sign_in("parent").await;
+        // An agreement to an out-of-date revision is refused.
+        let r = app
+            .post_form(
+                &format!("{plan}/agree"),
+                Some(&parent),
+                &[("csrf", &parent.csrf), ("revision", "1")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.body.contains("changed after you opened it"));
+        for s in [&parent, &tutor, &pupil] {
+            let r = app
+                .post_form(
+                    &format!("{plan}/agree"),
+                    Some(s),
+                    &[("csrf", &s.csrf), ("revision", &rev)],
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        }
+        let page = app.get(&plan, Some(&parent)).await;
+        assert!(
+            page.body.contains("Version 2 is agreed by"),
+            "{}",
+            page.body
+        );
+        for who in ["(parent)", "(tutor)", "(pupil)"] {
+            assert!(page.body.contains(who), "{who}");
+        }
+        assert!(page.body.contains("let&#39;s check in") || page.body.contains("let's check in"));
+        // The two versions side by side.
+        let cmp = app
+            .get(&format!("{plan}/versions?a=1&b=2"), Some(&parent))
+            .await;
+        assert_eq!(cmp.status, StatusCode::OK);
+        assert!(cmp.body.contains("Read for 20 minutes a day"));
+        assert!(cmp.body.contains("(not there)"));
+        // Another family's parent cannot see or agree to it.
+        let stranger = app.sign_in("parent2").await;
+        assert_eq!(
+            app.get(&plan, Some(&stranger)).await.status,
+            StatusCode::NOT_FOUND
+        );
+        let r = app
+            .post_form(
+                &format!("{plan}/agree"),
+                Some(&stranger),
+                &[("csrf", &stranger.csrf), ("revision", &rev)],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+    }
+}
+
+/// A multipart body with text fields first and one file.
+fn multipart(fields: &[(&str, &str)], file: Option<(&str, &str, &[u8])>) -> (String, Vec<u8>) {
+    let boundary = "village-test-boundary";
+    let mut body = Vec::new();
+    for (k, v) in fields {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
+                .as_bytes(),
+        );
+    }
+    if let Some((name, mime, bytes)) = file {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: {mime}\r\n\r\n").as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+/// A small real PNG, made with an independent encoder.
+fn tiny_png() -> Vec<u8> {
+    let img = image::RgbImage::from_fn(40, 30, |x, y| image::Rgb([x as u8 * 6, y as u8 * 8, 120]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+impl TestApp {
+    async fn upload(
+        &self,
+        path: &str,
+        s: &Session,
+        fields: &[(&str, &str)],
+        file: Option<(&str, &str, &[u8])>,
+    ) -> Resp {
+        let (ct, body) = multipart(fields, file);
+        let req = Request::post(path)
+            .header(header::CONTENT_TYPE, ct)
+            .header(header::COOKIE, &s.cookie)
+            .body(Body::from(body))
+            .unwrap();
+        self.send(req).await
+    }
+}
+
+#[tokio::test]
+async fn evidence_is_checked_by_content_and_shared_as_the_pupil_chooses() {
+    for b in backends() {
+        let app = TestApp::new(b).await;
+        let pupil = app.sign_in("pupil").await;
+        let link = app.learner_link(&pupil).await;
+        let portfolio = format!("{link}/portfolio");
+        // A PDF named as a photo is refused, in words, and nothing is added.
+        let before = app
+            .get(&portfolio, Some(&pupil))
+            .await
+            .body
+            .matches("class=\"card evidence\"")
+            .count();
+        let r = app
+            .upload(
+                &portfolio,
+                &pupil,
+                &[("csrf", &pupil.csrf), ("title", "Holiday photo")],
+                Some((
+                    "beach.jpg",
+                    "image/jpeg",
+                    b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n",
+                )),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert!(r.body.contains("labelled as"), "{}", r.body);
+        let after = app
+            .get(&portfolio, Some(&pupil))
+            .await
+            .body
+            .matches("class=\"card evidence\"")
+            .count();
+        assert_eq!(before, after);
+        // A real photo with a reflection is kept and shown through its preview.
+        let png = tiny_png();
+        let r = app
+            .upload(
+                &portfolio,
+                &pupil,
+                &[
+                    ("csrf", &pupil.csrf),
+                    ("title", "My bridge model"),
+                    ("reflection", "Triangles make it strong"),
+                    ("learned_how", "practice"),
+                    ("made_where", "school"),
+                ],
+                Some(("bridge.png", "image/png", &png)),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let page = app.get(&portfolio, Some(&pupil)).await;
+        assert!(page.body.contains("My bridge model"));
+        assert!(page.body.contains("Triangles make it strong"));
+        let (_, rest) = page.body.split_once(&format!("{portfolio}/")).unwrap();
+        let item: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        let preview = app
+            .get(&format!("{portfolio}/{item}/preview"), Some(&pupil))
+            .await;
+        assert_eq!(preview.status, StatusCode::OK);
+        assert_eq!(preview.headers[header::CONTENT_TYPE], "image/jpeg");
+        assert_eq!(preview.headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+        // The maths teacher sees it while it is shared with teachers, and not after.
+        let teacher = app.sign_in("teacher").await;
+        assert_eq!(
+            app.get(&format!("{portfolio}/{item}"), Some(&teacher))
+                .await
+                .status,
+            StatusCode::OK
+        );
+        let r = app
+            .post_form(
+                &format!("{portfolio}/{item}/curate"),
+                Some(&pupil),
+                &[("csrf", &pupil.csrf), ("share_mentor", "1")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        assert_eq!(
+            app.get(&format!("{portfolio}/{item}"), Some(&teacher))
+                .await
+                .status,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            app.get(&format!("{portfolio}/{item}/file"), Some(&teacher))
+                .await
+                .status,
+            StatusCode::NOT_FOUND
+        );
+        let parent = app.sign_in("parent").await;
+        assert_eq!(
+            app.get(&format!("{portfolio}/{item}"), Some(&parent))
+                .await
+                .status,
+            StatusCode::OK,
+            "parents always see kept items"
+        );
+        // The original is a download, never shown inline.
+        let original = app
+            .get(&format!("{portfolio}/{item}/file"), Some(&parent))
+            .await;
+        assert!(original.headers[header::CONTENT_DISPOSITION]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment"));
+        // What a teacher adds waits for the pupil.
+        let r = app
+            .upload(
+                &portfolio,
+                &teacher,
+                &[
+                    ("csrf", &teacher.csrf),
+                    ("title", "Test paper"),
+                    ("body", "18 out of 20"),
+                ],
+                None,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let page = app.get(&portfolio, Some(&pupil)).await;
+        assert!(page.body.contains("Waiting for you to keep it"));
+        // Another family sees none of it.
+        let stranger = app.sign_in("parent2").await;
+        assert_eq!(
+            app.get(&portfolio, Some(&stranger)).await.status,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            app.get(&format!("{portfolio}/{item}/preview"), Some(&stranger))
+                .await
+                .status,
+            StatusCode::NOT_FOUND
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_teacher_places_a_pupil_on_a_ladder_and_the_pupil_sees_the_next_step() {
+    for b in backends() {
+        let app = TestApp::new(b).await;
+        let pupil = app.sign_in("pupil").await;
+        let link = app.learner_link(&pupil).await;
+        let teacher = app.sign_in("teacher").await;
+        let page = app.get(&format!("{link}/ladders"), Some(&teacher)).await;
+        assert_eq!(page.status, StatusCode::OK);
+        let (_, rest) = page.body.split_once(&format!("{link}/ladders/")).unwrap();
+        let ladder: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        let r = app
+            .post_form(
+                &format!("{link}/ladders/{ladder}/judgements"),
+                Some(&teacher),
+                &[
+                    ("csrf", &teacher.csrf),
+                    ("rung", "11"),
+                    ("judged_on", "2026-11-20"),
+                    ("note", "x"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.body.contains("choose a step from this ladder"));
+        let r = app
+            .post_form(
+                &format!("{link}/ladders/{ladder}/judgements"),
+                Some(&teacher),
+                &[
+                    ("csrf", &teacher.csrf),
+                    ("rung", "7"),
+                    ("judged_on", "2026-11-20"),
+                    ("note", "Solved the unseen problem"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let mine = app.get(&format!("{link}/ladders"), Some(&pupil)).await;
+        assert!(mine.body.contains("You are on step 7"), "{}", mine.body);
+        assert!(mine.body.contains("Next step: 8"));
+        assert!(mine.body.contains("My teacher"));
+        assert!(mine.body.contains("Solved the unseen problem"));
+    }
+}
+
+#[tokio::test]
+async fn ladder_imports_are_all_or_nothing_and_name_the_problem() {
+    for b in backends() {
+        let app = TestApp::new(b).await;
+        let leader = app.sign_in("leader").await;
+        let school = app.school_of(&leader).await;
+        let admin = format!("/schools/{school}/ladders");
+        let before = app
+            .get(&admin, Some(&leader))
+            .await
+            .body
+            .matches("<details>")
+            .count();
+        let bad = "ladder,subject,kind,rung_code,rung_title,descriptor,next_step\nFrench,French,subject,A1,Beginner,I can say hello,\nFrench,French,subject,A1,Again,Duplicate,\n";
+        let r = app
+            .post_form(
+                &format!("{admin}/import"),
+                Some(&leader),
+                &[("csrf", &leader.csrf), ("format", "csv"), ("text", bad)],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.body.contains("Nothing was imported"), "{}", r.body);
+        assert!(r.body.contains("line 3"), "{}", r.body);
+        assert_eq!(
+            app.get(&admin, Some(&leader))
+                .await
+                .body
+                .matches("<details>")
+                .count(),
+            before
+        );
+        let good = "ladder,subject,kind,rung_code,rung_title,descriptor,next_step\nFrench,French,subject,A1,Beginner,I can say hello,Learn numbers\nFrench,French,subject,A2,Elementary,I can order food,\n";
+        let r = app
+            .post_form(
+                &format!("{admin}/import"),
+                Some(&leader),
+                &[("csrf", &leader.csrf), ("format", "csv"), ("text", good)],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert!(r.body.contains("1 ladders imported"));
+        let csv = app
+            .get(&format!("{admin}/export/ladders.csv"), Some(&leader))
+            .await;
+        assert!(csv.body.contains("I can order food"));
+    }
+}
+
+#[tokio::test]
+async fn a_parent_books_a_review_slot_and_a_taken_slot_is_refused_plainly() {
+    for b in backends() {
+        let app = TestApp::new(b).await;
+        let pupil = app.sign_in("pupil").await;
+        let link = app.learner_link(&pupil).await;
+        let parent = app.sign_in("parent").await;
+        let page = app.get(&format!("{link}/reviews"), Some(&parent)).await;
+        assert_eq!(page.status, StatusCode::OK);
+        let slots: Vec<String> = page
+            .body
+            .split("name=\"slot\" value=\"")
+            .skip(1)
+            .map(|s| s.split('"').next().unwrap().to_string())
+            .collect();
+        assert!(slots.len() >= 2, "{}", page.body);
+        let r = app
+            .post_form(
+                &format!("{link}/reviews/book"),
+                Some(&parent),
+                &[("csrf", &parent.csrf), ("slot", &slots[0])],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert!(r.body.contains("Booked:"), "{}", r.body);
+        // A slot that is not this family's to book is refused in words.
+        let r = app
+            .post_form(
+                &format!("{link}/reviews/book"),
+                Some(&parent),
+                &[("csrf", &parent.csrf), ("slot", "999999")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.body.contains("not one you can book"));
+        // The leader sees the booking; the tutor is reminded on their home page.
+        let leader = app.sign_in("leader").await;
+        let school = app.school_of(&leader).await;
+        let rounds = app
+            .get(&format!("/schools/{school}/reviews"), Some(&leader))
+            .await;
+        assert!(rounds.body.contains("1 of"), "{}", rounds.body);
     }
 }

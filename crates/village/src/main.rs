@@ -5,6 +5,7 @@ use clap::{Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use village_files::FileStore;
 use village_store::Store;
 use village_web::{AppState, Clock, SystemClock, WebConfig};
 
@@ -40,6 +41,10 @@ enum Command {
         /// Send cookies without the Secure flag. Only behind plain HTTP on a private network.
         #[arg(long)]
         insecure_cookies: bool,
+        /// Where portfolio files are kept: a folder, file:///path, or s3://bucket/prefix
+        /// (S3 needs a build with the `s3` feature and the usual AWS_* settings).
+        #[arg(long, env = "VILLAGE_FILES", default_value = "village-files")]
+        files: String,
     },
     /// Generate demo data into an empty database (for benchmarks: `--schools 100`).
     Generate {
@@ -129,6 +134,7 @@ async fn main() -> Result<()> {
             database,
             listen,
             insecure_cookies,
+            files,
         } => {
             let store = Store::open(&database)
                 .await
@@ -137,7 +143,8 @@ async fn main() -> Result<()> {
                 secure_cookies: !insecure_cookies,
                 ..WebConfig::default()
             };
-            serve(store, listen, config).await
+            let files = open_files(&files)?;
+            serve(store, files, listen, config).await
         }
         Command::Generate {
             database,
@@ -323,12 +330,29 @@ async fn demo(listen: SocketAddr, data: PathBuf) -> Result<()> {
         demo_accounts: accounts,
         ..WebConfig::default()
     };
-    serve(store, listen, config).await
+    let files = FileStore::local(data.join("files")).context("opening the demo's file folder")?;
+    serve(store, files, listen, config).await
 }
 
-async fn serve(store: Store, listen: SocketAddr, config: WebConfig) -> Result<()> {
+/// Opens the file store named on the command line: a folder path or a URL.
+fn open_files(spec: &str) -> Result<FileStore> {
+    let files = if spec.contains("://") {
+        FileStore::from_url(spec)
+    } else {
+        std::fs::create_dir_all(spec).with_context(|| format!("creating {spec}"))?;
+        FileStore::local(spec)
+    };
+    files.with_context(|| format!("opening the file store {spec}"))
+}
+
+async fn serve(
+    store: Store,
+    files: FileStore,
+    listen: SocketAddr,
+    config: WebConfig,
+) -> Result<()> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let state = AppState::new(store.clone(), config, clock);
+    let state = AppState::new(store.clone(), config, clock).with_files(files);
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("listening on {listen}"))?;

@@ -10,7 +10,7 @@ use crate::views;
 use crate::AppState;
 use askama::Template;
 use axum::body::Body;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{FromRequest, Multipart, Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use jiff::civil::Date;
@@ -256,12 +256,22 @@ pub async fn add(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<String>,
-    mut multipart: Multipart,
+    request: axum::extract::Request,
 ) -> Result<Response, AppError> {
     let id: PersonId = parse_id(&id)?;
+    // The policy answers before the body is read, so a refused upload is never stored and
+    // is answered exactly like a missing pupil.
+    let g = views::grant::<act::AddEvidence>(&state, &user, id).await?;
+    let mut multipart =
+        match Multipart::from_request(request, &state).await {
+            Ok(m) => m,
+            Err(_) => return Err(AppError::bad_input(
+                "file",
+                "The form was not sent as an upload. Please use the form on the portfolio page.",
+            )),
+        };
     let mut fields = UploadFields::default();
     let mut stored = None;
-    let mut grant = None;
     loop {
         let field = match multipart.next_field().await {
             Ok(Some(f)) => f,
@@ -281,8 +291,6 @@ pub async fn add(
                 continue;
             }
             user.check_csrf(&fields.csrf)?;
-            let g = views::grant::<act::AddEvidence>(&state, &user, id).await?;
-            grant = Some(g);
             match state
                 .files
                 .put_stream(
@@ -329,11 +337,10 @@ pub async fn add(
             }
         }
     }
-    user.check_csrf(&fields.csrf)?;
-    let g = match grant {
-        Some(g) => g,
-        None => views::grant::<act::AddEvidence>(&state, &user, id).await?,
-    };
+    if let Err(e) = user.check_csrf(&fields.csrf) {
+        cleanup(&state, stored.as_ref()).await;
+        return Err(e);
+    }
     let mut item = match fields.check(views::today(user.now)) {
         Ok(i) => i,
         Err(m) => {
