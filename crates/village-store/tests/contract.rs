@@ -365,3 +365,106 @@ async fn every_read_is_audited_before_it_returns() {
             .any(|e| e.actor == Some(parent) && e.action == "view_profile"));
     }
 }
+
+/// Two families racing for one review slot: exactly one gets it, the other is told in
+/// words, and the slot holds the winner.
+#[tokio::test]
+async fn two_bookings_for_one_review_slot_cannot_both_win() {
+    for b in backends() {
+        let store = demo_store(b).await;
+        let pupil = person(&store, "pupil").await;
+        let tutor = person(&store, "tutor").await;
+        let leader = person(&store, "leader").await;
+        let leader_subject = store.load_subject(leader, now()).await.unwrap();
+        let tutor_subject = store.load_subject(tutor, now()).await.unwrap();
+        let other = tutor_subject
+            .ties
+            .iter()
+            .find(|t| {
+                t.learner != pupil
+                    && t.kind == village_domain::relationship::RelationshipKind::Tutor
+            })
+            .map(|t| t.learner)
+            .unwrap();
+        let facts = store.learner_facts(pupil, now()).await.unwrap().unwrap();
+        let org = Policy::authorize_org::<village_access::org_act::ManageReviews>(
+            &leader_subject,
+            facts.school,
+            facts.collaborative,
+            now(),
+        )
+        .unwrap();
+        let day: jiff::civil::Date = "2026-12-10".parse().unwrap();
+        let closes: jiff::civil::Date = "2026-12-05".parse().unwrap();
+        let (round, slots) = store
+            .create_review_round(&org, "Test round", day, closes, 16 * 60, 17 * 60)
+            .await
+            .unwrap();
+        assert!(slots >= 2);
+        let today: jiff::civil::Date = "2026-11-23".parse().unwrap();
+        let g1 = Policy::authorize::<act::BookReview>(&leader_subject, &facts, now()).unwrap();
+        let facts2 = store.learner_facts(other, now()).await.unwrap().unwrap();
+        let g2 = Policy::authorize::<act::BookReview>(&leader_subject, &facts2, now()).unwrap();
+        let options = store.booking_options(&g1, today).await.unwrap();
+        let slot = options
+            .rounds
+            .iter()
+            .find(|(r, _)| r.id == round)
+            .unwrap()
+            .1[0]
+            .id;
+        let (a, c) = tokio::join!(
+            store.book_review_slot(&g1, slot, today),
+            store.book_review_slot(&g2, slot, today)
+        );
+        let wins = [a.is_ok(), c.is_ok()].iter().filter(|w| **w).count();
+        assert_eq!(wins, 1, "{b:?}: {a:?} / {c:?}");
+        let loser = if a.is_ok() { c } else { a };
+        match loser {
+            Err(village_store::StoreError::Conflict(m)) => {
+                assert!(m.contains("someone has just booked"), "{m}")
+            }
+            other => panic!("{other:?}"),
+        }
+        let all = store.round_slots(&org, round).await.unwrap();
+        assert_eq!(all.iter().filter(|s| s.learner.is_some()).count(), 1);
+    }
+}
+
+/// Two people saving the same plan from the same revision: one is saved, the other is told
+/// someone changed it, and the plan moved on by exactly one revision.
+#[tokio::test]
+async fn concurrent_plan_edits_never_silently_overwrite() {
+    for b in backends() {
+        let store = demo_store(b).await;
+        let pupil = person(&store, "pupil").await;
+        let tutor = person(&store, "tutor").await;
+        let facts = store.learner_facts(pupil, now()).await.unwrap().unwrap();
+        let me = store.load_subject(pupil, now()).await.unwrap();
+        let them = store.load_subject(tutor, now()).await.unwrap();
+        let g1 = Policy::authorize::<act::EditPlan>(&me, &facts, now()).unwrap();
+        let g2 = Policy::authorize::<act::EditPlan>(&them, &facts, now()).unwrap();
+        let first = store
+            .save_aspirations(&g1, 0, "A pilot", "", "")
+            .await
+            .unwrap();
+        let (a, c) = tokio::join!(
+            store.save_aspirations(&g1, first, "A pilot or an astronaut", "", ""),
+            store.save_aspirations(&g2, first, "Written by the tutor", "", "")
+        );
+        assert_eq!(
+            [a.is_ok(), c.is_ok()].iter().filter(|w| **w).count(),
+            1,
+            "{b:?}"
+        );
+        let view = Policy::authorize::<act::ViewPlan>(&me, &facts, now()).unwrap();
+        let plan = store.plan(&view).await.unwrap();
+        assert_eq!(plan.revision, first + 1);
+        let winner = if a.is_ok() {
+            "A pilot or an astronaut"
+        } else {
+            "Written by the tutor"
+        };
+        assert_eq!(plan.content.who_i_want_to_be, winner);
+    }
+}
