@@ -183,6 +183,8 @@ pub struct HomeView {
     pub groups: Option<Vec<GroupSummary>>,
     pub schools: Vec<SchoolOverview>,
     pub collaboratives: Vec<(OrgRow, Vec<OrgRow>)>,
+    /// Booked review-day slots from today on, as learner, parent or tutor.
+    pub reviews_soon: Vec<village_store::ReviewSlot>,
 }
 
 fn tie_learners(user: &CurrentUser, kind: RelationshipKind, need_pr: bool) -> Vec<PersonId> {
@@ -381,6 +383,10 @@ pub async fn home(state: &AppState, user: &CurrentUser) -> Result<HomeView, AppE
             view.collaboratives.push((c, schools));
         }
     }
+    view.reviews_soon = state
+        .store
+        .review_reminders(user.person(), today(user.now))
+        .await?;
     Ok(view)
 }
 

@@ -113,6 +113,7 @@ struct GroupPage {
     page: Page,
     group: GroupSummary,
     list: Vec<LearnerSummary>,
+    ladders: Vec<village_store::LadderRow>,
 }
 
 pub async fn group(
@@ -122,10 +123,12 @@ pub async fn group(
 ) -> Result<Response, AppError> {
     let id: GroupId = parse_id(&id)?;
     let (group, list) = views::group_roster(&state, &user, id).await?;
+    let ladders = state.store.ladders(group.school).await?;
     Ok(render(&GroupPage {
         page: Page::for_user(&user, &state),
         group,
         list,
+        ladders,
     })?
     .into_response())
 }
