@@ -402,6 +402,8 @@ pub struct LearnerView {
     pub can_see_access_log: bool,
     pub can_manage_relationships: bool,
     pub can_view_mentoring: bool,
+    pub can_view_plan: bool,
+    pub can_view_portfolio: bool,
     pub can_log_home_contact: bool,
     pub is_self: bool,
 }
@@ -472,6 +474,12 @@ pub async fn learner(
             .await
             .is_some(),
         can_view_mentoring: optional_grant::<act::ViewMentoring>(state, user, &facts)
+            .await
+            .is_some(),
+        can_view_plan: optional_grant::<act::ViewPlan>(state, user, &facts)
+            .await
+            .is_some(),
+        can_view_portfolio: optional_grant::<act::ViewPortfolio>(state, user, &facts)
             .await
             .is_some(),
         can_log_home_contact: optional_grant::<act::LogHomeContact>(state, user, &facts)
