@@ -10,8 +10,11 @@
 //!
 //! The same seed always gives the same data, so tests and benchmarks can name people.
 
+mod long_plan;
 mod names;
 mod plans;
+
+pub use long_plan::{write_long_plan, LongPlan};
 
 use jiff::civil::Date;
 use jiff::{Timestamp, ToSpan};

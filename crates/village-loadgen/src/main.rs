@@ -64,6 +64,10 @@ struct Args {
     /// Relative weights of the request kinds.
     #[arg(long, default_value = "pupil=1,parent=1,tutor=1")]
     mix: String,
+    /// The page each persona fetches in mix mode, with `{learner}` standing for the
+    /// persona's learner; without it, each kind's usual page.
+    #[arg(long)]
+    page: Option<String>,
     /// Closed-loop ceiling mode: fetch this unauthenticated path as fast as possible.
     #[arg(long = "static", value_name = "PATH")]
     static_path: Option<String>,
@@ -359,6 +363,7 @@ async fn sign_in_all(
     chosen: [Vec<PersonaRow>; 3],
     concurrency: usize,
     limit: Duration,
+    page: Option<String>,
 ) -> Result<SignIns> {
     let started = Instant::now();
     let mut work: Vec<(Kind, PersonaRow)> = Vec::new();
@@ -380,6 +385,7 @@ async fn sign_in_all(
     for _ in 0..concurrency {
         let work = Arc::clone(&work);
         let next = Arc::clone(&next);
+        let page = page.clone();
         let mut conn = Conn::new(target.clone());
         handles.push(tokio::spawn(async move {
             let mut done: Vec<(Kind, Result<Session, String>)> = Vec::new();
@@ -390,7 +396,10 @@ async fn sign_in_all(
                 };
                 let r = sign_in(&mut conn, row, limit).await.map(|cookie| Session {
                     cookie,
-                    path: page_for(*kind, row.learner),
+                    path: match &page {
+                        Some(p) => p.replace("{learner}", &row.learner.to_string()),
+                        None => page_for(*kind, row.learner),
+                    },
                 });
                 done.push((*kind, r.map_err(|e| format!("{}: {e:#}", row.username))));
             }
@@ -477,7 +486,14 @@ async fn run_mix(args: &Args, target: Target) -> Result<serde_json::Value> {
         }
     }
     let limit = Duration::from_secs_f64(args.timeout);
-    let signins = sign_in_all(&target, chosen, args.signin_concurrency, limit).await?;
+    let signins = sign_in_all(
+        &target,
+        chosen,
+        args.signin_concurrency,
+        limit,
+        args.page.clone(),
+    )
+    .await?;
     for (kind, _) in &mix {
         if signins
             .sessions

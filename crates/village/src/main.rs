@@ -61,6 +61,10 @@ enum Command {
         /// Write sample sign-ins (pupils, parents, tutors) as JSON here, for load tests.
         #[arg(long)]
         personas: Option<PathBuf>,
+        /// Also write three years of plan history (60 targets, 20 agreed versions, 200
+        /// portfolio items) for the demo pupil, for the plan page benchmark.
+        #[arg(long)]
+        long_plan: bool,
     },
     /// Audit log tools.
     Audit {
@@ -152,12 +156,28 @@ async fn main() -> Result<()> {
             seed,
             no_history,
             personas,
+            long_plan,
         } => {
             let store = Store::open(&database)
                 .await
                 .context("opening the database")?;
             let started = std::time::Instant::now();
             let summary = generate(&store, schools, seed, !no_history).await?;
+            if long_plan {
+                let written = village_demo::write_long_plan(
+                    &store,
+                    "pupil",
+                    "tutor",
+                    "parent",
+                    SystemClock.now(),
+                )
+                .await
+                .context("writing the long plan history (it needs the three-school demo)")?;
+                eprintln!(
+                    "long plan: {} targets, {} versions, {} portfolio items",
+                    written.targets, written.versions, written.evidence
+                );
+            }
             if let Some(path) = personas {
                 let json = serde_json::to_string_pretty(&summary.personas)?;
                 std::fs::write(&path, json)
