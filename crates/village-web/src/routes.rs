@@ -385,6 +385,22 @@ pub fn inventory() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         ),
         (
             spec(
+                "GET",
+                "/api/v1/learners/{id}/plan",
+                Learner(Action::ViewPlan),
+            ),
+            get(api::plan),
+        ),
+        (
+            spec(
+                "GET",
+                "/api/v1/learners/{id}/portfolio",
+                Learner(Action::ViewPortfolio),
+            ),
+            get(api::portfolio),
+        ),
+        (
+            spec(
                 "POST",
                 "/api/v1/learners/{id}/relationships/{rel}/end",
                 Learner(Action::ManageRelationships),

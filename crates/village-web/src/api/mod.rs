@@ -233,6 +233,28 @@ pub async fn access_log(
     Ok(Json(state.store.access_log(&g, 200).await?))
 }
 
+/// `GET /api/v1/learners/{id}/plan`: the learning plan with agreements and versions.
+pub async fn plan(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Json<village_store::PlanView>, ApiError> {
+    let id: PersonId = parse_id(&id)?;
+    let g = views::grant::<act::ViewPlan>(&state, &user, id).await?;
+    Ok(Json(state.store.plan(&g).await?))
+}
+
+/// `GET /api/v1/learners/{id}/portfolio`: the items the caller may see.
+pub async fn portfolio(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<village_store::Evidence>>, ApiError> {
+    let id: PersonId = parse_id(&id)?;
+    let g = views::grant::<act::ViewPortfolio>(&state, &user, id).await?;
+    Ok(Json(state.store.portfolio(&g).await?))
+}
+
 /// `POST /api/v1/learners/{id}/relationships/{rel}/end`.
 pub async fn end_relationship(
     State(state): State<AppState>,
