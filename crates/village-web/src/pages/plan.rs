@@ -174,24 +174,18 @@ async fn plan_page(
     error: Option<String>,
 ) -> Result<Response, AppError> {
     let (g, facts) = views::grant_with_facts::<act::ViewPlan>(state, user, id).await?;
-    let gp = views::grant::<act::ViewProfile>(state, user, id).await?;
-    let profile = state.store.learner_profile(&gp).await?;
-    let plan = state.store.plan(&g).await?;
-    let positions = state.store.ladder_positions(&g).await?;
+    // Every path to the plan also reaches the profile; the same facts decide both.
+    let gp = Policy::authorize::<act::ViewProfile>(&user.subject, &facts, user.now)
+        .map_err(|_| AppError::NotFound)?;
     let today = views::today(user.now);
-    let attendance = if plan
-        .content
-        .targets
-        .iter()
-        .any(|t| t.measure == Measure::Attendance)
-    {
-        state
-            .store
-            .attendance_rate_since(&g, year_start(today))
-            .await?
-    } else {
-        None
-    };
+    // The reads run together, so their audit entries share one commit.
+    let (profile, plan, positions, reviews, attendance) = tokio::try_join!(
+        state.store.learner_profile(&gp),
+        state.store.plan(&g),
+        state.store.ladder_positions(&g),
+        state.store.review_records(&g),
+        state.store.attendance_rate_since(&g, year_start(today)),
+    )?;
     let targets = plan
         .content
         .targets
@@ -215,7 +209,6 @@ async fn plan_page(
             }
         })
         .collect();
-    let reviews = state.store.review_records(&g).await?;
     let can_edit = Policy::authorize::<act::EditPlan>(&user.subject, &facts, user.now).is_ok();
     let can_comment =
         Policy::authorize::<act::CommentOnPlan>(&user.subject, &facts, user.now).is_ok();

@@ -73,16 +73,23 @@ async fn portfolio_page(
     error: Option<String>,
 ) -> Result<Response, AppError> {
     let (g, facts) = views::grant_with_facts::<act::ViewPortfolio>(state, user, id).await?;
-    let gp = views::grant::<act::ViewProfile>(state, user, id).await?;
-    let name = state.store.learner_profile(&gp).await?.name();
-    let mut items = state.store.portfolio(&g).await?;
+    let gp = Policy::authorize::<act::ViewProfile>(&user.subject, &facts, user.now)
+        .map_err(|_| AppError::NotFound)?;
+    let plan_grant = Policy::authorize::<act::ViewPlan>(&user.subject, &facts, user.now).ok();
+    let (profile, mut items, targets) = tokio::try_join!(
+        state.store.learner_profile(&gp),
+        state.store.portfolio(&g),
+        async {
+            match &plan_grant {
+                Some(pg) => state.store.plan(pg).await.map(|p| p.content.targets),
+                None => Ok(Vec::new()),
+            }
+        }
+    )?;
+    let name = profile.name();
     if let Some(t) = filter_target {
         items.retain(|e| e.targets.contains(&t));
     }
-    let targets = match Policy::authorize::<act::ViewPlan>(&user.subject, &facts, user.now) {
-        Ok(pg) => state.store.plan(&pg).await?.content.targets,
-        Err(_) => Vec::new(),
-    };
     let has_error = error.is_some();
     render_form_page(
         &PortfolioPage {
