@@ -304,7 +304,14 @@ fn send_entry<R: Read + Seek>(
     };
     let mut entry = match archive.by_name(name) {
         Ok(entry) => entry,
-        Err(_) => return fail(format!("the file {name} is missing from the package")),
+        Err(zip::result::ZipError::FileNotFound) => {
+            return fail(format!("the file {name} is missing from the package"))
+        }
+        Err(e) => {
+            return fail(format!(
+                "the file {name} is damaged and cannot be read ({e})"
+            ))
+        }
     };
     if entry.size() != expected {
         return fail(format!(

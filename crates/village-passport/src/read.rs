@@ -244,6 +244,20 @@ fn check_entries<R: Read + Seek>(archive: &mut ZipArchive<R>) -> Result<(), Pass
     Ok(())
 }
 
+/// Why an entry could not be opened, in words.
+fn unreadable(place: &str, name: &str, e: zip::result::ZipError) -> PassportError {
+    match e {
+        zip::result::ZipError::FileNotFound => refused(
+            place.to_string(),
+            format!("the file {name} is missing from the package"),
+        ),
+        other => refused(
+            place.to_string(),
+            format!("the file {name} is damaged and cannot be read ({other})"),
+        ),
+    }
+}
+
 /// Reads one entry whole, refusing it if it is (or unpacks to) more than `max` bytes.
 fn read_small<R: Read + Seek>(
     archive: &mut ZipArchive<R>,
@@ -251,12 +265,9 @@ fn read_small<R: Read + Seek>(
     max: u64,
     place: &str,
 ) -> Result<Vec<u8>, PassportError> {
-    let mut entry = archive.by_name(name).map_err(|_| {
-        refused(
-            place.to_string(),
-            format!("the file {name} is missing from the package"),
-        )
-    })?;
+    let mut entry = archive
+        .by_name(name)
+        .map_err(|e| unreadable(place, name, e))?;
     if entry.size() > max {
         return Err(refused(
             place.to_string(),
@@ -693,18 +704,15 @@ fn check_files<R: Read + Seek>(
 /// Streams one entry of `expected` bytes through SHA-256. Reading stops one byte past
 /// `expected`, so an entry that unpacks to more than it declares cannot make the check
 /// read without end.
-pub(crate) fn hash_entry<R: Read + Seek>(
+fn hash_entry<R: Read + Seek>(
     archive: &mut ZipArchive<R>,
     path: &str,
     expected: u64,
     place: &str,
 ) -> Result<String, PassportError> {
-    let mut entry = archive.by_name(path).map_err(|_| {
-        refused(
-            place.to_string(),
-            format!("the file {path} is missing from the package"),
-        )
-    })?;
+    let mut entry = archive
+        .by_name(path)
+        .map_err(|e| unreadable(place, path, e))?;
     if entry.size() != expected {
         return Err(refused(
             place.to_string(),

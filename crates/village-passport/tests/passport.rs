@@ -12,131 +12,26 @@
     clippy::indexing_slicing
 )]
 
-use std::collections::HashMap;
+mod support;
+
 use std::io::{Cursor, Read, Write};
 use std::path::{Path, PathBuf};
 
-use bytes::Bytes;
-use jiff::civil::Date;
-use jiff::Timestamp;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use tokio::sync::Mutex;
-use village_access::act::{self, Act};
-use village_access::{org_act, Grant, Policy, Subject};
+use support::{body, day, demo_store, grant, leader_of, now, person, png, school_of, subject};
+use village_access::act;
+use village_access::{org_act, Policy};
 use village_domain::plan::{Measure, Target, TargetDomain, TargetStatus};
-use village_domain::{OrgId, PersonId};
+use village_domain::PersonId;
 use village_files::{FileStore, Limits};
 use village_passport::{
     batch_for_preview, export_learner, export_school, prepare_import, read_package, PassportError,
 };
-use village_store::testing::{backends, copy_of, scratch_url};
+use village_store::testing::backends;
 use village_store::{Backend, ImportCounts, NewEvidence, Store};
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipArchive, ZipWriter};
-
-static TEMPLATES: Mutex<Option<HashMap<&'static str, String>>> = Mutex::const_new(None);
-
-fn now() -> Timestamp {
-    "2026-11-23T10:00:00Z".parse().unwrap()
-}
-
-fn day(s: &str) -> Date {
-    s.parse().unwrap()
-}
-
-fn key(b: Backend) -> &'static str {
-    match b {
-        Backend::Sqlite => "sqlite",
-        Backend::Postgres => "postgres",
-    }
-}
-
-/// A fresh store holding the demo collaborative (no history: the tests write the records
-/// they check).
-async fn demo_store(backend: Backend) -> Store {
-    let mut guard = TEMPLATES.lock().await;
-    let map = guard.get_or_insert_with(HashMap::new);
-    if !map.contains_key(key(backend)) {
-        let url = scratch_url(backend).await.unwrap();
-        let store = Store::open(&url).await.unwrap();
-        village_demo::generate(
-            &store,
-            village_demo::DemoOptions {
-                seed: 7,
-                schools: None,
-                history: false,
-                today: "2026-11-23".parse().unwrap(),
-                now: now(),
-                password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHQ$notarealhashnotarealhashnotarealhash00".into(),
-            },
-        )
-        .await
-        .unwrap();
-        store.close_for_template().await.unwrap();
-        map.insert(key(backend), url);
-    }
-    let url = copy_of(&map[key(backend)]).await.unwrap();
-    drop(guard);
-    Store::open(&url).await.unwrap()
-}
-
-async fn person(store: &Store, username: &str) -> PersonId {
-    let u = village_domain::person::Username::parse(username).unwrap();
-    store.account_by_username(&u).await.unwrap().unwrap().person
-}
-
-async fn subject(store: &Store, who: PersonId) -> Subject {
-    store.load_subject(who, now()).await.unwrap()
-}
-
-async fn grant<A: Act>(store: &Store, who: PersonId, learner: PersonId) -> Grant<A> {
-    let facts = store.learner_facts(learner, now()).await.unwrap().unwrap();
-    Policy::authorize::<A>(&subject(store, who).await, &facts, now())
-        .unwrap_or_else(|_| panic!("{who:?} may not {:?} for {learner:?}", A::ACTION))
-}
-
-async fn school_of(store: &Store, learner: PersonId) -> OrgId {
-    store
-        .learner_facts(learner, now())
-        .await
-        .unwrap()
-        .unwrap()
-        .school
-}
-
-/// The leader of a school, given a username so the tests can find them.
-async fn leader_of(store: &Store, school: OrgId, username: &str) -> PersonId {
-    store
-        .raw_execute(&format!(
-            "UPDATE accounts SET username = '{username}' WHERE person_id = \
-             (SELECT MIN(person_id) FROM roles WHERE role = 'leader' AND org_id = {})",
-            school.0
-        ))
-        .await
-        .unwrap();
-    person(store, username).await
-}
-
-/// A small PNG photo, made here so the repository holds no binary fixtures.
-fn png() -> Vec<u8> {
-    let img = image::RgbImage::from_fn(64, 48, |x, y| {
-        image::Rgb([(x * 4) as u8, (y * 5) as u8, ((x + y) * 2) as u8])
-    });
-    let mut out = Cursor::new(Vec::new());
-    image::DynamicImage::ImageRgb8(img)
-        .write_to(&mut out, image::ImageFormat::Png)
-        .unwrap();
-    out.into_inner()
-}
-
-fn body(data: Vec<u8>) -> impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> + Unpin {
-    let chunks: Vec<Result<Bytes, std::io::Error>> = data
-        .chunks(1000)
-        .map(|c| Ok(Bytes::copy_from_slice(c)))
-        .collect();
-    futures_util::stream::iter(chunks)
-}
 
 struct Demo {
     store: Store,
@@ -1045,4 +940,67 @@ async fn sample_package_for_looking_at() {
         std::fs::create_dir_all(dir).unwrap();
     }
     std::fs::write(&path, zip).unwrap();
+}
+
+/// Sets the unpacked size the central directory states for `name`, as a zip bomb or a
+/// damaged zip would.
+fn claim_size(zip: &mut [u8], name: &str, size: u32) {
+    let mut at = 0;
+    let mut found = false;
+    while let Some(pos) = zip[at..].windows(4).position(|w| w == b"PK\x01\x02") {
+        let header = at + pos;
+        let name_len = u16::from_le_bytes([zip[header + 28], zip[header + 29]]) as usize;
+        if &zip[header + 46..header + 46 + name_len] == name.as_bytes() {
+            zip[header + 24..header + 28].copy_from_slice(&size.to_le_bytes());
+            found = true;
+        }
+        at = header + 4;
+    }
+    assert!(found, "{name} is in the zip");
+}
+
+#[tokio::test]
+async fn zip_bombs_are_refused_before_anything_is_unpacked() {
+    let d = demo(Backend::Sqlite).await;
+    let zip = export_bytes(&d, d.pupil, d.pupil).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let refusal = |bytes: &[u8]| {
+        let path = write_temp(dir.path(), "bomb.zip", bytes);
+        read_package(&path).unwrap_err().to_string()
+    };
+
+    let mut huge_entry = zip.clone();
+    claim_size(&mut huge_entry, "index.html", 3_000_000_000);
+    let err = refusal(&huge_entry);
+    assert!(
+        err.contains("The package, index.html: this file is larger than 500 MB"),
+        "{err}"
+    );
+
+    let names: Vec<String> = (0..5).map(|i| format!("extra/{i}.bin")).collect();
+    let extra: Vec<(&str, &[u8])> = names.iter().map(|n| (n.as_str(), &b"x"[..])).collect();
+    let mut huge_total = rewrite(&zip, |n, b| Some((n.into(), b)), &extra);
+    for name in &names {
+        claim_size(&mut huge_total, name, 450_000_000);
+    }
+    let err = refusal(&huge_total);
+    assert!(err.contains("more than 2 GB when unpacked"), "{err}");
+
+    // Saying less than it holds: reading stops one byte past the stated size.
+    let mut lying = zip.clone();
+    claim_size(&mut lying, "passport.json", 100);
+    let err = refusal(&lying);
+    assert!(err.contains("passport.json is damaged"), "{err}");
+
+    let mut many = ZipWriter::new(Cursor::new(Vec::new()));
+    for i in 0..=village_passport::MAX_ENTRIES {
+        many.start_file(format!("f{i}"), SimpleFileOptions::default())
+            .unwrap();
+    }
+    let many = many.finish().unwrap().into_inner();
+    let err = refusal(&many);
+    assert!(
+        err.contains("Village imports passports of at most 20000"),
+        "{err}"
+    );
 }
