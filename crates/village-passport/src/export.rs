@@ -130,7 +130,8 @@ pub async fn export_learner<W: Write + Seek>(
 /// Writes a passport for every learner of `school` whom `subject` may export (all of
 /// them, for the school's leader) into `out_dir`, one zip per learner named
 /// `<learner id>-passport.zip`. A learner whose passport fails is reported in
-/// [`BulkSummary::failed`] and the others go on; a storage failure stops the run.
+/// [`BulkSummary::failed`] and the others go on; a failure of the database or the disk
+/// stops the run.
 pub async fn export_school(
     store: &Store,
     files: &FileStore,
@@ -172,7 +173,8 @@ pub async fn export_school(
                 summary.learners += 1;
                 summary.bytes += done.bytes;
             }
-            Err(PassportError::Store(e)) => return Err(PassportError::Store(e)),
+            // Storage and disk failures would fail every learner the same way.
+            Err(e @ (PassportError::Store(_) | PassportError::Io(_))) => return Err(e),
             Err(e) => summary.failed.push((learner, e.to_string())),
         }
     }
