@@ -352,3 +352,43 @@ export async function checkAccessibility(page) {
     throw new Error(report);
   }
 }
+
+// Helpers for the learning plan, ladder, portfolio and review journeys.
+
+/** Click a link or button that loads a new page, and wait until that page has loaded. */
+export async function clickAndLoad(page, locator) {
+  await clickAndWaitForPage(page, locator);
+}
+
+/** The name the signed-in person's home page greets them by ("Hello, NAME"). */
+export async function greetingName(page) {
+  if (new URL(page.url()).pathname !== '/') await page.goto('/');
+  const heading = await h1Text(page);
+  const match = /^Hello, (.+)$/.exec(heading);
+  if (!match) throw new Error(`the home page should greet the person by name, its h1 is "${heading}"`);
+  return match[1];
+}
+
+/**
+ * Sign in as `username` (a pupil), read the address of their record (/learners/ID)
+ * from the "See my record" link on their home page, and sign out again.
+ */
+export async function learnerPathOf(page, username = 'pupil') {
+  await signIn(page, username, DEMO_PASSWORD, { check: false });
+  const link = await page.locator('a:has-text("See my record")').first().getAttribute('href');
+  await signOut(page);
+  if (!link || !/^\/learners\/\d+$/.test(link)) {
+    throw new Error(`${username}'s home page should link to their record, found ${link}`);
+  }
+  return link;
+}
+
+/** The text of the page's main element, whitespace collapsed. */
+export async function mainText(page) {
+  return normalise(await page.locator('main').innerText());
+}
+
+/** `text` with the characters that mean something in a regular expression escaped. */
+export function escapeRegExp(text) {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
