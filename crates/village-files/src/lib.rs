@@ -213,13 +213,16 @@ impl FileStore {
         &self,
         declared_name: &str,
         declared_mime: Option<&str>,
-        mut body: S,
+        body: S,
         limits: &Limits,
     ) -> Result<StoredFile, FileError>
     where
         S: Stream<Item = Result<Bytes, E>> + Unpin,
         E: std::error::Error + Send + Sync + 'static,
     {
+        // The body is read both to sniff and to store; a fused stream answers "ended" again
+        // instead of being polled past its end, which some streams do not allow.
+        let mut body = body.fuse();
         let declared_ext = names::declared_extension(declared_name);
 
         // The start of the file decides what it is; the chunks are held to be written.

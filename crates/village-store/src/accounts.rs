@@ -126,7 +126,7 @@ impl Store {
         disabled: bool,
         now: Timestamp,
     ) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let changed = sqlx::query("UPDATE accounts SET disabled_at = $1 WHERE person_id = $2")
             .bind(disabled.then(|| secs(now)))
             .bind(person.0)

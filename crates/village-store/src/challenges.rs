@@ -145,7 +145,7 @@ impl Store {
                 "One of those challenges is not on your year's menu.".into(),
             ));
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM challenge_choices WHERE learner_id = $1")
             .bind(grant.learner().0)
             .execute(&mut *tx)
@@ -229,7 +229,7 @@ impl Store {
     ) -> Result<usize> {
         let menu = self.challenge_menu(grant.org(), year_group).await?;
         let at = secs(grant.at());
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         for c in &menu {
             sqlx::query("DELETE FROM challenge_members WHERE challenge_id = $1")
                 .bind(c.id)
@@ -359,7 +359,7 @@ impl Store {
             return Err(StoreError::NotFound);
         }
         let view = self.team(grant).await?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("UPDATE challenges SET completed_on = $1 WHERE id = $2")
             .bind(on.to_string())
             .bind(grant.challenge())

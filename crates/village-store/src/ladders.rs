@@ -130,7 +130,7 @@ impl Store {
         at: Timestamp,
         ladders: &[Ladder],
     ) -> Result<Vec<i64>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let mut ids = Vec::with_capacity(ladders.len());
         for l in ladders {
             ids.push(insert_ladder(&mut tx, school, secs(at), l).await?);

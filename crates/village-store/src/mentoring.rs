@@ -174,7 +174,7 @@ impl Store {
                 ));
             }
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM mentor_choices WHERE learner_id = $1")
             .bind(grant.learner().0)
             .execute(&mut *tx)
@@ -532,7 +532,7 @@ impl Store {
     ) -> Result<usize> {
         let at = secs(grant.at());
         let mut changed = 0;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         for o in outcomes {
             let current: Option<i64> = sqlx::query(
                 "SELECT person_id FROM relationships WHERE learner_id = $1 AND kind = 'mentor' AND starts_at <= $2 AND (ends_at IS NULL OR ends_at > $3)",

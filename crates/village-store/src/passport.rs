@@ -75,14 +75,12 @@ pub struct ImportCounts {
 impl Store {
     /// The school's key for signing credentials, as (did, secret hex), if it has one.
     pub async fn credential_key(&self, school: OrgId) -> Result<Option<(String, String)>> {
-        Ok(
-            sqlx::query("SELECT did, secret_hex FROM credential_keys WHERE org_id = $1")
-                .bind(school.0)
-                .fetch_optional(&self.pool)
-                .await?
-                .map(|r| Ok::<_, StoreError>((r.try_get("did")?, r.try_get("secret_hex")?)))
-                .transpose()?,
-        )
+        sqlx::query("SELECT did, secret_hex FROM credential_keys WHERE org_id = $1")
+            .bind(school.0)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|r| Ok((r.try_get("did")?, r.try_get("secret_hex")?)))
+            .transpose()
     }
 
     /// Saves a newly made key unless the school got one meanwhile; returns the one kept.
@@ -218,7 +216,7 @@ impl Store {
                 .any(|e| e == o || e.starts_with(&format!("{o} ")))
         };
         let school_ladders = self.ladders(grant.school()).await?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         if replace {
             let like = format!("passport:{}:%", batch.package_id);
             for sql in [

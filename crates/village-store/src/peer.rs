@@ -279,7 +279,7 @@ impl Store {
         let current = self.peer_pairs(grant, programme.id).await?;
         let at = secs(grant.at());
         let (mut kept, mut started, mut ended) = (0, 0, 0);
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         for c in &current {
             if pairs.iter().any(|(t, e, _)| *t == c.tutor && *e == c.tutee) {
                 kept += 1;
@@ -436,7 +436,7 @@ impl Store {
         } else {
             return Err(StoreError::NotFound);
         };
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO peer_sessions (org_id, pair_id, held_on, logged_by, side, feedback, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )

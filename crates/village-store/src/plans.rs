@@ -339,7 +339,7 @@ impl Store {
         what_i_enjoy: &str,
         what_i_find_hard: &str,
     ) -> Result<i64> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let revision = Self::bump(&mut tx, grant, expected_revision).await?;
         sqlx::query(
             "UPDATE plans SET who_i_want_to_be = $1, what_i_enjoy = $2, what_i_find_hard = $3 WHERE learner_id = $4",
@@ -363,7 +363,7 @@ impl Store {
         expected_revision: i64,
         target: &Target,
     ) -> Result<(i64, i64)> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let revision = Self::bump(&mut tx, grant, expected_revision).await?;
         let id = if target.id == 0 {
             sqlx::query(
@@ -425,7 +425,7 @@ impl Store {
         expected_revision: i64,
         target: i64,
     ) -> Result<i64> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let revision = Self::bump(&mut tx, grant, expected_revision).await?;
         let done = sqlx::query(
             "UPDATE plan_targets SET removed = 1 WHERE id = $1 AND learner_id = $2 AND removed = 0",
@@ -448,7 +448,7 @@ impl Store {
     pub async fn agree_plan(&self, grant: &Grant<act::AgreePlan>, revision: i64) -> Result<Agreed> {
         let role = village_access::agreement_role(grant.path()).ok_or(StoreError::NotFound)?;
         let learner = grant.learner().0;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let head = sqlx::query("SELECT version, revision, agreed FROM plans WHERE learner_id = $1")
             .bind(learner)
             .fetch_optional(&mut *tx)
@@ -505,7 +505,7 @@ impl Store {
             let content = self.plan_content(grant.learner()).await?;
             let json = serde_json::to_string(&content)
                 .map_err(|_| corrupt("plan_versions.content", "unserialisable plan"))?;
-            let mut tx = self.pool.begin().await?;
+            let mut tx = self.begin_write().await?;
             let done = sqlx::query(
                 "UPDATE plans SET agreed = 1 WHERE learner_id = $1 AND revision = $2 AND agreed = 0",
             )
@@ -620,5 +620,18 @@ impl Store {
             }
         }
         Ok(summary.rate())
+    }
+
+    /// The plan's current revision (0 before it exists), for tests that race edits.
+    #[cfg(feature = "testing")]
+    pub async fn plan_revision_for_tests(&self, learner: PersonId) -> i64 {
+        sqlx::query("SELECT revision FROM plans WHERE learner_id = $1")
+            .bind(learner.0)
+            .fetch_optional(&self.pool)
+            .await
+            .ok()
+            .flatten()
+            .and_then(|r| r.try_get("revision").ok())
+            .unwrap_or(0)
     }
 }

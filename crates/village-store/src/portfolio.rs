@@ -274,7 +274,7 @@ impl Store {
         let occurred = item
             .occurred_on
             .unwrap_or_else(|| grant.at().to_zoned(jiff::tz::TimeZone::UTC).date());
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let id: i64 = sqlx::query(
             "INSERT INTO evidence (org_id, learner_id, added_by, title, kind, body, url, file_key, preview_key, mime, size_bytes, sha256, file_name,
                 subject, ladder_id, reflection, learned_how, made_where, occurred_on, kept, share_teachers, share_mentor, share_community, origin, created_at)
@@ -329,7 +329,7 @@ impl Store {
         sharing: Sharing,
         targets: Option<&[i64]>,
     ) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let done = sqlx::query(
             "UPDATE evidence SET kept = 1, share_teachers = $1, share_mentor = $2, share_community = $3 WHERE id = $4 AND learner_id = $5",
         )
@@ -375,7 +375,7 @@ impl Store {
         grant: &Grant<act::CuratePortfolio>,
         id: i64,
     ) -> Result<Vec<String>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let row = sqlx::query(
             "SELECT file_key, preview_key FROM evidence WHERE id = $1 AND learner_id = $2",
         )
@@ -477,7 +477,7 @@ impl Store {
             "The same item is in the showcase twice.",
         )?;
         let at = secs(grant.at());
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let id = match id {
             None => sqlx::query(
                 "INSERT INTO showcases (org_id, learner_id, title, introduction, updated_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",

@@ -128,7 +128,7 @@ impl Store {
         .iter()
         .map(|r| r.try_get("person_id"))
         .collect::<std::result::Result<_, _>>()?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let id: i64 = sqlx::query(
             "INSERT INTO review_rounds (org_id, title, held_on, booking_closes_on, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
@@ -308,7 +308,7 @@ impl Store {
         if wanted.learner == Some(grant.learner()) {
             return Ok(wanted);
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "UPDATE review_slots SET learner_id = NULL, booked_by = NULL, booked_at = NULL WHERE round_id = $1 AND learner_id = $2",
         )

@@ -468,3 +468,38 @@ async fn concurrent_plan_edits_never_silently_overwrite() {
         assert_eq!(plan.content.who_i_want_to_be, winner);
     }
 }
+
+/// Saving a plan while other people read pages (each read writes an audit entry) waits
+/// its turn for the database instead of failing: only "someone changed it" may come back.
+#[tokio::test]
+async fn plan_saves_wait_for_busy_writers_instead_of_failing() {
+    for b in backends() {
+        let store = demo_store(b).await;
+        let pupil = person(&store, "pupil").await;
+        let facts = store.learner_facts(pupil, now()).await.unwrap().unwrap();
+        let me = store.load_subject(pupil, now()).await.unwrap();
+        let edit = Policy::authorize::<act::EditPlan>(&me, &facts, now()).unwrap();
+        let view = Policy::authorize::<act::ViewPlan>(&me, &facts, now()).unwrap();
+        let mut tasks = Vec::new();
+        for i in 0..30 {
+            let (writer, edit) = (store.clone(), edit.clone());
+            tasks.push(tokio::spawn(async move {
+                let rev = writer.plan_revision_for_tests(edit.learner()).await;
+                writer
+                    .save_aspirations(&edit, rev, &format!("Try {i}"), "", "")
+                    .await
+                    .map(|_| ())
+            }));
+            let (reader, view) = (store.clone(), view.clone());
+            tasks.push(tokio::spawn(
+                async move { reader.plan(&view).await.map(|_| ()) },
+            ));
+        }
+        for t in tasks {
+            match t.await.unwrap() {
+                Ok(()) | Err(village_store::StoreError::Conflict(_)) => {}
+                Err(e) => panic!("{b:?}: {e}"),
+            }
+        }
+    }
+}

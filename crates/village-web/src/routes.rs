@@ -642,6 +642,38 @@ pub fn inventory() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             post(portfolio::add_achievement),
         ),
         (
+            spec(
+                "GET",
+                "/learners/{id}/passport",
+                Learner(Action::ViewProfile),
+            ),
+            get(passport::show),
+        ),
+        (
+            spec(
+                "GET",
+                "/learners/{id}/passport/download",
+                Learner(Action::ExportPassport),
+            ),
+            get(passport::download),
+        ),
+        (
+            spec(
+                "POST",
+                "/learners/{id}/passport/import",
+                Learner(Action::ImportPassport),
+            ),
+            post(passport::upload).layer(DefaultBodyLimit::max(PASSPORT_LIMIT)),
+        ),
+        (
+            spec(
+                "POST",
+                "/learners/{id}/passport/confirm",
+                Learner(Action::ImportPassport),
+            ),
+            post(passport::confirm),
+        ),
+        (
             spec("GET", "/learners/{id}/reviews", Learner(Action::BookReview)),
             get(reviews::show),
         ),
@@ -690,6 +722,8 @@ pub fn inventory() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
 
 /// Largest evidence upload: the video and recording limit, plus room for the form.
 const UPLOAD_LIMIT: usize = 101 * 1024 * 1024;
+/// Largest learning passport uploaded for import.
+const PASSPORT_LIMIT: usize = 2_000_000_000;
 /// Largest ladder file pasted for import.
 const IMPORT_LIMIT: usize = 2 * 1024 * 1024;
 

@@ -9,6 +9,7 @@ pub mod home;
 pub mod ladders;
 pub mod learners;
 pub mod mentoring;
+pub mod passport;
 pub mod peer;
 pub mod plan;
 pub mod portfolio;
