@@ -1496,6 +1496,11 @@ impl Gen<'_> {
             (volunteer, "volunteer", "Community teacher (robotics club)"),
             (secondary.leader, "leader", "Head of Riverside Academy"),
             (
+                primary.leader,
+                "leader2",
+                "Head of Brookside Primary School (for importing a passport)",
+            ),
+            (
                 secondary.dsl,
                 "dsl",
                 "Designated safeguarding lead at Riverside Academy",
@@ -1515,6 +1520,7 @@ impl Gen<'_> {
             let role = match username {
                 "pupil" => "pupil",
                 "parent" | "parent2" => "parent",
+                "leader2" => "leader",
                 "assistant" => "teaching assistant",
                 "volunteer" => "community teacher",
                 "dsl" => "safeguarding lead",

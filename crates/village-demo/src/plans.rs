@@ -586,7 +586,7 @@ impl Gen<'_> {
         }
     }
 
-    /// A spring review day three weeks ahead, bookable for two, with 30-minute slots for
+    /// A review day three weeks ahead, bookable for two, with 30-minute slots for
     /// every tutor from 13:00 to 18:00.
     fn review_day(&mut self, s: &SchoolGen, today: Date) {
         let (Ok(held), Ok(closes)) = (
@@ -610,7 +610,15 @@ impl Gen<'_> {
             vec![
                 rid.into(),
                 s.id.into(),
-                "Spring review day".into(),
+                format!(
+                    "{} review day",
+                    match held.month() {
+                        9..=12 => "Autumn",
+                        1..=4 => "Spring",
+                        _ => "Summer",
+                    }
+                )
+                .into(),
                 held.to_string().into(),
                 closes.to_string().into(),
                 s.leader.into(),

@@ -2074,6 +2074,10 @@ async fn evidence_is_checked_by_content_and_shared_as_the_pupil_chooses() {
             .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
         assert!(r.body.contains("labelled as"), "{}", r.body);
+        assert!(
+            r.body.contains("value=\"Holiday photo\""),
+            "the pupil's words are kept"
+        );
         let after = app
             .get(&portfolio, Some(&pupil))
             .await
@@ -2321,5 +2325,133 @@ async fn a_parent_books_a_review_slot_and_a_taken_slot_is_refused_plainly() {
             .get(&format!("/schools/{school}/reviews"), Some(&leader))
             .await;
         assert!(rounds.body.contains("1 of"), "{}", rounds.body);
+    }
+}
+
+#[tokio::test]
+async fn a_passport_goes_from_one_school_to_another_with_a_preview_and_nothing_half_done() {
+    for b in backends() {
+        let app = TestApp::new(b).await;
+        let pupil = app.sign_in("pupil").await;
+        let link = app.learner_link(&pupil).await;
+        // The pupil downloads their own passport.
+        let zip = app
+            .get(&format!("{link}/passport/download"), Some(&pupil))
+            .await;
+        assert_eq!(zip.status, StatusCode::OK);
+        assert_eq!(zip.headers[header::CONTENT_TYPE], "application/zip");
+        let req = Request::get(format!("{link}/passport/download"))
+            .header(header::COOKIE, &pupil.cookie)
+            .body(Body::empty())
+            .unwrap();
+        let resp = app.router.clone().oneshot(req).await.unwrap();
+        let bytes = axum::body::to_bytes(resp.into_body(), 50_000_000)
+            .await
+            .unwrap()
+            .to_vec();
+        assert_eq!(&bytes[..2], b"PK");
+        // Another family cannot.
+        let stranger = app.sign_in("parent2").await;
+        assert_eq!(
+            app.get(&format!("{link}/passport/download"), Some(&stranger))
+                .await
+                .status,
+            StatusCode::NOT_FOUND
+        );
+        // The head of the primary imports it into one of their pupils.
+        let head = app.sign_in("leader2").await;
+        let school = app.school_of(&head).await;
+        let page = app.get(&format!("/schools/{school}"), Some(&head)).await;
+        let (_, rest) = page.body.split_once("href=\"/learners/").unwrap();
+        let target: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        let passport = format!("/learners/{target}/passport");
+        // A broken package is refused in words, and nothing changes.
+        let plan_before = app
+            .get(&format!("/learners/{target}/plan"), Some(&head))
+            .await
+            .body;
+        let mut broken = bytes.clone();
+        let n = broken.len();
+        broken.truncate(n - 40);
+        let r = app
+            .upload(
+                &format!("{passport}/import"),
+                &head,
+                &[("csrf", &head.csrf)],
+                Some(("passport.zip", "application/zip", &broken)),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert!(r.body.contains("Nothing was imported"), "{}", r.body);
+        // A good one shows a preview first and changes nothing until confirmed.
+        let r = app
+            .upload(
+                &format!("{passport}/import"),
+                &head,
+                &[("csrf", &head.csrf)],
+                Some(("passport.zip", "application/zip", &bytes)),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert!(r.body.contains("Check before importing"), "{}", r.body);
+        assert!(r.body.contains("Riverside Academy"));
+        let plan_now = app
+            .get(&format!("/learners/{target}/plan"), Some(&head))
+            .await
+            .body;
+        assert_eq!(
+            plan_before.matches("id=\"target-").count(),
+            plan_now.matches("id=\"target-").count()
+        );
+        let token = r
+            .body
+            .split_once("name=\"token\" value=\"")
+            .unwrap()
+            .1
+            .split('"')
+            .next()
+            .unwrap()
+            .to_string();
+        let r = app
+            .post_form(
+                &format!("{passport}/confirm"),
+                Some(&head),
+                &[("csrf", &head.csrf), ("token", &token), ("replace", "1")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert!(
+            r.body.contains("Imported from Riverside Academy"),
+            "{}",
+            r.body
+        );
+        let plan_after = app
+            .get(&format!("/learners/{target}/plan"), Some(&head))
+            .await
+            .body;
+        assert!(
+            plan_after.matches("id=\"target-").count()
+                > plan_before.matches("id=\"target-").count()
+        );
+        // The same upload cannot be confirmed twice.
+        let r = app
+            .post_form(
+                &format!("{passport}/confirm"),
+                Some(&head),
+                &[("csrf", &head.csrf), ("token", &token)],
+            )
+            .await;
+        assert!(r.body.contains("upload the passport again"), "{}", r.body);
+        // A leader of another school cannot import into this pupil.
+        let other = app.sign_in("leader").await;
+        let r = app
+            .upload(
+                &format!("{passport}/import"),
+                &other,
+                &[("csrf", &other.csrf)],
+                Some(("passport.zip", "application/zip", &bytes)),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
     }
 }

@@ -471,6 +471,17 @@ pub async fn save_target(
     }
     if target.id == 0 {
         target.status = TargetStatus::Active;
+        if target.due_on < views::today(user.now) {
+            return plan_page(
+                &state,
+                &user,
+                id,
+                drafts,
+                None,
+                Some("A new target needs a date from today on.".into()),
+            )
+            .await;
+        }
     }
     let rev = revision(&form.revision)?;
     let result = state
@@ -686,6 +697,12 @@ pub async fn versions(
     let mut versions: Vec<i64> = plan.versions.iter().map(|(v, _)| *v).collect();
     if !plan.agreed && plan.version > 0 {
         versions.insert(0, plan.version);
+    }
+    if versions.len() < 2 {
+        return Err(AppError::Conflict(
+            "There is only one version of this plan so far, so there is nothing to compare yet."
+                .into(),
+        ));
     }
     let newest = versions.first().copied().unwrap_or(0);
     let pick = |raw: &str, default: i64| raw.trim().parse::<i64>().unwrap_or(default);

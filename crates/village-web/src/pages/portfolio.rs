@@ -39,11 +39,20 @@ struct PortfolioPage {
     can_curate: bool,
     learned_how: Vec<(&'static str, &'static str)>,
     today: Date,
+    /// What the person typed, kept when an upload is refused.
+    draft: UploadFields,
     notice: Option<String>,
     error: Option<String>,
 }
 
 impl PortfolioPage {
+    fn draft_has_target(&self, id: &i64) -> bool {
+        self.draft
+            .targets
+            .iter()
+            .any(|t| t.trim() == id.to_string())
+    }
+
     fn size(&self, bytes: &Option<i64>) -> String {
         size_words(*bytes)
     }
@@ -71,6 +80,7 @@ async fn portfolio_page(
     filter_target: Option<i64>,
     notice: Option<String>,
     error: Option<String>,
+    draft: UploadFields,
 ) -> Result<Response, AppError> {
     let (g, facts) = views::grant_with_facts::<act::ViewPortfolio>(state, user, id).await?;
     let gp = Policy::authorize::<act::ViewProfile>(&user.subject, &facts, user.now)
@@ -105,6 +115,7 @@ async fn portfolio_page(
                 .is_ok(),
             learned_how: LEARNED_HOW.to_vec(),
             today: views::today(user.now),
+            draft,
             notice,
             error,
         },
@@ -135,11 +146,20 @@ pub async fn show(
         }
         _ => None,
     };
-    portfolio_page(&state, &user, id, target, notice, None).await
+    portfolio_page(
+        &state,
+        &user,
+        id,
+        target,
+        notice,
+        None,
+        UploadFields::default(),
+    )
+    .await
 }
 
 /// The text parts of the upload form, read before the file.
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct UploadFields {
     csrf: String,
     title: String,
@@ -285,8 +305,16 @@ pub async fn add(
             Ok(None) => break,
             Err(e) => {
                 cleanup(&state, stored.as_ref()).await;
-                return portfolio_page(&state, &user, id, None, None, Some(multipart_words(&e)))
-                    .await;
+                return portfolio_page(
+                    &state,
+                    &user,
+                    id,
+                    None,
+                    None,
+                    Some(multipart_words(&e)),
+                    fields.clone(),
+                )
+                .await;
             }
         };
         let name = field.name().unwrap_or("").to_string();
@@ -310,7 +338,16 @@ pub async fn add(
             {
                 Ok(f) => stored = Some(f),
                 Err(e) if e.is_refusal() => {
-                    return portfolio_page(&state, &user, id, None, None, Some(e.to_string())).await
+                    return portfolio_page(
+                        &state,
+                        &user,
+                        id,
+                        None,
+                        None,
+                        Some(e.to_string()),
+                        fields.clone(),
+                    )
+                    .await
                 }
                 Err(e) => return Err(AppError::Internal(format!("file store: {e}"))),
             }
@@ -326,6 +363,7 @@ pub async fn add(
                         None,
                         None,
                         Some("One of the boxes has too much text in it.".into()),
+                        fields.clone(),
                     )
                     .await;
                 }
@@ -338,6 +376,7 @@ pub async fn add(
                         None,
                         None,
                         Some(multipart_words(&e)),
+                        fields.clone(),
                     )
                     .await;
                 }
@@ -352,7 +391,7 @@ pub async fn add(
         Ok(i) => i,
         Err(m) => {
             cleanup(&state, stored.as_ref()).await;
-            return portfolio_page(&state, &user, id, None, None, Some(m)).await;
+            return portfolio_page(&state, &user, id, None, None, Some(m), fields.clone()).await;
         }
     };
     let mut preview = None;
@@ -368,8 +407,16 @@ pub async fn add(
                 Ok(p) => preview = p,
                 Err(e) if e.is_refusal() => {
                     cleanup(&state, stored.as_ref()).await;
-                    return portfolio_page(&state, &user, id, None, None, Some(e.to_string()))
-                        .await;
+                    return portfolio_page(
+                        &state,
+                        &user,
+                        id,
+                        None,
+                        None,
+                        Some(e.to_string()),
+                        fields.clone(),
+                    )
+                    .await;
                 }
                 Err(e) => tracing::warn!("no preview for {}: {e}", f.key),
             }
@@ -385,6 +432,7 @@ pub async fn add(
                 None,
                 None,
                 Some("Please choose a file, give a link, or write something.".into()),
+                fields.clone(),
             )
             .await
         }
@@ -401,7 +449,7 @@ pub async fn add(
             cleanup(&state, preview.as_ref()).await;
             match e {
                 StoreError::Conflict(m) => {
-                    portfolio_page(&state, &user, id, None, None, Some(m)).await
+                    portfolio_page(&state, &user, id, None, None, Some(m), fields.clone()).await
                 }
                 e => Err(e.into()),
             }
