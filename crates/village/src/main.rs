@@ -71,6 +71,11 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Learning passports.
+    Passport {
+        #[command(subcommand)]
+        command: PassportCommand,
+    },
     /// Personal timetables: solve and check instances (FET, ITC 2019, Village JSON).
     Timetable {
         #[command(subcommand)]
@@ -103,6 +108,28 @@ enum TimetableCommand {
         solution: PathBuf,
         #[arg(long)]
         format: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum PassportCommand {
+    /// Export the passport of every learner of a school, one zip per learner, as a named
+    /// account (a leader of the school): the policy decides, and every export is audited.
+    ExportSchool {
+        #[arg(long, env = "VILLAGE_DATABASE_URL")]
+        database: String,
+        /// The file store the portfolios are in (a folder or a URL).
+        #[arg(long, env = "VILLAGE_FILES", default_value = "village-files")]
+        files: String,
+        /// The username the export is made as.
+        #[arg(long = "as")]
+        username: String,
+        /// The school's id; without it, the school the account leads.
+        #[arg(long)]
+        school: Option<i64>,
+        /// The folder to write the zips into.
+        #[arg(long)]
+        out: PathBuf,
     },
 }
 
@@ -192,6 +219,56 @@ async fn main() -> Result<()> {
                 summary.rows,
                 started.elapsed().as_secs_f64()
             );
+            Ok(())
+        }
+        Command::Passport {
+            command:
+                PassportCommand::ExportSchool {
+                    database,
+                    files,
+                    username,
+                    school,
+                    out,
+                },
+        } => {
+            let store = Store::open(&database)
+                .await
+                .context("opening the database")?;
+            let files = open_files(&files)?;
+            let now = SystemClock.now();
+            let name = village_domain::person::Username::parse(&username)
+                .map_err(|e| anyhow::anyhow!(e.message))?;
+            let account = store
+                .account_by_username(&name)
+                .await?
+                .with_context(|| format!("there is no account {username}"))?;
+            let subject = store.load_subject(account.person, now).await?;
+            let school = match school {
+                Some(id) => village_domain::OrgId(id),
+                None => subject
+                    .roles
+                    .iter()
+                    .find(|r| {
+                        r.role == village_domain::person::Role::Leader && r.period.holds_at(now)
+                    })
+                    .map(|r| r.org)
+                    .with_context(|| format!("{username} leads no school; give --school"))?,
+            };
+            let summary =
+                village_passport::export_school(&store, &files, &subject, school, now, &out)
+                    .await
+                    .context("exporting the passports")?;
+            for (learner, why) in &summary.failed {
+                eprintln!("learner {}: {why}", learner.0);
+            }
+            println!(
+                "{{\"learners\":{},\"bytes\":{},\"seconds\":{:.2},\"failed\":{}}}",
+                summary.learners,
+                summary.bytes,
+                summary.seconds,
+                summary.failed.len()
+            );
+            store.close().await;
             Ok(())
         }
         Command::Timetable { command } => timetable(command),
