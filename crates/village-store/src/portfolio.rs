@@ -270,6 +270,18 @@ impl Store {
                 ));
             }
         }
+        if let Some(ladder) = item.ladder_id {
+            let known = sqlx::query("SELECT id FROM ladders WHERE id = $1 AND org_id = $2")
+                .bind(ladder)
+                .bind(grant.school().0)
+                .fetch_optional(&self.pool)
+                .await?;
+            if known.is_none() {
+                return Err(StoreError::Conflict(
+                    "Please choose a ladder from the list.".into(),
+                ));
+            }
+        }
         let kept = grant.path() == village_access::Path::Itself;
         let occurred = item
             .occurred_on

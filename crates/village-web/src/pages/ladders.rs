@@ -40,6 +40,12 @@ impl LaddersPage {
         p.current()
             .and_then(|j| p.ladder.ladder.position(&j.rung_code))
     }
+    fn tagged(&self, ladder: &i64) -> Vec<&Evidence> {
+        self.evidence
+            .iter()
+            .filter(|e| e.kept && e.ladder_id == Some(*ladder))
+            .collect()
+    }
     fn evidence_title(&self, id: &Option<i64>) -> Option<String> {
         id.and_then(|id| self.evidence.iter().find(|e| e.id == id))
             .map(|e| e.title.clone())

@@ -34,6 +34,7 @@ struct PortfolioPage {
     is_self: bool,
     items: Vec<Evidence>,
     targets: Vec<Target>,
+    ladders: Vec<village_store::LadderRow>,
     filter_target: Option<i64>,
     can_add: bool,
     can_curate: bool,
@@ -97,6 +98,7 @@ async fn portfolio_page(
         }
     )?;
     let name = profile.name();
+    let ladders = state.store.ladders(facts.school).await?;
     if let Some(t) = filter_target {
         items.retain(|e| e.targets.contains(&t));
     }
@@ -109,6 +111,7 @@ async fn portfolio_page(
             is_self: user.person() == id,
             items,
             targets,
+            ladders,
             filter_target,
             can_add: Policy::authorize::<act::AddEvidence>(&user.subject, &facts, user.now).is_ok(),
             can_curate: Policy::authorize::<act::CuratePortfolio>(&user.subject, &facts, user.now)
@@ -171,6 +174,7 @@ struct UploadFields {
     learned_how: String,
     made_where: String,
     occurred_on: String,
+    ladder_id: String,
     targets: Vec<String>,
 }
 
@@ -187,6 +191,7 @@ impl UploadFields {
             "learned_how" => self.learned_how = value,
             "made_where" => self.made_where = value,
             "occurred_on" => self.occurred_on = value,
+            "ladder_id" => self.ladder_id = value,
             "target" => self.targets.push(value),
             _ => {}
         }
@@ -233,6 +238,13 @@ impl UploadFields {
             }
             _ => return Err("A link must be a web address starting with https://".into()),
         };
+        let ladder_id = match self.ladder_id.trim() {
+            "" => None,
+            l => Some(
+                l.parse::<i64>()
+                    .map_err(|_| "Please choose a ladder from the list.".to_string())?,
+            ),
+        };
         let targets = self
             .targets
             .iter()
@@ -253,6 +265,7 @@ impl UploadFields {
             learned_how,
             made_where: made_where.into(),
             occurred_on,
+            ladder_id,
             targets,
             ..Default::default()
         })
