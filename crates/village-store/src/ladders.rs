@@ -31,6 +31,15 @@ pub struct Judgement {
     pub recorded_at: Timestamp,
 }
 
+/// One member of a group on one ladder: their latest step, if anyone has placed them.
+#[derive(Debug, Clone, Serialize)]
+pub struct GroupLadderRow {
+    pub learner: PersonId,
+    pub name: String,
+    /// (rung code, rung position, judged on)
+    pub step: Option<(String, i64, Date)>,
+}
+
 /// Where a learner stands on one ladder.
 #[derive(Debug, Clone, Serialize)]
 pub struct LadderPosition {
@@ -263,7 +272,7 @@ impl Store {
         &self,
         grant: &GroupGrant,
         ladder_id: i64,
-    ) -> Result<Vec<(PersonId, String, Option<(String, i64, Date)>)>> {
+    ) -> Result<Vec<GroupLadderRow>> {
         let rows = sqlx::query(
             "SELECT p.id, p.given_name || ' ' || p.family_name AS name,
                     (SELECT r.code FROM rung_judgements j JOIN ladder_rungs r ON r.id = j.rung_id
@@ -296,7 +305,11 @@ impl Store {
                     }
                     _ => None,
                 };
-                Ok((PersonId(r.try_get("id")?), r.try_get("name")?, at))
+                Ok(GroupLadderRow {
+                    learner: PersonId(r.try_get("id")?),
+                    name: r.try_get("name")?,
+                    step: at,
+                })
             })
             .collect::<Result<Vec<_>>>()?;
         self.audit(AuditEvent {

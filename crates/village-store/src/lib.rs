@@ -33,7 +33,7 @@ pub use audit::{AuditEntry, AuditEvent, ChainReport};
 pub use bulk::{BulkValue, BulkWriter};
 pub use challenges::{ChallengeInputs, ChallengeRow, ShowcaseTeam, TeamView};
 pub use db::{Backend, Store};
-pub use ladders::{Judgement, LadderPosition, LadderRow};
+pub use ladders::{GroupLadderRow, Judgement, LadderPosition, LadderRow};
 pub use learners::{
     AttendanceView, LearnerFilter, LearnerProfile, LearnerSummary, MarkRow, PersonLink,
     ProgressView, SupportNote,

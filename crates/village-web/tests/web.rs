@@ -2231,6 +2231,38 @@ async fn a_teacher_places_a_pupil_on_a_ladder_and_the_pupil_sees_the_next_step()
         assert!(mine.body.contains("Next step: 8"));
         assert!(mine.body.contains("My teacher"));
         assert!(mine.body.contains("Solved the unseen problem"));
+        // The teacher's group view counts the pupil on step 7.
+        let home = app.get("/", Some(&teacher)).await;
+        let pupil_row = format!("{link}/ladders\">");
+        let mut found = false;
+        for group in home
+            .body
+            .split("href=\"/groups/")
+            .skip(1)
+            .map(|g| g.split('"').next().unwrap().to_string())
+        {
+            let view = app
+                .get(&format!("/groups/{group}/ladders/{ladder}"), Some(&teacher))
+                .await;
+            assert_eq!(view.status, StatusCode::OK);
+            if view.body.contains(&pupil_row) {
+                let row = view
+                    .body
+                    .split(&pupil_row)
+                    .nth(1)
+                    .unwrap()
+                    .split("</tr>")
+                    .next()
+                    .unwrap();
+                assert!(row.contains("<td>7</td>"), "{row}");
+                assert!(
+                    !view.body.contains("<strong>7</strong>: 0"),
+                    "step 7 counts the pupil"
+                );
+                found = true;
+            }
+        }
+        assert!(found, "one of the teacher's groups lists the pupil");
     }
 }
 

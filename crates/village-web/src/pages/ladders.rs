@@ -339,7 +339,7 @@ struct GroupLadderPage {
     group: GroupId,
     ladder: LadderRow,
     ladders: Vec<LadderRow>,
-    rows: Vec<(PersonId, String, Option<(String, i64, Date)>)>,
+    rows: Vec<village_store::GroupLadderRow>,
     counts: Vec<(String, usize)>,
 }
 
@@ -367,7 +367,7 @@ pub async fn group(
             (
                 r.code.clone(),
                 rows.iter()
-                    .filter(|(_, _, at)| at.as_ref().is_some_and(|(c, _, _)| *c == r.code))
+                    .filter(|row| row.step.as_ref().is_some_and(|(c, _, _)| *c == r.code))
                     .count(),
             )
         })
