@@ -50,10 +50,12 @@ fi
 DB="sqlite://$WORK/village.db"
 log "generating the demo with a long plan for the pupil"
 "$BIN/village" generate --database "$DB" --personas "$WORK/personas.json" --long-plan >"$WORK/generate.json"
-python3 - "$WORK/personas.json" "$WORK/pupil.json" <<'PY'
-import json, sys
-rows = json.load(open(sys.argv[1]))
-json.dump([r for r in rows if r["username"] == "pupil"], open(sys.argv[2], "w"))
+# The demo pupil, whose plan has the long history, as the one persona.
+python3 - "$WORK/village.db" "$WORK/pupil.json" <<'PY'
+import json, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+(learner,) = db.execute("SELECT person_id FROM accounts WHERE username = 'pupil'").fetchone()
+json.dump([{"role": "pupil", "username": "pupil", "learner": learner}], open(sys.argv[2], "w"))
 PY
 
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
