@@ -13,6 +13,8 @@
 mod long_plan;
 mod names;
 mod plans;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use long_plan::{write_long_plan, LongPlan};
 

@@ -12,16 +12,12 @@ use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use axum::Router;
 use jiff::Timestamp;
-use std::collections::HashMap;
 use std::sync::Arc;
-use tokio::sync::Mutex;
 use tower::ServiceExt;
-use village_store::testing::{backends, copy_of, scratch_url};
+use village_store::testing::backends;
 use village_store::{Backend, Store};
 use village_web::routes::{inventory, Access};
 use village_web::{AppState, FixedClock, WebConfig};
-
-static TEMPLATES: Mutex<Option<HashMap<&'static str, String>>> = Mutex::const_new(None);
 
 fn start() -> Timestamp {
     "2026-11-23T10:00:00Z".parse().unwrap()
@@ -75,34 +71,18 @@ struct Session {
 
 impl TestApp {
     async fn new(backend: Backend) -> TestApp {
-        let mut guard = TEMPLATES.lock().await;
-        let map = guard.get_or_insert_with(HashMap::new);
-        let key = match backend {
-            Backend::Sqlite => "sqlite",
-            Backend::Postgres => "postgres",
+        // One real hash for every demo account, made once so every test shares the fixture.
+        static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        let fixture = village_demo::testing::Fixture {
+            seed: 2026,
+            history: true,
+            password_hash: HASH
+                .get_or_init(|| village_web::auth::password::hash("village-demo").unwrap())
+                .clone(),
         };
-        if !map.contains_key(key) {
-            let url = scratch_url(backend).await.unwrap();
-            let store = Store::open(&url).await.unwrap();
-            village_demo::generate(
-                &store,
-                village_demo::DemoOptions {
-                    seed: 2026,
-                    schools: None,
-                    history: true,
-                    today: "2026-11-23".parse().unwrap(),
-                    now: start(),
-                    password_hash: village_web::auth::password::hash("village-demo").unwrap(),
-                },
-            )
+        let store = village_demo::testing::demo_store(backend, &fixture)
             .await
             .unwrap();
-            store.close_for_template().await.unwrap();
-            map.insert(key, url);
-        }
-        let url = copy_of(&map[key]).await.unwrap();
-        drop(guard);
-        let store = Store::open(&url).await.unwrap();
         let clock = FixedClock::at(start());
         let state = AppState::new(
             store.clone(),

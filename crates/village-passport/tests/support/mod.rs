@@ -8,20 +8,15 @@
     clippy::indexing_slicing
 )]
 
-use std::collections::HashMap;
 use std::io::Cursor;
 
 use bytes::Bytes;
 use jiff::civil::Date;
 use jiff::Timestamp;
-use tokio::sync::Mutex;
 use village_access::act::Act;
 use village_access::{Grant, Policy, Subject};
 use village_domain::{OrgId, PersonId};
-use village_store::testing::{copy_of, scratch_url};
 use village_store::{Backend, Store};
-
-static TEMPLATES: Mutex<Option<HashMap<&'static str, String>>> = Mutex::const_new(None);
 
 pub fn now() -> Timestamp {
     "2026-11-23T10:00:00Z".parse().unwrap()
@@ -31,40 +26,19 @@ pub fn day(s: &str) -> Date {
     s.parse().unwrap()
 }
 
-fn key(b: Backend) -> &'static str {
-    match b {
-        Backend::Sqlite => "sqlite",
-        Backend::Postgres => "postgres",
-    }
-}
-
 /// A fresh store holding the demo collaborative (no history: the tests write the records
 /// they check).
 pub async fn demo_store(backend: Backend) -> Store {
-    let mut guard = TEMPLATES.lock().await;
-    let map = guard.get_or_insert_with(HashMap::new);
-    if !map.contains_key(key(backend)) {
-        let url = scratch_url(backend).await.unwrap();
-        let store = Store::open(&url).await.unwrap();
-        village_demo::generate(
-            &store,
-            village_demo::DemoOptions {
-                seed: 7,
-                schools: None,
-                history: false,
-                today: "2026-11-23".parse().unwrap(),
-                now: now(),
-                password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHQ$notarealhashnotarealhashnotarealhash00".into(),
-            },
-        )
+    let fixture = village_demo::testing::Fixture {
+        seed: 7,
+        history: false,
+        password_hash:
+            "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHQ$notarealhashnotarealhashnotarealhash00"
+                .into(),
+    };
+    village_demo::testing::demo_store(backend, &fixture)
         .await
-        .unwrap();
-        store.close_for_template().await.unwrap();
-        map.insert(key(backend), url);
-    }
-    let url = copy_of(&map[key(backend)]).await.unwrap();
-    drop(guard);
-    Store::open(&url).await.unwrap()
+        .unwrap()
 }
 
 pub async fn person(store: &Store, username: &str) -> PersonId {
