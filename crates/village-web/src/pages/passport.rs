@@ -196,100 +196,28 @@ pub async fn upload(
 ) -> Result<Response, AppError> {
     let id: PersonId = parse_id(&id)?;
     let g = views::grant::<act::ImportPassport>(&state, &user, id).await?;
-    let Ok(mut multipart) = Multipart::from_request(request, &state).await else {
+    let Ok(multipart) = Multipart::from_request(request, &state).await else {
         return Err(AppError::bad_input(
             "file",
             "Please upload the passport with the form on this page.",
         ));
     };
     sweep_stale().await;
-    let mut csrf = String::new();
-    let mut saved: Option<(PathBuf, String)> = None;
-    loop {
-        let field = match multipart.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(_) => {
-                remove(saved.as_ref()).await;
-                return passport_page(
-                    &state,
-                    &user,
-                    id,
-                    None,
-                    None,
-                    Some("The upload did not arrive whole. Please try again.".into()),
-                )
-                .await;
-            }
-        };
-        match field.name().unwrap_or("") {
-            "csrf" => csrf = field.text().await.unwrap_or_default(),
-            "file" => {
-                user.check_csrf(&csrf)?;
-                let mut token = [0u8; 16];
-                rand::thread_rng().fill_bytes(&mut token);
-                let token: String = token.iter().map(|b| format!("{b:02x}")).collect();
-                let path = upload_path(id, &token).ok_or(AppError::NotFound)?;
-                tokio::fs::create_dir_all(imports_dir())
-                    .await
-                    .map_err(|e| AppError::Internal(format!("imports folder: {e}")))?;
-                let mut out = tokio::fs::File::create(&path)
-                    .await
-                    .map_err(|e| AppError::Internal(format!("import file: {e}")))?;
-                saved = Some((path.clone(), token));
-                let mut written: u64 = 0;
-                let mut field = field;
-                while let Some(chunk) = field.next().await {
-                    let Ok(chunk) = chunk else {
-                        remove(saved.as_ref()).await;
-                        return passport_page(
-                            &state,
-                            &user,
-                            id,
-                            None,
-                            None,
-                            Some("The upload did not arrive whole. Please try again.".into()),
-                        )
-                        .await;
-                    };
-                    written += chunk.len() as u64;
-                    if written > MAX_PACKAGE_BYTES {
-                        remove(saved.as_ref()).await;
-                        return passport_page(
-                            &state,
-                            &user,
-                            id,
-                            None,
-                            None,
-                            Some(
-                                "That file is larger than a learning passport can be (2 GB)."
-                                    .into(),
-                            ),
-                        )
-                        .await;
-                    }
-                    out.write_all(&chunk)
-                        .await
-                        .map_err(|e| AppError::Internal(format!("import file: {e}")))?;
-                }
-                out.flush()
-                    .await
-                    .map_err(|e| AppError::Internal(format!("import file: {e}")))?;
-            }
-            _ => {}
+    let (path, token) = match receive(&user, id, multipart).await {
+        Ok(Some(saved)) => saved,
+        Ok(None) => {
+            return passport_page(
+                &state,
+                &user,
+                id,
+                None,
+                None,
+                Some("Please choose a learning passport file (a .zip).".into()),
+            )
+            .await
         }
-    }
-    user.check_csrf(&csrf)?;
-    let Some((path, token)) = saved else {
-        return passport_page(
-            &state,
-            &user,
-            id,
-            None,
-            None,
-            Some("Please choose a learning passport file (a .zip).".into()),
-        )
-        .await;
+        Err(Err(e)) => return Err(e),
+        Err(Ok(words)) => return passport_page(&state, &user, id, None, None, Some(words)).await,
     };
     let package = match check_package(path.clone()).await {
         Ok(p) => p,
@@ -311,6 +239,80 @@ pub async fn upload(
         issuer: p.from_school.did.clone(),
     };
     passport_page(&state, &user, id, Some(preview), None, None).await
+}
+
+/// A file-system failure while receiving, as a fault (not the person's doing).
+fn fault(what: &'static str) -> impl Fn(std::io::Error) -> Result<String, AppError> {
+    move |e| Err(AppError::Internal(format!("{what}: {e}")))
+}
+
+/// Streams the uploaded package into the imports folder under a new random name, after
+/// the CSRF token (which the form sends first). On failure nothing is left behind; the
+/// error is either words for the person (`Ok`) or a fault (`Err`).
+async fn receive(
+    user: &CurrentUser,
+    id: PersonId,
+    mut multipart: Multipart,
+) -> Result<Option<(PathBuf, String)>, Result<String, AppError>> {
+    let mut csrf = String::new();
+    let mut saved: Option<(PathBuf, String)> = None;
+    let result = async {
+        loop {
+            let field = match multipart.next_field().await {
+                Ok(Some(f)) => f,
+                Ok(None) => break,
+                Err(_) => {
+                    return Err(Ok(
+                        "The upload did not arrive whole. Please try again.".to_string()
+                    ))
+                }
+            };
+            match field.name().unwrap_or("") {
+                "csrf" => csrf = field.text().await.unwrap_or_default(),
+                "file" => {
+                    user.check_csrf(&csrf).map_err(Err)?;
+                    let mut token = [0u8; 16];
+                    rand::thread_rng().fill_bytes(&mut token);
+                    let token: String = token.iter().map(|b| format!("{b:02x}")).collect();
+                    let path = upload_path(id, &token).ok_or(Err(AppError::NotFound))?;
+                    tokio::fs::create_dir_all(imports_dir())
+                        .await
+                        .map_err(fault("imports folder"))?;
+                    let mut out = tokio::fs::File::create(&path)
+                        .await
+                        .map_err(fault("import file"))?;
+                    saved = Some((path, token));
+                    let mut written: u64 = 0;
+                    let mut field = field;
+                    while let Some(chunk) = field.next().await {
+                        let chunk = chunk.map_err(|_| {
+                            Ok("The upload did not arrive whole. Please try again.".to_string())
+                        })?;
+                        written += chunk.len() as u64;
+                        if written > MAX_PACKAGE_BYTES {
+                            return Err(Ok(
+                                "That file is larger than a learning passport can be (2 GB)."
+                                    .to_string(),
+                            ));
+                        }
+                        out.write_all(&chunk).await.map_err(fault("import file"))?;
+                    }
+                    out.flush().await.map_err(fault("import file"))?;
+                }
+                _ => {}
+            }
+        }
+        user.check_csrf(&csrf).map_err(Err)?;
+        Ok(())
+    }
+    .await;
+    match result {
+        Ok(()) => Ok(saved),
+        Err(e) => {
+            remove(saved.as_ref()).await;
+            Err(e)
+        }
+    }
 }
 
 async fn remove(saved: Option<&(PathBuf, String)>) {

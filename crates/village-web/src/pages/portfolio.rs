@@ -289,9 +289,32 @@ fn multipart_words(e: &axum::extract::multipart::MultipartError) -> String {
     }
 }
 
+/// Why an upload was not added: words for the person (whose fields are kept on the page),
+/// or a fault of Village's.
+enum Refused {
+    Words(String),
+    Fault(AppError),
+}
+
+impl From<AppError> for Refused {
+    fn from(e: AppError) -> Self {
+        Refused::Fault(e)
+    }
+}
+
+impl From<StoreError> for Refused {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict(m) => Refused::Words(m),
+            e => Refused::Fault(e.into()),
+        }
+    }
+}
+
 /// Adds evidence. The form's text fields come first; the file (if any) is streamed
-/// straight into the file store after the session's CSRF token and the grant are checked,
-/// so a refused upload is never stored.
+/// straight into the file store after the session's CSRF token is checked. The policy
+/// answers before the body is read, so a refused upload is never stored and is answered
+/// exactly like a missing pupil. Whatever goes wrong after a file is stored removes it.
 pub async fn add(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -299,116 +322,95 @@ pub async fn add(
     request: axum::extract::Request,
 ) -> Result<Response, AppError> {
     let id: PersonId = parse_id(&id)?;
-    // The policy answers before the body is read, so a refused upload is never stored and
-    // is answered exactly like a missing pupil.
     let g = views::grant::<act::AddEvidence>(&state, &user, id).await?;
-    let mut multipart =
-        match Multipart::from_request(request, &state).await {
-            Ok(m) => m,
-            Err(_) => return Err(AppError::bad_input(
-                "file",
-                "The form was not sent as an upload. Please use the form on the portfolio page.",
-            )),
-        };
+    let Ok(multipart) = Multipart::from_request(request, &state).await else {
+        return Err(AppError::bad_input(
+            "file",
+            "The form was not sent as an upload. Please use the form on the portfolio page.",
+        ));
+    };
     let mut fields = UploadFields::default();
-    let mut stored = None;
+    let mut stored = Vec::new();
+    match receive(&state, &user, &g, multipart, &mut fields, &mut stored).await {
+        Ok(kept) => Ok(Redirect::to(&format!(
+            "/learners/{id}/portfolio?added={}",
+            if kept { "kept" } else { "waiting" }
+        ))
+        .into_response()),
+        Err(refused) => {
+            for f in &stored {
+                cleanup(&state, Some(f)).await;
+            }
+            match refused {
+                Refused::Words(m) => {
+                    portfolio_page(&state, &user, id, None, None, Some(m), fields).await
+                }
+                Refused::Fault(e) => Err(e),
+            }
+        }
+    }
+}
+
+/// Reads the form, stores the file and its preview (listed in `stored` until the item is
+/// recorded), and records the item. Returns whether it was kept at once.
+async fn receive(
+    state: &AppState,
+    user: &CurrentUser,
+    g: &village_access::Grant<act::AddEvidence>,
+    mut multipart: Multipart,
+    fields: &mut UploadFields,
+    stored: &mut Vec<village_files::StoredFile>,
+) -> Result<bool, Refused> {
+    let mut file = None;
     loop {
         let field = match multipart.next_field().await {
             Ok(Some(f)) => f,
             Ok(None) => break,
-            Err(e) => {
-                cleanup(&state, stored.as_ref()).await;
-                return portfolio_page(
-                    &state,
-                    &user,
-                    id,
-                    None,
-                    None,
-                    Some(multipart_words(&e)),
-                    fields.clone(),
-                )
-                .await;
-            }
+            Err(e) => return Err(Refused::Words(multipart_words(&e))),
         };
         let name = field.name().unwrap_or("").to_string();
-        if name == "file" {
-            let declared = field.file_name().unwrap_or("").to_string();
-            let declared_mime = field.content_type().map(str::to_string);
-            if declared.is_empty() {
-                // An empty file input still sends a part; drain it.
-                continue;
-            }
-            user.check_csrf(&fields.csrf)?;
-            match state
-                .files
-                .put_stream(
-                    &declared,
-                    declared_mime.as_deref(),
-                    Box::pin(field),
-                    &state.file_limits,
-                )
-                .await
-            {
-                Ok(f) => stored = Some(f),
-                Err(e) if e.is_refusal() => {
-                    return portfolio_page(
-                        &state,
-                        &user,
-                        id,
-                        None,
-                        None,
-                        Some(e.to_string()),
-                        fields.clone(),
-                    )
-                    .await
-                }
-                Err(e) => return Err(AppError::Internal(format!("file store: {e}"))),
-            }
-        } else {
+        if name != "file" {
             match field.text().await {
                 Ok(v) if v.len() <= 20_000 => fields.set(&name, v),
                 Ok(_) => {
-                    cleanup(&state, stored.as_ref()).await;
-                    return portfolio_page(
-                        &state,
-                        &user,
-                        id,
-                        None,
-                        None,
-                        Some("One of the boxes has too much text in it.".into()),
-                        fields.clone(),
-                    )
-                    .await;
+                    return Err(Refused::Words(
+                        "One of the boxes has too much text in it.".into(),
+                    ))
                 }
-                Err(e) => {
-                    cleanup(&state, stored.as_ref()).await;
-                    return portfolio_page(
-                        &state,
-                        &user,
-                        id,
-                        None,
-                        None,
-                        Some(multipart_words(&e)),
-                        fields.clone(),
-                    )
-                    .await;
-                }
+                Err(e) => return Err(Refused::Words(multipart_words(&e))),
             }
+            continue;
+        }
+        let declared = field.file_name().unwrap_or("").to_string();
+        let declared_mime = field.content_type().map(str::to_string);
+        if declared.is_empty() {
+            // An empty file input still sends a part.
+            continue;
+        }
+        user.check_csrf(&fields.csrf)?;
+        match state
+            .files
+            .put_stream(
+                &declared,
+                declared_mime.as_deref(),
+                Box::pin(field),
+                &state.file_limits,
+            )
+            .await
+        {
+            Ok(f) => {
+                stored.push(f.clone());
+                file = Some(f);
+            }
+            Err(e) if e.is_refusal() => return Err(Refused::Words(e.to_string())),
+            Err(e) => return Err(AppError::Internal(format!("file store: {e}")).into()),
         }
     }
-    if let Err(e) = user.check_csrf(&fields.csrf) {
-        cleanup(&state, stored.as_ref()).await;
-        return Err(e);
-    }
-    let mut item = match fields.check(views::today(user.now)) {
-        Ok(i) => i,
-        Err(m) => {
-            cleanup(&state, stored.as_ref()).await;
-            return portfolio_page(&state, &user, id, None, None, Some(m), fields.clone()).await;
-        }
-    };
-    let mut preview = None;
-    match &stored {
+    user.check_csrf(&fields.csrf)?;
+    let mut item = fields
+        .check(views::today(user.now))
+        .map_err(Refused::Words)?;
+    match &file {
         Some(f) => {
             item.kind = kind_word(f.kind).into();
             item.file_key = Some(f.key.clone());
@@ -417,57 +419,27 @@ pub async fn add(
             item.sha256 = Some(f.sha256_hex.clone());
             item.file_name = Some(f.display_name.clone());
             match state.files.make_preview(f, PREVIEW_SIDE).await {
-                Ok(p) => preview = p,
-                Err(e) if e.is_refusal() => {
-                    cleanup(&state, stored.as_ref()).await;
-                    return portfolio_page(
-                        &state,
-                        &user,
-                        id,
-                        None,
-                        None,
-                        Some(e.to_string()),
-                        fields.clone(),
-                    )
-                    .await;
+                Ok(Some(p)) => {
+                    item.preview_key = Some(p.key.clone());
+                    stored.push(p);
                 }
+                Ok(None) => {}
+                Err(e) if e.is_refusal() => return Err(Refused::Words(e.to_string())),
                 Err(e) => tracing::warn!("no preview for {}: {e}", f.key),
             }
-            item.preview_key = preview.as_ref().map(|p| p.key.clone());
         }
         None if item.url.is_some() => item.kind = "link".into(),
         None if !item.body.is_empty() => item.kind = "text".into(),
         None => {
-            return portfolio_page(
-                &state,
-                &user,
-                id,
-                None,
-                None,
-                Some("Please choose a file, give a link, or write something.".into()),
-                fields.clone(),
-            )
-            .await
+            return Err(Refused::Words(
+                "Please choose a file, give a link, or write something.".into(),
+            ))
         }
     }
-    let kept = g.path() == village_access::Path::Itself;
-    match state.store.add_evidence(&g, &item).await {
-        Ok(_) => Ok(Redirect::to(&format!(
-            "/learners/{id}/portfolio?added={}",
-            if kept { "kept" } else { "waiting" }
-        ))
-        .into_response()),
-        Err(e) => {
-            cleanup(&state, stored.as_ref()).await;
-            cleanup(&state, preview.as_ref()).await;
-            match e {
-                StoreError::Conflict(m) => {
-                    portfolio_page(&state, &user, id, None, None, Some(m), fields.clone()).await
-                }
-                e => Err(e.into()),
-            }
-        }
-    }
+    state.store.add_evidence(g, &item).await?;
+    // Recorded: the files now belong to the item.
+    stored.clear();
+    Ok(g.path() == village_access::Path::Itself)
 }
 
 /// Removes a stored file that will not be recorded (the form failed after the upload).
