@@ -634,4 +634,37 @@ impl Store {
             .and_then(|r| r.try_get("revision").ok())
             .unwrap_or(0)
     }
+
+    /// Plans the pupil has proposed (agreed) that wait for this person's agreement, as
+    /// their tutor or as a parent with responsibility, holding at `at`: (learner, name).
+    pub async fn plans_awaiting(
+        &self,
+        person: PersonId,
+        at: Timestamp,
+    ) -> Result<Vec<(PersonId, String)>> {
+        let at = secs(at);
+        sqlx::query(
+            "SELECT pl.learner_id, lp.given_name || ' ' || lp.family_name AS name
+             FROM plans pl
+             JOIN relationships r ON r.learner_id = pl.learner_id AND r.person_id = $1
+                  AND (r.kind = 'tutor' OR (r.kind = 'guardian' AND r.parental_responsibility = 1))
+                  AND r.starts_at <= $2 AND (r.ends_at IS NULL OR r.ends_at > $3)
+             JOIN people lp ON lp.id = pl.learner_id
+             WHERE pl.agreed = 0
+               AND EXISTS (SELECT 1 FROM plan_agreements a WHERE a.learner_id = pl.learner_id
+                           AND a.revision = pl.revision AND a.agreement_role = 'learner')
+               AND NOT EXISTS (SELECT 1 FROM plan_agreements a WHERE a.learner_id = pl.learner_id
+                           AND a.revision = pl.revision AND a.person_id = $4)
+             ORDER BY lp.family_name, lp.given_name",
+        )
+        .bind(person.0)
+        .bind(at)
+        .bind(at)
+        .bind(person.0)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| Ok((PersonId(r.try_get("learner_id")?), r.try_get("name")?)))
+        .collect()
+    }
 }

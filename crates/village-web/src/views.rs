@@ -185,6 +185,8 @@ pub struct HomeView {
     pub collaboratives: Vec<(OrgRow, Vec<OrgRow>)>,
     /// Booked review-day slots from today on, as learner, parent or tutor.
     pub reviews_soon: Vec<village_store::ReviewSlot>,
+    /// Plans a pupil has proposed that wait for this person's agreement.
+    pub plans_to_agree: Vec<(PersonId, String)>,
 }
 
 fn tie_learners(user: &CurrentUser, kind: RelationshipKind, need_pr: bool) -> Vec<PersonId> {
@@ -387,6 +389,7 @@ pub async fn home(state: &AppState, user: &CurrentUser) -> Result<HomeView, AppE
         .store
         .review_reminders(user.person(), today(user.now))
         .await?;
+    view.plans_to_agree = state.store.plans_awaiting(user.person(), user.now).await?;
     Ok(view)
 }
 

@@ -1935,7 +1935,7 @@ async fn a_plan_is_agreed_by_pupil_tutor_and_parent_and_changes_open_a_new_versi
             .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(r.body.contains("changed after you opened it"));
-        for s in [&parent, &tutor, &pupil] {
+        for s in [&pupil, &parent] {
             let r = app
                 .post_form(
                     &format!("{plan}/agree"),
@@ -1945,6 +1945,20 @@ async fn a_plan_is_agreed_by_pupil_tutor_and_parent_and_changes_open_a_new_versi
                 .await;
             assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
         }
+        // The tutor's home page says the plan waits for them.
+        let home = app.get("/", Some(&tutor)).await;
+        assert!(home.body.contains("Learning plans waiting for you"));
+        assert!(home.body.contains(&format!("href=\"{plan}\"")));
+        let r = app
+            .post_form(
+                &format!("{plan}/agree"),
+                Some(&tutor),
+                &[("csrf", &tutor.csrf), ("revision", &rev)],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let home = app.get("/", Some(&tutor)).await;
+        assert!(!home.body.contains(&format!("href=\"{plan}\"")));
         let page = app.get(&plan, Some(&parent)).await;
         assert!(
             page.body.contains("Version 2 is agreed by"),
