@@ -695,4 +695,18 @@ impl Store {
         })
         .await
     }
+
+    /// A person's name, for a page whose grant already names them.
+    pub async fn person_name(&self, person: PersonId) -> Result<String> {
+        Ok(
+            sqlx::query(
+                "SELECT given_name || ' ' || family_name AS name FROM people WHERE id = $1",
+            )
+            .bind(person.0)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)?
+            .try_get("name")?,
+        )
+    }
 }

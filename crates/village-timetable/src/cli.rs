@@ -1,4 +1,4 @@
-//! Entry points for the command line (`village timetable solve|check`). They take parsed
+//! Entry points for the command line (`village timetable solve|check|export-fet`). They take parsed
 //! arguments and return summaries; printing and exit codes belong to the binary.
 
 use std::path::{Path, PathBuf};
@@ -11,7 +11,7 @@ use crate::eval::{evaluate, Evaluation, HardViolation};
 use crate::itc2019::{self, SolutionMeta};
 use crate::model::Problem;
 use crate::solver::{solve, Progress, SolveOptions};
-use crate::{fet, school};
+use crate::{fet, fet_export, school};
 
 /// Input formats the engine reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -237,5 +237,74 @@ pub fn check_command(args: &CheckArgs) -> Result<CheckReport, Error> {
         request_penalty: ev.request_penalty,
         hard_violations: ev.hard,
         issues: parsed.issues,
+    })
+}
+
+/// Arguments of `village timetable export-fet INPUT SOLUTION --out FILE`.
+#[derive(Debug, Clone)]
+pub struct ExportFetArgs {
+    /// The FET file the timetable was solved from.
+    pub input: PathBuf,
+    /// The timetable (ITC 2019 solution XML, as `solve --out` writes it).
+    pub solution: PathBuf,
+    /// Where to write the FET file with the timetable locked in.
+    pub out: PathBuf,
+}
+
+/// What `export-fet` wrote.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExportFetReport {
+    pub activities: usize,
+    pub times_locked: usize,
+    pub rooms_locked: usize,
+    pub out: String,
+}
+
+impl ExportFetReport {
+    pub fn to_json_line(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|_| "{}".to_string())
+    }
+}
+
+/// `village timetable export-fet`: write a copy of the FET file with every activity locked
+/// at its time (and room) in the timetable, for FET to confirm (see [`fet_export`]).
+pub fn export_fet_command(args: &ExportFetArgs) -> Result<ExportFetReport, Error> {
+    let read = |path: &Path| {
+        std::fs::read_to_string(path).map_err(|e| Error::Io {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })
+    };
+    let text = read(&args.input)?;
+    let imported = fet::import(&text).map_err(|e| Error::Io {
+        path: args.input.display().to_string(),
+        message: e.to_string(),
+    })?;
+    let parsed =
+        itc2019::parse_solution(&imported.problem, &read(&args.solution)?).map_err(|e| {
+            Error::Io {
+                path: args.solution.display().to_string(),
+                message: e.to_string(),
+            }
+        })?;
+    if let Some(issue) = parsed.issues.first() {
+        return Err(Error::Io {
+            path: args.solution.display().to_string(),
+            message: format!(
+                "{issue} ({} such problems); only a timetable within the file's options can be locked",
+                parsed.issues.len()
+            ),
+        });
+    }
+    let locked = fet_export::lock_solution(&text, &imported, &parsed.solution)?;
+    std::fs::write(&args.out, &locked.text).map_err(|e| Error::Io {
+        path: args.out.display().to_string(),
+        message: e.to_string(),
+    })?;
+    Ok(ExportFetReport {
+        activities: imported.problem.classes.len(),
+        times_locked: locked.times_locked,
+        rooms_locked: locked.rooms_locked,
+        out: args.out.display().to_string(),
     })
 }

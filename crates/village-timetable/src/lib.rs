@@ -19,6 +19,7 @@ pub mod error;
 pub mod eval;
 pub mod explain;
 pub mod fet;
+pub mod fet_export;
 pub mod itc2019;
 pub mod model;
 pub mod school;

@@ -503,6 +503,14 @@ pub fn inventory() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         ),
         (
             spec(
+                "GET",
+                "/learners/{id}/ladders/assess",
+                Learner(Action::JudgeRung),
+            ),
+            get(ladders::assess),
+        ),
+        (
+            spec(
                 "POST",
                 "/learners/{id}/ladders/{ladder}/judgements",
                 Learner(Action::JudgeRung),

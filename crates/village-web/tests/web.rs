@@ -2481,3 +2481,70 @@ async fn a_passport_goes_from_one_school_to_another_with_a_preview_and_nothing_h
         assert_eq!(r.status, StatusCode::NOT_FOUND);
     }
 }
+
+#[tokio::test]
+async fn a_peer_tutor_says_where_their_partner_is_without_reading_their_record() {
+    for b in backends() {
+        let app = TestApp::new(b).await;
+        let tutor = app.sign_in("peertutor").await;
+        let home = app.get("/", Some(&tutor)).await;
+        let tutee_link = home
+            .body
+            .split("/ladders/assess")
+            .next()
+            .unwrap()
+            .rsplit("href=\"")
+            .next()
+            .unwrap()
+            .to_string();
+        assert!(tutee_link.starts_with("/learners/"), "{tutee_link}");
+        let page = app
+            .get(&format!("{tutee_link}/ladders/assess"), Some(&tutor))
+            .await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        // Not the plan, the portfolio or the full ladder page.
+        for part in ["plan", "portfolio", "ladders"] {
+            assert_eq!(
+                app.get(&format!("{tutee_link}/{part}"), Some(&tutor))
+                    .await
+                    .status,
+                StatusCode::NOT_FOUND,
+                "{part}"
+            );
+        }
+        let (_, rest) = page
+            .body
+            .split_once(&format!("{tutee_link}/ladders/"))
+            .unwrap();
+        let ladder: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        let first_rung = page
+            .body
+            .split("name=\"rung\"><option value=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_string();
+        let r = app
+            .post_form(
+                &format!("{tutee_link}/ladders/{ladder}/judgements"),
+                Some(&tutor),
+                &[
+                    ("csrf", &tutor.csrf),
+                    ("rung", &first_rung),
+                    ("judged_on", "2026-11-20"),
+                    ("note", "Read a whole page aloud"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        assert!(r.location().ends_with("/ladders/assess?saved=1"));
+        let tutee = app.sign_in("tutee").await;
+        let mine = app
+            .get(&format!("{tutee_link}/ladders"), Some(&tutee))
+            .await;
+        assert!(mine.body.contains("A classmate"), "{}", mine.body);
+        assert!(mine.body.contains("Read a whole page aloud"));
+    }
+}

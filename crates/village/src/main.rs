@@ -109,6 +109,17 @@ enum TimetableCommand {
         #[arg(long)]
         format: Option<String>,
     },
+    /// Write a copy of a FET file with a timetable of it locked in (every activity at its
+    /// time and room), so that FET can confirm the timetable independently.
+    ExportFet {
+        /// The FET file.
+        input: PathBuf,
+        /// The timetable, as `solve --out` wrote it.
+        solution: PathBuf,
+        /// The FET file to write.
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -351,6 +362,22 @@ fn timetable(command: TimetableCommand) -> Result<()> {
             } else {
                 bail!("the solution is not valid")
             }
+        }
+        TimetableCommand::ExportFet {
+            input,
+            solution,
+            out,
+        } => {
+            let r = village_timetable::cli::export_fet_command(
+                &village_timetable::cli::ExportFetArgs {
+                    input,
+                    solution,
+                    out,
+                },
+            )
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("{}", r.to_json_line());
+            Ok(())
         }
     }
 }

@@ -103,6 +103,77 @@ pub async fn show(
     learner_page(&state, &user, id, None, None).await
 }
 
+#[derive(Template)]
+#[template(path = "ladders_assess.html")]
+struct AssessPage {
+    page: Page,
+    learner: PersonId,
+    name: String,
+    ladders: Vec<LadderRow>,
+    today: Date,
+    notice: Option<String>,
+    error: Option<String>,
+}
+
+/// Peer assessment: a peer tutor places their partner on a ladder. They see the ladders
+/// and the form, not the partner's record or earlier judgements.
+pub async fn assess(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    super::extract::ValidQuery(q): super::extract::ValidQuery<SavedQuery>,
+) -> Result<Response, AppError> {
+    let id: PersonId = parse_id(&id)?;
+    let notice = (q.saved == "1").then(|| "Thank you: your view is saved.".to_string());
+    assess_page(&state, &user, id, notice, None).await
+}
+
+#[derive(Deserialize)]
+pub struct SavedQuery {
+    #[serde(default)]
+    saved: String,
+}
+
+async fn assess_page(
+    state: &AppState,
+    user: &CurrentUser,
+    id: PersonId,
+    notice: Option<String>,
+    error: Option<String>,
+) -> Result<Response, AppError> {
+    let g = views::grant::<act::JudgeRung>(state, user, id).await?;
+    let name = state.store.person_name(id).await?;
+    let has_error = error.is_some();
+    render_form_page(
+        &AssessPage {
+            page: Page::for_user(user, state),
+            learner: id,
+            name,
+            ladders: state.store.ladders(g.school()).await?,
+            today: views::today(user.now),
+            notice,
+            error,
+        },
+        has_error,
+    )
+}
+
+/// After a judgement: back to the full ladder page, or (for a peer, who may not read the
+/// partner's record) to the peer assessment page.
+async fn back_to(
+    state: &AppState,
+    user: &CurrentUser,
+    id: PersonId,
+    peer: bool,
+    error: String,
+) -> Result<Response, AppError> {
+    if peer {
+        assess_page(state, user, id, None, Some(error)).await
+    } else {
+        learner_page(state, user, id, None, Some(error)).await
+    }
+}
+
 #[derive(Deserialize)]
 pub struct JudgementForm {
     #[serde(default)]
@@ -127,29 +198,31 @@ pub async fn judge(
     let ladder: i64 = parse_id(&ladder)?;
     user.check_csrf(&form.csrf)?;
     let g = views::grant::<act::JudgeRung>(&state, &user, id).await?;
+    let peer = g.path()
+        == village_access::Path::Direct(village_domain::relationship::RelationshipKind::PeerTutor);
     let Ok(on) = form.judged_on.trim().parse::<Date>() else {
-        return learner_page(
+        return back_to(
             &state,
             &user,
             id,
-            None,
-            Some("Please give the date, like 2026-11-23.".into()),
+            peer,
+            "Please give the date, like 2026-11-23.".into(),
         )
         .await;
     };
     if on > views::today(user.now) {
-        return learner_page(
+        return back_to(
             &state,
             &user,
             id,
-            None,
-            Some("The date cannot be in the future.".into()),
+            peer,
+            "The date cannot be in the future.".into(),
         )
         .await;
     }
     let note = match village_domain::plan::text("note", &form.note, 2_000, false) {
         Ok(n) => n,
-        Err(e) => return learner_page(&state, &user, id, None, Some(e.message)).await,
+        Err(e) => return back_to(&state, &user, id, peer, e.message).await,
     };
     let evidence: Option<i64> = match form.evidence_id.trim() {
         "" => None,
@@ -160,10 +233,13 @@ pub async fn judge(
         .record_judgement(&g, ladder, form.rung.trim(), on, &note, evidence)
         .await
     {
+        Ok(()) if peer => {
+            Ok(Redirect::to(&format!("/learners/{id}/ladders/assess?saved=1")).into_response())
+        }
         Ok(()) => {
             Ok(Redirect::to(&format!("/learners/{id}/ladders#ladder-{ladder}")).into_response())
         }
-        Err(StoreError::Conflict(m)) => learner_page(&state, &user, id, None, Some(m)).await,
+        Err(StoreError::Conflict(m)) => back_to(&state, &user, id, peer, m).await,
         Err(e) => Err(e.into()),
     }
 }

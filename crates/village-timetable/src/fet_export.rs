@@ -1,0 +1,280 @@
+//! Writing a timetable back into its FET file as locked activities, so that FET itself
+//! can check it.
+//!
+//! Every activity gets a `ConstraintActivityPreferredStartingTime` at 100% with
+//! `Permanently_Locked` true at the day and hour the timetable gives it, and, when the
+//! timetable puts it in a room, a `ConstraintActivityPreferredRoom` locked the same way.
+//! Nothing else in the file changes: the new constraints are inserted at the end of the
+//! time and space constraint lists. FET run on the result has no choice left, so it
+//! either places every activity at once (the timetable breaks none of FET's hard
+//! constraints, including those the importer does not model) or it never finishes.
+
+use std::fmt::Write as _;
+
+use crate::error::Error;
+use crate::fet::FetImport;
+use crate::model::Solution;
+use crate::xml::escape;
+
+/// What [`lock_solution`] wrote.
+#[derive(Debug, Clone)]
+pub struct LockedFet {
+    /// The FET file with the timetable locked in.
+    pub text: String,
+    /// Activities locked at a starting time (all of them).
+    pub times_locked: usize,
+    /// Activities also locked in a room.
+    pub rooms_locked: usize,
+}
+
+/// Lock `solution` (a complete timetable of `import.problem`) into `fet_text`, the FET file
+/// `import` was read from. Refuses a timetable that leaves an activity unplaced.
+pub fn lock_solution(
+    fet_text: &str,
+    import: &FetImport,
+    solution: &Solution,
+) -> Result<LockedFet, Error> {
+    let problem = &import.problem;
+    if solution.placements.len() != problem.classes.len() {
+        return Err(Error::Solution(format!(
+            "the timetable has {} activities but the FET file has {}",
+            solution.placements.len(),
+            problem.classes.len()
+        )));
+    }
+    let mut times = String::new();
+    let mut rooms = String::new();
+    let mut unplaced: Vec<&str> = Vec::new();
+    let (mut times_locked, mut rooms_locked) = (0, 0);
+    for (class, placement) in problem.classes.iter().zip(&solution.placements) {
+        let Some(placement) = placement else {
+            unplaced.push(&class.id);
+            continue;
+        };
+        let pattern = class
+            .times
+            .get(placement.time)
+            .map(|t| t.pattern)
+            .ok_or_else(|| {
+                Error::Solution(format!(
+                    "activity {}: time option {} does not exist",
+                    class.id, placement.time
+                ))
+            })?;
+        let day = import
+            .day_names
+            .get(pattern.first_day() as usize)
+            .ok_or_else(|| Error::Solution(format!("activity {}: no day", class.id)))?;
+        let hour = import
+            .hour_names
+            .get(pattern.start as usize)
+            .ok_or_else(|| {
+                Error::Solution(format!(
+                    "activity {}: starting hour {} is outside the day",
+                    class.id, pattern.start
+                ))
+            })?;
+        let id = escape(&class.id);
+        let _ = write!(
+            times,
+            "<ConstraintActivityPreferredStartingTime>\n\t<Weight_Percentage>100</Weight_Percentage>\n\t<Activity_Id>{id}</Activity_Id>\n\t<Preferred_Day>{}</Preferred_Day>\n\t<Preferred_Hour>{}</Preferred_Hour>\n\t<Permanently_Locked>true</Permanently_Locked>\n\t<Active>true</Active>\n\t<Comments></Comments>\n</ConstraintActivityPreferredStartingTime>\n",
+            escape(day),
+            escape(hour)
+        );
+        times_locked += 1;
+        if let Some(r) = placement.room {
+            let room = problem.rooms.get(r).ok_or_else(|| {
+                Error::Solution(format!("activity {}: room {r} does not exist", class.id))
+            })?;
+            let _ = write!(
+                rooms,
+                "<ConstraintActivityPreferredRoom>\n\t<Weight_Percentage>100</Weight_Percentage>\n\t<Activity_Id>{id}</Activity_Id>\n\t<Room>{}</Room>\n\t<Permanently_Locked>true</Permanently_Locked>\n\t<Active>true</Active>\n\t<Comments></Comments>\n</ConstraintActivityPreferredRoom>\n",
+                escape(&room.id)
+            );
+            rooms_locked += 1;
+        }
+    }
+    if !unplaced.is_empty() {
+        let shown: Vec<&str> = unplaced.iter().take(10).copied().collect();
+        return Err(Error::Solution(format!(
+            "{} activities are not placed (ids {}{}); only a complete timetable can be locked",
+            unplaced.len(),
+            shown.join(", "),
+            if unplaced.len() > shown.len() {
+                ", ..."
+            } else {
+                ""
+            }
+        )));
+    }
+    let text = insert_into_list(fet_text, "Time_Constraints_List", &times)?;
+    let text = insert_into_list(&text, "Space_Constraints_List", &rooms)?;
+    Ok(LockedFet {
+        text,
+        times_locked,
+        rooms_locked,
+    })
+}
+
+/// Insert `items` at the end of the list element `list` (a child of `<fet>`), creating the
+/// list before `</fet>` when the file has none.
+fn insert_into_list(text: &str, list: &str, items: &str) -> Result<String, Error> {
+    if items.is_empty() {
+        return Ok(text.to_string());
+    }
+    let close = format!("</{list}>");
+    let empty = format!("<{list}/>");
+    let mut out = String::with_capacity(text.len() + items.len() + 64);
+    if let Some(at) = text.rfind(&close) {
+        let (head, tail) = text.split_at(at);
+        out.push_str(head);
+        if !head.ends_with('\n') {
+            out.push('\n');
+        }
+        out.push_str(items);
+        out.push_str(tail);
+    } else if let Some(at) = text.rfind(&empty) {
+        let (head, tail) = text.split_at(at);
+        out.push_str(head);
+        let _ = write!(out, "<{list}>\n{items}</{list}>");
+        out.push_str(tail.get(empty.len()..).unwrap_or(""));
+    } else if let Some(at) = text.rfind("</fet>") {
+        let (head, tail) = text.split_at(at);
+        out.push_str(head);
+        let _ = write!(out, "<{list}>\n{items}</{list}>\n");
+        out.push_str(tail);
+    } else {
+        return Err(Error::Unsupported(
+            "the FET file has no closing </fet>".to_string(),
+        ));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fet::import;
+    use crate::model::Placement;
+    use crate::solver::{solve, SolveOptions};
+
+    /// Two days of three hours, one year of two groups, two teachers, two rooms.
+    const SMALL: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<fet version="6.8.5">
+<Institution_Name>Small &amp; Co</Institution_Name>
+<Days_List><Number_of_Days>2</Number_of_Days>
+<Day><Name>Mon</Name></Day><Day><Name>Tue</Name></Day></Days_List>
+<Hours_List><Number_of_Hours>3</Number_of_Hours>
+<Hour><Name>8 &amp; 9</Name></Hour><Hour><Name>9-10</Name></Hour><Hour><Name>10-11</Name></Hour></Hours_List>
+<Subjects_List><Subject><Name>Maths</Name></Subject><Subject><Name>Art</Name></Subject></Subjects_List>
+<Teachers_List><Teacher><Name>Ann</Name></Teacher><Teacher><Name>Bo</Name></Teacher></Teachers_List>
+<Students_List><Year><Name>Y1</Name><Number_of_Students>20</Number_of_Students>
+<Group><Name>Y1a</Name><Number_of_Students>10</Number_of_Students></Group>
+<Group><Name>Y1b</Name><Number_of_Students>10</Number_of_Students></Group></Year></Students_List>
+<Activities_List>
+<Activity><Teacher>Ann</Teacher><Subject>Maths</Subject><Students>Y1a</Students><Duration>1</Duration><Total_Duration>1</Total_Duration><Id>1</Id><Activity_Group_Id>0</Activity_Group_Id><Active>true</Active></Activity>
+<Activity><Teacher>Ann</Teacher><Subject>Maths</Subject><Students>Y1b</Students><Duration>1</Duration><Total_Duration>1</Total_Duration><Id>2</Id><Activity_Group_Id>0</Activity_Group_Id><Active>true</Active></Activity>
+<Activity><Teacher>Bo</Teacher><Subject>Art</Subject><Students>Y1</Students><Duration>2</Duration><Total_Duration>2</Total_Duration><Id>3</Id><Activity_Group_Id>0</Activity_Group_Id><Active>true</Active></Activity>
+<Activity><Teacher>Bo</Teacher><Subject>Art</Subject><Students>Y1a</Students><Duration>1</Duration><Total_Duration>1</Total_Duration><Id>4</Id><Activity_Group_Id>0</Activity_Group_Id><Active>true</Active></Activity>
+</Activities_List>
+<Rooms_List>
+<Room><Name>R&lt;1&gt;</Name><Capacity>30</Capacity></Room>
+<Room><Name>Studio</Name><Capacity>30</Capacity></Room>
+</Rooms_List>
+<Time_Constraints_List>
+<ConstraintBasicCompulsoryTime><Weight_Percentage>100</Weight_Percentage><Active>true</Active></ConstraintBasicCompulsoryTime>
+<ConstraintTeacherNotAvailableTimes><Weight_Percentage>100</Weight_Percentage><Teacher>Bo</Teacher><Number_of_Not_Available_Times>1</Number_of_Not_Available_Times><Not_Available_Time><Day>Mon</Day><Hour>8 &amp; 9</Hour></Not_Available_Time><Active>true</Active></ConstraintTeacherNotAvailableTimes>
+</Time_Constraints_List>
+<Space_Constraints_List>
+<ConstraintBasicCompulsorySpace><Weight_Percentage>100</Weight_Percentage><Active>true</Active></ConstraintBasicCompulsorySpace>
+<ConstraintSubjectPreferredRoom><Weight_Percentage>100</Weight_Percentage><Subject>Art</Subject><Room>Studio</Room><Active>true</Active></ConstraintSubjectPreferredRoom>
+</Space_Constraints_List>
+</fet>
+"#;
+
+    #[test]
+    fn locked_file_reimports_with_one_placement_per_activity() {
+        let imported = import(SMALL).unwrap();
+        let options = SolveOptions {
+            threads: 1,
+            max_iterations: Some(2_000),
+            ..SolveOptions::default()
+        };
+        let result = solve(&imported.problem, &options, None).unwrap();
+        assert!(result.evaluation.is_valid(), "{:?}", result.evaluation.hard);
+
+        let locked = lock_solution(SMALL, &imported, &result.solution).unwrap();
+        assert_eq!(locked.times_locked, 4);
+        // Art (activities 3 and 4) needs the studio; the maths lessons use no room.
+        assert_eq!(locked.rooms_locked, 2);
+        assert!(locked
+            .text
+            .contains("<Permanently_Locked>true</Permanently_Locked>"));
+        assert_eq!(
+            locked
+                .text
+                .matches("<ConstraintActivityPreferredStartingTime>")
+                .count(),
+            4
+        );
+        // Names are escaped as they were in the input.
+        assert!(!locked.text.contains("8 & 9") && !locked.text.contains("R<1>"));
+
+        // Read back: each activity has exactly the time and room of the timetable.
+        let again = import(&locked.text).unwrap();
+        assert_eq!(again.problem.classes.len(), imported.problem.classes.len());
+        for (ci, class) in again.problem.classes.iter().enumerate() {
+            let placed = result.solution.placements[ci].unwrap();
+            let original = &imported.problem.classes[ci];
+            assert_eq!(class.times.len(), 1, "activity {}", class.id);
+            assert_eq!(
+                class.times[0].pattern, original.times[placed.time].pattern,
+                "activity {}",
+                class.id
+            );
+            match placed.room {
+                Some(r) => {
+                    assert_eq!(class.rooms.len(), 1);
+                    assert_eq!(
+                        again.problem.rooms[class.rooms[0].room].id,
+                        imported.problem.rooms[r].id
+                    );
+                }
+                None => assert!(class.rooms.is_empty()),
+            }
+        }
+        // Everything before the inserted constraints is unchanged.
+        let head = SMALL.split("</Time_Constraints_List>").next().unwrap();
+        assert!(locked.text.starts_with(head));
+    }
+
+    #[test]
+    fn refuses_an_incomplete_timetable() {
+        let imported = import(SMALL).unwrap();
+        let mut solution = Solution::empty_for(&imported.problem);
+        solution.placements[0] = Some(Placement {
+            time: 0,
+            room: None,
+        });
+        let err = lock_solution(SMALL, &imported, &solution)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("3 activities are not placed"), "{err}");
+        assert!(err.contains("ids 2, 3, 4"), "{err}");
+    }
+
+    #[test]
+    fn creates_missing_lists() {
+        let text = "<fet version=\"6.0.0\">\n<Time_Constraints_List/>\n</fet>\n";
+        let out = insert_into_list(text, "Time_Constraints_List", "<A/>\n").unwrap();
+        assert_eq!(
+            out,
+            "<fet version=\"6.0.0\">\n<Time_Constraints_List>\n<A/>\n</Time_Constraints_List>\n</fet>\n"
+        );
+        let out = insert_into_list(&out, "Space_Constraints_List", "<B/>\n").unwrap();
+        assert!(
+            out.ends_with("<Space_Constraints_List>\n<B/>\n</Space_Constraints_List>\n</fet>\n")
+        );
+        assert!(insert_into_list("<x/>", "Space_Constraints_List", "<B/>").is_err());
+    }
+}
