@@ -62,7 +62,9 @@ async fn learner_page(
     let (g, facts) = views::grant_with_facts::<act::ViewPlan>(state, user, id).await?;
     let gp = views::grant::<act::ViewProfile>(state, user, id).await?;
     let name = state.store.learner_profile(&gp).await?.name();
-    let positions = state.store.ladder_positions(&g).await?;
+    let mut positions = state.store.ladder_positions(&g).await?;
+    // The ladders the learner has been placed on come first.
+    positions.sort_by_key(|p| p.current().is_none());
     let judge = Policy::authorize::<act::JudgeRung>(&user.subject, &facts, user.now).ok();
     let evidence = match Policy::authorize::<act::ViewPortfolio>(&user.subject, &facts, user.now) {
         Ok(pg) => state.store.portfolio(&pg).await?,
