@@ -565,3 +565,34 @@ proptest! {
         prop_assert!(Policy::authorize::<ViewSupportNotes>(&subject, &facts, ts(t)).is_err());
     }
 }
+
+/// The people who must see a portfolio always do; everyone else sees what the learner
+/// shares with their kind; paths that do not read portfolios see nothing.
+#[test]
+fn portfolio_audiences_and_agreement_roles_follow_the_path() {
+    use village_access::{agreement_role, audience, paths, Audience, Path as P};
+    use village_domain::plan::AgreementRole;
+    for p in paths(Action::ViewPortfolio) {
+        assert_ne!(audience(*p), Audience::Nobody, "{p:?} reads portfolios");
+    }
+    assert_eq!(audience(P::Itself), Audience::Always);
+    assert_eq!(audience(P::GuardianWithResponsibility), Audience::Always);
+    assert_eq!(audience(P::Direct(K::Tutor)), Audience::Always);
+    assert_eq!(audience(P::TeachesGroup), Audience::Teachers);
+    assert_eq!(audience(P::Direct(K::Mentor)), Audience::Mentor);
+    assert_eq!(
+        audience(P::Direct(K::CommunityTeacher)),
+        Audience::Community
+    );
+    assert_eq!(audience(P::Direct(K::PeerTutor)), Audience::Nobody);
+    assert_eq!(audience(P::CollaborativeWithConsent), Audience::Nobody);
+    // Every path that may agree a plan gives exactly one of the three agreements.
+    let roles: Vec<AgreementRole> = paths(Action::AgreePlan)
+        .iter()
+        .map(|p| agreement_role(*p).unwrap())
+        .collect();
+    assert_eq!(roles.len(), 3);
+    for r in AgreementRole::ALL {
+        assert!(roles.contains(&r), "{r:?}");
+    }
+}
