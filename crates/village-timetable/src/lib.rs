@@ -20,6 +20,7 @@ pub mod eval;
 pub mod explain;
 pub mod fet;
 pub mod fet_export;
+pub mod ical;
 pub mod itc2019;
 pub mod model;
 pub mod school;
