@@ -735,11 +735,32 @@ const PASSPORT_LIMIT: usize = 2_000_000_000;
 /// Largest ladder file pasted for import.
 const IMPORT_LIMIT: usize = 2 * 1024 * 1024;
 
+/// How long a request may take before it is answered "try again later".
+const TIMEOUT: Duration = Duration::from_secs(30);
+/// Uploads and passports move large files, perhaps over a slow connection: they read the
+/// whole body (or build a whole zip) before answering, so they get longer.
+const SLOW_TIMEOUT: Duration = Duration::from_secs(15 * 60);
+const SLOW: &[(&str, &str)] = &[
+    ("POST", "/learners/{id}/portfolio"),
+    ("POST", "/learners/{id}/passport/import"),
+    ("POST", "/learners/{id}/passport/confirm"),
+    ("GET", "/learners/{id}/passport/download"),
+];
+
 const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; media-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 pub fn router(state: AppState) -> Router {
     let mut by_path: BTreeMap<&'static str, MethodRouter<AppState>> = BTreeMap::new();
     for (spec, handler) in inventory() {
+        let limit = if SLOW.contains(&(spec.method, spec.path)) {
+            SLOW_TIMEOUT
+        } else {
+            TIMEOUT
+        };
+        let handler = handler.layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            limit,
+        ));
         let merged = match by_path.remove(spec.path) {
             Some(existing) => existing.merge(handler),
             None => handler,
@@ -779,11 +800,25 @@ pub fn router(state: AppState) -> Router {
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),
         ))
-        .layer(TimeoutLayer::with_status_code(
-            axum::http::StatusCode::SERVICE_UNAVAILABLE,
-            Duration::from_secs(30),
-        ))
         .layer(CatchPanicLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A route given a long timeout must exist, or a renamed route would silently fall
+    /// back to the short one.
+    #[test]
+    fn every_slow_route_is_in_the_inventory() {
+        let routes: Vec<(&str, &str)> = inventory()
+            .iter()
+            .map(|(s, _)| (s.method, s.path))
+            .collect();
+        for slow in SLOW {
+            assert!(routes.contains(slow), "{slow:?}");
+        }
+    }
 }
