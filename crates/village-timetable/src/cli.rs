@@ -249,6 +249,8 @@ pub struct ExportFetArgs {
     pub solution: PathBuf,
     /// Where to write the FET file with the timetable locked in.
     pub out: PathBuf,
+    /// Also switch off the constraints below 100%, so that FET checks the hard ones only.
+    pub hard_only: bool,
 }
 
 /// What `export-fet` wrote.
@@ -257,6 +259,8 @@ pub struct ExportFetReport {
     pub activities: usize,
     pub times_locked: usize,
     pub rooms_locked: usize,
+    /// Constraints below 100% switched off (with `hard_only`).
+    pub soft_switched_off: usize,
     pub out: String,
 }
 
@@ -296,7 +300,12 @@ pub fn export_fet_command(args: &ExportFetArgs) -> Result<ExportFetReport, Error
             ),
         });
     }
-    let locked = fet_export::lock_solution(&text, &imported, &parsed.solution)?;
+    let (base, soft_switched_off) = if args.hard_only {
+        fet_export::deactivate_soft(&text)
+    } else {
+        (text, 0)
+    };
+    let locked = fet_export::lock_solution(&base, &imported, &parsed.solution)?;
     std::fs::write(&args.out, &locked.text).map_err(|e| Error::Io {
         path: args.out.display().to_string(),
         message: e.to_string(),
@@ -305,6 +314,7 @@ pub fn export_fet_command(args: &ExportFetArgs) -> Result<ExportFetReport, Error
         activities: imported.problem.classes.len(),
         times_locked: locked.times_locked,
         rooms_locked: locked.rooms_locked,
+        soft_switched_off,
         out: args.out.display().to_string(),
     })
 }

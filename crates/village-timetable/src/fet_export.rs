@@ -8,6 +8,12 @@
 //! time and space constraint lists. FET run on the result has no choice left, so it
 //! either places every activity at once (the timetable breaks none of FET's hard
 //! constraints, including those the importer does not model) or it never finishes.
+//!
+//! FET treats a constraint below 100% as one it may break, but while generating it
+//! rejects a placement that breaks it with that probability, so a locked timetable that
+//! breaks a 95% constraint can keep FET from finishing although no hard constraint is
+//! broken. [`deactivate_soft`] switches those constraints off first, for a check of the
+//! hard constraints alone.
 
 use std::fmt::Write as _;
 
@@ -114,6 +120,58 @@ pub fn lock_solution(
         times_locked,
         rooms_locked,
     })
+}
+
+/// Switch off (`<Active>false</Active>`) every constraint weighted below 100%, leaving
+/// the hard ones. Returns the new text and how many constraints were switched off.
+pub fn deactivate_soft(text: &str) -> (String, usize) {
+    let mut out = String::with_capacity(text.len() + 4096);
+    let mut switched = 0;
+    let mut rest = text;
+    while let Some(at) = rest.find("<Constraint") {
+        let (head, tail) = rest.split_at(at);
+        out.push_str(head);
+        // The element's name: `<ConstraintName>` (FET writes no attributes).
+        let name_len = tail
+            .get(1..)
+            .unwrap_or("")
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(0);
+        let name = tail.get(1..1 + name_len).unwrap_or("");
+        let close = format!("</{name}>");
+        let body_end = match (
+            tail.get(1 + name_len..).map(|t| t.starts_with('>')),
+            tail.find(&close),
+        ) {
+            (Some(true), Some(end)) => end,
+            _ => {
+                // Not an element we can edit: copy `<` and go on.
+                out.push('<');
+                rest = tail.get(1..).unwrap_or("");
+                continue;
+            }
+        };
+        let body = tail.get(..body_end).unwrap_or("");
+        let weight = body
+            .split_once("<Weight_Percentage>")
+            .and_then(|(_, w)| w.split_once("</Weight_Percentage>"))
+            .and_then(|(w, _)| w.trim().parse::<f64>().ok())
+            .unwrap_or(100.0);
+        if weight < 100.0 && !body.contains("<Active>false</Active>") {
+            switched += 1;
+            if body.contains("<Active>true</Active>") {
+                out.push_str(&body.replacen("<Active>true</Active>", "<Active>false</Active>", 1));
+            } else {
+                out.push_str(body);
+                out.push_str("<Active>false</Active>\n");
+            }
+        } else {
+            out.push_str(body);
+        }
+        rest = tail.get(body_end..).unwrap_or("");
+    }
+    out.push_str(rest);
+    (out, switched)
 }
 
 /// Insert `items` at the end of the list element `list` (a child of `<fet>`), creating the
@@ -261,6 +319,28 @@ mod tests {
             .to_string();
         assert!(err.contains("3 activities are not placed"), "{err}");
         assert!(err.contains("ids 2, 3, 4"), "{err}");
+    }
+
+    #[test]
+    fn switches_off_soft_constraints_only() {
+        let text = SMALL.replace(
+            "</Time_Constraints_List>",
+            "<ConstraintMinDaysBetweenActivities>\n\t<Weight_Percentage>95</Weight_Percentage>\n\t<Number_of_Activities>2</Number_of_Activities>\n\t<Activity_Id>1</Activity_Id>\n\t<Activity_Id>2</Activity_Id>\n\t<MinDays>1</MinDays>\n\t<Active>true</Active>\n</ConstraintMinDaysBetweenActivities>\n<ConstraintActivitiesNotOverlapping><Weight_Percentage>50.5</Weight_Percentage><Number_of_Activities>2</Number_of_Activities><Activity_Id>3</Activity_Id><Activity_Id>4</Activity_Id></ConstraintActivitiesNotOverlapping>\n</Time_Constraints_List>",
+        );
+        let base = import(SMALL).unwrap().problem.distributions.len();
+        assert_eq!(import(&text).unwrap().problem.distributions.len(), base + 2);
+        let (hard, n) = deactivate_soft(&text);
+        assert_eq!(n, 2);
+        assert!(hard.contains("<MinDays>1</MinDays>\n\t<Active>false</Active>"));
+        assert!(hard.contains("<Activity_Id>4</Activity_Id><Active>false</Active>\n</ConstraintActivitiesNotOverlapping>"));
+        // The hard constraints are untouched and the soft ones are gone on import.
+        assert_eq!(
+            hard.matches("<Active>true</Active>").count(),
+            text.matches("<Active>true</Active>").count() - 1
+        );
+        let imported = import(&hard).unwrap();
+        assert_eq!(imported.problem.distributions.len(), base);
+        assert_eq!(deactivate_soft(SMALL), (SMALL.to_string(), 0));
     }
 
     #[test]

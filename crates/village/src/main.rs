@@ -119,6 +119,9 @@ enum TimetableCommand {
         /// The FET file to write.
         #[arg(long)]
         out: PathBuf,
+        /// Also switch off constraints below 100%, so that FET checks the hard ones only.
+        #[arg(long)]
+        hard_only: bool,
     },
 }
 
@@ -367,12 +370,14 @@ fn timetable(command: TimetableCommand) -> Result<()> {
             input,
             solution,
             out,
+            hard_only,
         } => {
             let r = village_timetable::cli::export_fet_command(
                 &village_timetable::cli::ExportFetArgs {
                     input,
                     solution,
                     out,
+                    hard_only,
                 },
             )
             .map_err(|e| anyhow::anyhow!("{e}"))?;
