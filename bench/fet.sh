@@ -10,9 +10,11 @@
 # tool solves it in under QUICK seconds (default 60) with the first seed, else one.
 # "Solved" means a complete timetable: every activity placed and no hard (100%)
 # constraint broken. FET says so itself ("Simulation successful"). A Village timetable
-# counts only when FET confirms it: `village timetable export-fet` locks every activity
-# at its time and room in a copy of the file and `fet-cl` must then place them all
-# within VERIFY_LIMIT seconds. Seconds are wall-clock from the start of the program,
+# counts only when FET confirms it: `village timetable export-fet --hard-only` locks every
+# activity at its time and room in a copy of the file, switches off the constraints below
+# 100% (FET may break those too, but rejects a placement that breaks one with that
+# probability, which a locked timetable cannot escape), and `fet-cl` must then place them
+# all within VERIFY_LIMIT seconds. Seconds are wall-clock from the start of the program,
 # reading the file included, to the first complete timetable: FET stops there; Village
 # goes on improving soft costs until the time limit, so its time is read from its
 # progress lines (about four a second) plus the time it took to read the file.
@@ -197,7 +199,7 @@ except Exception:
     # The search may end with a few classes unplaced that the final completion step places.
     if [[ "$phase" == done || -z "$phase" ]]; then late="complete only at the final step; "; fi
     secs=$(python3 -c "import sys; print(f'{float(sys.argv[1]) - float(sys.argv[2]) + float(sys.argv[3]):.2f}')" "$wall" "$solver" "$first")
-    if ! "$VILLAGE" timetable export-fet "$input" "$dir/solution.xml" --out "$dir/locked.fet" \
+    if ! "$VILLAGE" timetable export-fet "$input" "$dir/solution.xml" --out "$dir/locked.fet" --hard-only \
         >"$dir/export.json" 2>"$dir/export.err"; then
         record "$label" "village-t$threads" "$seed" unverified "$secs" \
             "export-fet failed: $(tail -1 "$dir/export.err" | cut -c1-120)" "$(load)"
