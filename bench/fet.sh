@@ -40,7 +40,7 @@ SURVEY=${SURVEY:-1}
 TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 VILLAGE=${VILLAGE_BIN:-$TARGET_DIR/release/village}
 COMMAND="$(for v in TIME_LIMIT SEEDS QUICK VERIFY_LIMIT OUT FILES SURVEY VILLAGE_BIN COMMIT RESUME; do
-    [[ -n "${!v:-}" ]] && printf '%s=%q ' "$v" "${!v}"; done)bench/fet.sh"
+    if [[ -n "${!v:-}" ]]; then printf '%s=%q ' "$v" "${!v}"; fi; done)bench/fet.sh"
 
 log() { printf '[%(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 
