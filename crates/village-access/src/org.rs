@@ -31,10 +31,12 @@ pub enum OrgAction {
     ManageLadders,
     /// Review days: schedule rounds and see who has booked.
     ManageReviews,
+    /// The school's timetable: its model, the choices deadline, solving, publishing.
+    ManageTimetable,
 }
 
 impl OrgAction {
-    pub const ALL: [OrgAction; 9] = [
+    pub const ALL: [OrgAction; 10] = [
         OrgAction::ViewSchool,
         OrgAction::ViewAuditLog,
         OrgAction::ManagePeople,
@@ -44,6 +46,7 @@ impl OrgAction {
         OrgAction::ManageChallenges,
         OrgAction::ManageLadders,
         OrgAction::ManageReviews,
+        OrgAction::ManageTimetable,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -57,6 +60,7 @@ impl OrgAction {
             OrgAction::ManageChallenges => "manage_challenges",
             OrgAction::ManageLadders => "manage_ladders",
             OrgAction::ManageReviews => "manage_reviews",
+            OrgAction::ManageTimetable => "manage_timetable",
         }
     }
 }
@@ -75,7 +79,8 @@ pub fn org_paths(action: OrgAction) -> &'static [(Role, bool)] {
         | OrgAction::ManageMentoring
         | OrgAction::ManagePeerLearning
         | OrgAction::ManageChallenges
-        | OrgAction::ManageReviews => &[(Role::Leader, true)],
+        | OrgAction::ManageReviews
+        | OrgAction::ManageTimetable => &[(Role::Leader, true)],
         OrgAction::ManageLadders => &[(Role::Leader, true), (Role::Teacher, true)],
         OrgAction::ViewGapsReport => &[(Role::Leader, true), (Role::Dsl, true)],
     }
@@ -111,7 +116,8 @@ pub mod org_act {
         ManagePeerLearning,
         ManageChallenges,
         ManageLadders,
-        ManageReviews
+        ManageReviews,
+        ManageTimetable
     );
 }
 

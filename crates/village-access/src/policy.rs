@@ -118,7 +118,10 @@ pub mod act {
         BookReview,
         RecordReview,
         ExportPassport,
-        ImportPassport
+        ImportPassport,
+        ViewTimetable,
+        ChooseTimetable,
+        SubscribeTimetable
     );
 }
 

@@ -63,10 +63,16 @@ pub enum Action {
     ExportPassport,
     /// Import a learning passport into this learner's record: a leader of the learner's school.
     ImportPassport,
+    /// The learner's personal timetable (the published one) and their choices.
+    ViewTimetable,
+    /// Make SECURE and window choices before the deadline: the learner, or a parent.
+    ChooseTimetable,
+    /// Create a private calendar link to the learner's timetable: the learner, or a parent.
+    SubscribeTimetable,
 }
 
 impl Action {
-    pub const ALL: [Action; 26] = [
+    pub const ALL: [Action; 29] = [
         Action::ViewProfile,
         Action::ViewAttendance,
         Action::ViewProgress,
@@ -93,6 +99,9 @@ impl Action {
         Action::RecordReview,
         Action::ExportPassport,
         Action::ImportPassport,
+        Action::ViewTimetable,
+        Action::ChooseTimetable,
+        Action::SubscribeTimetable,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -123,6 +132,9 @@ impl Action {
             Action::RecordReview => "record_review",
             Action::ExportPassport => "export_passport",
             Action::ImportPassport => "import_passport",
+            Action::ViewTimetable => "view_timetable",
+            Action::ChooseTimetable => "choose_timetable",
+            Action::SubscribeTimetable => "subscribe_timetable",
         }
     }
 
@@ -159,6 +171,9 @@ impl Action {
             Action::RecordReview => "recorded a review",
             Action::ExportPassport => "downloaded the learning passport",
             Action::ImportPassport => "imported a learning passport",
+            Action::ViewTimetable => "looked at the timetable",
+            Action::ChooseTimetable => "made timetable choices",
+            Action::SubscribeTimetable => "made or ended a calendar link",
         }
     }
 
@@ -179,6 +194,8 @@ impl Action {
                 | Action::BookReview
                 | Action::RecordReview
                 | Action::ImportPassport
+                | Action::ChooseTimetable
+                | Action::SubscribeTimetable
         )
     }
 }
@@ -335,6 +352,23 @@ pub fn paths(action: Action) -> &'static [Path] {
         Action::RecordReview => &[Direct(K::Tutor), SchoolLeader],
         Action::ExportPassport => &[Itself, GuardianWithResponsibility, SchoolLeader],
         Action::ImportPassport => &[SchoolLeader],
+        // Where a child is during the day is for the people who look after them there
+        // and at home; community teachers see only the sessions they teach themselves.
+        Action::ViewTimetable => &[
+            Itself,
+            GuardianWithResponsibility,
+            Direct(K::Tutor),
+            Direct(K::Mentor),
+            Direct(K::TeachingAssistant),
+            Direct(K::KeyWorker),
+            TeachesGroup,
+            SchoolLeader,
+            SchoolDsl,
+        ],
+        // The child chooses how to use their SECURE periods; a parent may do it with them.
+        Action::ChooseTimetable => &[Itself, GuardianWithResponsibility],
+        // A calendar link works without signing in, so only the family may make one.
+        Action::SubscribeTimetable => &[Itself, GuardianWithResponsibility],
     }
 }
 

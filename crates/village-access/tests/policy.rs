@@ -442,6 +442,17 @@ fn reference_allows(
         Action::RecordReview => has_tie(K::Tutor, false) || leader,
         Action::ExportPassport => is_self || parent || leader,
         Action::ImportPassport => leader,
+        Action::ViewTimetable => {
+            is_self
+                || parent
+                || [K::Tutor, K::Mentor, K::TeachingAssistant, K::KeyWorker]
+                    .into_iter()
+                    .any(|k| has_tie(k, false))
+                || teaches
+                || leader
+                || dsl
+        }
+        Action::ChooseTimetable | Action::SubscribeTimetable => is_self || parent,
     }
 }
 
@@ -530,6 +541,9 @@ fn scope_contains(action: Action, subject: &Subject, facts: &LearnerFacts, at: T
         Action::RecordReview => check!(RecordReview),
         Action::ExportPassport => check!(ExportPassport),
         Action::ImportPassport => check!(ImportPassport),
+        Action::ViewTimetable => check!(ViewTimetable),
+        Action::ChooseTimetable => check!(ChooseTimetable),
+        Action::SubscribeTimetable => check!(SubscribeTimetable),
     }
 }
 
