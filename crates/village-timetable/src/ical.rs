@@ -301,14 +301,6 @@ pub fn events_for(
             p.classes.len()
         )));
     }
-    if range.week_a_monday.weekday() != Weekday::Monday {
-        return Err(Error::Unsupported(format!(
-            "week A must start on a Monday, but {} is a {:?}",
-            range.week_a_monday,
-            range.week_a_monday.weekday()
-        )));
-    }
-    let weekdays = day_weekdays(&compiled.day_names)?;
     let classes: Vec<usize> = match whose {
         Whose::Pupil(id) => p
             .students
@@ -332,14 +324,7 @@ pub fn events_for(
             None => Vec::new(),
         },
     };
-    // What each class is and where it meets.
-    struct Meeting<'m> {
-        class_id: &'m str,
-        pattern: crate::model::TimePattern,
-        summary: String,
-        location: Option<String>,
-        staff: &'m str,
-    }
+    let mps = compiled.minutes_per_slot;
     let mut meetings = Vec::new();
     for c in classes {
         let (Some(class), Some(info), Some(Some(pl))) = (
@@ -352,17 +337,55 @@ pub fn events_for(
         let Some(time) = class.times.get(pl.time) else {
             continue;
         };
-        meetings.push(Meeting {
-            class_id: &class.id,
-            pattern: time.pattern,
+        meetings.push(WeeklyMeeting {
+            class_id: class.id.clone(),
+            days: time.pattern.days,
+            weeks: time.pattern.weeks,
+            start_minute: time.pattern.start * mps,
+            end_minute: time.pattern.end() * mps,
             summary: format!("{} ({})", info.offer, info.set),
             location: pl.room.and_then(|r| p.rooms.get(r)).map(|r| r.id.clone()),
-            staff: &info.staff,
+            staff: info.staff.clone(),
         });
     }
+    expand(&meetings, &compiled.day_names, p.nr_weeks, range)
+}
 
-    let cycle_weeks = i64::from(p.nr_weeks.max(1));
-    let mps = i64::from(compiled.minutes_per_slot);
+/// A lesson of a timetable's cycle: the days (bit `d` = day `d` of the school's day list)
+/// and weeks (bit `w` = week `w` of the cycle) it meets on, and its times of day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WeeklyMeeting {
+    /// The class it belongs to: the first part of every UID.
+    pub class_id: String,
+    pub days: u32,
+    pub weeks: u64,
+    /// Minutes after midnight.
+    pub start_minute: u32,
+    pub end_minute: u32,
+    pub summary: String,
+    pub location: Option<String>,
+    /// Who teaches it, for the description.
+    pub staff: String,
+}
+
+/// One event per meeting from `range.first_day` to `range.last_day`, in time order, for a
+/// timetable kept as weekly meetings (e.g. a published timetable read back from a
+/// database). `day_names` and `nr_weeks` are the school's; see [`events_for`] for UIDs.
+pub fn expand(
+    meetings: &[WeeklyMeeting],
+    day_names: &[String],
+    nr_weeks: u32,
+    range: &CalendarRange<'_>,
+) -> Result<Vec<CalendarEvent>, Error> {
+    if range.week_a_monday.weekday() != Weekday::Monday {
+        return Err(Error::Unsupported(format!(
+            "week A must start on a Monday, but {} is a {:?}",
+            range.week_a_monday,
+            range.week_a_monday.weekday()
+        )));
+    }
+    let weekdays = day_weekdays(day_names)?;
+    let cycle_weeks = i64::from(nr_weeks.max(1));
     let skip: BTreeSet<Date> = range.skip.iter().copied().collect();
     let out_of_range = |e: jiff::Error| Error::Unsupported(format!("date out of range: {e}"));
     let domain = uid_part(range.uid_domain);
@@ -390,21 +413,20 @@ pub fn events_for(
                 .enumerate()
                 .filter(|(_, w)| **w == date.weekday())
             {
-                for m in &meetings {
-                    let pat = &m.pattern;
-                    if pat.days >> d & 1 == 0 || pat.weeks >> week & 1 == 0 {
+                for m in meetings {
+                    if d >= 32 || week >= 64 || m.days >> d & 1 == 0 || m.weeks >> week & 1 == 0 {
                         continue;
                     }
                     // Place of this meeting among the class's meetings of one cycle.
                     let below = |bits: u64, i: i64| (bits & ((1u64 << i) - 1)).count_ones();
-                    let k = below(pat.weeks, week) * pat.days.count_ones()
-                        + below(u64::from(pat.days), d as i64);
-                    let minutes = |slot: u32| Span::new().minutes(i64::from(slot) * mps);
+                    let k = below(m.weeks, week) * m.days.count_ones()
+                        + below(u64::from(m.days), d as i64);
+                    let minutes = |m: u32| Span::new().minutes(i64::from(m));
                     let start = midnight
-                        .checked_add(minutes(pat.start))
+                        .checked_add(minutes(m.start_minute))
                         .map_err(out_of_range)?;
                     let end = midnight
-                        .checked_add(minutes(pat.end()))
+                        .checked_add(minutes(m.end_minute))
                         .map_err(out_of_range)?;
                     let mut description = format!("Staff: {}", m.staff);
                     if cycle_weeks > 1 {
@@ -413,7 +435,7 @@ pub fn events_for(
                     events.push(CalendarEvent {
                         uid: format!(
                             "{}.{}.{k}@{domain}",
-                            uid_part(m.class_id),
+                            uid_part(&m.class_id),
                             cycle_monday.strftime("%Y%m%d")
                         ),
                         summary: m.summary.clone(),
