@@ -53,6 +53,8 @@ pub(crate) const ID_TABLES: &[&str] = &[
     "review_records",
     "credential_keys",
     "passport_imports",
+    "timetable_runs",
+    "calendar_links",
 ];
 
 /// One value in a loaded row.

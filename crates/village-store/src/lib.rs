@@ -27,6 +27,7 @@ mod plans;
 mod portfolio;
 mod reviews;
 mod subject;
+mod timetables;
 
 pub use accounts::{AccountRow, NewSession, SessionRow};
 pub use audit::{AuditEntry, AuditEvent, ChainReport};
@@ -50,6 +51,9 @@ pub use portfolio::{
     learned_how_label, AchievementRow, Evidence, NewEvidence, Sharing, Showcase, LEARNED_HOW,
 };
 pub use reviews::{BookingOptions, ReviewRecord, ReviewRound, ReviewSlot, SLOT_MINUTES};
+pub use timetables::{
+    CalendarLink, LessonRow, PublishedTimetable, RunRow, TimetableChoice, TimetableSetup,
+};
 
 /// What can go wrong in storage. Callers see a storage failure as "try again later"; the
 /// detail goes to the log, never to the page.

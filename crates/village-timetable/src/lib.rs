@@ -23,6 +23,7 @@ pub mod fet_export;
 pub mod ical;
 pub mod itc2019;
 pub mod model;
+pub mod published;
 pub mod school;
 pub mod solver;
 pub mod xml;

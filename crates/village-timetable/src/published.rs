@@ -1,0 +1,232 @@
+//! A solved school timetable in the shape the platform keeps and shows: one lesson per
+//! class with its times of day, who is in which lesson, the figures of the run, and the
+//! report of what could not be done. Built once when a run finishes, so pages read rows
+//! instead of compiling the school again.
+
+use serde::{Deserialize, Serialize};
+
+use crate::explain::UnmetRequest;
+use crate::model::Solution;
+use crate::school::{Breach, Compiled, School, SchoolOutcome};
+
+/// A class of the solved timetable, placed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublishedLesson {
+    /// Index of the class in the compiled problem (and the solution).
+    pub class_no: usize,
+    pub class_id: String,
+    pub offer: String,
+    pub subject: String,
+    pub set: String,
+    /// The staff member's name in the school model.
+    pub staff: String,
+    pub room: Option<String>,
+    /// Bit `d`: day `d` of the school's day list. Bit `w`: week `w` of the cycle.
+    pub days: u32,
+    pub weeks: u64,
+    /// Minutes after midnight.
+    pub start_minute: u32,
+    pub end_minute: u32,
+}
+
+/// The figures of one run.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RunFigures {
+    /// Classes placed, of all classes.
+    pub placed: usize,
+    pub total: usize,
+    pub hard_violations: usize,
+    pub soft_cost: i64,
+    pub seconds: f64,
+    pub pupils: usize,
+    /// Pupils' requests (subjects, options and SECURE choices), and how many are met.
+    pub requests: usize,
+    pub requests_met: usize,
+    /// Compared with the timetable the run started from, if any: pupil-session
+    /// assignments, and how many of them changed.
+    pub pupil_sessions: Option<usize>,
+    pub changed: Option<usize>,
+}
+
+impl RunFigures {
+    /// Share of requests met, in percent with one decimal.
+    pub fn met_percent(&self) -> f64 {
+        if self.requests == 0 {
+            return 100.0;
+        }
+        (self.requests_met as f64 * 1000.0 / self.requests as f64).round() / 10.0
+    }
+
+    /// Share of pupil-session assignments that changed, in percent with two decimals.
+    pub fn changed_percent(&self) -> Option<f64> {
+        let (n, c) = (self.pupil_sessions?, self.changed?);
+        Some(if n == 0 {
+            0.0
+        } else {
+            (c as f64 * 10_000.0 / n as f64).round() / 100.0
+        })
+    }
+
+    /// Complete: every class placed and no hard rule broken.
+    pub fn complete(&self) -> bool {
+        self.placed == self.total && self.hard_violations == 0
+    }
+}
+
+/// One request a pupil made that the timetable does not meet, with the reasons.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnmetLine {
+    pub pupil: String,
+    /// What was asked for, in the school's words (`Mathematics, set 3`, `SECURE: ...`).
+    pub request: String,
+    pub reasons: Vec<String>,
+}
+
+/// What a run could not do: unmet requests and entitlement breaches.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunReport {
+    pub unmet: Vec<UnmetLine>,
+    /// (pupil, rule, reason).
+    pub breaches: Vec<(String, String, String)>,
+    /// Classes left unplaced or breaking a hard rule, in words.
+    pub problems: Vec<String>,
+}
+
+/// The figures and report of a solved school.
+pub fn figures_and_report(outcome: &SchoolOutcome) -> (RunFigures, RunReport) {
+    let ev = outcome.evaluation();
+    let requests: usize = outcome
+        .compiled
+        .problem
+        .students
+        .iter()
+        .map(|s| s.requests.len())
+        .sum();
+    let figures = RunFigures {
+        placed: ev.placed_cleanly(),
+        total: ev.total_classes,
+        hard_violations: ev.hard.len(),
+        soft_cost: i64::try_from(ev.objective).unwrap_or(i64::MAX),
+        seconds: outcome.result.seconds,
+        pupils: outcome.compiled.problem.students.len(),
+        requests,
+        requests_met: requests.saturating_sub(outcome.unmet.len()),
+        pupil_sessions: None,
+        changed: None,
+    };
+    let hard: Vec<String> = ev.hard.iter().map(|h| h.message.clone()).collect();
+    let report = report(
+        &outcome.compiled,
+        &outcome.unmet,
+        &outcome.entitlement_breaches,
+        &hard,
+    );
+    (figures, report)
+}
+
+/// Every placed class of `solution` as a lesson, in class order.
+pub fn lessons(school: &School, compiled: &Compiled, solution: &Solution) -> Vec<PublishedLesson> {
+    let p = &compiled.problem;
+    let mps = compiled.minutes_per_slot;
+    let mut out = Vec::new();
+    for (c, class) in p.classes.iter().enumerate() {
+        let (Some(info), Some(Some(pl))) = (compiled.classes.get(c), solution.placements.get(c))
+        else {
+            continue;
+        };
+        let Some(t) = class.times.get(pl.time) else {
+            continue;
+        };
+        let subject = school
+            .offers
+            .iter()
+            .find(|o| o.id == info.offer)
+            .map_or_else(|| info.offer.clone(), |o| o.subject.clone());
+        out.push(PublishedLesson {
+            class_no: c,
+            class_id: class.id.clone(),
+            offer: info.offer.clone(),
+            subject,
+            set: info.set.clone(),
+            staff: info.staff.clone(),
+            room: pl.room.and_then(|r| p.rooms.get(r)).map(|r| r.id.clone()),
+            days: t.pattern.days,
+            weeks: t.pattern.weeks,
+            start_minute: t.pattern.start * mps,
+            end_minute: t.pattern.end() * mps,
+        });
+    }
+    out
+}
+
+/// (pupil id, class number) for every pupil's place in a placed class.
+pub fn places(compiled: &Compiled, solution: &Solution) -> Vec<(String, usize)> {
+    let p = &compiled.problem;
+    let mut out = Vec::new();
+    for (si, st) in p.students.iter().enumerate() {
+        for &c in solution.enrollments.get(si).map(Vec::as_slice).unwrap_or(&[]) {
+            if solution.placements.get(c).is_some_and(Option::is_some) {
+                out.push((st.id.clone(), c));
+            }
+        }
+    }
+    out
+}
+
+/// The report of a run: each unmet request labelled in the school's words.
+pub fn report(
+    compiled: &Compiled,
+    unmet: &[UnmetRequest],
+    breaches: &[Breach],
+    hard: &[String],
+) -> RunReport {
+    let p = &compiled.problem;
+    RunReport {
+        unmet: unmet
+            .iter()
+            .map(|u| {
+                let si = p.students.iter().position(|s| s.id == u.student);
+                let label = si
+                    .and_then(|si| compiled.request_labels.get(si))
+                    .and_then(|l| l.get(u.request))
+                    .cloned()
+                    .unwrap_or_else(|| u.courses.join(" or "));
+                UnmetLine {
+                    pupil: u.student.clone(),
+                    request: label,
+                    reasons: u.reasons.clone(),
+                }
+            })
+            .collect(),
+        breaches: breaches
+            .iter()
+            .map(|b| (b.pupil.clone(), b.rule.clone(), b.reason.clone()))
+            .collect(),
+        problems: hard.to_vec(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::*;
+
+    #[test]
+    fn percentages_round_and_cope_with_nothing() {
+        let mut f = RunFigures {
+            requests: 3,
+            requests_met: 2,
+            ..RunFigures::default()
+        };
+        assert_eq!(f.met_percent(), 66.7);
+        assert_eq!(f.changed_percent(), None);
+        f.pupil_sessions = Some(0);
+        f.changed = Some(0);
+        assert_eq!(f.changed_percent(), Some(0.0));
+        f.pupil_sessions = Some(30_000);
+        f.changed = Some(123);
+        assert_eq!(f.changed_percent(), Some(0.41));
+        f.requests = 0;
+        assert_eq!(f.met_percent(), 100.0);
+    }
+}
