@@ -31,9 +31,38 @@ struct Activity {
     teachers: Vec<String>,
     subject: String,
     students: Vec<String>,
+    tags: Vec<String>,
     duration: u32,
     size: Option<u32>,
+    /// Which part of a split activity this is (1 for the first, and for an activity
+    /// that is not split), as FET's `Component_Number` counts.
+    component: u32,
     el_line: usize,
+}
+
+/// The activities a FET "activities ..." constraint applies to: those with the teacher,
+/// students set, subject and activity tag it names (an empty field matches all), and the
+/// duration if it gives one. A students set matches when the activity lists that very set,
+/// as FET compares names.
+fn matching(acts: &[Activity], el: &Element, component: Option<u32>) -> Vec<usize> {
+    let field = |name: &str| text_of(el, name).map(str::trim).filter(|s| !s.is_empty());
+    let teacher = field("Teacher_Name");
+    let students = field("Students_Name");
+    let subject = field("Subject_Name");
+    let tag = field("Activity_Tag_Name");
+    let duration: Option<u32> = field("Duration").and_then(|d| d.parse().ok());
+    acts.iter()
+        .enumerate()
+        .filter(|(_, a)| {
+            teacher.is_none_or(|t| a.teachers.iter().any(|x| x == t))
+                && students.is_none_or(|s| a.students.iter().any(|x| x == s))
+                && subject.is_none_or(|s| a.subject == s)
+                && tag.is_none_or(|t| a.tags.iter().any(|x| x == t))
+                && duration.is_none_or(|d| a.duration == d)
+                && component.is_none_or(|c| a.component == c)
+        })
+        .map(|(i, _)| i)
+        .collect()
 }
 
 fn text_of<'a>(el: &'a Element, name: &str) -> Option<&'a str> {
@@ -217,6 +246,14 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
             if acts.iter().any(|x| x.id == id) {
                 return Err(a.error(format!("activity id {id} is used twice")));
             }
+            // FET gives the parts of a split activity consecutive ids from the group's id.
+            let group: u64 = text_of(a, "Activity_Group_Id")
+                .and_then(|g| g.trim().parse().ok())
+                .unwrap_or(0);
+            let component = match (group, id.trim().parse::<u64>()) {
+                (0, _) | (_, Err(_)) => 1,
+                (g, Ok(n)) => u32::try_from(n.saturating_sub(g) + 1).unwrap_or(u32::MAX),
+            };
             acts.push(Activity {
                 id,
                 teachers: a
@@ -224,9 +261,14 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
                     .map(|t| t.text.clone())
                     .collect(),
                 subject: text_of(a, "Subject").unwrap_or("").to_string(),
+                tags: a
+                    .children_named("Activity_Tag")
+                    .map(|t| t.text.clone())
+                    .collect(),
                 size: text_of(a, "Number_Of_Students").and_then(|n| n.parse().ok()),
                 students,
                 duration,
+                component,
                 el_line: a.line,
             });
         }
@@ -416,6 +458,46 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
                         .map(|t| at(t, "Preferred_Starting_Day", "Preferred_Starting_Hour"))
                         .collect::<Result<_, _>>()?;
                     restrict_starts(&mut time_pen, ai, &starts, w);
+                }
+                "ConstraintActivityPreferredTimeSlots" => {
+                    let Some(ai) = act_of(c, text_of(c, "Activity_Id").unwrap_or(""))? else {
+                        continue;
+                    };
+                    let slots = c
+                        .children_named("Preferred_Time_Slot")
+                        .map(|t| at(t, "Preferred_Day", "Preferred_Hour"))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    restrict_slots(&mut time_pen, &[ai], &slots, w);
+                }
+                "ConstraintActivitiesPreferredTimeSlots"
+                | "ConstraintSubactivitiesPreferredTimeSlots" => {
+                    let component = match c.name.as_str() {
+                        "ConstraintSubactivitiesPreferredTimeSlots" => {
+                            Some(num(c, "Component_Number")?)
+                        }
+                        _ => None,
+                    };
+                    let slots = c
+                        .children_named("Preferred_Time_Slot")
+                        .map(|t| at(t, "Preferred_Day", "Preferred_Hour"))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    restrict_slots(&mut time_pen, &matching(&acts, c, component), &slots, w);
+                }
+                "ConstraintActivitiesPreferredStartingTimes"
+                | "ConstraintSubactivitiesPreferredStartingTimes" => {
+                    let component = match c.name.as_str() {
+                        "ConstraintSubactivitiesPreferredStartingTimes" => {
+                            Some(num(c, "Component_Number")?)
+                        }
+                        _ => None,
+                    };
+                    let starts: Vec<(u32, u32)> = c
+                        .children_named("Preferred_Starting_Time")
+                        .map(|t| at(t, "Preferred_Starting_Day", "Preferred_Starting_Hour"))
+                        .collect::<Result<_, _>>()?;
+                    for ai in matching(&acts, c, component) {
+                        restrict_starts(&mut time_pen, ai, &starts, w);
+                    }
                 }
                 "ConstraintMinDaysBetweenActivities" => {
                     let ids = acts_of(c)?;
@@ -763,6 +845,32 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
         day_names: days,
         hour_names: hours,
     })
+}
+
+/// Every hour an activity occupies must be one of `slots` (hard), or each placement that
+/// leaves them costs the penalty (soft).
+fn restrict_slots(
+    time_pen: &mut [Vec<(TimePattern, u32, bool)>],
+    which: &[usize],
+    slots: &[(u32, u32)],
+    (req, pen): (bool, u32),
+) {
+    for &ai in which {
+        let Some(v) = time_pen.get_mut(ai) else {
+            continue;
+        };
+        for (t, p, ok) in v.iter_mut() {
+            let inside = (t.start..t.end())
+                .all(|h| slots.iter().any(|&(d, sh)| t.days == 1 << d && sh == h));
+            if !inside {
+                if req {
+                    *ok = false;
+                } else {
+                    *p += pen;
+                }
+            }
+        }
+    }
 }
 
 fn restrict_starts(

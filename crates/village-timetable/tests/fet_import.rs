@@ -136,3 +136,53 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+/// The "activities" time constraints pick their activities by teacher, students set,
+/// subject, tag and duration, and the "subactivities" ones by the part of a split activity.
+#[test]
+fn filtered_preferred_times_apply_to_the_activities_they_name() {
+    let file = SMALL
+        .replace(
+            "<Activity><Teacher>T1</Teacher><Subject>Maths</Subject><Students>Y7</Students><Duration>1</Duration><Id>1</Id>",
+            "<Activity><Teacher>T1</Teacher><Subject>Maths</Subject><Students>Y7</Students><Duration>1</Duration><Activity_Tag>Core</Activity_Tag><Id>1</Id><Activity_Group_Id>1</Activity_Group_Id>",
+        )
+        .replace(
+            "<Students>Y7</Students><Duration>1</Duration><Id>2</Id>",
+            "<Students>Y7</Students><Duration>1</Duration><Id>2</Id><Activity_Group_Id>1</Activity_Group_Id>",
+        )
+        .replace(
+            "</Time_Constraints_List>",
+            r#"<ConstraintActivitiesPreferredTimeSlots><Weight_Percentage>100</Weight_Percentage><Teacher_Name>T2</Teacher_Name><Students_Name>Y7b</Students_Name><Subject_Name></Subject_Name><Activity_Tag_Name></Activity_Tag_Name><Duration></Duration><Number_of_Preferred_Time_Slots>2</Number_of_Preferred_Time_Slots>
+  <Preferred_Time_Slot><Preferred_Day>Tue</Preferred_Day><Preferred_Hour>10</Preferred_Hour></Preferred_Time_Slot>
+  <Preferred_Time_Slot><Preferred_Day>Tue</Preferred_Day><Preferred_Hour>11</Preferred_Hour></Preferred_Time_Slot><Active>true</Active></ConstraintActivitiesPreferredTimeSlots>
+<ConstraintSubactivitiesPreferredStartingTimes><Weight_Percentage>100</Weight_Percentage><Component_Number>2</Component_Number><Teacher_Name></Teacher_Name><Students_Name></Students_Name><Subject_Name>Maths</Subject_Name><Activity_Tag_Name></Activity_Tag_Name><Number_of_Preferred_Starting_Times>1</Number_of_Preferred_Starting_Times>
+  <Preferred_Starting_Time><Preferred_Starting_Day>Tue</Preferred_Starting_Day><Preferred_Starting_Hour>9</Preferred_Starting_Hour></Preferred_Starting_Time><Active>true</Active></ConstraintSubactivitiesPreferredStartingTimes>
+<ConstraintActivitiesPreferredStartingTimes><Weight_Percentage>100</Weight_Percentage><Teacher_Name></Teacher_Name><Students_Name></Students_Name><Subject_Name></Subject_Name><Activity_Tag_Name>Core</Activity_Tag_Name><Duration></Duration><Number_of_Preferred_Starting_Times>2</Number_of_Preferred_Starting_Times>
+  <Preferred_Starting_Time><Preferred_Starting_Day>Mon</Preferred_Starting_Day><Preferred_Starting_Hour>10</Preferred_Starting_Hour></Preferred_Starting_Time>
+  <Preferred_Starting_Time><Preferred_Starting_Day>Mon</Preferred_Starting_Day><Preferred_Starting_Hour>11</Preferred_Starting_Hour></Preferred_Starting_Time><Active>true</Active></ConstraintActivitiesPreferredStartingTimes>
+</Time_Constraints_List>"#,
+        );
+    let imp = import(&file).unwrap();
+    let p = &imp.problem;
+    for n in &imp.notes {
+        assert!(
+            !n.contains("PreferredTimeSlots") && !n.contains("PreferredStartingTimes"),
+            "{n}"
+        );
+    }
+    let starts = |c: usize| -> Vec<(u32, u32)> {
+        p.classes[c]
+            .times
+            .iter()
+            .map(|t| (t.pattern.days, t.pattern.start))
+            .collect()
+    };
+    // Activity 4 (T2, Y7b, two hours) must lie wholly inside Tuesday 10–12.
+    assert_eq!(starts(3), vec![(2, 1)]);
+    // Activity 3 is Y7a's: untouched (but T2 is away on Monday at 9).
+    assert_eq!(starts(2).len(), 3);
+    // Activity 1 is tagged Core: it starts on Monday at 10 or 11.
+    assert_eq!(starts(0), vec![(1, 1), (1, 2)]);
+    // Activity 2 is the second part of the split maths activity: Tuesday at 9.
+    assert_eq!(starts(1), vec![(2, 0)]);
+}
