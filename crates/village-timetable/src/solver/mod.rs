@@ -40,6 +40,9 @@ pub struct SolveOptions {
     pub initial: Option<Solution>,
     /// Soft cost of moving a class away from its placement in `initial`.
     pub perturbation_penalty: u32,
+    /// Stop early once the best timetable is complete with no hard violation and has not
+    /// improved for this long (a re-solve from `initial` needs only a repair).
+    pub stall_limit: Option<Duration>,
 }
 
 impl Default for SolveOptions {
@@ -52,6 +55,7 @@ impl Default for SolveOptions {
             cancel: None,
             initial: None,
             perturbation_penalty: 10,
+            stall_limit: None,
         }
     }
 }
@@ -122,7 +126,7 @@ pub fn solve(
     };
     let model = search::Model::new(
         problem,
-        options.initial.as_ref().map(|s| s.placements.clone()),
+        options.initial.as_ref(),
         options.perturbation_penalty,
     );
     let user_cancel = options.cancel.clone();
@@ -161,6 +165,7 @@ pub fn solve(
             start,
             deadline,
             max_iterations: options.max_iterations,
+            stall: options.stall_limit,
             stop: &cancelled,
             report: &report,
         };

@@ -6,11 +6,11 @@
 //! perturbation penalty when re-solving). This module computes them incrementally and
 //! on its own; the evaluator in `crate::eval` is the independent referee.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
 
 use super::rng::Rng;
-use crate::model::{DistributionKind, Placement, Problem, TimePattern};
+use crate::model::{DistributionKind, Placement, Problem, Solution, TimePattern};
 
 pub(crate) const NONE: usize = usize::MAX;
 /// Internal hard cost of leaving a mandatory request unmet.
@@ -41,15 +41,29 @@ pub(crate) struct Model<'a> {
     pub w_student: i64,
     pub w_request: i64,
     pub initial: Option<Vec<Option<Placement>>>,
+    /// Each learner's classes in the timetable being re-solved (empty when none).
+    pub initial_enr: Vec<Vec<usize>>,
     pub perturb: i64,
+    /// Learners in each class in the timetable being re-solved.
+    pub initial_count: Vec<u32>,
+    /// For each class, its time-locked group (index into `groups`) or `NONE`.
+    pub group_of: Vec<usize>,
+    /// Classes that must take the same time pattern (option blocks, blocked sets): moved
+    /// together, since moving one alone always breaks the lock.
+    pub groups: Vec<Vec<usize>>,
+    /// For classes in a group: candidate indices by time pattern.
+    pub by_pattern: Vec<HashMap<PatKey, Vec<usize>>>,
+}
+
+/// A time pattern without its length: members of a group share it.
+pub(crate) type PatKey = (u32, u32, u64);
+
+fn key_of(t: &TimePattern) -> PatKey {
+    (t.days, t.start, t.weeks)
 }
 
 impl<'a> Model<'a> {
-    pub(crate) fn new(
-        p: &'a Problem,
-        initial: Option<Vec<Option<Placement>>>,
-        perturb: u32,
-    ) -> Self {
+    pub(crate) fn new(p: &'a Problem, initial: Option<&Solution>, perturb: u32) -> Self {
         let w = p.weights;
         let mut dom = Vec::with_capacity(p.classes.len());
         for class in &p.classes {
@@ -114,6 +128,24 @@ impl<'a> Model<'a> {
                 v
             })
             .collect();
+        let (group_of, groups) = time_locked_groups(p);
+        let by_pattern = (0..p.classes.len())
+            .map(|c| {
+                let mut m: HashMap<PatKey, Vec<usize>> = HashMap::new();
+                if group_of.get(c).is_some_and(|&g| g != NONE) {
+                    for (pi, cand) in dom
+                        .get(c)
+                        .map(Vec::as_slice)
+                        .unwrap_or(&[])
+                        .iter()
+                        .enumerate()
+                    {
+                        m.entry(key_of(&cand.t)).or_default().push(pi);
+                    }
+                }
+                m
+            })
+            .collect();
         Model {
             p,
             dom,
@@ -122,9 +154,36 @@ impl<'a> Model<'a> {
             w_dist: w.distribution as i64,
             w_student: w.student as i64,
             w_request: w.request as i64,
-            initial,
+            initial: initial.map(|s| s.placements.clone()),
+            initial_enr: initial.map(|s| s.enrollments.clone()).unwrap_or_default(),
             perturb: i64::from(perturb),
+            initial_count: {
+                let mut n = vec![0u32; p.classes.len()];
+                for &c in initial.iter().flat_map(|s| s.enrollments.iter().flatten()) {
+                    if let Some(x) = n.get_mut(c) {
+                        *x += 1;
+                    }
+                }
+                n
+            },
+            group_of,
+            groups,
+            by_pattern,
         }
+    }
+
+    /// Cost of moving class `c` from where the re-solved timetable has it: the penalty,
+    /// and a quarter of it again for every learner in it (a lesson that moves changes
+    /// every one of their timetables).
+    pub(crate) fn perturb_of(&self, c: usize) -> i64 {
+        let n = i64::from(self.initial_count.get(c).copied().unwrap_or(0));
+        self.perturb + self.perturb * n / 4
+    }
+
+    /// The classes that move with `c` (just `c` when it is in no group).
+    pub(crate) fn group(&self, c: usize) -> Option<&[usize]> {
+        let g = *self.group_of.get(c)?;
+        self.groups.get(g).map(Vec::as_slice)
     }
 
     fn dist_weight(&self, di: usize) -> (bool, i64) {
@@ -134,6 +193,93 @@ impl<'a> Model<'a> {
             None => (false, 0),
         }
     }
+}
+
+/// Classes tied by a required SameStart, SameDays and SameWeeks over the same list, all
+/// of one length: they always take one time pattern. Union-find over those lists.
+fn time_locked_groups(p: &Problem) -> (Vec<usize>, Vec<Vec<usize>>) {
+    use DistributionKind::*;
+    let n = p.classes.len();
+    let mut lists: HashMap<&[usize], u8> = HashMap::new();
+    for d in p.distributions.iter().filter(|d| d.required) {
+        let bit = match d.kind {
+            SameStart => 1,
+            SameDays => 2,
+            SameWeeks => 4,
+            _ => continue,
+        };
+        *lists.entry(d.classes.as_slice()).or_insert(0) |= bit;
+    }
+    let mut parent: Vec<usize> = (0..n).collect();
+    fn find(parent: &mut [usize], mut x: usize) -> usize {
+        while let Some(&px) = parent.get(x) {
+            if px == x {
+                break;
+            }
+            let gp = parent.get(px).copied().unwrap_or(px);
+            if let Some(slot) = parent.get_mut(x) {
+                *slot = gp;
+            }
+            x = px;
+        }
+        x
+    }
+    let length = |c: usize| {
+        p.classes
+            .get(c)
+            .and_then(|cl| cl.times.first())
+            .map(|t| t.pattern.length)
+    };
+    let mut list_keys: Vec<&[usize]> = lists
+        .iter()
+        .filter(|(_, &bits)| bits == 7)
+        .map(|(l, _)| *l)
+        .collect();
+    list_keys.sort_unstable();
+    for list in list_keys {
+        let Some(&first) = list.first() else { continue };
+        let len = length(first);
+        let same_length = list.iter().all(|&c| {
+            length(c) == len
+                && p.classes
+                    .get(c)
+                    .is_some_and(|cl| cl.times.iter().all(|t| Some(t.pattern.length) == len))
+        });
+        if !same_length {
+            continue;
+        }
+        for &c in list.iter().skip(1) {
+            let (a, b) = (find(&mut parent, first), find(&mut parent, c));
+            if a != b {
+                if let Some(slot) = parent.get_mut(b) {
+                    *slot = a;
+                }
+            }
+        }
+    }
+    let mut root_group: HashMap<usize, usize> = HashMap::new();
+    let mut members: Vec<Vec<usize>> = Vec::new();
+    for c in 0..n {
+        let r = find(&mut parent, c);
+        let g = *root_group.entry(r).or_insert_with(|| {
+            members.push(Vec::new());
+            members.len() - 1
+        });
+        if let Some(v) = members.get_mut(g) {
+            v.push(c);
+        }
+    }
+    let mut group_of = vec![NONE; n];
+    let mut groups = Vec::new();
+    for m in members.into_iter().filter(|m| m.len() > 1) {
+        for &c in &m {
+            if let Some(slot) = group_of.get_mut(c) {
+                *slot = groups.len();
+            }
+        }
+        groups.push(m);
+    }
+    (group_of, groups)
 }
 
 fn pair_ok(p: &Problem, kind: DistributionKind, a: &Cand, b: &Cand) -> bool {
@@ -256,6 +402,33 @@ fn global_excess(p: &Problem, kind: DistributionKind, pats: &[TimePattern]) -> (
     }
 }
 
+/// Do `classes` (of one course) make up one class of every subpart of one configuration,
+/// with their parents?
+fn whole_configuration(p: &Problem, classes: &[usize]) -> bool {
+    let Some(config) = classes
+        .first()
+        .and_then(|&c| p.classes.get(c))
+        .map(|c| c.config)
+    else {
+        return false;
+    };
+    let subparts = p.config_subparts(config);
+    classes.len() == subparts.len()
+        && subparts.iter().all(|&sp| {
+            classes
+                .iter()
+                .filter(|&&c| p.classes.get(c).is_some_and(|cl| cl.subpart == sp))
+                .count()
+                == 1
+        })
+        && classes.iter().all(|&c| {
+            p.classes
+                .get(c)
+                .and_then(|cl| cl.parent)
+                .is_none_or(|par| classes.contains(&par))
+        })
+}
+
 fn clash(p: &Problem, a: &Cand, b: &Cand) -> bool {
     if a.t.days & b.t.days == 0 || a.t.weeks & b.t.weeks == 0 {
         return false;
@@ -265,7 +438,7 @@ fn clash(p: &Problem, a: &Cand, b: &Cand) -> bool {
 }
 
 /// A candidate in an IFS step: (displaced, unary hard, soft), candidate, displaced classes.
-type IfsChoice = ((usize, i64, i64), usize, Vec<usize>);
+type IfsChoice = ((u64, i64, i64), usize, Vec<usize>);
 
 /// A chosen enrollment for one request: which alternative, and its classes.
 pub(crate) type Enr = Option<(usize, Vec<usize>)>;
@@ -275,6 +448,9 @@ pub(crate) struct State<'m, 'a> {
     pub m: &'m Model<'a>,
     pub assign: Vec<usize>,
     room_occ: Vec<Vec<usize>>,
+    /// How often each class has been displaced by a repair step: displacing a class
+    /// that keeps coming back costs more, which breaks cycles (conflict statistics).
+    displaced: Vec<u32>,
     pub enr: Vec<Vec<Enr>>,
     count: Vec<u32>,
     shared: Vec<BTreeMap<usize, u32>>,
@@ -289,6 +465,7 @@ impl<'m, 'a> State<'m, 'a> {
             m,
             assign: vec![NONE; p.classes.len()],
             room_occ: vec![Vec::new(); p.rooms.len()],
+            displaced: vec![0; p.classes.len()],
             enr: p
                 .students
                 .iter()
@@ -329,7 +506,7 @@ impl<'m, 'a> State<'m, 'a> {
             .and_then(|v| v.get(c).copied().flatten())
         {
             if init.time != me.time || init.room != me.room {
-                soft += self.m.perturb;
+                soft += self.m.perturb_of(c);
             }
         }
         if let Some(r) = me.room {
@@ -459,7 +636,7 @@ impl<'m, 'a> State<'m, 'a> {
                 .and_then(|v| v.get(c).copied().flatten())
             {
                 if init.time != me.time || init.room != me.room {
-                    soft += self.m.perturb;
+                    soft += self.m.perturb_of(c);
                 }
             }
         }
@@ -627,6 +804,13 @@ impl<'m, 'a> State<'m, 'a> {
         out
     }
 
+    /// Cost of displacing `conf`: one per class plus how often it was displaced before.
+    fn displacement_cost(&self, conf: &[usize]) -> u64 {
+        conf.iter()
+            .map(|&o| 1 + u64::from(self.displaced.get(o).copied().unwrap_or(0)))
+            .sum()
+    }
+
     /// Take class `c` out of the timetable.
     pub(crate) fn unassign(&mut self, c: usize) {
         let Some(&cur) = self.assign.get(c) else {
@@ -663,14 +847,14 @@ impl<'m, 'a> State<'m, 'a> {
             let conf = self.conflicts_of(c, pi);
             let unary = self.cand_at(c, pi).map(|x| x.hard).unwrap_or(0);
             // Soft cost only matters among equally disruptive candidates.
-            let key_head = (conf.len(), unary);
+            let key_head = (self.displacement_cost(&conf), unary);
             if let Some((bk, _, _)) = &best {
                 if key_head > (bk.0, bk.1) {
                     continue;
                 }
             }
             let soft = self.class_cost(c, pi).1;
-            let key = (conf.len(), unary, soft);
+            let key = (key_head.0, unary, soft);
             match &best {
                 Some((bk, _, _)) if key > *bk => {}
                 Some((bk, _, _)) if key == *bk => {
@@ -690,10 +874,249 @@ impl<'m, 'a> State<'m, 'a> {
         };
         for &o in &conf {
             self.unassign(o);
+            if let Some(n) = self.displaced.get_mut(o) {
+                *n += 1;
+            }
         }
         let d = self.delta(c, pi);
         self.apply(c, pi, d);
         conf
+    }
+
+    // ----- time-locked groups -----
+
+    /// A candidate of member `m` with pattern `key` whose room is free then (rooms in
+    /// `taken` excluded, classes in `ignore` not counted), its current room first, then
+    /// the cheapest.
+    fn pick_room(&self, m: usize, key: PatKey, taken: &[usize], ignore: &[usize]) -> Option<usize> {
+        let list = self.m.by_pattern.get(m)?.get(&key)?;
+        let cur_room = self.cur(m).and_then(|x| x.room);
+        let mut best: Option<((usize, bool, i64), usize)> = None;
+        for &pi in list {
+            let Some(cand) = self.cand_at(m, pi) else {
+                continue;
+            };
+            let busy = match cand.room {
+                Some(r) if taken.contains(&r) => continue,
+                Some(r) => self
+                    .room_occ
+                    .get(r)
+                    .map(|occ| {
+                        occ.iter()
+                            .filter(|&&o| {
+                                o != m
+                                    && !ignore.contains(&o)
+                                    && self.cur(o).is_some_and(|oc| oc.t.overlaps(&cand.t))
+                            })
+                            .count()
+                    })
+                    .unwrap_or(0),
+                None => 0,
+            };
+            let k = (busy, cand.room != cur_room, cand.soft);
+            if best.as_ref().is_none_or(|(bk, _)| k < *bk) {
+                best = Some((k, pi));
+            }
+        }
+        best.map(|(_, pi)| pi)
+    }
+
+    /// Put the classes `old` lists back where they were (`NONE`: unassigned).
+    fn restore(&mut self, old: &[(usize, usize)]) {
+        for &(m, pi) in old.iter().rev() {
+            if pi == NONE {
+                self.unassign(m);
+            } else if self.assign.get(m) != Some(&pi) {
+                let d = self.delta(m, pi);
+                self.apply(m, pi, d);
+            }
+        }
+    }
+
+    /// Move every member to pattern `key`, choosing rooms one by one. Returns the total
+    /// change, or `None` (nothing moved) when a member cannot take that pattern.
+    fn place_group(&mut self, members: &[usize], key: PatKey) -> Option<(i64, i64)> {
+        let all_can = members.iter().all(|&m| {
+            self.m
+                .by_pattern
+                .get(m)
+                .is_some_and(|b| b.contains_key(&key))
+        });
+        if !all_can {
+            return None;
+        }
+        let mut total = (0i64, 0i64);
+        let mut taken = Vec::with_capacity(members.len());
+        for &m in members {
+            let Some(pi) = self
+                .pick_room(m, key, &taken, members)
+                .or_else(|| self.pick_room(m, key, &[], members))
+            else {
+                continue;
+            };
+            if let Some(r) = self.cand_at(m, pi).and_then(|c| c.room) {
+                taken.push(r);
+            }
+            let d = self.delta(m, pi);
+            self.apply(m, pi, d);
+            total.0 += d.0;
+            total.1 += d.1;
+        }
+        Some(total)
+    }
+
+    /// Move the group of `c` to the pattern of its candidate `pi`; keep the move when
+    /// `accept` says so, otherwise undo it. Returns whether it was kept.
+    pub(crate) fn try_group_move(
+        &mut self,
+        c: usize,
+        pi: usize,
+        accept: &mut dyn FnMut((i64, i64)) -> bool,
+    ) -> bool {
+        let Some(members) = self.m.group(c) else {
+            return false;
+        };
+        let Some(key) = self.cand_at(c, pi).map(|x| key_of(&x.t)) else {
+            return false;
+        };
+        if self.cur(c).is_some_and(|x| key_of(&x.t) == key) {
+            return false;
+        }
+        let old: Vec<(usize, usize)> = members
+            .iter()
+            .map(|&m| (m, self.assign.get(m).copied().unwrap_or(NONE)))
+            .collect();
+        let Some(d) = self.place_group(members, key) else {
+            return false;
+        };
+        if accept(d) {
+            true
+        } else {
+            self.restore(&old);
+            false
+        }
+    }
+
+    /// Iterative forward search for a time-locked group: place all of `c`'s group at the
+    /// pattern that displaces the fewest other classes, and unassign those.
+    pub(crate) fn ifs_group_step(&mut self, c: usize, rng: &mut Rng) -> Vec<usize> {
+        let Some(members) = self.m.group(c) else {
+            return Vec::new();
+        };
+        let Some(by) = self.m.by_pattern.get(c) else {
+            return Vec::new();
+        };
+        let mut keys: Vec<PatKey> = by.keys().copied().collect();
+        keys.sort_unstable();
+        rng.shuffle(&mut keys);
+        let mut best: Option<((u64, i64), PatKey, Vec<usize>)> = None;
+        let mut feasible: Vec<(PatKey, Vec<usize>)> = Vec::new();
+        let mut ties = 0usize;
+        for key in keys.into_iter().take(48) {
+            let mut conf: Vec<usize> = Vec::new();
+            let mut soft = 0i64;
+            let mut taken = Vec::with_capacity(members.len());
+            let mut ok = true;
+            for &m in members {
+                let Some(pi) = self.pick_room(m, key, &taken, members) else {
+                    ok = false;
+                    break;
+                };
+                if let Some(cand) = self.cand_at(m, pi) {
+                    soft += cand.soft;
+                    if let Some(r) = cand.room {
+                        taken.push(r);
+                    }
+                }
+                conf.extend(
+                    self.conflicts_of(m, pi)
+                        .into_iter()
+                        .filter(|o| !members.contains(o)),
+                );
+            }
+            if !ok {
+                continue;
+            }
+            conf.sort_unstable();
+            conf.dedup();
+            let k = (self.displacement_cost(&conf), soft);
+            feasible.push((key, conf.clone()));
+            match &best {
+                Some((bk, _, _)) if k > *bk => {}
+                Some((bk, _, _)) if k == *bk => {
+                    ties += 1;
+                    if rng.below(ties + 1) == 0 {
+                        best = Some((k, key, conf));
+                    }
+                }
+                _ => {
+                    ties = 0;
+                    best = Some((k, key, conf));
+                }
+            }
+        }
+        let Some((_, mut key, mut conf)) = best else {
+            return Vec::new();
+        };
+        // Now and then a random pattern instead of the best, to leave a cycle.
+        if rng.below(10) == 0 {
+            if let Some((k, c)) = feasible.get(rng.below(feasible.len())).cloned() {
+                key = k;
+                conf = c;
+            }
+        }
+        for &o in &conf {
+            self.unassign(o);
+            if let Some(n) = self.displaced.get_mut(o) {
+                *n += 1;
+            }
+        }
+        for &m in members {
+            self.unassign(m);
+        }
+        self.place_group(members, key);
+        conf
+    }
+
+    /// Start from the timetable being re-solved: its placements, and each learner's
+    /// classes where they still make up a whole configuration of a requested course.
+    pub(crate) fn load_initial(&mut self) {
+        let m = self.m;
+        if let Some(init) = m.initial.as_ref() {
+            for (c, pl) in init.iter().enumerate() {
+                let Some(pl) = pl else { continue };
+                let Some(pi) = m.dom.get(c).and_then(|d| {
+                    d.iter()
+                        .position(|x| x.time == pl.time && x.room == pl.room)
+                }) else {
+                    continue;
+                };
+                let d = self.delta(c, pi);
+                self.apply(c, pi, d);
+            }
+        }
+        let p = m.p;
+        for (s, classes) in m.initial_enr.iter().enumerate() {
+            let Some(student) = p.students.get(s) else {
+                continue;
+            };
+            for (r, req) in student.requests.iter().enumerate() {
+                for (k, &course) in req.courses.iter().enumerate() {
+                    let mine: Vec<usize> = classes
+                        .iter()
+                        .copied()
+                        .filter(|&x| p.classes.get(x).is_some_and(|cl| cl.course == course))
+                        .collect();
+                    if mine.is_empty() {
+                        continue;
+                    }
+                    if whole_configuration(p, &mine) {
+                        self.set_enrollment(s, r, Some((k, mine)));
+                    }
+                    break;
+                }
+            }
+        }
     }
 
     // ----- construction -----
@@ -721,6 +1144,12 @@ impl<'m, 'a> State<'m, 'a> {
         for c in order {
             if stop() {
                 return;
+            }
+            if self.m.group(c).is_some() {
+                if self.assign.get(c) == Some(&NONE) {
+                    self.ifs_group_step(c, rng);
+                }
+                continue;
             }
             if let Some(best) = self.best_candidate(c, rng, 600, None) {
                 let d = self.delta(c, best);
@@ -1061,6 +1490,9 @@ pub(crate) struct Control<'c> {
     pub start: Instant,
     pub deadline: Instant,
     pub max_iterations: Option<u64>,
+    /// Stop once the best timetable is complete and hard-feasible and has not improved
+    /// for this long.
+    pub stall: Option<std::time::Duration>,
     pub stop: &'c dyn Fn() -> bool,
     pub report: &'c dyn Fn(u64, (i64, i64), (i64, i64), &'static str),
 }
@@ -1078,18 +1510,51 @@ pub(crate) fn run(m: &Model<'_>, seed: u64, ctl: &Control<'_>) -> Outcome {
     let mut rng = Rng::new(seed);
     let mut st = State::new(m);
     let out_of_time = || (ctl.stop)() || Instant::now() >= ctl.deadline;
-    st.construct(&mut rng, &out_of_time);
-    let (h, s) = st.full_cost();
-    st.hard = h;
-    st.soft = s;
-    if !m.p.students.is_empty() {
-        st.section_all(&mut rng, &out_of_time);
+    let students = !m.p.students.is_empty();
+    if m.initial.is_some() {
+        // Re-solving: keep what still fits, then section only the requests left unmet.
+        st.load_initial();
+        let (h, s) = st.full_cost();
+        st.hard = h;
+        st.soft = s;
+        for (s, student) in m.p.students.iter().enumerate() {
+            for r in 0..student.requests.len() {
+                if st
+                    .enr
+                    .get(s)
+                    .and_then(|v| v.get(r))
+                    .is_some_and(|e| e.is_none())
+                {
+                    st.resection(s, r, &mut rng);
+                }
+            }
+        }
+    } else {
+        // Sectioning first puts learners with a fixed group in it, so that construction
+        // already sees which classes share learners.
+        if students {
+            st.section_all(&mut rng, &out_of_time);
+        }
+        st.construct(&mut rng, &out_of_time);
+        let (h, s) = st.full_cost();
+        st.hard = h;
+        st.soft = s;
+        if students {
+            st.section_all(&mut rng, &out_of_time);
+        }
     }
     let n = st.assign.len();
-    let mut best = ((st.hard, st.soft), st.assign.clone(), st.enrollments());
+    let mut unassigned: Vec<usize> = (0..n)
+        .filter(|&c| st.assign.get(c) == Some(&NONE))
+        .collect();
+    let mut best = (
+        (st.hard + unassigned.len() as i64 * UNASSIGNED, st.soft),
+        st.assign.clone(),
+        st.enrollments(),
+    );
     let mut best_iter = 0u64;
+    let mut last_improvement = Instant::now();
     let mut it: u64 = 0;
-    let mut unassigned: Vec<usize> = Vec::new();
     let mut only_unary = false;
     let mut tabu: Vec<Vec<usize>> = vec![Vec::new(); n];
     let mut last_report = Instant::now();
@@ -1120,11 +1585,16 @@ pub(crate) fn run(m: &Model<'_>, seed: u64, ctl: &Control<'_>) -> Outcome {
         }
     }
     let t0 = t0.max(1.0);
-    let students = !m.p.students.is_empty();
     let mut stagnant = 0u64;
     loop {
         if it.is_multiple_of(64) {
             if out_of_time() || ctl.max_iterations.is_some_and(|mx| it >= mx) {
+                break;
+            }
+            if ctl
+                .stall
+                .is_some_and(|d| best.0 .0 == 0 && last_improvement.elapsed() >= d)
+            {
                 break;
             }
             if last_report.elapsed().as_millis() >= 250 {
@@ -1168,18 +1638,30 @@ pub(crate) fn run(m: &Model<'_>, seed: u64, ctl: &Control<'_>) -> Outcome {
             if !unassigned.is_empty() {
                 let k = rng.below(unassigned.len());
                 let c = unassigned.swap_remove(k);
-                let empty: Vec<usize> = Vec::new();
-                let t = tabu.get(c).unwrap_or(&empty).clone();
-                let bumped = st.ifs_step(c, &mut rng, &t);
-                if let Some(&pi) = st.assign.get(c) {
-                    if let Some(tb) = tabu.get_mut(c) {
-                        tb.push(pi);
-                        if tb.len() > 3 {
-                            tb.remove(0);
+                if let Some(members) = m.group(c) {
+                    let bumped = st.ifs_group_step(c, &mut rng);
+                    unassigned.retain(|x| !members.contains(x));
+                    unassigned.extend(bumped);
+                    unassigned.extend(
+                        members
+                            .iter()
+                            .copied()
+                            .filter(|&x| st.assign.get(x) == Some(&NONE)),
+                    );
+                } else {
+                    let empty: Vec<usize> = Vec::new();
+                    let t = tabu.get(c).unwrap_or(&empty).clone();
+                    let bumped = st.ifs_step(c, &mut rng, &t);
+                    if let Some(&pi) = st.assign.get(c) {
+                        if let Some(tb) = tabu.get_mut(c) {
+                            tb.push(pi);
+                            if tb.len() > 3 {
+                                tb.remove(0);
+                            }
                         }
                     }
+                    unassigned.extend(bumped);
                 }
-                unassigned.extend(bumped);
             }
         }
         if unassigned.is_empty() && (st.hard == 0 || only_unary) {
@@ -1205,24 +1687,31 @@ pub(crate) fn run(m: &Model<'_>, seed: u64, ctl: &Control<'_>) -> Outcome {
                         }
                     }
                 }
-                if st.assign.get(c) != Some(&pi) {
+                let elapsed = ctl.start.elapsed().as_secs_f64();
+                let mut frac = elapsed / total;
+                if let Some(mx) = ctl.max_iterations {
+                    frac = frac.max(it as f64 / mx.max(1) as f64);
+                }
+                // Reheat after long stagnation.
+                let temp = t0
+                    * (0.001f64).powf(frac.min(1.0))
+                    * if stagnant > 200_000 { 5.0 } else { 1.0 };
+                if stagnant > 200_000 {
+                    stagnant = 0;
+                }
+                if m.group(c).is_some() && rng.unit() < 0.5 {
+                    // A time-locked group moves as one.
+                    let mut accept = |d: (i64, i64)| {
+                        d.0 <= 0
+                            && (d.0 < 0 || d.1 <= 0 || rng.unit() < (-(d.1 as f64) / temp).exp())
+                    };
+                    st.try_group_move(c, pi, &mut accept);
+                } else if st.assign.get(c) != Some(&pi) {
                     let d = st.delta(c, pi);
-                    if d.0 <= 0 {
-                        let elapsed = ctl.start.elapsed().as_secs_f64();
-                        let mut frac = elapsed / total;
-                        if let Some(mx) = ctl.max_iterations {
-                            frac = frac.max(it as f64 / mx.max(1) as f64);
-                        }
-                        // Reheat after long stagnation.
-                        let temp = t0
-                            * (0.001f64).powf(frac.min(1.0))
-                            * if stagnant > 200_000 { 5.0 } else { 1.0 };
-                        if stagnant > 200_000 {
-                            stagnant = 0;
-                        }
-                        if d.0 < 0 || d.1 <= 0 || rng.unit() < (-(d.1 as f64) / temp).exp() {
-                            st.apply(c, pi, d);
-                        }
+                    if d.0 <= 0
+                        && (d.0 < 0 || d.1 <= 0 || rng.unit() < (-(d.1 as f64) / temp).exp())
+                    {
+                        st.apply(c, pi, d);
                     }
                 }
             }
@@ -1238,6 +1727,7 @@ pub(crate) fn run(m: &Model<'_>, seed: u64, ctl: &Control<'_>) -> Outcome {
         let key = (st.hard + unassigned.len() as i64 * UNASSIGNED, st.soft);
         if key < best.0 {
             stagnant = 0;
+            last_improvement = Instant::now();
             // Snapshot, but not on every tiny improvement.
             if key.0 < best.0 .0 || it - best_iter > 500 {
                 best = (key, st.assign.clone(), st.enrollments());
