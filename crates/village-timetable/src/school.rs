@@ -6,7 +6,7 @@
 //!
 //! The JSON form of [`School`] is the `village` input format of the command line.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -14,8 +14,8 @@ use crate::error::Error;
 use crate::eval::Evaluation;
 use crate::explain::{explain_unmet_request, UnmetRequest};
 use crate::model::{
-    Class, Config, Course, Distribution, DistributionKind, Problem, Request, Room, RoomOption,
-    Solution, Student, Subpart, TimeOption, TimePattern, Weights,
+    Class, Config, Course, Distribution, DistributionKind, Placement, Problem, Request, Room,
+    RoomOption, Solution, Student, Subpart, TimeOption, TimePattern, Weights,
 };
 use crate::solver::{solve as solve_problem, Progress, SolveOptions, SolveResult};
 
@@ -1197,5 +1197,225 @@ impl School {
             entitlement_breaches,
             unmet,
         })
+    }
+}
+
+impl School {
+    /// The staff member `staff` cannot teach on `day` (in every week of the cycle), e.g.
+    /// because they are away. Their other availability stays as it was; compile and
+    /// re-solve (with [`carry_over`]) to move their lessons.
+    pub fn mark_unavailable(&mut self, staff: &str, day: &str) -> Result<(), Error> {
+        if !self.days.iter().any(|d| d == day) {
+            return Err(Error::school(
+                "days",
+                format!(
+                    "unknown day `{day}`: the school's days are {}",
+                    self.days.join(", ")
+                ),
+            ));
+        }
+        let days = self.days.clone();
+        let member = self
+            .staff
+            .iter_mut()
+            .find(|s| s.name == staff)
+            .ok_or_else(|| Error::school("staff", format!("unknown staff member `{staff}`")))?;
+        if member.available.is_empty() {
+            // "Whenever the school is open" becomes every other day, all day.
+            member.available = days
+                .iter()
+                .filter(|d| d.as_str() != day)
+                .map(|d| Span {
+                    day: d.clone(),
+                    start: "00:00".into(),
+                    end: "24:00".into(),
+                    weeks: Vec::new(),
+                })
+                .collect();
+        } else {
+            member.available.retain(|s| s.day != day);
+        }
+        if member.available.is_empty() {
+            // An empty list would mean "always available": refuse rather than invert.
+            return Err(Error::school(
+                "staff",
+                format!(
+                    "{staff} works only on {day}: with {day} unavailable they could not teach at all; give their sets to other staff instead"
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// How much two timetables of (versions of) a school differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct Changes {
+    /// Pupil-session assignments of the previous timetable: a pupil in a class at a time
+    /// (day, weeks, start, length) in a room.
+    pub pupil_sessions: usize,
+    /// Assignments of the previous timetable that no longer hold (the lesson moved, or the
+    /// pupil left it), plus pupils newly put in a class they were not in before.
+    pub changed: usize,
+    /// Classes (matched by id) now at another time or in another room, or no longer
+    /// placed, or no longer there.
+    pub moved_classes: usize,
+}
+
+/// Where a class of a compiled school is, in terms that survive recompiling: its time
+/// pattern and the room's name.
+fn class_place<'a>(
+    c: &'a Compiled,
+    s: &Solution,
+    class: usize,
+) -> Option<(TimePattern, Option<&'a str>)> {
+    let pl = s.placements.get(class).copied().flatten()?;
+    let t = c.problem.classes.get(class)?.times.get(pl.time)?.pattern;
+    let room = pl
+        .room
+        .and_then(|r| c.problem.rooms.get(r))
+        .map(|r| r.id.as_str());
+    Some((t, room))
+}
+
+/// Map a timetable of a previous version of a school onto a new compilation of it:
+/// classes by id, times by their pattern (not their index), rooms by name, and each
+/// pupil's classes by pupil id and class id. Whatever no longer fits (a time the class
+/// may no longer take, a room it may no longer use, a class or pupil that is gone) is
+/// left unplaced or unenrolled, for the solver to repair. Pass the result as
+/// `SolveOptions::initial` to re-solve with few changes.
+pub fn carry_over(prev: &Compiled, prev_solution: &Solution, next: &Compiled) -> Solution {
+    let prev_class: HashMap<&str, usize> = prev
+        .problem
+        .classes
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.id.as_str(), i))
+        .collect();
+    let next_room: HashMap<&str, usize> = next
+        .problem
+        .rooms
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.id.as_str(), i))
+        .collect();
+    let placements = next
+        .problem
+        .classes
+        .iter()
+        .map(|class| {
+            let &pc = prev_class.get(class.id.as_str())?;
+            let (pattern, room) = class_place(prev, prev_solution, pc)?;
+            let time = class.times.iter().position(|t| t.pattern == pattern)?;
+            let room = match room {
+                Some(name) => {
+                    let r = *next_room.get(name)?;
+                    // Only a room the class may still use.
+                    class.rooms.iter().find(|o| o.room == r)?;
+                    Some(r)
+                }
+                None if class.needs_room() => return None,
+                None => None,
+            };
+            Some(Placement { time, room })
+        })
+        .collect();
+    let next_class: HashMap<&str, usize> = next
+        .problem
+        .classes
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.id.as_str(), i))
+        .collect();
+    let prev_student: HashMap<&str, usize> = prev
+        .problem
+        .students
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.id.as_str(), i))
+        .collect();
+    let enrollments = next
+        .problem
+        .students
+        .iter()
+        .map(|st| {
+            let Some(&ps) = prev_student.get(st.id.as_str()) else {
+                return Vec::new();
+            };
+            let mut v: Vec<usize> = prev_solution
+                .enrollments
+                .get(ps)
+                .map(Vec::as_slice)
+                .unwrap_or(&[])
+                .iter()
+                .filter_map(|&c| prev.problem.classes.get(c))
+                .filter_map(|c| next_class.get(c.id.as_str()).copied())
+                .collect();
+            v.sort_unstable();
+            v.dedup();
+            v
+        })
+        .collect();
+    Solution {
+        placements,
+        enrollments,
+    }
+}
+
+/// Count what differs between a timetable of a previous version of a school and one of
+/// the new version (see [`Changes`]).
+pub fn assignment_changes(
+    prev: &Compiled,
+    prev_solution: &Solution,
+    next: &Compiled,
+    next_solution: &Solution,
+) -> Changes {
+    type Assignment<'a> = (&'a str, &'a str, TimePattern, Option<&'a str>);
+    fn collect<'a>(c: &'a Compiled, s: &Solution) -> HashSet<Assignment<'a>> {
+        let mut out = HashSet::new();
+        for (si, st) in c.problem.students.iter().enumerate() {
+            for &class in s.enrollments.get(si).map(Vec::as_slice).unwrap_or(&[]) {
+                let (Some(cl), Some((t, room))) =
+                    (c.problem.classes.get(class), class_place(c, s, class))
+                else {
+                    continue;
+                };
+                out.insert((st.id.as_str(), cl.id.as_str(), t, room));
+            }
+        }
+        out
+    }
+    let before = collect(prev, prev_solution);
+    let after = collect(next, next_solution);
+    let pairs_before: HashSet<(&str, &str)> = before.iter().map(|a| (a.0, a.1)).collect();
+    let lost = before.difference(&after).count();
+    let joined = after
+        .iter()
+        .filter(|a| !pairs_before.contains(&(a.0, a.1)))
+        .count();
+    let next_class: HashMap<&str, usize> = next
+        .problem
+        .classes
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.id.as_str(), i))
+        .collect();
+    let moved_classes = prev
+        .problem
+        .classes
+        .iter()
+        .enumerate()
+        .filter(|(pc, class)| {
+            let was = class_place(prev, prev_solution, *pc);
+            let now = next_class
+                .get(class.id.as_str())
+                .and_then(|&nc| class_place(next, next_solution, nc));
+            was.is_some() && was != now
+        })
+        .count();
+    Changes {
+        pupil_sessions: before.len(),
+        changed: lost + joined,
+        moved_classes,
     }
 }
