@@ -892,6 +892,23 @@ impl Store {
         Ok(Some(link))
     }
 
+    /// Names of the school's people by id, for the timetabler's pages (the model names
+    /// pupils and staff by id).
+    pub async fn school_people_names(
+        &self,
+        grant: &OrgGrant<org_act::ManageTimetable>,
+    ) -> Result<std::collections::HashMap<i64, String>> {
+        sqlx::query(
+            "SELECT id, given_name || ' ' || family_name AS name FROM people WHERE org_id = $1",
+        )
+        .bind(grant.org().0)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get("id")?, r.try_get("name")?)))
+        .collect()
+    }
+
     async fn org_audit<A: village_access::org_act::OrgAct>(
         &self,
         grant: &OrgGrant<A>,

@@ -466,7 +466,7 @@ fn week_label(week: i64) -> String {
 }
 
 /// The weekday of each day of the school's cycle, from its names.
-fn day_weekdays(names: &[String]) -> Result<Vec<Weekday>, Error> {
+pub fn day_weekdays(names: &[String]) -> Result<Vec<Weekday>, Error> {
     let mut out: Vec<Weekday> = Vec::with_capacity(names.len());
     for (i, name) in names.iter().enumerate() {
         let weekday = match name.trim().to_ascii_lowercase().as_str() {

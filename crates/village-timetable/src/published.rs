@@ -5,9 +5,11 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::Error;
 use crate::explain::UnmetRequest;
 use crate::model::Solution;
-use crate::school::{Breach, Compiled, School, SchoolOutcome};
+use crate::school::{assignment_changes, carry_over, Breach, Compiled, School, SchoolOutcome};
+use crate::solver::{Progress, SolveOptions};
 
 /// A class of the solved timetable, placed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -124,6 +126,58 @@ pub fn figures_and_report(outcome: &SchoolOutcome) -> (RunFigures, RunReport) {
     (figures, report)
 }
 
+/// A solved school, ready to be kept: the timetable, its figures and report, its lessons
+/// and who is in each.
+#[derive(Debug, Clone)]
+pub struct Solved {
+    pub solution: Solution,
+    pub figures: RunFigures,
+    pub report: RunReport,
+    pub lessons: Vec<PublishedLesson>,
+    pub places: Vec<(String, usize)>,
+}
+
+/// Solves `school`. With a `base` (an earlier version of the school and its timetable),
+/// starts from that timetable carried over and counts how many pupils' lessons changed.
+/// `options.initial` is set here from the base; the rest of `options` is used as given.
+pub fn solve_school(
+    school: &School,
+    base: Option<(&School, &Solution)>,
+    options: &SolveOptions,
+    progress: Option<&(dyn Fn(&Progress) + Sync)>,
+) -> Result<Solved, Error> {
+    let mut options = options.clone();
+    let prev = match base {
+        Some((prev_school, prev_solution)) => {
+            let prev = prev_school.compile()?;
+            let next = school.compile()?;
+            options.initial = Some(carry_over(&prev, prev_solution, &next));
+            Some((prev, prev_solution))
+        }
+        None => None,
+    };
+    let outcome = school.solve(&options, progress)?;
+    let (mut figures, report) = figures_and_report(&outcome);
+    if let Some((prev, prev_solution)) = prev {
+        let changes = assignment_changes(
+            &prev,
+            prev_solution,
+            &outcome.compiled,
+            &outcome.result.solution,
+        );
+        figures.pupil_sessions = Some(changes.pupil_sessions);
+        figures.changed = Some(changes.changed);
+    }
+    let solution = outcome.result.solution;
+    Ok(Solved {
+        lessons: lessons(school, &outcome.compiled, &solution),
+        places: places(&outcome.compiled, &solution),
+        solution,
+        figures,
+        report,
+    })
+}
+
 /// Every placed class of `solution` as a lesson, in class order.
 pub fn lessons(school: &School, compiled: &Compiled, solution: &Solution) -> Vec<PublishedLesson> {
     let p = &compiled.problem;
@@ -164,7 +218,12 @@ pub fn places(compiled: &Compiled, solution: &Solution) -> Vec<(String, usize)> 
     let p = &compiled.problem;
     let mut out = Vec::new();
     for (si, st) in p.students.iter().enumerate() {
-        for &c in solution.enrollments.get(si).map(Vec::as_slice).unwrap_or(&[]) {
+        for &c in solution
+            .enrollments
+            .get(si)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+        {
             if solution.placements.get(c).is_some_and(Option::is_some) {
                 out.push((st.id.clone(), c));
             }
