@@ -18,6 +18,7 @@ pub mod metrics;
 pub mod pages;
 pub mod routes;
 mod state;
+pub mod timetable_run;
 pub mod views;
 
 pub use clock::{Clock, FixedClock, SystemClock};
@@ -32,6 +33,16 @@ pub fn app(state: AppState) -> Router {
 
 /// Serves the application until Ctrl-C (or SIGTERM).
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+    // A solve cannot outlive the process that ran it.
+    match state
+        .store
+        .stop_abandoned_timetable_runs(state.clock.now())
+        .await
+    {
+        Ok(0) => {}
+        Ok(n) => tracing::warn!(runs = n, "ended timetable runs left by a restart"),
+        Err(e) => tracing::error!(error = %e, "could not end abandoned timetable runs"),
+    }
     let app = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())

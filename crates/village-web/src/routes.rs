@@ -58,6 +58,137 @@ pub fn inventory() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (spec("GET", "/metrics", Public), get(system::metrics)),
         (spec("GET", "/static/style.css", Public), get(system::style)),
         (spec("GET", "/openapi.json", Public), get(system::openapi)),
+        (
+            spec("GET", "/static/timetable.js", Public),
+            get(system::timetable_js),
+        ),
+        // The token in the path is the key; the handler checks the link maker's access
+        // again at every use.
+        (
+            spec("GET", "/calendar/{token}", Public),
+            get(timetable::calendar),
+        ),
+        (spec("GET", "/timetable", SignedIn), get(timetable::mine)),
+        (
+            spec("POST", "/timetable/calendar", SignedIn),
+            post(timetable::create_own_link),
+        ),
+        (
+            spec("POST", "/timetable/calendar/{link}/revoke", SignedIn),
+            post(timetable::revoke_link),
+        ),
+        (
+            spec(
+                "GET",
+                "/learners/{id}/timetable",
+                Learner(Action::ViewTimetable),
+            ),
+            get(timetable::show),
+        ),
+        (
+            spec(
+                "GET",
+                "/learners/{id}/timetable/choices",
+                Learner(Action::ChooseTimetable),
+            ),
+            get(timetable::choices),
+        ),
+        (
+            spec(
+                "POST",
+                "/learners/{id}/timetable/choices",
+                Learner(Action::ChooseTimetable),
+            ),
+            post(timetable::save_choices),
+        ),
+        (
+            spec(
+                "POST",
+                "/learners/{id}/timetable/calendar",
+                Learner(Action::SubscribeTimetable),
+            ),
+            post(timetable::create_learner_link),
+        ),
+        (
+            spec(
+                "GET",
+                "/schools/{id}/timetable",
+                School(OrgAction::ManageTimetable),
+            ),
+            get(timetable::admin),
+        ),
+        (
+            spec(
+                "POST",
+                "/schools/{id}/timetable/settings",
+                School(OrgAction::ManageTimetable),
+            ),
+            post(timetable::save_settings),
+        ),
+        (
+            spec(
+                "POST",
+                "/schools/{id}/timetable/away",
+                School(OrgAction::ManageTimetable),
+            ),
+            post(timetable::staff_away),
+        ),
+        (
+            spec(
+                "GET",
+                "/schools/{id}/timetable/model",
+                School(OrgAction::ManageTimetable),
+            ),
+            get(timetable::download_model),
+        ),
+        (
+            spec(
+                "POST",
+                "/schools/{id}/timetable/model",
+                School(OrgAction::ManageTimetable),
+            ),
+            post(timetable::upload_model).layer(DefaultBodyLimit::max(MODEL_LIMIT)),
+        ),
+        (
+            spec(
+                "POST",
+                "/schools/{id}/timetable/solve",
+                School(OrgAction::ManageTimetable),
+            ),
+            post(timetable::solve),
+        ),
+        (
+            spec(
+                "GET",
+                "/schools/{id}/timetable/runs/{run}",
+                School(OrgAction::ManageTimetable),
+            ),
+            get(timetable::show_run),
+        ),
+        (
+            spec(
+                "GET",
+                "/schools/{id}/timetable/runs/{run}/events",
+                School(OrgAction::ManageTimetable),
+            ),
+            get(timetable::run_events),
+        ),
+        (
+            spec(
+                "POST",
+                "/schools/{id}/timetable/runs/{run}/stop",
+                School(OrgAction::ManageTimetable),
+            ),
+            post(timetable::stop_run),
+        ),
+        (
+            spec(
+                "POST",
+                "/schools/{id}/timetable/runs/{run}/publish",
+                School(OrgAction::ManageTimetable),
+            ),
+            post(timetable::publish_run),
+        ),
         (spec("GET", "/signin", Public), get(signin::show)),
         (spec("POST", "/signin", Public), post(signin::submit)),
         (
@@ -732,6 +863,8 @@ pub fn inventory() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
 const UPLOAD_LIMIT: usize = 101 * 1024 * 1024;
 /// Largest learning passport uploaded for import.
 const PASSPORT_LIMIT: usize = 2_000_000_000;
+/// Largest timetable model uploaded (a school of a few thousand pupils).
+const MODEL_LIMIT: usize = 16 * 1024 * 1024;
 /// Largest ladder file pasted for import.
 const IMPORT_LIMIT: usize = 2 * 1024 * 1024;
 
@@ -745,9 +878,12 @@ const SLOW: &[(&str, &str)] = &[
     ("POST", "/learners/{id}/passport/import"),
     ("POST", "/learners/{id}/passport/confirm"),
     ("GET", "/learners/{id}/passport/download"),
+    ("POST", "/schools/{id}/timetable/model"),
+    // Progress of a solve streams for as long as the solve runs (at most ten minutes).
+    ("GET", "/schools/{id}/timetable/runs/{run}/events"),
 ];
 
-const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; media-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+const CSP: &str = "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 pub fn router(state: AppState) -> Router {
     let mut by_path: BTreeMap<&'static str, MethodRouter<AppState>> = BTreeMap::new();

@@ -47,6 +47,8 @@ pub struct AppState {
     /// Portfolio evidence files. In memory unless [`AppState::with_files`] says otherwise.
     pub files: FileStore,
     pub file_limits: Arc<Limits>,
+    /// Timetable solves running in this process, with their progress.
+    pub timetable_jobs: Arc<crate::timetable_run::TimetableJobs>,
 }
 
 impl AppState {
@@ -59,6 +61,7 @@ impl AppState {
             metrics: Arc::new(Metrics::default()),
             files: FileStore::memory(),
             file_limits: Arc::new(Limits::default()),
+            timetable_jobs: Arc::default(),
         }
     }
 

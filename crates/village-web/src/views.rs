@@ -187,6 +187,10 @@ pub struct HomeView {
     pub reviews_soon: Vec<village_store::ReviewSlot>,
     /// Plans a pupil has proposed that wait for this person's agreement.
     pub plans_to_agree: Vec<(PersonId, String)>,
+    /// The pupil's lessons today, when their school has published a timetable.
+    pub lessons_today: Option<Vec<crate::pages::timetable::LessonLine>>,
+    /// What a member of staff teaches today, in every school that published a timetable.
+    pub teaching_today: Option<Vec<crate::pages::timetable::LessonLine>>,
 }
 
 fn tie_learners(user: &CurrentUser, kind: RelationshipKind, need_pr: bool) -> Vec<PersonId> {
@@ -294,6 +298,12 @@ pub async fn home(state: &AppState, user: &CurrentUser) -> Result<HomeView, AppE
             .store
             .next_mentor_meeting(user.person(), today)
             .await?;
+        if let Ok(gt) = Policy::authorize::<act::ViewTimetable>(&user.subject, &facts, user.now) {
+            if let Some(tt) = state.store.learner_timetable(&gt).await? {
+                view.lessons_today =
+                    Some(crate::pages::timetable::today_for(state, &tt, today).await?);
+            }
+        }
         view.pupil = Some(PupilHome {
             profile,
             next,
@@ -390,6 +400,18 @@ pub async fn home(state: &AppState, user: &CurrentUser) -> Result<HomeView, AppE
         .review_reminders(user.person(), today(user.now))
         .await?;
     view.plans_to_agree = state.store.plans_awaiting(user.person(), user.now).await?;
+    if !roles.contains(&Role::Learner) {
+        let mut teaching = Vec::new();
+        let mut any = false;
+        for tt in state.store.staff_timetables(user.person()).await? {
+            any = true;
+            teaching.extend(crate::pages::timetable::today_for(state, &tt, today(user.now)).await?);
+        }
+        if any {
+            teaching.sort_by(|a, b| a.time.cmp(&b.time));
+            view.teaching_today = Some(teaching);
+        }
+    }
     Ok(view)
 }
 

@@ -17,6 +17,7 @@ pub mod reviews;
 pub mod schools;
 pub mod signin;
 pub mod system;
+pub mod timetable;
 
 use crate::error::AppError;
 use askama::Template;

@@ -24,6 +24,7 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
 }
 
 pub const STYLE: &str = include_str!("../../static/style.css");
+pub const TIMETABLE_JS: &str = include_str!("../../static/timetable.js");
 pub const OPENAPI: &str = include_str!("../../openapi.json");
 
 pub async fn style() -> Response {
@@ -33,6 +34,18 @@ pub async fn style() -> Response {
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
         STYLE,
+    )
+        .into_response()
+}
+
+/// The one script: live progress of a timetable solve. Pages work without it.
+pub async fn timetable_js() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        TIMETABLE_JS,
     )
         .into_response()
 }

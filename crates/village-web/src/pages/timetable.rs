@@ -1,0 +1,1457 @@
+//! Personal timetables: a learner's week and their SECURE and window choices; a staff
+//! member's own teaching; private calendar links; and the timetabler's page, where the
+//! school's model is kept, solved with live progress, checked and published.
+
+use super::extract::{ValidForm, ValidQuery};
+use super::{parse_id, render, render_form_page, Page};
+use crate::auth::session::token_hash;
+use crate::auth::CurrentUser;
+use crate::error::AppError;
+use crate::timetable_run::{self, Base, RunInput};
+use crate::views;
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Multipart, Path, State};
+use axum::http::header;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Redirect, Response};
+use jiff::civil::{Date, Weekday};
+use jiff::ToSpan;
+use serde::Deserialize;
+use std::time::Duration;
+use village_access::{act, org_act, Policy};
+use village_domain::{OrgId, PersonId};
+use village_store::{CalendarLink, PublishedTimetable, RunRow, StoreError, TimetableChoice};
+use village_timetable::ical::{self, CalendarRange, WeeklyMeeting};
+use village_timetable::published::RunReport;
+use village_timetable::school::School;
+
+/// One lesson as a line of a day.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct LessonLine {
+    pub time: String,
+    pub subject: String,
+    pub set_name: String,
+    pub staff: String,
+    pub room: String,
+}
+
+pub struct DayView {
+    pub date: Date,
+    pub lessons: Vec<LessonLine>,
+    pub today: bool,
+}
+
+pub struct WeekView {
+    /// Unique on the page: the id of its heading.
+    pub id: String,
+    pub heading: String,
+    pub days: Vec<DayView>,
+}
+
+fn hhmm(m: u32) -> String {
+    format!("{:02}:{:02}", m / 60, m % 60)
+}
+
+/// Week of the cycle (0 = A) that `date` falls in.
+fn cycle_week(tt: &PublishedTimetable, date: Date) -> i64 {
+    let days = tt
+        .week_a_monday
+        .until(date)
+        .map(|s| i64::from(s.get_days()))
+        .unwrap_or(0);
+    days.div_euclid(7).rem_euclid(i64::from(tt.nr_weeks.max(1)))
+}
+
+/// A person's lessons on one date, in time order.
+pub fn lessons_on(tt: &PublishedTimetable, date: Date) -> Vec<LessonLine> {
+    let Ok(weekdays) = ical::day_weekdays(&tt.day_names) else {
+        return Vec::new();
+    };
+    let Some(d) = weekdays.iter().position(|w| *w == date.weekday()) else {
+        return Vec::new();
+    };
+    let week = cycle_week(tt, date);
+    let mut out: Vec<(u32, LessonLine)> = tt
+        .lessons
+        .iter()
+        .filter(|l| d < 32 && l.days >> d & 1 == 1 && l.weeks >> week & 1 == 1)
+        .map(|l| {
+            (
+                l.starts_minute,
+                LessonLine {
+                    time: format!("{}–{}", hhmm(l.starts_minute), hhmm(l.ends_minute)),
+                    subject: l.subject.clone(),
+                    set_name: l.set_name.clone(),
+                    staff: l.staff.clone(),
+                    room: l.room.clone().unwrap_or_default(),
+                },
+            )
+        })
+        .collect();
+    out.sort_by_key(|(m, _)| *m);
+    out.into_iter().map(|(_, l)| l).collect()
+}
+
+fn week_label(tt: &PublishedTimetable, date: Date) -> String {
+    if tt.nr_weeks > 1 {
+        let w = cycle_week(tt, date);
+        format!(" (week {})", if w == 0 { "A" } else { "B" })
+    } else {
+        String::new()
+    }
+}
+
+/// The school days of the week that holds `monday`, with their lessons.
+fn week_view(
+    tt: &PublishedTimetable,
+    monday: Date,
+    heading: &str,
+    today: Date,
+    year: Option<&village_domain::calendar::AcademicYear>,
+) -> WeekView {
+    let mut days = Vec::new();
+    for i in 0..7 {
+        let Ok(date) = monday.checked_add(i.days()) else {
+            continue;
+        };
+        if matches!(date.weekday(), Weekday::Saturday | Weekday::Sunday) {
+            continue;
+        }
+        let open = year.is_none_or(|y| y.is_school_day(date));
+        days.push(DayView {
+            date,
+            lessons: if open {
+                lessons_on(tt, date)
+            } else {
+                Vec::new()
+            },
+            today: date == today,
+        });
+    }
+    WeekView {
+        id: format!("week-{}-{}", tt.school.0, monday),
+        heading: format!("{heading}{}", week_label(tt, monday)),
+        days,
+    }
+}
+
+fn monday_of(d: Date) -> Date {
+    let back = i64::from(d.weekday().to_monday_zero_offset());
+    d.checked_sub(back.days()).unwrap_or(d)
+}
+
+fn two_weeks(
+    tt: &PublishedTimetable,
+    today: Date,
+    year: Option<&village_domain::calendar::AcademicYear>,
+) -> Vec<WeekView> {
+    let monday = monday_of(today);
+    let next = monday.checked_add(7.days()).unwrap_or(monday);
+    vec![
+        week_view(tt, monday, "This week", today, year),
+        week_view(tt, next, "Next week", today, year),
+    ]
+}
+
+/// Today's lessons for a home page, if a timetable is published and today is a school day.
+pub async fn today_for(
+    state: &AppState,
+    tt: &PublishedTimetable,
+    today: Date,
+) -> Result<Vec<LessonLine>, AppError> {
+    let year = state.store.academic_year(tt.school, today).await?;
+    if year.as_ref().is_some_and(|y| !y.is_school_day(today)) {
+        return Ok(Vec::new());
+    }
+    Ok(lessons_on(tt, today))
+}
+
+// ---------------------------------------------------------------------------------------
+// A learner's timetable and choices
+
+#[derive(Template)]
+#[template(path = "timetable.html")]
+struct LearnerPage {
+    page: Page,
+    learner: PersonId,
+    name: String,
+    weeks: Vec<WeekView>,
+    published: bool,
+    choice: TimetableChoice,
+    choice_words: Vec<String>,
+    choices_open_until: Option<Date>,
+    may_choose: bool,
+    may_subscribe: bool,
+    links: Vec<CalendarLink>,
+    new_link: Option<String>,
+    notice: Option<String>,
+}
+
+/// SECURE offers and windows of a school's model, for the choices form.
+struct ChoiceOptions {
+    secure: Vec<(String, String)>,
+    windows: Vec<String>,
+    periods: usize,
+}
+
+fn choice_options(school: &School) -> ChoiceOptions {
+    let mut windows: Vec<String> = Vec::new();
+    for o in &school.offers {
+        let ws = o
+            .window
+            .iter()
+            .chain(o.sets.iter().filter_map(|s| s.window.as_ref()));
+        for w in ws {
+            if !windows.contains(w) {
+                windows.push(w.clone());
+            }
+        }
+    }
+    ChoiceOptions {
+        secure: school
+            .offers
+            .iter()
+            .filter(|o| o.secure)
+            .map(|o| (o.id.clone(), secure_label(o)))
+            .collect(),
+        windows,
+        periods: school.secure_periods as usize,
+    }
+}
+
+fn secure_label(o: &village_timetable::school::Offer) -> String {
+    let id = o.id.to_ascii_lowercase();
+    let how = if id.contains("stretch") {
+        ": stretch"
+    } else if id.contains("consolid") || id.contains("catch") {
+        ": consolidate"
+    } else {
+        ""
+    };
+    format!("{}{how}", o.subject)
+}
+
+fn window_label(w: &str) -> String {
+    match w {
+        "early" => "Early window (07:30 to 13:00)".into(),
+        "late" => "Late window (13:00 to 19:00)".into(),
+        "day" => "The usual school day".into(),
+        other => other.to_string(),
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct Notice {
+    #[serde(default)]
+    done: String,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    ValidQuery(q): ValidQuery<Notice>,
+) -> Result<Response, AppError> {
+    let id: PersonId = parse_id(&id)?;
+    let notice = match q.done.as_str() {
+        "choices" => {
+            Some("Your choices are saved. They count at the next timetable solve.".to_string())
+        }
+        "revoked" => Some("That calendar link no longer works.".to_string()),
+        _ => None,
+    };
+    learner_page(&state, &user, id, notice, None).await
+}
+
+async fn learner_page(
+    state: &AppState,
+    user: &CurrentUser,
+    id: PersonId,
+    notice: Option<String>,
+    new_link: Option<String>,
+) -> Result<Response, AppError> {
+    let (g, facts) = views::grant_with_facts::<act::ViewTimetable>(state, user, id).await?;
+    let may_choose =
+        Policy::authorize::<act::ChooseTimetable>(&user.subject, &facts, user.now).is_ok();
+    let may_subscribe =
+        Policy::authorize::<act::SubscribeTimetable>(&user.subject, &facts, user.now).is_ok();
+    let name = state.store.person_name(id).await?;
+    let today = views::today(user.now);
+    let tt = state.store.learner_timetable(&g).await?;
+    let year = state.store.academic_year(g.school(), today).await?;
+    let weeks = tt
+        .as_ref()
+        .map(|t| two_weeks(t, today, year.as_ref()))
+        .unwrap_or_default();
+    let choice = state.store.timetable_choice(&g).await?;
+    let setup = state.store.timetable_setup(g.school()).await?;
+    let options = setup
+        .as_ref()
+        .and_then(|s| School::from_json(&s.model).ok())
+        .map(|s| choice_options(&s));
+    let choice_words = choice
+        .secure
+        .iter()
+        .map(|c| {
+            options
+                .as_ref()
+                .and_then(|o| o.secure.iter().find(|(id, _)| id == c))
+                .map_or_else(|| c.clone(), |(_, l)| l.clone())
+        })
+        .collect();
+    let links = if may_subscribe {
+        state
+            .store
+            .calendar_links_of(user.person())
+            .await?
+            .into_iter()
+            .filter(|l| l.learner == Some(id) && l.revoked_at.is_none())
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(render(&LearnerPage {
+        page: Page::for_user(user, state),
+        learner: id,
+        name,
+        published: tt.is_some(),
+        weeks,
+        choice,
+        choice_words,
+        choices_open_until: setup
+            .and_then(|s| s.choices_close_on)
+            .filter(|d| *d >= today),
+        may_choose,
+        may_subscribe,
+        links,
+        new_link,
+        notice,
+    })?
+    .into_response())
+}
+
+#[derive(Template)]
+#[template(path = "timetable_choices.html")]
+struct ChoicesPage {
+    page: Page,
+    learner: PersonId,
+    name: String,
+    secure: Vec<(String, String)>,
+    windows: Vec<(String, String)>,
+    /// The form's values: the window and one entry per SECURE period.
+    window: String,
+    picks: Vec<String>,
+    closes_on: Option<Date>,
+    open: bool,
+    error: Option<String>,
+}
+
+async fn choices_page(
+    state: &AppState,
+    user: &CurrentUser,
+    id: PersonId,
+    form: Option<(String, Vec<String>)>,
+    error: Option<String>,
+) -> Result<Response, AppError> {
+    let g = views::grant::<act::ChooseTimetable>(state, user, id).await?;
+    let gv = views::grant::<act::ViewTimetable>(state, user, id).await?;
+    let name = state.store.person_name(id).await?;
+    let setup = state
+        .store
+        .timetable_setup(g.school())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let school = School::from_json(&setup.model)
+        .map_err(|e| AppError::Internal(format!("stored timetable model: {e}")))?;
+    let options = choice_options(&school);
+    let (window, mut picks) = match form {
+        Some(f) => f,
+        None => {
+            let c = state.store.timetable_choice(&gv).await?;
+            (c.window.unwrap_or_default(), c.secure)
+        }
+    };
+    picks.resize(options.periods.max(picks.len()), String::new());
+    let today = views::today(user.now);
+    let has_error = error.is_some();
+    render_form_page(
+        &ChoicesPage {
+            page: Page::for_user(user, state),
+            learner: id,
+            name,
+            secure: options.secure,
+            windows: options
+                .windows
+                .iter()
+                .map(|w| (w.clone(), window_label(w)))
+                .collect(),
+            window,
+            picks,
+            closes_on: setup.choices_close_on,
+            open: setup.choices_close_on.is_some_and(|d| d >= today),
+            error,
+        },
+        has_error,
+    )
+}
+
+pub async fn choices(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let id: PersonId = parse_id(&id)?;
+    choices_page(&state, &user, id, None, None).await
+}
+
+#[derive(Deserialize)]
+pub struct ChoicesForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    window: String,
+    #[serde(default)]
+    secure: Vec<String>,
+}
+
+/// Checks a learner's choices against the school's model; the words are the learner's.
+fn check_choices(school: &School, window: &str, secure: &[String]) -> Result<(), String> {
+    let options = choice_options(school);
+    if !window.is_empty() && !options.windows.iter().any(|w| w == window) {
+        return Err("Please choose one of the windows listed.".into());
+    }
+    if secure.len() > options.periods {
+        return Err(format!(
+            "You can choose up to {} SECURE subjects.",
+            options.periods
+        ));
+    }
+    for (i, c) in secure.iter().enumerate() {
+        let Some((_, label)) = options.secure.iter().find(|(id, _)| id == c) else {
+            return Err("Please choose SECURE subjects from the list.".into());
+        };
+        if secure.iter().skip(i + 1).any(|d| d == c) {
+            return Err(format!(
+                "You chose {label} twice. Each SECURE period needs a different choice."
+            ));
+        }
+    }
+    Ok(())
+}
+
+pub async fn save_choices(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    axum::extract::RawForm(raw): axum::extract::RawForm,
+) -> Result<Response, AppError> {
+    let id: PersonId = parse_id(&id)?;
+    // Repeated `secure` fields keep their order: parse by hand, not into a map.
+    let mut form = ChoicesForm {
+        csrf: String::new(),
+        window: String::new(),
+        secure: Vec::new(),
+    };
+    for (k, v) in form_urlencoded_pairs(&raw) {
+        match k.as_str() {
+            "csrf" => form.csrf = v,
+            "window" => form.window = v,
+            "secure" => form.secure.push(v),
+            _ => {}
+        }
+    }
+    user.check_csrf(&form.csrf)?;
+    let g = views::grant::<act::ChooseTimetable>(&state, &user, id).await?;
+    let window = form.window.trim().to_string();
+    let picks: Vec<String> = form.secure.iter().map(|s| s.trim().to_string()).collect();
+    let secure: Vec<String> = picks.iter().filter(|s| !s.is_empty()).cloned().collect();
+    let setup = state
+        .store
+        .timetable_setup(g.school())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let school = School::from_json(&setup.model)
+        .map_err(|e| AppError::Internal(format!("stored timetable model: {e}")))?;
+    if let Err(message) = check_choices(&school, &window, &secure) {
+        return choices_page(&state, &user, id, Some((window, picks)), Some(message)).await;
+    }
+    let window_opt = (!window.is_empty()).then_some(window.as_str());
+    match state
+        .store
+        .save_timetable_choice(&g, window_opt, &secure, views::today(user.now))
+        .await
+    {
+        Ok(()) => {
+            Ok(Redirect::to(&format!("/learners/{id}/timetable?done=choices")).into_response())
+        }
+        Err(StoreError::Conflict(m)) => {
+            choices_page(&state, &user, id, Some((window, picks)), Some(m)).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `a=1&b=2` into pairs, in order, with `+` and percent escapes decoded.
+fn form_urlencoded_pairs(raw: &[u8]) -> Vec<(String, String)> {
+    form_urlencoded::parse(raw).into_owned().collect()
+}
+
+// ---------------------------------------------------------------------------------------
+// A staff member's own timetable
+
+#[derive(Template)]
+#[template(path = "timetable_staff.html")]
+struct StaffPage {
+    page: Page,
+    schools: Vec<(String, Vec<WeekView>)>,
+    links: Vec<CalendarLink>,
+    new_link: Option<String>,
+    notice: Option<String>,
+}
+
+pub async fn mine(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ValidQuery(q): ValidQuery<Notice>,
+) -> Result<Response, AppError> {
+    let notice = (q.done == "revoked").then(|| "That calendar link no longer works.".to_string());
+    staff_page(&state, &user, notice, None).await
+}
+
+async fn staff_page(
+    state: &AppState,
+    user: &CurrentUser,
+    notice: Option<String>,
+    new_link: Option<String>,
+) -> Result<Response, AppError> {
+    let today = views::today(user.now);
+    let mut schools = Vec::new();
+    for tt in state.store.staff_timetables(user.person()).await? {
+        let name = state
+            .store
+            .org(tt.school)
+            .await?
+            .map(|o| o.name)
+            .unwrap_or_default();
+        let year = state.store.academic_year(tt.school, today).await?;
+        schools.push((name, two_weeks(&tt, today, year.as_ref())));
+    }
+    let links = state
+        .store
+        .calendar_links_of(user.person())
+        .await?
+        .into_iter()
+        .filter(|l| l.learner.is_none() && l.revoked_at.is_none())
+        .collect();
+    Ok(render(&StaffPage {
+        page: Page::for_user(user, state),
+        schools,
+        links,
+        new_link,
+        notice,
+    })?
+    .into_response())
+}
+
+// ---------------------------------------------------------------------------------------
+// Calendar links
+
+#[derive(Deserialize)]
+pub struct CsrfOnly {
+    #[serde(default)]
+    csrf: String,
+}
+
+fn calendar_url(token: &str) -> String {
+    format!("/calendar/{token}.ics")
+}
+
+pub async fn create_learner_link(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    ValidForm(form): ValidForm<CsrfOnly>,
+) -> Result<Response, AppError> {
+    let id: PersonId = parse_id(&id)?;
+    user.check_csrf(&form.csrf)?;
+    let g = views::grant::<act::SubscribeTimetable>(&state, &user, id).await?;
+    let token = crate::auth::csrf::new_token();
+    state
+        .store
+        .create_calendar_link(
+            user.person(),
+            g.school(),
+            Some(&g),
+            &token_hash(&token),
+            user.now,
+        )
+        .await?;
+    learner_page(&state, &user, id, None, Some(calendar_url(&token))).await
+}
+
+pub async fn create_own_link(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ValidForm(form): ValidForm<CsrfOnly>,
+) -> Result<Response, AppError> {
+    user.check_csrf(&form.csrf)?;
+    let tts = state.store.staff_timetables(user.person()).await?;
+    let Some(first) = tts.first() else {
+        return Err(AppError::Conflict(
+            "You have no published teaching timetable to subscribe to yet.".into(),
+        ));
+    };
+    let token = crate::auth::csrf::new_token();
+    state
+        .store
+        .create_calendar_link(
+            user.person(),
+            first.school,
+            None,
+            &token_hash(&token),
+            user.now,
+        )
+        .await?;
+    staff_page(&state, &user, None, Some(calendar_url(&token))).await
+}
+
+pub async fn revoke_link(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(link): Path<String>,
+    ValidForm(form): ValidForm<CsrfOnly>,
+) -> Result<Response, AppError> {
+    let link: i64 = parse_id(&link)?;
+    user.check_csrf(&form.csrf)?;
+    let mine = state
+        .store
+        .calendar_links_of(user.person())
+        .await?
+        .into_iter()
+        .find(|l| l.id == link)
+        .ok_or(AppError::NotFound)?;
+    state
+        .store
+        .revoke_calendar_link(user.person(), link, user.now)
+        .await?;
+    let to = match mine.learner {
+        Some(l) => format!("/learners/{l}/timetable?done=revoked"),
+        None => "/timetable?done=revoked".into(),
+    };
+    Ok(Redirect::to(&to).into_response())
+}
+
+/// The calendar behind a link. The link is the key, so the access it was made with is
+/// checked again at every use: a parent who loses parental responsibility, or a pupil who
+/// leaves, makes the link stop working. Unknown, revoked and refused look the same.
+pub async fn calendar(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Response, AppError> {
+    let token = token.strip_suffix(".ics").unwrap_or(&token);
+    if token.len() < 20 || token.len() > 100 {
+        return Err(AppError::NotFound);
+    }
+    let now = state.clock.now();
+    let link = state
+        .store
+        .use_calendar_link(&token_hash(token), now)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let (name, timetables) = match link.learner {
+        Some(learner) => {
+            let subject = state.store.load_subject(link.owner, now).await?;
+            let facts = state
+                .store
+                .learner_facts(learner, now)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            if Policy::authorize::<act::SubscribeTimetable>(&subject, &facts, now).is_err() {
+                state
+                    .store
+                    .record_denial(
+                        Some(link.owner),
+                        "subscribe_timetable",
+                        Some(learner),
+                        Some(facts.school),
+                        now,
+                    )
+                    .await?;
+                return Err(AppError::NotFound);
+            }
+            let g = Policy::authorize::<act::ViewTimetable>(&subject, &facts, now)
+                .map_err(|_| AppError::NotFound)?;
+            let name = state.store.person_name(learner).await?;
+            let tt = state.store.learner_timetable(&g).await?;
+            (
+                format!("{name}'s timetable"),
+                tt.into_iter().collect::<Vec<_>>(),
+            )
+        }
+        None => {
+            let name = state.store.person_name(link.owner).await?;
+            (
+                format!("{name}'s teaching"),
+                state.store.staff_timetables(link.owner).await?,
+            )
+        }
+    };
+    let today = views::today(now);
+    let mut events = Vec::new();
+    for tt in &timetables {
+        events.extend(calendar_events(&state, tt, today).await?);
+    }
+    events.sort_by(|a, b| (a.start, &a.uid).cmp(&(b.start, &b.uid)));
+    let text = ical::write_calendar(&name, "Europe/London", &events, now)
+        .map_err(|e| AppError::Internal(format!("calendar: {e}")))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/calendar; charset=utf-8"),
+            (header::CACHE_CONTROL, "private, no-store"),
+        ],
+        text,
+    )
+        .into_response())
+}
+
+/// A published timetable's lessons from a week ago to the end of the school year (or
+/// twelve weeks, if the school has no calendar), holidays and INSET days left out.
+async fn calendar_events(
+    state: &AppState,
+    tt: &PublishedTimetable,
+    today: Date,
+) -> Result<Vec<ical::CalendarEvent>, AppError> {
+    let year = state.store.academic_year(tt.school, today).await?;
+    let first_day = today.checked_sub(7.days()).unwrap_or(today);
+    let last_day = year
+        .as_ref()
+        .and_then(|y| y.terms.last().map(|t| t.last_day))
+        .filter(|d| *d > today)
+        .unwrap_or_else(|| today.checked_add(84.days()).unwrap_or(today));
+    let mut skip = Vec::new();
+    if let Some(y) = &year {
+        let mut d = first_day;
+        while d <= last_day {
+            if !y.is_school_day(d) {
+                skip.push(d);
+            }
+            let Ok(next) = d.tomorrow() else { break };
+            d = next;
+        }
+    }
+    let meetings: Vec<WeeklyMeeting> = tt
+        .lessons
+        .iter()
+        .map(|l| WeeklyMeeting {
+            class_id: format!("{}-{}", tt.school.0, l.class_id),
+            days: l.days,
+            weeks: l.weeks,
+            start_minute: l.starts_minute,
+            end_minute: l.ends_minute,
+            summary: format!("{} ({})", l.subject, l.set_name),
+            location: l.room.clone(),
+            staff: l.staff.clone(),
+        })
+        .collect();
+    let range = CalendarRange {
+        week_a_monday: tt.week_a_monday,
+        first_day,
+        last_day,
+        skip: &skip,
+        uid_domain: "village.invalid",
+    };
+    ical::expand(&meetings, &tt.day_names, tt.nr_weeks, &range)
+        .map_err(|e| AppError::Internal(format!("calendar: {e}")))
+}
+
+// ---------------------------------------------------------------------------------------
+// The timetabler's pages
+
+/// Figures of the model, for the overview.
+pub struct ModelSummary {
+    pub pupils: usize,
+    pub staff: usize,
+    pub offers: usize,
+    pub secure_offers: usize,
+    pub rooms: usize,
+    pub sites: usize,
+    pub days: String,
+    pub weeks: u32,
+}
+
+#[derive(Template)]
+#[template(path = "timetable_admin.html")]
+struct AdminPage {
+    page: Page,
+    school: OrgId,
+    school_name: String,
+    summary: Option<ModelSummary>,
+    revision: i64,
+    week_a_monday: String,
+    closes_on: String,
+    choices_made: usize,
+    staff: Vec<(String, String)>,
+    days: Vec<String>,
+    runs: Vec<RunRow>,
+    published: Option<i64>,
+    notice: Option<String>,
+    error: Option<String>,
+}
+
+async fn admin_page(
+    state: &AppState,
+    user: &CurrentUser,
+    school: OrgId,
+    notice: Option<String>,
+    error: Option<String>,
+) -> Result<Response, AppError> {
+    let (g, org) = views::org_grant::<org_act::ManageTimetable>(state, user, school).await?;
+    let setup = state.store.timetable_setup(school).await?;
+    let model = setup
+        .as_ref()
+        .and_then(|s| School::from_json(&s.model).ok());
+    let names = state.store.school_people_names(&g).await?;
+    let name_of = |label: &str| {
+        label
+            .parse::<i64>()
+            .ok()
+            .and_then(|id| names.get(&id).cloned())
+            .unwrap_or_else(|| label.to_string())
+    };
+    let mut staff: Vec<(String, String)> = model
+        .as_ref()
+        .map(|m| {
+            m.staff
+                .iter()
+                .map(|s| (s.name.clone(), name_of(&s.name)))
+                .collect()
+        })
+        .unwrap_or_default();
+    staff.sort_by(|a, b| a.1.cmp(&b.1));
+    let summary = model.as_ref().map(|m| ModelSummary {
+        pupils: m.pupils.len(),
+        staff: m.staff.len(),
+        offers: m.offers.len(),
+        secure_offers: m.offers.iter().filter(|o| o.secure).count(),
+        rooms: m.rooms.len(),
+        sites: m.sites.len(),
+        days: m.days.join(", "),
+        weeks: m.weeks,
+    });
+    let choices_made = state.store.school_timetable_choices(&g).await?.len();
+    let runs = state.store.timetable_runs(&g, 20).await?;
+    let published = state.store.published_run(school).await?.map(|(r, _)| r);
+    let has_error = error.is_some();
+    render_form_page(
+        &AdminPage {
+            page: Page::for_user(user, state),
+            school,
+            school_name: org.name,
+            revision: setup.as_ref().map_or(0, |s| s.revision),
+            week_a_monday: setup
+                .as_ref()
+                .map(|s| s.week_a_monday.to_string())
+                .unwrap_or_default(),
+            closes_on: setup
+                .as_ref()
+                .and_then(|s| s.choices_close_on)
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+            days: model.as_ref().map(|m| m.days.clone()).unwrap_or_default(),
+            summary,
+            choices_made,
+            staff,
+            runs,
+            published,
+            notice,
+            error,
+        },
+        has_error,
+    )
+}
+
+pub async fn admin(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    ValidQuery(q): ValidQuery<Notice>,
+) -> Result<Response, AppError> {
+    let id: OrgId = parse_id(&id)?;
+    let notice = match q.done.as_str() {
+        "published" => Some("Published. Pupils and staff see this timetable now.".to_string()),
+        "model" => Some("The timetable model is saved.".to_string()),
+        _ => None,
+    };
+    admin_page(&state, &user, id, notice, None).await
+}
+
+#[derive(Deserialize)]
+pub struct SettingsForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    revision: String,
+    #[serde(default)]
+    week_a_monday: String,
+    #[serde(default)]
+    closes_on: String,
+}
+
+pub async fn save_settings(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    ValidForm(form): ValidForm<SettingsForm>,
+) -> Result<Response, AppError> {
+    let id: OrgId = parse_id(&id)?;
+    user.check_csrf(&form.csrf)?;
+    let (g, _) = views::org_grant::<org_act::ManageTimetable>(&state, &user, id).await?;
+    let Some(setup) = state.store.timetable_setup(id).await? else {
+        return admin_page(
+            &state,
+            &user,
+            id,
+            None,
+            Some("Upload the school's timetable model first.".into()),
+        )
+        .await;
+    };
+    let monday: Result<Date, _> = form.week_a_monday.trim().parse();
+    let Ok(monday) = monday.map_err(|_| ()).and_then(|d: Date| {
+        if d.weekday() == Weekday::Monday {
+            Ok(d)
+        } else {
+            Err(())
+        }
+    }) else {
+        return admin_page(
+            &state,
+            &user,
+            id,
+            None,
+            Some("Week A must start on a Monday: give its date, like 2026-09-07.".into()),
+        )
+        .await;
+    };
+    let closes = form.closes_on.trim();
+    let closes: Option<Date> = if closes.is_empty() {
+        None
+    } else {
+        match closes.parse() {
+            Ok(d) => Some(d),
+            Err(_) => {
+                return admin_page(&state, &user, id, None, Some("Give the last day for choices as a date, like 2026-12-04, or leave it empty to close choices.".into())).await
+            }
+        }
+    };
+    let expected = form.revision.trim().parse::<i64>().ok();
+    match state
+        .store
+        .save_timetable_setup(&g, &setup.model, monday, closes, expected, "settings")
+        .await
+    {
+        Ok(_) => admin_page(&state, &user, id, Some("Saved.".into()), None).await,
+        Err(StoreError::Conflict(m)) => admin_page(&state, &user, id, None, Some(m)).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct AwayForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    revision: String,
+    #[serde(default)]
+    staff: String,
+    #[serde(default)]
+    day: String,
+}
+
+/// A staff member cannot teach on a day (illness, a course, a visit to another school):
+/// the model is changed; a re-solve with minimal change moves only what must move.
+pub async fn staff_away(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    ValidForm(form): ValidForm<AwayForm>,
+) -> Result<Response, AppError> {
+    let id: OrgId = parse_id(&id)?;
+    user.check_csrf(&form.csrf)?;
+    let (g, _) = views::org_grant::<org_act::ManageTimetable>(&state, &user, id).await?;
+    let setup = state
+        .store
+        .timetable_setup(id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut school = School::from_json(&setup.model)
+        .map_err(|e| AppError::Internal(format!("stored timetable model: {e}")))?;
+    if let Err(e) = school.mark_unavailable(form.staff.trim(), form.day.trim()) {
+        return admin_page(&state, &user, id, None, Some(e.to_string())).await;
+    }
+    let model = serde_json::to_string(&school)
+        .map_err(|e| AppError::Internal(format!("timetable model: {e}")))?;
+    let expected = form.revision.trim().parse::<i64>().ok();
+    let what = format!("{} away on {}", form.staff.trim(), form.day.trim());
+    match state
+        .store
+        .save_timetable_setup(&g, &model, setup.week_a_monday, setup.choices_close_on, expected, &what)
+        .await
+    {
+        Ok(_) => admin_page(&state, &user, id, Some("Saved. Solve again, starting from the published timetable, to move only the lessons this affects.".into()), None).await,
+        Err(StoreError::Conflict(m)) => admin_page(&state, &user, id, None, Some(m)).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The school's model as a `village` JSON file, to edit elsewhere and upload again.
+pub async fn download_model(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let id: OrgId = parse_id(&id)?;
+    let (_g, _) = views::org_grant::<org_act::ManageTimetable>(&state, &user, id).await?;
+    let setup = state
+        .store
+        .timetable_setup(id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"timetable-model.json\"",
+            ),
+        ],
+        setup.model,
+    )
+        .into_response())
+}
+
+/// Replaces the model with an uploaded `village` JSON file, after the engine has read and
+/// compiled it: every problem is named with its place in the file, and nothing is saved.
+pub async fn upload_model(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    mut multipart: Multipart,
+) -> Result<Response, AppError> {
+    let id: OrgId = parse_id(&id)?;
+    let mut csrf = String::new();
+    let mut text = String::new();
+    let mut monday = String::new();
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(_) => {
+                return Err(AppError::bad_input(
+                    "model",
+                    "The upload did not arrive whole. Please try again.",
+                ))
+            }
+        };
+        let name = field.name().unwrap_or_default().to_string();
+        let bytes = field.bytes().await.map_err(|_| {
+            AppError::bad_input(
+                "model",
+                "The upload did not arrive whole. Please try again.",
+            )
+        })?;
+        match name.as_str() {
+            "csrf" => csrf = String::from_utf8_lossy(&bytes).into_owned(),
+            "week_a_monday" => monday = String::from_utf8_lossy(&bytes).trim().to_string(),
+            "model" => match String::from_utf8(bytes.to_vec()) {
+                Ok(t) => text = t,
+                Err(_) => {
+                    user.check_csrf(&csrf)?;
+                    return admin_page(&state, &user, id, None, Some("That file is not text (UTF-8 JSON). Please upload the timetable model as a .json file.".into())).await;
+                }
+            },
+            _ => {}
+        }
+    }
+    user.check_csrf(&csrf)?;
+    let (g, _) = views::org_grant::<org_act::ManageTimetable>(&state, &user, id).await?;
+    let school = match School::from_json(&text) {
+        Ok(s) => s,
+        Err(e) => {
+            return admin_page(
+                &state,
+                &user,
+                id,
+                None,
+                Some(format!("The model was not saved: {e}")),
+            )
+            .await
+        }
+    };
+    if let Err(e) = school.compile() {
+        return admin_page(
+            &state,
+            &user,
+            id,
+            None,
+            Some(format!("The model was not saved: {e}")),
+        )
+        .await;
+    }
+    let setup = state.store.timetable_setup(id).await?;
+    let monday: Option<Date> = monday
+        .parse()
+        .ok()
+        .filter(|d: &Date| d.weekday() == Weekday::Monday);
+    let Some(monday) = monday.or(setup.as_ref().map(|s| s.week_a_monday)) else {
+        return admin_page(
+            &state,
+            &user,
+            id,
+            None,
+            Some("Give the Monday that starts week A, like 2026-09-07.".into()),
+        )
+        .await;
+    };
+    match state
+        .store
+        .save_timetable_setup(
+            &g,
+            &text,
+            monday,
+            setup.and_then(|s| s.choices_close_on),
+            None,
+            "model uploaded",
+        )
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/schools/{id}/timetable?done=model")).into_response()),
+        Err(StoreError::Conflict(m)) => admin_page(&state, &user, id, None, Some(m)).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct SolveForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    seconds: String,
+    /// "on": start from the published timetable and change as little as possible.
+    #[serde(default)]
+    keep: String,
+}
+
+pub async fn solve(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    ValidForm(form): ValidForm<SolveForm>,
+) -> Result<Response, AppError> {
+    let id: OrgId = parse_id(&id)?;
+    user.check_csrf(&form.csrf)?;
+    let (g, _) = views::org_grant::<org_act::ManageTimetable>(&state, &user, id).await?;
+    let Ok(seconds) = form.seconds.trim().parse::<u64>() else {
+        return admin_page(
+            &state,
+            &user,
+            id,
+            None,
+            Some("Give the time limit in whole seconds, from 5 to 600.".into()),
+        )
+        .await;
+    };
+    if !(5..=600).contains(&seconds) {
+        return admin_page(
+            &state,
+            &user,
+            id,
+            None,
+            Some("Give the time limit in whole seconds, from 5 to 600.".into()),
+        )
+        .await;
+    }
+    let Some(setup) = state.store.timetable_setup(id).await? else {
+        return admin_page(
+            &state,
+            &user,
+            id,
+            None,
+            Some("Upload the school's timetable model first.".into()),
+        )
+        .await;
+    };
+    let choices = state.store.school_timetable_choices(&g).await?;
+    let school = match timetable_run::merged_model(&setup.model, &choices) {
+        Ok(s) => s,
+        Err(e) => {
+            return admin_page(
+                &state,
+                &user,
+                id,
+                None,
+                Some(format!("The model cannot be solved: {e}")),
+            )
+            .await
+        }
+    };
+    let base = if form.keep == "on" {
+        match state.store.published_run(id).await? {
+            Some((run, _)) => {
+                let (model, solution) = state.store.timetable_run_solution(&g, run).await?;
+                let base_school = School::from_json(&model)
+                    .map_err(|e| AppError::Internal(format!("stored run model: {e}")))?;
+                let solution = solution
+                    .and_then(|s| serde_json::from_str(&s).ok())
+                    .ok_or_else(|| {
+                        AppError::Internal("published run without a timetable".into())
+                    })?;
+                Some(Base {
+                    run,
+                    school: base_school,
+                    solution,
+                })
+            }
+            None => None,
+        }
+    } else {
+        None
+    };
+    let model = serde_json::to_string(&school)
+        .map_err(|e| AppError::Internal(format!("timetable model: {e}")))?;
+    let run = match state
+        .store
+        .start_timetable_run(&g, &model, setup.revision, base.as_ref().map(|b| b.run))
+        .await
+    {
+        Ok(r) => r,
+        Err(StoreError::Conflict(m)) => return admin_page(&state, &user, id, None, Some(m)).await,
+        Err(e) => return Err(e.into()),
+    };
+    timetable_run::spawn(
+        state.clone(),
+        RunInput {
+            school_id: id,
+            run,
+            school,
+            base,
+            time_limit: Duration::from_secs(seconds),
+            seed: run.unsigned_abs(),
+        },
+    );
+    Ok(Redirect::to(&format!("/schools/{id}/timetable/runs/{run}")).into_response())
+}
+
+/// An unmet request, with the pupil's name.
+pub struct UnmetView {
+    pub pupil: String,
+    pub request: String,
+    pub reasons: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "timetable_run.html")]
+struct RunPage {
+    page: Page,
+    school: OrgId,
+    run: RunRow,
+    running: bool,
+    limit: f64,
+    unmet: Vec<UnmetView>,
+    unmet_total: usize,
+    breaches: Vec<(String, String, String)>,
+    problems: Vec<String>,
+    published_now: Option<i64>,
+    error: Option<String>,
+}
+
+/// Most unmet requests shown on the page; the count says how many there are.
+const UNMET_SHOWN: usize = 300;
+
+async fn run_page(
+    state: &AppState,
+    user: &CurrentUser,
+    school: OrgId,
+    run: i64,
+    error: Option<String>,
+) -> Result<Response, AppError> {
+    let (g, _) = views::org_grant::<org_act::ManageTimetable>(state, user, school).await?;
+    let (row, report) = state
+        .store
+        .timetable_run(&g, run)
+        .await
+        .map_err(|e| match e {
+            StoreError::NotFound => AppError::NotFound,
+            other => other.into(),
+        })?;
+    let names = state.store.school_people_names(&g).await?;
+    let name_of = |label: &str| {
+        label
+            .parse::<i64>()
+            .ok()
+            .and_then(|id| names.get(&id).cloned())
+            .unwrap_or_else(|| label.to_string())
+    };
+    let report = report.unwrap_or_else(RunReport::default);
+    let progress = state.timetable_jobs.progress(run);
+    let has_error = error.is_some();
+    render_form_page(
+        &RunPage {
+            page: Page::for_user(user, state),
+            school,
+            running: row.status == "running" && progress.as_ref().is_some_and(|p| !p.finished),
+            limit: progress.map_or(0.0, |p| p.limit),
+            unmet_total: report.unmet.len(),
+            unmet: report
+                .unmet
+                .iter()
+                .take(UNMET_SHOWN)
+                .map(|u| UnmetView {
+                    pupil: name_of(&u.pupil),
+                    request: u.request.clone(),
+                    reasons: u.reasons.clone(),
+                })
+                .collect(),
+            breaches: report
+                .breaches
+                .iter()
+                .map(|(p, r, why)| (name_of(p), r.clone(), why.clone()))
+                .collect(),
+            problems: report.problems.iter().take(UNMET_SHOWN).cloned().collect(),
+            published_now: state.store.published_run(school).await?.map(|(r, _)| r),
+            run: row,
+            error,
+        },
+        has_error,
+    )
+}
+
+pub async fn show_run(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((id, run)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let id: OrgId = parse_id(&id)?;
+    let run: i64 = parse_id(&run)?;
+    run_page(&state, &user, id, run, None).await
+}
+
+/// Progress of a run as server-sent events: `progress` about twice a second, then `done`.
+pub async fn run_events(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((id, run)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let id: OrgId = parse_id(&id)?;
+    let run: i64 = parse_id(&run)?;
+    let (g, _) = views::org_grant::<org_act::ManageTimetable>(&state, &user, id).await?;
+    // Refuse a run of another school before streaming anything.
+    state
+        .store
+        .timetable_run(&g, run)
+        .await
+        .map_err(|e| match e {
+            StoreError::NotFound => AppError::NotFound,
+            other => other.into(),
+        })?;
+    let jobs = state.timetable_jobs.clone();
+    let stream = futures_util::stream::unfold(false, move |ended| {
+        let jobs = jobs.clone();
+        async move {
+            if ended {
+                return None;
+            }
+            match jobs.progress(run) {
+                Some(p) if !p.finished => {
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                    let data = serde_json::to_string(&p).unwrap_or_default();
+                    Some((
+                        Ok::<_, std::convert::Infallible>(
+                            Event::default().event("progress").data(data),
+                        ),
+                        false,
+                    ))
+                }
+                _ => Some((Ok(Event::default().event("done").data("done")), true)),
+            }
+        }
+    });
+    Ok(Sse::new(stream)
+        .keep_alive(KeepAlive::default())
+        .into_response())
+}
+
+pub async fn stop_run(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((id, run)): Path<(String, String)>,
+    ValidForm(form): ValidForm<CsrfOnly>,
+) -> Result<Response, AppError> {
+    let id: OrgId = parse_id(&id)?;
+    let run: i64 = parse_id(&run)?;
+    user.check_csrf(&form.csrf)?;
+    let (g, _) = views::org_grant::<org_act::ManageTimetable>(&state, &user, id).await?;
+    let (row, _) = state
+        .store
+        .timetable_run(&g, run)
+        .await
+        .map_err(|e| match e {
+            StoreError::NotFound => AppError::NotFound,
+            other => other.into(),
+        })?;
+    if row.status == "running" && !state.timetable_jobs.stop(run) {
+        // Not running in this process: left behind, so end it here.
+        state
+            .store
+            .end_timetable_run(id, run, "stopped", "Stopped by the timetabler.", user.now)
+            .await?;
+    }
+    Ok(Redirect::to(&format!("/schools/{id}/timetable/runs/{run}")).into_response())
+}
+
+pub async fn publish_run(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((id, run)): Path<(String, String)>,
+    ValidForm(form): ValidForm<CsrfOnly>,
+) -> Result<Response, AppError> {
+    let id: OrgId = parse_id(&id)?;
+    let run: i64 = parse_id(&run)?;
+    user.check_csrf(&form.csrf)?;
+    let (g, _) = views::org_grant::<org_act::ManageTimetable>(&state, &user, id).await?;
+    match state.store.publish_timetable_run(&g, run).await {
+        Ok(()) => {
+            Ok(Redirect::to(&format!("/schools/{id}/timetable?done=published")).into_response())
+        }
+        Err(StoreError::Conflict(m)) => run_page(&state, &user, id, run, Some(m)).await,
+        Err(StoreError::NotFound) => Err(AppError::NotFound),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::*;
+
+    #[test]
+    fn repeated_fields_keep_their_order_and_escapes_decode() {
+        let pairs =
+            form_urlencoded_pairs(b"csrf=a%2Bb&secure=maths-stretch&secure=&secure=eng+lish&x");
+        assert_eq!(pairs[0], ("csrf".into(), "a+b".into()));
+        assert_eq!(pairs[1].1, "maths-stretch");
+        assert_eq!(pairs[2].1, "");
+        assert_eq!(pairs[3].1, "eng lish");
+        assert_eq!(pairs[4], ("x".into(), String::new()));
+        // A broken escape is kept as it is, never a panic.
+        assert_eq!(form_urlencoded_pairs(b"a=%zz%")[0].1, "%zz%");
+    }
+
+    #[test]
+    fn mondays_are_found_from_any_day() {
+        let d: Date = "2026-11-26".parse().unwrap(); // a Thursday
+        assert_eq!(monday_of(d).to_string(), "2026-11-23");
+        assert_eq!(monday_of(monday_of(d)), monday_of(d));
+    }
+}
