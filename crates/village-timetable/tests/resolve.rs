@@ -18,7 +18,11 @@ use village_timetable::SolveOptions;
 fn school(pupils: usize, seed: u64) -> Value {
     let mut list = Vec::new();
     for i in 0..pupils {
-        let set = if (i as u64 + seed) % 2 == 0 { "1" } else { "2" };
+        let set = if (i as u64 + seed).is_multiple_of(2) {
+            "1"
+        } else {
+            "2"
+        };
         list.push(
             json!({"id": format!("p{i}"), "year": 7 + (i % 3) as u32, "requests": [
             {"offer": "maths", "set": set}, {"offer": "english"}, {"offer": "science"},

@@ -46,6 +46,8 @@ pub(crate) struct Model<'a> {
     pub perturb: i64,
     /// Learners in each class in the timetable being re-solved.
     pub initial_count: Vec<u32>,
+    /// The candidate each class had in the timetable being re-solved (`NONE`: none).
+    pub initial_pi: Vec<usize>,
     /// For each class, its time-locked group (index into `groups`) or `NONE`.
     pub group_of: Vec<usize>,
     /// Classes that must take the same time pattern (option blocks, blocked sets): moved
@@ -146,6 +148,18 @@ impl<'a> Model<'a> {
                 m
             })
             .collect();
+        let initial_pi: Vec<usize> = (0..p.classes.len())
+            .map(|c| {
+                initial
+                    .and_then(|s| s.placements.get(c).copied().flatten())
+                    .and_then(|pl| {
+                        dom.get(c)?
+                            .iter()
+                            .position(|x| x.time == pl.time && x.room == pl.room)
+                    })
+                    .unwrap_or(NONE)
+            })
+            .collect();
         Model {
             p,
             dom,
@@ -166,6 +180,7 @@ impl<'a> Model<'a> {
                 }
                 n
             },
+            initial_pi,
             group_of,
             groups,
             by_pattern,
@@ -805,9 +820,24 @@ impl<'m, 'a> State<'m, 'a> {
     }
 
     /// Cost of displacing `conf`: one per class plus how often it was displaced before.
+    /// When re-solving, displacing a class also costs what moving it (and the classes
+    /// locked to it) would change for its learners, so repairs stay small.
     fn displacement_cost(&self, conf: &[usize]) -> u64 {
         conf.iter()
-            .map(|&o| 1 + u64::from(self.displaced.get(o).copied().unwrap_or(0)))
+            .map(|&o| {
+                let again = 1 + u64::from(self.displaced.get(o).copied().unwrap_or(0));
+                if self.m.initial.is_none() {
+                    return again;
+                }
+                let learners: u64 = match self.m.group(o) {
+                    Some(g) => g
+                        .iter()
+                        .map(|&x| u64::from(self.m.initial_count.get(x).copied().unwrap_or(0)))
+                        .sum(),
+                    None => u64::from(self.m.initial_count.get(o).copied().unwrap_or(0)),
+                };
+                again * (4 + learners)
+            })
             .sum()
     }
 
@@ -890,7 +920,11 @@ impl<'m, 'a> State<'m, 'a> {
     /// the cheapest.
     fn pick_room(&self, m: usize, key: PatKey, taken: &[usize], ignore: &[usize]) -> Option<usize> {
         let list = self.m.by_pattern.get(m)?.get(&key)?;
-        let cur_room = self.cur(m).and_then(|x| x.room);
+        // Re-solving: the room the class had before; otherwise the room it has now.
+        let cur_room = match self.m.initial_pi.get(m) {
+            Some(&pi) if pi != NONE => self.cand_at(m, pi).and_then(|x| x.room),
+            _ => self.cur(m).and_then(|x| x.room),
+        };
         let mut best: Option<((usize, bool, i64), usize)> = None;
         for &pi in list {
             let Some(cand) = self.cand_at(m, pi) else {
@@ -1554,6 +1588,8 @@ pub(crate) fn run(m: &Model<'_>, seed: u64, ctl: &Control<'_>) -> Outcome {
     );
     let mut best_iter = 0u64;
     let mut last_improvement = Instant::now();
+    let resolving = m.initial.is_some();
+    let mut moved: Vec<usize> = Vec::new();
     let mut it: u64 = 0;
     let mut only_unary = false;
     let mut tabu: Vec<Vec<usize>> = vec![Vec::new(); n];
@@ -1584,7 +1620,13 @@ pub(crate) fn run(m: &Model<'_>, seed: u64, ctl: &Control<'_>) -> Outcome {
             t0 = sum as f64 / cnt as f64;
         }
     }
-    let t0 = t0.max(1.0);
+    // A re-solve repairs and polishes near the old timetable: start cold, so that the
+    // annealing does not wander away from it.
+    let t0 = if m.initial.is_some() {
+        t0.max(1.0) * 0.01
+    } else {
+        t0.max(1.0)
+    };
     let mut stagnant = 0u64;
     loop {
         if it.is_multiple_of(64) {
@@ -1665,13 +1707,29 @@ pub(crate) fn run(m: &Model<'_>, seed: u64, ctl: &Control<'_>) -> Outcome {
             }
         }
         if unassigned.is_empty() && (st.hard == 0 || only_unary) {
-            let c = rng.below(n);
+            if resolving && it.is_multiple_of(256) {
+                moved = (0..n)
+                    .filter(|&c| {
+                        let home = m.initial_pi.get(c).copied().unwrap_or(NONE);
+                        home != NONE && st.assign.get(c) != Some(&home)
+                    })
+                    .collect();
+            }
+            // Re-solving: half of the moves try to put a moved class back.
+            let home_move = resolving && !moved.is_empty() && rng.unit() < 0.5;
+            let c = if home_move {
+                moved.get(rng.below(moved.len())).copied().unwrap_or(0)
+            } else {
+                rng.below(n)
+            };
             let len = st.domain_len(c);
             if len >= 2 {
                 // Half of the moves keep the room or the time, which keeps most hard
                 // rules (same room, same attendees) intact.
                 let mut pi = rng.below(len);
-                if rng.unit() < 0.5 {
+                if home_move {
+                    pi = m.initial_pi.get(c).copied().unwrap_or(pi);
+                } else if rng.unit() < 0.5 {
                     if let Some(cur) = st.cur(c).copied() {
                         let keep_room = rng.unit() < 0.5;
                         for _ in 0..8 {
@@ -1699,7 +1757,7 @@ pub(crate) fn run(m: &Model<'_>, seed: u64, ctl: &Control<'_>) -> Outcome {
                 if stagnant > 200_000 {
                     stagnant = 0;
                 }
-                if m.group(c).is_some() && rng.unit() < 0.5 {
+                if m.group(c).is_some() && (home_move || rng.unit() < 0.5) {
                     // A time-locked group moves as one.
                     let mut accept = |d: (i64, i64)| {
                         d.0 <= 0
