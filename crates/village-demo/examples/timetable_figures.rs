@@ -1,0 +1,182 @@
+//! Figures for the demo secondary school's personal timetable (docs/benchmarks.md):
+//! time to the first complete timetable on one and two threads, placed classes,
+//! requests met, and the re-solve after one teacher is away for a day.
+//!
+//! `cargo run --release -p village-demo --example timetable_figures [SEED] [SECONDS]`
+
+#[path = "../src/timetable.rs"]
+#[allow(dead_code)]
+mod timetable;
+
+use std::error::Error;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use village_timetable::school::{assignment_changes, carry_over, School, SchoolOutcome};
+use village_timetable::solver::{Progress, SolveOptions};
+
+fn main() -> Result<(), Box<dyn Error>> {
+    let mut args = std::env::args().skip(1);
+    let seed: u64 = args.next().map(|a| a.parse()).transpose()?.unwrap_or(1);
+    let seconds: f64 = args.next().map(|a| a.parse()).transpose()?.unwrap_or(60.0);
+    let built = Instant::now();
+    let sample = timetable::sample_facts(seed);
+    let school: School = timetable::secondary_model(&sample.facts());
+    let compiled = school.compile()?;
+    let p = &compiled.problem;
+    let requests: usize = p.students.iter().map(|s| s.requests.len()).sum();
+    println!(
+        "model: {} pupils, {} staff, {} rooms, {} offers, {} classes, {} requests, {} distributions; built and compiled in {:.2} s",
+        school.pupils.len(),
+        school.staff.len(),
+        school.rooms.len(),
+        school.offers.len(),
+        p.classes.len(),
+        requests,
+        p.distributions.len(),
+        built.elapsed().as_secs_f64()
+    );
+    let mut base: Option<SchoolOutcome> = None;
+    for threads in [1usize, 2] {
+        let first_complete: Mutex<Option<f64>> = Mutex::new(None);
+        let progress = |pr: &Progress| {
+            if pr.best_hard == 0 {
+                if let Ok(mut g) = first_complete.lock() {
+                    if g.is_none() {
+                        *g = Some(pr.seconds);
+                    }
+                }
+            }
+            let tick = ((pr.seconds * 4.0) as u64).is_multiple_of(20);
+            if pr.thread == 0 && (tick || pr.phase == "done") {
+                eprintln!(
+                    "  [{threads}t] {:>6.1}s it {:>8} {:<6} cur ({}, {}) best ({}, {})",
+                    pr.seconds,
+                    pr.iteration,
+                    pr.phase,
+                    pr.hard,
+                    pr.soft,
+                    pr.best_hard,
+                    pr.best_soft
+                );
+            }
+        };
+        let options = SolveOptions {
+            time_limit: Duration::from_secs_f64(seconds),
+            seed,
+            threads,
+            ..SolveOptions::default()
+        };
+        let out = school.solve(&options, Some(&progress))?;
+        let ev = out.evaluation();
+        let (met, total) = requests_met(&out.compiled.problem, &out.result.solution);
+        println!(
+            "{threads} thread(s): first complete timetable at {} s; {} / {} classes placed cleanly; hard violations {}; requests met {met} / {total} ({:.1}%); stopped after {:.1} s",
+            first_complete
+                .lock()
+                .ok()
+                .and_then(|g| *g)
+                .map(|s| format!("{s:.1}"))
+                .unwrap_or_else(|| "never".into()),
+            ev.placed_cleanly(),
+            ev.total_classes,
+            ev.hard.len(),
+            100.0 * met as f64 / total.max(1) as f64,
+            out.result.seconds
+        );
+        for h in ev.hard.iter().take(5) {
+            println!("  hard: {}", h.message);
+        }
+        base = Some(out);
+    }
+    let base = base.ok_or("no timetable")?;
+    // Re-solve after one teacher is away for a day: ten teachers spread over the list,
+    // each on another day, from the two-thread timetable.
+    let days = ["Mon", "Tue", "Wed", "Thu", "Fri"];
+    let trials = 10usize;
+    let mut shares = Vec::new();
+    let mut times = Vec::new();
+    for trial in 0..trials {
+        let teacher = sample
+            .teachers
+            .get(trial * sample.teachers.len() / trials + 3)
+            .ok_or("too few teachers")?
+            .to_string();
+        let day = days.get(trial % days.len()).copied().unwrap_or("Mon");
+        let lessons_that_day = base
+            .staff_timetable(&teacher)
+            .iter()
+            .filter(|l| l.day == day)
+            .count();
+        let started = Instant::now();
+        let mut changed = school.clone();
+        changed.mark_unavailable(&teacher, day)?;
+        let next = changed.compile()?;
+        let initial = carry_over(&base.compiled, &base.result.solution, &next);
+        let options = SolveOptions {
+            time_limit: Duration::from_secs(30),
+            seed,
+            threads: 2,
+            initial: Some(initial),
+            stall_limit: Some(Duration::from_millis(500)),
+            ..SolveOptions::default()
+        };
+        let out = changed.solve(&options, None)?;
+        let seconds = started.elapsed().as_secs_f64();
+        let c = assignment_changes(
+            &base.compiled,
+            &base.result.solution,
+            &out.compiled,
+            &out.result.solution,
+        );
+        let (met, total) = requests_met(&out.compiled.problem, &out.result.solution);
+        println!(
+            "re-solve: teacher {teacher} away on {day} ({lessons_that_day} of their lessons fall on that day): {:.2} s, hard violations {}, {} / {} pupil-session assignments changed ({:.2}%), {} classes moved, requests met {met} / {total}",
+            seconds,
+            out.evaluation().hard.len(),
+            c.changed,
+            c.pupil_sessions,
+            100.0 * c.changed as f64 / c.pupil_sessions.max(1) as f64,
+            c.moved_classes
+        );
+        shares.push(100.0 * c.changed as f64 / c.pupil_sessions.max(1) as f64);
+        times.push(seconds);
+    }
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len().max(1) as f64;
+    let max = |v: &[f64]| v.iter().copied().fold(0.0f64, f64::max);
+    let under = shares.iter().filter(|s| **s < 2.0).count();
+    println!(
+        "re-solves: mean {:.2} s (max {:.2} s); changed mean {:.2}% (max {:.2}%); {under} of {} under 2%",
+        mean(&times),
+        max(&times),
+        mean(&shares),
+        max(&shares),
+        shares.len()
+    );
+    Ok(())
+}
+
+/// Requests met (any alternative) and all requests.
+fn requests_met(p: &village_timetable::Problem, s: &village_timetable::Solution) -> (usize, usize) {
+    let mut met = 0;
+    let mut total = 0;
+    for (si, st) in p.students.iter().enumerate() {
+        let courses: std::collections::BTreeSet<usize> = s
+            .enrollments
+            .get(si)
+            .map(|v| {
+                v.iter()
+                    .filter_map(|&c| p.classes.get(c))
+                    .map(|c| c.course)
+                    .collect()
+            })
+            .unwrap_or_default();
+        for r in &st.requests {
+            total += 1;
+            if r.courses.iter().any(|c| courses.contains(c)) {
+                met += 1;
+            }
+        }
+    }
+    (met, total)
+}
