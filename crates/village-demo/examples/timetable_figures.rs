@@ -4,9 +4,7 @@
 //!
 //! `cargo run --release -p village-demo --example timetable_figures [SEED] [SECONDS]`
 
-#[path = "../src/timetable.rs"]
-#[allow(dead_code)]
-mod timetable;
+use village_demo::timetable;
 
 use std::error::Error;
 use std::sync::Mutex;

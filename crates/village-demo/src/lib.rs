@@ -15,6 +15,8 @@ mod names;
 mod plans;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod timetable;
+mod timetable_demo;
 
 pub use long_plan::{write_long_plan, LongPlan};
 
@@ -23,7 +25,7 @@ use jiff::{Timestamp, ToSpan};
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use village_domain::calendar::AcademicYear;
 use village_domain::org::{GroupKind, OrgKind, Phase};
 use village_domain::person::Role;
@@ -38,6 +40,8 @@ pub enum DemoError {
     Store(#[from] StoreError),
     #[error("calendar: {0}")]
     Calendar(String),
+    #[error("timetable: {0}")]
+    Timetable(String),
 }
 
 /// What to generate.
@@ -180,6 +184,8 @@ struct Gen<'a> {
     challenge_dates: (String, String, String),
     /// A parent with responsibility for each learner (the first one made).
     guardian_of: HashMap<i64, i64>,
+    /// Every teaching group as the timetable sees it, by group id: (school, group).
+    group_facts: BTreeMap<i64, (i64, timetable::GroupFact)>,
 }
 
 const ORG_COLS: &[&str] = &[
@@ -320,7 +326,9 @@ pub async fn generate(store: &Store, opts: DemoOptions) -> Result<DemoSummary, D
         peer_showcase: None,
         challenge_dates: Default::default(),
         guardian_of: HashMap::new(),
+        group_facts: BTreeMap::new(),
     };
+    let mut timetable_todo = None;
     match opts.schools {
         None => {
             let collab = g.org(
@@ -355,6 +363,9 @@ pub async fn generate(store: &Store, opts: DemoOptions) -> Result<DemoSummary, D
             g.showcase(&schools);
             g.families(&schools);
             g.finish_schools(&schools).await?;
+            timetable_todo = schools
+                .get(1)
+                .map(|s| g.timetable_inputs(s, "Brookside Primary School"));
         }
         Some(n) => {
             let mut collab = 0;
@@ -397,10 +408,44 @@ pub async fn generate(store: &Store, opts: DemoOptions) -> Result<DemoSummary, D
     g.w.flush().await?;
     store.reset_id_sequences().await?;
     g.summary.rows = g.w.rows_written;
+    if let Some(todo) = timetable_todo {
+        timetable_demo::publish_demo_timetable(store, &todo, &opts).await?;
+    }
     Ok(g.summary)
 }
 
 impl Gen<'_> {
+    /// What the timetable of a secondary school is built from: its pupils, staff and
+    /// teaching groups as generated.
+    fn timetable_inputs(&self, s: &SchoolGen, partner: &str) -> timetable_demo::DemoTimetable {
+        timetable_demo::DemoTimetable {
+            school: s.id,
+            collaborative: s.collaborative,
+            leader: s.leader,
+            partner_school: partner.to_string(),
+            first_day: s.calendar.terms.first().map(|t| t.first_day),
+            pupils: s
+                .learners
+                .iter()
+                .map(|l| timetable::PupilFact {
+                    id: l.id,
+                    year: l.year,
+                    ability: l.ability,
+                })
+                .collect(),
+            teachers: s.teachers.clone(),
+            assistants: s.assistants.clone(),
+            community_teachers: s.volunteers.clone(),
+            groups: self
+                .group_facts
+                .values()
+                .filter(|(school, g)| *school == s.id && g.teacher != 0)
+                .map(|(_, g)| g.clone())
+                .collect(),
+            seed: self.opts.seed,
+        }
+    }
+
     fn pick<'b>(&mut self, list: &'b [&'b str]) -> &'b str {
         list.choose(&mut self.rng).copied().unwrap_or("Sam")
     }
@@ -500,10 +545,26 @@ impl Gen<'_> {
                 subject.into(),
             ],
         );
+        self.group_facts.insert(
+            id,
+            (
+                school,
+                timetable::GroupFact {
+                    name: name.to_string(),
+                    subject: subject.map(str::to_string),
+                    kind: kind.as_str(),
+                    teacher: 0,
+                    members: Vec::new(),
+                },
+            ),
+        );
         id
     }
 
     fn member(&mut self, school: i64, group: i64, learner: i64) {
+        if let Some((_, g)) = self.group_facts.get_mut(&group) {
+            g.members.push(learner);
+        }
         let id = next(&mut self.ids.member);
         self.w.row(
             "group_members",
@@ -520,6 +581,11 @@ impl Gen<'_> {
     }
 
     fn teach(&mut self, school: i64, group: i64, person: i64) {
+        if let Some((_, g)) = self.group_facts.get_mut(&group) {
+            if g.teacher == 0 {
+                g.teacher = person;
+            }
+        }
         let id = next(&mut self.ids.teacher);
         self.w.row(
             "group_teachers",

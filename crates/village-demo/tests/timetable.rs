@@ -8,10 +8,7 @@
     clippy::panic
 )]
 
-// The pure model only: compiled in here so the test needs no store.
-#[path = "../src/timetable.rs"]
-#[allow(dead_code)]
-mod timetable;
+use village_demo::timetable;
 
 use std::collections::BTreeSet;
 use std::time::Duration;

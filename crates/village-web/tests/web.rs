@@ -183,7 +183,8 @@ impl TestApp {
     async fn learner_link(&self, s: &Session) -> String {
         let home = self.get("/", Some(s)).await;
         let (_, rest) = home.body.split_once("href=\"/learners/").unwrap();
-        format!("/learners/{}", rest.split('"').next().unwrap())
+        let id: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        format!("/learners/{id}")
     }
 }
 
@@ -296,6 +297,9 @@ fn fill(path: &str, id: &str) -> String {
         .replace("{showcase}", "1")
         .replace("{round}", "1")
         .replace("{file}", "ladders.json")
+        .replace("{run}", "1")
+        .replace("{link}", "1")
+        .replace("{token}", "not-a-calendar-link-at-all.ics")
 }
 
 /// Walks every route in the inventory and shows that each is protected as declared: signed
@@ -2546,5 +2550,344 @@ async fn a_peer_tutor_says_where_their_partner_is_without_reading_their_record()
             .await;
         assert!(mine.body.contains("A classmate"), "{}", mine.body);
         assert!(mine.body.contains("Read a whole page aloud"));
+    }
+}
+
+/// Options of the `<select>` named `name` on a page, without the empty one.
+fn select_options(page: &str, id: &str) -> Vec<String> {
+    let (_, rest) = page
+        .split_once(&format!("<select id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no select {id}"));
+    let (select, _) = rest.split_once("</select>").unwrap();
+    select
+        .split("<option value=\"")
+        .skip(1)
+        .map(|o| o.split('"').next().unwrap().to_string())
+        .filter(|v| !v.is_empty())
+        .collect()
+}
+
+/// Waits for a timetable run to end, reading its page as the leader.
+async fn wait_for_run(app: &TestApp, leader: &Session, run_path: &str) -> Resp {
+    for _ in 0..600 {
+        let page = app.get(run_path, Some(leader)).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        if !page.body.contains("id=\"run-progress\"") {
+            return page;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    panic!("the solve did not finish");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pupil_changes_a_secure_choice_and_sees_it_after_the_next_solve() {
+    for b in backends() {
+        let app = TestApp::new(b).await;
+        let pupil = app.sign_in("pupil").await;
+        let link = app.learner_link(&pupil).await;
+        // The demo's timetable is published: today's lessons are on the home page.
+        let home = app.get("/", Some(&pupil)).await;
+        assert!(home.h2s().contains(&"Today".to_string()), "{}", home.body);
+        let week = app.get(&format!("{link}/timetable"), Some(&pupil)).await;
+        assert_eq!(week.status, StatusCode::OK);
+        assert!(week.body.contains("This week"), "{}", week.body);
+        assert!(
+            week.body.contains("class=\"time\""),
+            "no lessons: {}",
+            week.body
+        );
+
+        // Choices: the same subject twice is refused in words, and nothing is saved.
+        let form = app
+            .get(&format!("{link}/timetable/choices"), Some(&pupil))
+            .await;
+        assert_eq!(form.status, StatusCode::OK, "{}", form.body);
+        let offers = select_options(&form.body, "secure-1");
+        assert!(offers.len() >= 2, "{offers:?}");
+        let r = app
+            .post_form(
+                &format!("{link}/timetable/choices"),
+                Some(&pupil),
+                &[
+                    ("csrf", &pupil.csrf),
+                    ("secure", &offers[0]),
+                    ("secure", &offers[0]),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.body.contains("twice"), "{}", r.body);
+        let r = app
+            .post_form(
+                &format!("{link}/timetable/choices"),
+                Some(&pupil),
+                &[("csrf", &pupil.csrf), ("secure", "no-such-offer")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        // A good choice: the last offer of the list, first.
+        let chosen = offers.last().unwrap().clone();
+        let r = app
+            .post_form(
+                &format!("{link}/timetable/choices"),
+                Some(&pupil),
+                &[("csrf", &pupil.csrf), ("secure", &chosen), ("window", "")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let page = app.get(r.location(), Some(&pupil)).await;
+        assert!(
+            page.body.contains("Your choices are saved"),
+            "{}",
+            page.body
+        );
+
+        // The timetabler solves again from the published timetable and publishes.
+        let leader = app.sign_in("leader").await;
+        let school = app.school_of(&leader).await;
+        let admin = app
+            .get(&format!("/schools/{school}/timetable"), Some(&leader))
+            .await;
+        assert_eq!(admin.status, StatusCode::OK);
+        assert!(admin.body.contains("pupils made choices in Village"));
+        let r = app
+            .post_form(
+                &format!("/schools/{school}/timetable/solve"),
+                Some(&leader),
+                &[("csrf", &leader.csrf), ("seconds", "8"), ("keep", "on")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let run_path = r.location().to_string();
+        // A second solve while one runs is refused in words.
+        let again = app
+            .post_form(
+                &format!("/schools/{school}/timetable/solve"),
+                Some(&leader),
+                &[("csrf", &leader.csrf), ("seconds", "8")],
+            )
+            .await;
+        assert!(
+            again.status == StatusCode::UNPROCESSABLE_ENTITY
+                || again.status == StatusCode::SEE_OTHER,
+            "{}",
+            again.status
+        );
+        if again.status == StatusCode::UNPROCESSABLE_ENTITY {
+            assert!(again.body.contains("already running"), "{}", again.body);
+        }
+        let done = wait_for_run(&app, &leader, &run_path).await;
+        assert!(done.body.contains("Requests not met"), "{}", done.body);
+        assert!(
+            done.body.contains("of pupils&#x27; lessons changed")
+                || done.body.contains("of pupils' lessons changed"),
+            "{}",
+            done.body
+        );
+        let publish = app
+            .post_form(
+                &format!("{run_path}/publish"),
+                Some(&leader),
+                &[("csrf", &leader.csrf)],
+            )
+            .await;
+        assert_eq!(publish.status, StatusCode::SEE_OTHER, "{}", publish.body);
+        // The pupil's new choice is in their timetable, or the report says why it is not.
+        let label = {
+            let (_, rest) = form
+                .body
+                .split_once(&format!("<option value=\"{chosen}\">"))
+                .unwrap();
+            rest.split(':')
+                .next()
+                .unwrap()
+                .split('<')
+                .next()
+                .unwrap()
+                .to_string()
+        };
+        let week = app.get(&format!("{link}/timetable"), Some(&pupil)).await;
+        let pupil_name = week
+            .body
+            .split("<h1>Timetable: ")
+            .nth(1)
+            .unwrap()
+            .split('<')
+            .next()
+            .unwrap()
+            .to_string();
+        assert!(
+            week.body.contains(&label) || done.body.contains(&pupil_name),
+            "{label} is neither in the timetable nor explained"
+        );
+
+        // A private calendar link, valid under the policy, and revoked.
+        let made = app
+            .post_form(
+                &format!("{link}/timetable/calendar"),
+                Some(&pupil),
+                &[("csrf", &pupil.csrf)],
+            )
+            .await;
+        assert_eq!(made.status, StatusCode::OK);
+        let url = made
+            .body
+            .split("value=\"/calendar/")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap();
+        let ics = app.get(&format!("/calendar/{url}"), None).await;
+        assert_eq!(ics.status, StatusCode::OK);
+        assert!(ics.headers[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/calendar"));
+        assert!(ics.body.contains("BEGIN:VEVENT"), "{}", ics.body);
+        let page = app.get(&format!("{link}/timetable"), Some(&pupil)).await;
+        let link_id = page
+            .body
+            .split("action=\"/timetable/calendar/")
+            .nth(1)
+            .unwrap()
+            .split('/')
+            .next()
+            .unwrap()
+            .to_string();
+        let r = app
+            .post_form(
+                &format!("/timetable/calendar/{link_id}/revoke"),
+                Some(&pupil),
+                &[("csrf", &pupil.csrf)],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        assert_eq!(
+            app.get(&format!("/calendar/{url}"), None).await.status,
+            StatusCode::NOT_FOUND
+        );
+
+        // Choices close on the day the school says.
+        let admin = app
+            .get(&format!("/schools/{school}/timetable"), Some(&leader))
+            .await;
+        let revision = admin
+            .body
+            .split("name=\"revision\" value=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_string();
+        let monday = admin
+            .body
+            .split("name=\"week_a_monday\" type=\"date\" required value=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_string();
+        let r = app
+            .post_form(
+                &format!("/schools/{school}/timetable/settings"),
+                Some(&leader),
+                &[
+                    ("csrf", &leader.csrf),
+                    ("revision", &revision),
+                    ("week_a_monday", &monday),
+                    ("closes_on", "2026-11-20"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let r = app
+            .post_form(
+                &format!("{link}/timetable/choices"),
+                Some(&pupil),
+                &[("csrf", &pupil.csrf), ("secure", &chosen)],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.body.contains("closed"), "{}", r.body);
+        // A stale revision saves nothing.
+        let r = app
+            .post_form(
+                &format!("/schools/{school}/timetable/settings"),
+                Some(&leader),
+                &[
+                    ("csrf", &leader.csrf),
+                    ("revision", &revision),
+                    ("week_a_monday", &monday),
+                    ("closes_on", ""),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.body.contains("Someone changed"), "{}", r.body);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_see_their_teaching_and_strangers_see_no_timetable() {
+    for b in backends() {
+        let app = TestApp::new(b).await;
+        let teacher = app.sign_in("teacher").await;
+        let mine = app.get("/timetable", Some(&teacher)).await;
+        assert_eq!(mine.status, StatusCode::OK);
+        assert!(mine.body.contains("class=\"time\""), "{}", mine.body);
+        let home = app.get("/", Some(&teacher)).await;
+        assert!(
+            home.h2s().contains(&"Teaching today".to_string()),
+            "{:?}",
+            home.h2s()
+        );
+        // A parent of another family: the pupil's timetable is not found.
+        let pupil = app.sign_in("pupil").await;
+        let link = app.learner_link(&pupil).await;
+        let stranger = app.sign_in("parent2").await;
+        assert_eq!(
+            app.get(&format!("{link}/timetable"), Some(&stranger))
+                .await
+                .status,
+            StatusCode::NOT_FOUND
+        );
+        // The parent sees it and may choose with their child.
+        let parent = app.sign_in("parent").await;
+        let page = app.get(&format!("{link}/timetable"), Some(&parent)).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains("Change choices"));
+        // Bad uploads of the model are refused with the place of the problem; nothing saved.
+        let leader = app.sign_in("leader").await;
+        let school = app.school_of(&leader).await;
+        let before = app
+            .get(&format!("/schools/{school}/timetable/model"), Some(&leader))
+            .await
+            .body;
+        let boundary = "village-test-boundary";
+        let body = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"model\"; filename=\"model.json\"\r\nContent-Type: application/json\r\n\r\n{{\"name\": \"x\", \"days\": [1]}}\r\n--{boundary}--\r\n",
+            leader.csrf
+        );
+        let ct = format!("multipart/form-data; boundary={boundary}");
+        let r = app
+            .send(
+                Request::post(format!("/schools/{school}/timetable/model"))
+                    .header(header::CONTENT_TYPE, ct)
+                    .header(header::COOKIE, &leader.cookie)
+                    .body(Body::from(body))
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert!(r.body.contains("line 1, column"), "{}", r.body);
+        let after = app
+            .get(&format!("/schools/{school}/timetable/model"), Some(&leader))
+            .await
+            .body;
+        assert_eq!(before, after);
     }
 }

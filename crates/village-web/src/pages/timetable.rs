@@ -11,7 +11,7 @@ use crate::timetable_run::{self, Base, RunInput};
 use crate::views;
 use crate::AppState;
 use askama::Template;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{FromRequest, Multipart, Path, State};
 use axum::http::header;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -1037,9 +1037,17 @@ pub async fn upload_model(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<String>,
-    mut multipart: Multipart,
+    request: axum::extract::Request,
 ) -> Result<Response, AppError> {
     let id: OrgId = parse_id(&id)?;
+    // The policy first: a refused upload is never read.
+    let (g, _) = views::org_grant::<org_act::ManageTimetable>(&state, &user, id).await?;
+    let Ok(mut multipart) = Multipart::from_request(request, &state).await else {
+        return Err(AppError::bad_input(
+            "model",
+            "Please upload the model with the form on this page.",
+        ));
+    };
     let mut csrf = String::new();
     let mut text = String::new();
     let mut monday = String::new();
@@ -1075,7 +1083,6 @@ pub async fn upload_model(
         }
     }
     user.check_csrf(&csrf)?;
-    let (g, _) = views::org_grant::<org_act::ManageTimetable>(&state, &user, id).await?;
     let school = match School::from_json(&text) {
         Ok(s) => s,
         Err(e) => {

@@ -1,0 +1,129 @@
+// Personal timetables: a pupil changes a SECURE choice and, after the timetabler solves
+// again and publishes, finds it in their week; the timetabler runs a solve, watches its
+// progress live, and reads the report of requests that could not be met.
+
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import {
+  checkAccessibility,
+  clickAndLoad,
+  JOURNEY_TIMEOUT_MS,
+  learnerPathOf,
+  mainText,
+  normalise,
+  openVillage,
+  sectionContents,
+  signIn,
+  signOut,
+} from './support.mjs';
+
+let village;
+before(async () => {
+  village = await openVillage();
+});
+after(async () => {
+  await village?.close();
+});
+
+/** The leader's school timetable page, reached from their home page. */
+async function openTimetabler(page) {
+  await signIn(page, 'leader');
+  await clickAndLoad(page, page.getByRole('link', { name: 'Timetable', exact: true }).first());
+  assert.match(normalise(await page.locator('h1').innerText()), /^Timetable: /);
+}
+
+/** Starts a solve from the timetabler's page and waits for the results to show. */
+async function solveAndWait(page, { seconds, keep }) {
+  await page.getByLabel('Time limit in seconds (5 to 600)').fill(String(seconds));
+  const keepBox = page.getByLabel('Start from the published timetable and change as little as possible');
+  if ((await keepBox.count()) > 0) await keepBox.setChecked(keep);
+  await clickAndLoad(page, page.getByRole('button', { name: 'Solve', exact: true }));
+  assert.match(normalise(await page.locator('h1').innerText()), /^Solve \d+$/);
+  // The page reloads itself when the solve ends; then it shows the result.
+  await page.locator('h2:text-is("Result")').waitFor({ timeout: (seconds + 60) * 1000 });
+}
+
+test('a pupil changes a SECURE choice and sees it after the next solve', { timeout: JOURNEY_TIMEOUT_MS * 2 }, async () => {
+  await village.withPage(async (page) => {
+    const record = await learnerPathOf(page, 'pupil');
+    await signIn(page, 'pupil');
+    const today = await sectionContents(page, 'Today');
+    assert.ok(today.found, `the pupil's home shows today; it has: ${JSON.stringify(today.h2s)}`);
+    await clickAndLoad(page, page.getByRole('link', { name: 'My SECURE and window choices', exact: true }));
+    assert.equal(new URL(page.url()).pathname, `${record}/timetable/choices`);
+    await checkAccessibility(page);
+
+    // Choose the last SECURE option first, and nothing else.
+    const first = page.getByLabel('Choice 1', { exact: true });
+    const options = await first.locator('option').evaluateAll((os) => os.map((o) => ({ value: o.value, label: o.textContent.trim() })).filter((o) => o.value));
+    assert.ok(options.length >= 2, `SECURE options are offered: ${JSON.stringify(options)}`);
+    const chosen = options[options.length - 1];
+    await first.selectOption(chosen.value);
+    const others = page.locator('select[name="secure"]');
+    for (let i = 1; i < (await others.count()); i++) await others.nth(i).selectOption('');
+    await clickAndLoad(page, page.getByRole('button', { name: 'Save my choices', exact: true }));
+    assert.equal(new URL(page.url()).pathname, `${record}/timetable`);
+    assert.match(normalise(await page.getByRole('status').innerText()), /^Your choices are saved\./);
+    const mine = await sectionContents(page, 'My choices');
+    assert.deepEqual(mine.items, [chosen.label], `the choice is listed: ${JSON.stringify(mine.items)}`);
+    const pupilName = normalise(await page.locator('h1').innerText()).replace(/^Timetable: /, '');
+    await checkAccessibility(page);
+    await signOut(page);
+
+    // The timetabler solves again from the published timetable, then publishes.
+    await openTimetabler(page);
+    await solveAndWait(page, { seconds: 10, keep: true });
+    const result = await mainText(page);
+    assert.match(result, /of pupils' lessons changed/, 'a re-solve says how much changed');
+    await checkAccessibility(page);
+    // If the request is not met, the report names the pupil and what they asked for.
+    const unmetRows = await page.locator('table tbody tr').allInnerTexts();
+    const explained = unmetRows.some((r) => r.includes(pupilName) && r.includes(chosen.label.split(':')[0]));
+    await clickAndLoad(page, page.getByRole('button', { name: 'Publish this timetable', exact: true }));
+    assert.match(normalise(await page.getByRole('status').innerText()), /^Published\./);
+    await signOut(page);
+
+    // The pupil's week now has the SECURE subject.
+    await signIn(page, 'pupil');
+    await page.goto(`${record}/timetable`);
+    const week = await mainText(page);
+    const subject = chosen.label.split(':')[0];
+    assert.ok(week.includes(subject) || explained, `${subject} is in the pupil's timetable, or the report explains why not`);
+    await checkAccessibility(page);
+  });
+});
+
+test('the timetabler runs a solve, sees its progress and the unmet-request report', { timeout: JOURNEY_TIMEOUT_MS * 2 }, async () => {
+  await village.withPage(async (page) => {
+    await openTimetabler(page);
+    await checkAccessibility(page);
+    await page.getByLabel('Time limit in seconds (5 to 600)').fill('15');
+    const keepBox = page.getByLabel('Start from the published timetable and change as little as possible');
+    if ((await keepBox.count()) > 0) await keepBox.setChecked(false);
+    await clickAndLoad(page, page.getByRole('button', { name: 'Solve', exact: true }));
+
+    // Live progress: the bar moves and the status line says how far it has got.
+    const bar = page.locator('progress#run-bar');
+    await bar.waitFor();
+    await checkAccessibility(page);
+    await page.waitForFunction(() => /\d+ of \d+ seconds\. Best so far: /.test(document.getElementById('run-words')?.textContent ?? ''), null, { timeout: 30_000 });
+    const words = normalise(await page.locator('#run-words').innerText());
+    assert.match(words, /^\d+ of 15 seconds\. Best so far: /);
+
+    // Then the results, with the figures and the report of unmet requests.
+    await page.locator('h2:text-is("Result")').waitFor({ timeout: 90_000 });
+    const result = await mainText(page);
+    assert.match(result, /\d+ of \d+ lessons placed/);
+    assert.match(result, /[\d.]+% of \d+ pupil requests met/);
+    const unmet = page.locator('h2', { hasText: /^Requests not met \(\d+\)$/ });
+    assert.equal(await unmet.count(), 1, 'the report of unmet requests is shown');
+    const rows = page.locator('table tbody tr');
+    const shown = Math.min(await rows.count(), 20);
+    for (let i = 0; i < shown; i++) {
+      const cells = (await rows.nth(i).locator('td').allInnerTexts()).map(normalise);
+      assert.equal(cells.length, 3, `pupil, request and reason: ${JSON.stringify(cells)}`);
+      assert.ok(cells.every((c) => c.length > 0), `each unmet request names the pupil, what they asked for and why: ${JSON.stringify(cells)}`);
+    }
+    await checkAccessibility(page);
+  });
+});
