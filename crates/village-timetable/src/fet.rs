@@ -411,6 +411,27 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
     let teachers: Vec<String> = names_in(root.child("Teachers_List"), "Teacher");
     let all_units: BTreeSet<String> = units.values().flatten().cloned().collect();
 
+    // The longest run of consecutive break hours on any day (see the gaps constraints).
+    let break_run: u32 = {
+        let mut breaks: BTreeSet<(u32, u32)> = BTreeSet::new();
+        if let Some(tc) = root.child("Time_Constraints_List") {
+            for c in tc
+                .children
+                .iter()
+                .filter(|c| c.name == "ConstraintBreakTimes" && is_active(c))
+            {
+                breaks.extend(slots_of(c, "Break_Time")?);
+            }
+        }
+        let mut longest = 0;
+        for &(d, h) in &breaks {
+            let run = (h..n_hours)
+                .take_while(|x| breaks.contains(&(d, *x)))
+                .count();
+            longest = longest.max(run as u32);
+        }
+        longest
+    };
     if let Some(tc) = root.child("Time_Constraints_List") {
         for c in &tc.children {
             if !is_active(c) {
@@ -554,6 +575,56 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
                             DistributionKind::MaxDayLoad(max),
                             w,
                             set_acts(&u),
+                            origin.clone(),
+                        ));
+                    }
+                }
+                // "No gaps" is ITC's MaxBreaks(0, S): no empty stretch longer than S slots
+                // between two lessons of a day. FET does not count break times as gaps, so
+                // S is the longest run of break hours (0 in a file without breaks, which
+                // makes it exact). A limit above zero counts gap hours over a day or a week,
+                // which MaxBreaks cannot say: left out and noted.
+                "ConstraintStudentsMaxGapsPerWeek"
+                | "ConstraintStudentsSetMaxGapsPerWeek"
+                | "ConstraintStudentsMaxGapsPerDay"
+                | "ConstraintStudentsSetMaxGapsPerDay"
+                | "ConstraintTeachersMaxGapsPerWeek"
+                | "ConstraintTeacherMaxGapsPerWeek"
+                | "ConstraintTeachersMaxGapsPerDay"
+                | "ConstraintTeacherMaxGapsPerDay" => {
+                    let max: u32 = num(c, "Max_Gaps")?;
+                    if max > 0 {
+                        *ignored
+                            .entry(format!("{} with Max_Gaps above 0", c.name))
+                            .or_insert(0) += 1;
+                        continue;
+                    }
+                    let groups: Vec<Vec<usize>> = if c.name.starts_with("ConstraintStudents") {
+                        let targets: Vec<String> = match text_of(c, "Students") {
+                            Some(s) => units
+                                .get(s)
+                                .map(|u| u.iter().cloned().collect())
+                                .unwrap_or_default(),
+                            None => all_units.iter().cloned().collect(),
+                        };
+                        targets.iter().map(|u| set_acts(u)).collect()
+                    } else {
+                        let names = match text_of(c, "Teacher_Name") {
+                            Some(t) => vec![t.to_string()],
+                            None => teachers.clone(),
+                        };
+                        names.iter().map(|t| teacher_acts(t)).collect()
+                    };
+                    if break_run > 0 {
+                        notes.push(format!(
+                            "{origin}: gaps next to break times counted as FET does only up to {break_run} hour(s)"
+                        ));
+                    }
+                    for g in groups.into_iter().filter(|g| g.len() > 1) {
+                        dists.push(dist(
+                            DistributionKind::MaxBreaks(0, break_run),
+                            w,
+                            g,
                             origin.clone(),
                         ));
                     }

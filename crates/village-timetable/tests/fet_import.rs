@@ -59,13 +59,20 @@ fn imports_and_solves_a_small_fet_file() {
         .iter()
         .all(|t| !(t.pattern.days == 1 && t.pattern.start == 0)));
     assert_eq!(p.classes[2].rooms.len(), 1, "Art only in the studio");
+    // "No gaps for Y7" is modelled: no empty hour between two lessons of a subgroup.
     assert!(
-        imp.notes
+        !imp.notes
             .iter()
             .any(|n| n.contains("ConstraintStudentsSetMaxGapsPerWeek")),
         "{:?}",
         imp.notes
     );
+    let no_gaps = p
+        .distributions
+        .iter()
+        .filter(|d| d.kind == village_timetable::model::DistributionKind::MaxBreaks(0, 0))
+        .count();
+    assert_eq!(no_gaps, 2, "one per subgroup of Y7");
     let r = solve(
         p,
         &SolveOptions {
@@ -185,4 +192,18 @@ fn filtered_preferred_times_apply_to_the_activities_they_name() {
     assert_eq!(starts(0), vec![(1, 1), (1, 2)]);
     // Activity 2 is the second part of the split maths activity: Tuesday at 9.
     assert_eq!(starts(1), vec![(2, 0)]);
+}
+
+/// A limit on gaps above zero cannot be said with MaxBreaks: it is noted, not dropped.
+#[test]
+fn gap_limits_above_zero_are_noted() {
+    let file = SMALL.replace("<Max_Gaps>0</Max_Gaps>", "<Max_Gaps>2</Max_Gaps>");
+    let imp = import(&file).unwrap();
+    assert!(
+        imp.notes
+            .iter()
+            .any(|n| n.contains("ConstraintStudentsSetMaxGapsPerWeek with Max_Gaps above 0")),
+        "{:?}",
+        imp.notes
+    );
 }
