@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
-use crate::explain::UnmetRequest;
+use crate::explain::{diagnose, UnmetRequest};
 use crate::model::Solution;
 use crate::school::{assignment_changes, carry_over, Breach, Compiled, School, SchoolOutcome};
 use crate::solver::{Progress, SolveOptions};
@@ -92,7 +92,14 @@ pub struct RunReport {
     pub breaches: Vec<(String, String, String)>,
     /// Classes left unplaced or breaking a hard rule, in words.
     pub problems: Vec<String>,
+    /// When the timetable is not complete: small sets of rules that together leave some
+    /// lesson no possible time (a proof that no complete timetable exists), in words.
+    #[serde(default)]
+    pub conflicts: Vec<String>,
 }
+
+/// Work allowed to the search for conflicting rules (pair checks): well under a second.
+const DIAGNOSE_BUDGET: u64 = 5_000_000;
 
 /// The figures and report of a solved school.
 pub fn figures_and_report(outcome: &SchoolOutcome) -> (RunFigures, RunReport) {
@@ -117,12 +124,18 @@ pub fn figures_and_report(outcome: &SchoolOutcome) -> (RunFigures, RunReport) {
         changed: None,
     };
     let hard: Vec<String> = ev.hard.iter().map(|h| h.message.clone()).collect();
-    let report = report(
+    let mut report = report(
         &outcome.compiled,
         &outcome.unmet,
         &outcome.entitlement_breaches,
         &hard,
     );
+    if !ev.is_valid() {
+        report.conflicts = diagnose(&outcome.compiled.problem, DIAGNOSE_BUDGET)
+            .into_iter()
+            .map(|i| i.message)
+            .collect();
+    }
     (figures, report)
 }
 
@@ -262,6 +275,7 @@ pub fn report(
             .map(|b| (b.pupil.clone(), b.rule.clone(), b.reason.clone()))
             .collect(),
         problems: hard.to_vec(),
+        conflicts: Vec::new(),
     }
 }
 

@@ -1269,6 +1269,7 @@ struct RunPage {
     unmet_total: usize,
     breaches: Vec<(String, String, String)>,
     problems: Vec<String>,
+    conflicts: Vec<String>,
     published_now: Option<i64>,
     error: Option<String>,
 }
@@ -1326,6 +1327,7 @@ async fn run_page(
                 .map(|(p, r, why)| (name_of(p), r.clone(), why.clone()))
                 .collect(),
             problems: report.problems.iter().take(UNMET_SHOWN).cloned().collect(),
+            conflicts: report.conflicts.clone(),
             published_now: state.store.published_run(school).await?.map(|(r, _)| r),
             run: row,
             error,
