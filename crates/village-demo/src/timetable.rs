@@ -290,6 +290,8 @@ impl Builder {
             features: Vec::new(),
             window: window.map(str::to_string),
             secure,
+            years: Vec::new(),
+            choice: None,
         });
     }
 
@@ -975,6 +977,11 @@ pub fn secondary_model(facts: &SchoolFacts) -> School {
                     None,
                     true,
                 );
+                // Pupils choose the subject and purpose; the rounds are the engine's to use.
+                if let Some(o) = b.offers.last_mut() {
+                    o.years = vec![u32::from(y)];
+                    o.choice = Some(format!("{subject}: {what}"));
+                }
                 offers.push(id);
             }
             b.option_blocks.push(OptionBlock {

@@ -14,6 +14,7 @@
 //! - [`fet`]: import of FET `.fet` files.
 //! - [`cli`]: entry points for `village timetable solve|check`.
 
+pub mod choices;
 pub mod cli;
 pub mod error;
 pub mod eval;

@@ -153,6 +153,14 @@ pub struct Offer {
     /// SECURE offers are chosen by pupils for their SECURE periods.
     #[serde(default)]
     pub secure: bool,
+    /// Year groups that may choose it; empty = every year.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub years: Vec<u32>,
+    /// What pupils choose, in their words (e.g. "Mathematics: stretch"). Offers with the
+    /// same choice are interchangeable (rounds of it at different times): a pupil who picks
+    /// it is placed in one of them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub choice: Option<String>,
 }
 
 fn yes() -> bool {

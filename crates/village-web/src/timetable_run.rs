@@ -15,7 +15,7 @@ use village_domain::{OrgId, PersonId};
 use village_store::TimetableChoice;
 use village_timetable::model::Solution;
 use village_timetable::published;
-use village_timetable::school::{PupilRequest, School};
+use village_timetable::school::School;
 use village_timetable::SolveOptions;
 
 /// What the progress page shows while a run goes on.
@@ -86,22 +86,13 @@ pub fn merged_model(
     choices: &[(PersonId, TimetableChoice)],
 ) -> Result<School, village_timetable::Error> {
     let mut school = School::from_json(model)?;
-    let by_id: HashMap<String, &TimetableChoice> =
-        choices.iter().map(|(p, c)| (p.0.to_string(), c)).collect();
-    for pupil in &mut school.pupils {
-        if let Some(c) = by_id.get(&pupil.id) {
-            pupil.window = c.window.clone();
-            pupil.secure = c
-                .secure
-                .iter()
-                .map(|offer| PupilRequest {
-                    offer: offer.clone(),
-                    set: None,
-                    alternatives: Vec::new(),
-                    priority: 1,
-                })
-                .collect();
-        }
+    for (pupil, c) in choices {
+        village_timetable::choices::apply(
+            &mut school,
+            &pupil.0.to_string(),
+            c.window.as_deref(),
+            &c.secure,
+        );
     }
     Ok(school)
 }

@@ -22,6 +22,7 @@ use std::time::Duration;
 use village_access::{act, org_act, Policy};
 use village_domain::{OrgId, PersonId};
 use village_store::{CalendarLink, PublishedTimetable, RunRow, StoreError, TimetableChoice};
+use village_timetable::choices;
 use village_timetable::ical::{self, CalendarRange, WeeklyMeeting};
 use village_timetable::published::RunReport;
 use village_timetable::school::School;
@@ -188,50 +189,6 @@ struct LearnerPage {
     notice: Option<String>,
 }
 
-/// SECURE offers and windows of a school's model, for the choices form.
-struct ChoiceOptions {
-    secure: Vec<(String, String)>,
-    windows: Vec<String>,
-    periods: usize,
-}
-
-fn choice_options(school: &School) -> ChoiceOptions {
-    let mut windows: Vec<String> = Vec::new();
-    for o in &school.offers {
-        let ws = o
-            .window
-            .iter()
-            .chain(o.sets.iter().filter_map(|s| s.window.as_ref()));
-        for w in ws {
-            if !windows.contains(w) {
-                windows.push(w.clone());
-            }
-        }
-    }
-    ChoiceOptions {
-        secure: school
-            .offers
-            .iter()
-            .filter(|o| o.secure)
-            .map(|o| (o.id.clone(), secure_label(o)))
-            .collect(),
-        windows,
-        periods: school.secure_periods as usize,
-    }
-}
-
-fn secure_label(o: &village_timetable::school::Offer) -> String {
-    let id = o.id.to_ascii_lowercase();
-    let how = if id.contains("stretch") {
-        ": stretch"
-    } else if id.contains("consolid") || id.contains("catch") {
-        ": consolidate"
-    } else {
-        ""
-    };
-    format!("{}{how}", o.subject)
-}
-
 fn window_label(w: &str) -> String {
     match w {
         "early" => "Early window (07:30 to 13:00)".into(),
@@ -284,22 +241,20 @@ async fn learner_page(
         .as_ref()
         .map(|t| two_weeks(t, today, year.as_ref()))
         .unwrap_or_default();
-    let choice = state.store.timetable_choice(&g).await?;
+    let mut choice = state.store.timetable_choice(&g).await?;
     let setup = state.store.timetable_setup(g.school()).await?;
-    let options = setup
-        .as_ref()
-        .and_then(|s| School::from_json(&s.model).ok())
-        .map(|s| choice_options(&s));
-    let choice_words = choice
-        .secure
-        .iter()
-        .map(|c| {
-            options
-                .as_ref()
-                .and_then(|o| o.secure.iter().find(|(id, _)| id == c))
-                .map_or_else(|| c.clone(), |(_, l)| l.clone())
-        })
-        .collect();
+    // Until a choice is made in Village, the model's own choices for the pupil stand.
+    if choice.updated_at.is_none() {
+        if let Some(school) = setup
+            .as_ref()
+            .and_then(|s| School::from_json(&s.model).ok())
+        {
+            let (window, secure) = choices::current(&school, &id.0.to_string());
+            choice.window = window;
+            choice.secure = secure;
+        }
+    }
+    let choice_words = choice.secure.clone();
     let links = if may_subscribe {
         state
             .store
@@ -337,7 +292,7 @@ struct ChoicesPage {
     page: Page,
     learner: PersonId,
     name: String,
-    secure: Vec<(String, String)>,
+    secure: Vec<String>,
     windows: Vec<(String, String)>,
     /// The form's values: the window and one entry per SECURE period.
     window: String,
@@ -364,15 +319,25 @@ async fn choices_page(
         .ok_or(AppError::NotFound)?;
     let school = School::from_json(&setup.model)
         .map_err(|e| AppError::Internal(format!("stored timetable model: {e}")))?;
-    let options = choice_options(&school);
+    let pupil = id.0.to_string();
+    let Some(menu) = choices::menu(&school, &pupil) else {
+        return Err(AppError::Conflict(
+            "You are not in this school's timetable yet. Please ask your tutor.".into(),
+        ));
+    };
     let (window, mut picks) = match form {
         Some(f) => f,
         None => {
             let c = state.store.timetable_choice(&gv).await?;
-            (c.window.unwrap_or_default(), c.secure)
+            if c.updated_at.is_some() {
+                (c.window.unwrap_or_default(), c.secure)
+            } else {
+                let (w, s) = choices::current(&school, &pupil);
+                (w.unwrap_or_default(), s)
+            }
         }
     };
-    picks.resize(options.periods.max(picks.len()), String::new());
+    picks.resize(menu.periods.max(picks.len()), String::new());
     let today = views::today(user.now);
     let has_error = error.is_some();
     render_form_page(
@@ -380,8 +345,8 @@ async fn choices_page(
             page: Page::for_user(user, state),
             learner: id,
             name,
-            secure: options.secure,
-            windows: options
+            secure: menu.secure,
+            windows: menu
                 .windows
                 .iter()
                 .map(|w| (w.clone(), window_label(w)))
@@ -413,31 +378,6 @@ pub struct ChoicesForm {
     window: String,
     #[serde(default)]
     secure: Vec<String>,
-}
-
-/// Checks a learner's choices against the school's model; the words are the learner's.
-fn check_choices(school: &School, window: &str, secure: &[String]) -> Result<(), String> {
-    let options = choice_options(school);
-    if !window.is_empty() && !options.windows.iter().any(|w| w == window) {
-        return Err("Please choose one of the windows listed.".into());
-    }
-    if secure.len() > options.periods {
-        return Err(format!(
-            "You can choose up to {} SECURE subjects.",
-            options.periods
-        ));
-    }
-    for (i, c) in secure.iter().enumerate() {
-        let Some((_, label)) = options.secure.iter().find(|(id, _)| id == c) else {
-            return Err("Please choose SECURE subjects from the list.".into());
-        };
-        if secure.iter().skip(i + 1).any(|d| d == c) {
-            return Err(format!(
-                "You chose {label} twice. Each SECURE period needs a different choice."
-            ));
-        }
-    }
-    Ok(())
 }
 
 pub async fn save_choices(
@@ -473,10 +413,10 @@ pub async fn save_choices(
         .ok_or(AppError::NotFound)?;
     let school = School::from_json(&setup.model)
         .map_err(|e| AppError::Internal(format!("stored timetable model: {e}")))?;
-    if let Err(message) = check_choices(&school, &window, &secure) {
+    let window_opt = (!window.is_empty()).then_some(window.as_str());
+    if let Err(message) = choices::check(&school, &id.0.to_string(), window_opt, &secure) {
         return choices_page(&state, &user, id, Some((window, picks)), Some(message)).await;
     }
-    let window_opt = (!window.is_empty()).then_some(window.as_str());
     match state
         .store
         .save_timetable_choice(&g, window_opt, &secure, views::today(user.now))
