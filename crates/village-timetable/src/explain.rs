@@ -23,12 +23,44 @@ fn describe_time(p: &Problem, t: &TimePattern) -> String {
     format!("day {} at {:02}:{:02}", day + 1, m / 60, m % 60)
 }
 
+/// How explanations name things. [`Naming::ids`] uses the problem's own ids (ITC 2019
+/// style); a school passes its subjects, sets and day names.
+pub struct Naming<'a> {
+    pub class: &'a dyn Fn(usize) -> String,
+    pub time: &'a dyn Fn(&TimePattern) -> String,
+    /// Who "already has" a clashing class: the learner's id, or words like "the pupil".
+    pub learner: Option<&'a str>,
+}
+
 /// Explain request `ri` of student `si`, or `None` if the solution meets it.
 pub fn explain_unmet_request(
     p: &Problem,
     s: &Solution,
     si: usize,
     ri: usize,
+) -> Option<UnmetRequest> {
+    let class = |c: usize| p.classes.get(c).map(|x| x.id.clone()).unwrap_or_default();
+    let time = |t: &TimePattern| describe_time(p, t);
+    explain_unmet_request_named(
+        p,
+        s,
+        si,
+        ri,
+        &Naming {
+            class: &class,
+            time: &time,
+            learner: None,
+        },
+    )
+}
+
+/// [`explain_unmet_request`] in the words `naming` gives.
+pub fn explain_unmet_request_named(
+    p: &Problem,
+    s: &Solution,
+    si: usize,
+    ri: usize,
+    naming: &Naming<'_>,
 ) -> Option<UnmetRequest> {
     let student = p.students.get(si)?;
     let req = student.requests.get(ri)?;
@@ -70,13 +102,14 @@ pub fn explain_unmet_request(
                     let Some(class) = p.classes.get(c) else {
                         continue;
                     };
+                    let name = (naming.class)(c);
                     let Some((t, room)) = time_of(c) else {
-                        reasons.push(format!("{} is not placed in the timetable", class.id));
+                        reasons.push(format!("{name} is not placed in the timetable"));
                         continue;
                     };
                     let n = counts.get(c).copied().unwrap_or(0);
                     if n >= class.limit {
-                        reasons.push(format!("{} is full ({n} of {})", class.id, class.limit));
+                        reasons.push(format!("{name} is full ({n} of {})", class.limit));
                     }
                     for &o in enrolled {
                         let Some((ot, oroom)) = time_of(o) else {
@@ -88,11 +121,10 @@ pub fn explain_unmet_request(
                             && ot.end() + travel > t.start
                         {
                             reasons.push(format!(
-                                "{} ({}) clashes with {}, which {} already has{}",
-                                class.id,
-                                describe_time(p, &t),
-                                p.classes.get(o).map(|x| x.id.as_str()).unwrap_or("?"),
-                                student.id,
+                                "{name} ({}) clashes with {}, which {} already has{}",
+                                (naming.time)(&t),
+                                (naming.class)(o),
+                                naming.learner.unwrap_or(&student.id),
                                 if travel > 0 && !t.overlaps(&ot) {
                                     " (no time to travel between sites)"
                                 } else {

@@ -6,8 +6,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
-use crate::explain::{diagnose, UnmetRequest};
+use crate::explain::{diagnose, explain_unmet_request_named, Naming, UnmetRequest};
 use crate::model::Solution;
+use crate::model::TimePattern;
 use crate::school::{assignment_changes, carry_over, Breach, Compiled, School, SchoolOutcome};
 use crate::solver::{Progress, SolveOptions};
 
@@ -101,9 +102,76 @@ pub struct RunReport {
 /// Work allowed to the search for conflicting rules (pair checks): well under a second.
 const DIAGNOSE_BUDGET: u64 = 5_000_000;
 
+/// The unmet requests of a solved school, explained with its subjects, sets and days
+/// ("Science stretch (round 3) (Wed, week A, at 13:20) clashes with ...").
+fn unmet_in_school_words(school: &School, outcome: &SchoolOutcome) -> Vec<UnmetRequest> {
+    let c = &outcome.compiled;
+    let p = &c.problem;
+    let sol = &outcome.result.solution;
+    let class = |i: usize| {
+        let Some(info) = c.classes.get(i) else {
+            return String::new();
+        };
+        let subject = school
+            .offers
+            .iter()
+            .find(|o| o.id == info.offer)
+            .map_or(info.offer.as_str(), |o| o.subject.as_str());
+        if info.set.to_lowercase().contains(&subject.to_lowercase()) {
+            info.set.clone()
+        } else {
+            format!("{subject}, {}", info.set)
+        }
+    };
+    let time = |t: &TimePattern| {
+        let day = c
+            .day_names
+            .get(t.first_day() as usize)
+            .cloned()
+            .unwrap_or_else(|| format!("day {}", t.first_day() + 1));
+        let week = match (p.nr_weeks, t.weeks) {
+            (2, 1) => ", week A",
+            (2, 2) => ", week B",
+            _ => "",
+        };
+        let m = t.start * c.minutes_per_slot;
+        format!("{day}{week}, at {:02}:{:02}", m / 60, m % 60)
+    };
+    let naming = Naming {
+        class: &class,
+        time: &time,
+        learner: Some("the pupil"),
+    };
+    let mut out = Vec::new();
+    for (si, st) in p.students.iter().enumerate() {
+        for ri in 0..st.requests.len() {
+            if let Some(u) = explain_unmet_request_named(p, sol, si, ri, &naming) {
+                out.push(u);
+            }
+        }
+    }
+    out
+}
+
+/// A request's label (`SECURE secure-y7-maths-stretch-r2`, `maths-ks3`) in the school's
+/// words (`SECURE: Mathematics: stretch`, `Mathematics`).
+fn readable_request(school: &School, label: &str) -> String {
+    let (secure, id) = match label.strip_prefix("SECURE ") {
+        Some(rest) => (true, rest),
+        None => (false, label),
+    };
+    match school.offers.iter().find(|o| o.id == id) {
+        Some(o) if secure => format!("SECURE: {}", crate::choices::choice_of(o)),
+        Some(o) => o.subject.clone(),
+        None if secure => format!("SECURE: {id}"),
+        None => id.to_string(),
+    }
+}
+
 /// The figures and report of a solved school.
-pub fn figures_and_report(outcome: &SchoolOutcome) -> (RunFigures, RunReport) {
+pub fn figures_and_report(school: &School, outcome: &SchoolOutcome) -> (RunFigures, RunReport) {
     let ev = outcome.evaluation();
+    let unmet = unmet_in_school_words(school, outcome);
     let requests: usize = outcome
         .compiled
         .problem
@@ -119,17 +187,20 @@ pub fn figures_and_report(outcome: &SchoolOutcome) -> (RunFigures, RunReport) {
         seconds: outcome.result.seconds,
         pupils: outcome.compiled.problem.students.len(),
         requests,
-        requests_met: requests.saturating_sub(outcome.unmet.len()),
+        requests_met: requests.saturating_sub(unmet.len()),
         pupil_sessions: None,
         changed: None,
     };
     let hard: Vec<String> = ev.hard.iter().map(|h| h.message.clone()).collect();
     let mut report = report(
         &outcome.compiled,
-        &outcome.unmet,
+        &unmet,
         &outcome.entitlement_breaches,
         &hard,
     );
+    for u in &mut report.unmet {
+        u.request = readable_request(school, &u.request);
+    }
     if !ev.is_valid() {
         report.conflicts = diagnose(&outcome.compiled.problem, DIAGNOSE_BUDGET)
             .into_iter()
@@ -170,7 +241,7 @@ pub fn solve_school(
         None => None,
     };
     let outcome = school.solve(&options, progress)?;
-    let (mut figures, report) = figures_and_report(&outcome);
+    let (mut figures, report) = figures_and_report(school, &outcome);
     if let Some((prev, prev_solution)) = prev {
         let changes = assignment_changes(
             &prev,
