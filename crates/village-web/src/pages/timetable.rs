@@ -503,14 +503,29 @@ pub struct CsrfOnly {
     csrf: String,
 }
 
-fn calendar_url(token: &str) -> String {
-    format!("/calendar/{token}.ics")
+/// The link to give a calendar app: absolute, on the address the person is using.
+fn calendar_url(state: &AppState, headers: &axum::http::HeaderMap, token: &str) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            h.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
+        })
+        .unwrap_or("localhost");
+    let scheme = if state.config.secure_cookies {
+        "https"
+    } else {
+        "http"
+    };
+    format!("{scheme}://{host}/calendar/{token}.ics")
 }
 
 pub async fn create_learner_link(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<String>,
+    headers: axum::http::HeaderMap,
     ValidForm(form): ValidForm<CsrfOnly>,
 ) -> Result<Response, AppError> {
     let id: PersonId = parse_id(&id)?;
@@ -527,12 +542,20 @@ pub async fn create_learner_link(
             user.now,
         )
         .await?;
-    learner_page(&state, &user, id, None, Some(calendar_url(&token))).await
+    learner_page(
+        &state,
+        &user,
+        id,
+        None,
+        Some(calendar_url(&state, &headers, &token)),
+    )
+    .await
 }
 
 pub async fn create_own_link(
     State(state): State<AppState>,
     user: CurrentUser,
+    headers: axum::http::HeaderMap,
     ValidForm(form): ValidForm<CsrfOnly>,
 ) -> Result<Response, AppError> {
     user.check_csrf(&form.csrf)?;
@@ -553,7 +576,13 @@ pub async fn create_own_link(
             user.now,
         )
         .await?;
-    staff_page(&state, &user, None, Some(calendar_url(&token))).await
+    staff_page(
+        &state,
+        &user,
+        None,
+        Some(calendar_url(&state, &headers, &token)),
+    )
+    .await
 }
 
 pub async fn revoke_link(
