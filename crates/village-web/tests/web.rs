@@ -54,6 +54,17 @@ impl Resp {
             })
             .collect()
     }
+    /// The text after the first `marker`, up to the next double quote.
+    fn after(&self, marker: &str) -> String {
+        self.body
+            .split(marker)
+            .nth(1)
+            .unwrap_or_else(|| panic!("`{marker}` not on the page"))
+            .split('"')
+            .next()
+            .unwrap()
+            .to_string()
+    }
     fn csrf(&self) -> String {
         let (_, rest) = self
             .body
@@ -2731,14 +2742,7 @@ async fn a_pupil_changes_a_secure_choice_and_sees_it_after_the_next_solve() {
             )
             .await;
         assert_eq!(made.status, StatusCode::OK);
-        let url = made
-            .body
-            .split("/calendar/")
-            .nth(1)
-            .unwrap()
-            .split('"')
-            .next()
-            .unwrap();
+        let url = made.after("/calendar/");
         let ics = app.get(&format!("/calendar/{url}"), None).await;
         assert_eq!(ics.status, StatusCode::OK);
         assert!(ics.headers[header::CONTENT_TYPE]
@@ -2773,24 +2777,8 @@ async fn a_pupil_changes_a_secure_choice_and_sees_it_after_the_next_solve() {
         let admin = app
             .get(&format!("/schools/{school}/timetable"), Some(&leader))
             .await;
-        let revision = admin
-            .body
-            .split("name=\"revision\" value=\"")
-            .nth(1)
-            .unwrap()
-            .split('"')
-            .next()
-            .unwrap()
-            .to_string();
-        let monday = admin
-            .body
-            .split("name=\"week_a_monday\" type=\"date\" required value=\"")
-            .nth(1)
-            .unwrap()
-            .split('"')
-            .next()
-            .unwrap()
-            .to_string();
+        let revision = admin.after("name=\"revision\" value=\"");
+        let monday = admin.after("name=\"week_a_monday\" type=\"date\" required value=\"");
         let r = app
             .post_form(
                 &format!("/schools/{school}/timetable/settings"),

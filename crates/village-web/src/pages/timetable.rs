@@ -521,6 +521,28 @@ fn calendar_url(state: &AppState, headers: &axum::http::HeaderMap, token: &str) 
     format!("{scheme}://{host}/calendar/{token}.ics")
 }
 
+/// Makes a link; its address is shown once, on the page it was made from.
+async fn make_link(
+    state: &AppState,
+    user: &CurrentUser,
+    headers: &axum::http::HeaderMap,
+    school: OrgId,
+    learner: Option<&village_access::Grant<act::SubscribeTimetable>>,
+) -> Result<String, AppError> {
+    let token = crate::auth::csrf::new_token();
+    state
+        .store
+        .create_calendar_link(
+            user.person(),
+            school,
+            learner,
+            &token_hash(&token),
+            user.now,
+        )
+        .await?;
+    Ok(calendar_url(state, headers, &token))
+}
+
 pub async fn create_learner_link(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -531,25 +553,8 @@ pub async fn create_learner_link(
     let id: PersonId = parse_id(&id)?;
     user.check_csrf(&form.csrf)?;
     let g = views::grant::<act::SubscribeTimetable>(&state, &user, id).await?;
-    let token = crate::auth::csrf::new_token();
-    state
-        .store
-        .create_calendar_link(
-            user.person(),
-            g.school(),
-            Some(&g),
-            &token_hash(&token),
-            user.now,
-        )
-        .await?;
-    learner_page(
-        &state,
-        &user,
-        id,
-        None,
-        Some(calendar_url(&state, &headers, &token)),
-    )
-    .await
+    let url = make_link(&state, &user, &headers, g.school(), Some(&g)).await?;
+    learner_page(&state, &user, id, None, Some(url)).await
 }
 
 pub async fn create_own_link(
@@ -565,24 +570,8 @@ pub async fn create_own_link(
             "You have no published teaching timetable to subscribe to yet.".into(),
         ));
     };
-    let token = crate::auth::csrf::new_token();
-    state
-        .store
-        .create_calendar_link(
-            user.person(),
-            first.school,
-            None,
-            &token_hash(&token),
-            user.now,
-        )
-        .await?;
-    staff_page(
-        &state,
-        &user,
-        None,
-        Some(calendar_url(&state, &headers, &token)),
-    )
-    .await
+    let url = make_link(&state, &user, &headers, first.school, None).await?;
+    staff_page(&state, &user, None, Some(url)).await
 }
 
 pub async fn revoke_link(
