@@ -12,6 +12,7 @@
 //! limit interrupts it. Runs stop at the time limit, at `max_iterations`, or when the
 //! cancel flag is set, and always return the best solution seen.
 
+mod minimal;
 mod rng;
 mod search;
 

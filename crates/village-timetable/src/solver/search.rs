@@ -60,7 +60,7 @@ pub(crate) struct Model<'a> {
 /// A time pattern without its length: members of a group share it.
 pub(crate) type PatKey = (u32, u32, u64);
 
-fn key_of(t: &TimePattern) -> PatKey {
+pub(super) fn key_of(t: &TimePattern) -> PatKey {
     (t.days, t.start, t.weeks)
 }
 
@@ -493,7 +493,7 @@ impl<'m, 'a> State<'m, 'a> {
         }
     }
 
-    fn cand_at(&self, c: usize, pi: usize) -> Option<&Cand> {
+    pub(super) fn cand_at(&self, c: usize, pi: usize) -> Option<&Cand> {
         self.m.dom.get(c).and_then(|d| d.get(pi))
     }
 
@@ -602,6 +602,39 @@ impl<'m, 'a> State<'m, 'a> {
         (hard, soft)
     }
 
+    /// What `c`'s global distributions (day loads, breaks, blocks, days) cost without `c`.
+    /// `class_cost` counts each of them whole, with `c` in it, which is right for moving
+    /// `c` (the rest cancels out) but not for taking it out or putting it in: there the
+    /// change is the whole cost with `c` less this.
+    fn global_without(&self, c: usize) -> (i64, i64) {
+        let p = self.m.p;
+        let (mut hard, mut soft) = (0i64, 0i64);
+        for &di in self.m.dists_of.get(c).map(Vec::as_slice).unwrap_or(&[]) {
+            let Some(d) = p.distributions.get(di) else {
+                continue;
+            };
+            if d.kind.is_pairwise() {
+                continue;
+            }
+            let (req, w) = self.m.dist_weight(di);
+            let pats: Vec<TimePattern> = d
+                .classes
+                .iter()
+                .filter(|&&o| o != c)
+                .filter_map(|&o| self.cur(o).map(|x| x.t))
+                .collect();
+            let (ex, scaled) = global_excess(p, d.kind, &pats);
+            if req {
+                hard += ex;
+            } else if scaled {
+                soft += self.m.w_dist * (i64::from(d.penalty) * ex / i64::from(p.nr_weeks.max(1)));
+            } else {
+                soft += w * ex;
+            }
+        }
+        (hard, soft)
+    }
+
     /// Change in (hard, soft) if class `c` moved to candidate `pi`.
     pub(crate) fn delta(&self, c: usize, pi: usize) -> (i64, i64) {
         let (nh, ns) = self.class_cost(c, pi);
@@ -610,7 +643,10 @@ impl<'m, 'a> State<'m, 'a> {
                 let (oh, os) = self.class_cost(c, cur);
                 (nh - oh, ns - os)
             }
-            _ => (nh, ns),
+            _ => {
+                let (gh, gs) = self.global_without(c);
+                (nh - gh, ns - gs)
+            }
         }
     }
 
@@ -850,9 +886,10 @@ impl<'m, 'a> State<'m, 'a> {
             return;
         }
         let (h, s) = self.class_cost(c, cur);
+        let (gh, gs) = self.global_without(c);
         self.set(c, NONE);
-        self.hard -= h;
-        self.soft -= s;
+        self.hard -= h - gh;
+        self.soft -= s - gs;
     }
 
     /// One step of iterative forward search: place an unassigned class at the candidate
@@ -918,35 +955,64 @@ impl<'m, 'a> State<'m, 'a> {
     /// A candidate of member `m` with pattern `key` whose room is free then (rooms in
     /// `taken` excluded, classes in `ignore` not counted), its current room first, then
     /// the cheapest.
-    fn pick_room(&self, m: usize, key: PatKey, taken: &[usize], ignore: &[usize]) -> Option<usize> {
+    pub(super) fn pick_room(
+        &self,
+        m: usize,
+        key: PatKey,
+        taken: &[usize],
+        ignore: &[usize],
+    ) -> Option<usize> {
         let list = self.m.by_pattern.get(m)?.get(&key)?;
         // Re-solving: the room the class had before; otherwise the room it has now.
         let cur_room = match self.m.initial_pi.get(m) {
             Some(&pi) if pi != NONE => self.cand_at(m, pi).and_then(|x| x.room),
             _ => self.cur(m).and_then(|x| x.room),
         };
+        // Classes in the candidate's room at its time, counted up to `limit`.
+        let busy_in = |cand: &Cand, limit: usize| match cand.room {
+            Some(r) => self
+                .room_occ
+                .get(r)
+                .map(|occ| {
+                    occ.iter()
+                        .filter(|&&o| {
+                            o != m
+                                && !ignore.contains(&o)
+                                && self.cur(o).is_some_and(|oc| oc.t.overlaps(&cand.t))
+                        })
+                        .take(limit)
+                        .count()
+                })
+                .unwrap_or(0),
+            None => 0,
+        };
+        // The usual answer, found without counting every room's classes: the class's own
+        // room, free (nothing else can beat it; the cheapest if it is listed twice).
+        let own_free = list
+            .iter()
+            .copied()
+            .filter_map(|pi| self.cand_at(m, pi).map(|cand| (pi, cand)))
+            .filter(|(_, cand)| {
+                cand.room == cur_room
+                    && cand.room.is_none_or(|r| !taken.contains(&r))
+                    && busy_in(cand, 1) == 0
+            })
+            .min_by_key(|(_, cand)| cand.soft);
+        if let Some((pi, _)) = own_free {
+            return Some(pi);
+        }
         let mut best: Option<((usize, bool, i64), usize)> = None;
         for &pi in list {
             let Some(cand) = self.cand_at(m, pi) else {
                 continue;
             };
-            let busy = match cand.room {
-                Some(r) if taken.contains(&r) => continue,
-                Some(r) => self
-                    .room_occ
-                    .get(r)
-                    .map(|occ| {
-                        occ.iter()
-                            .filter(|&&o| {
-                                o != m
-                                    && !ignore.contains(&o)
-                                    && self.cur(o).is_some_and(|oc| oc.t.overlaps(&cand.t))
-                            })
-                            .count()
-                    })
-                    .unwrap_or(0),
-                None => 0,
-            };
+            if cand.room.is_some_and(|r| taken.contains(&r)) {
+                continue;
+            }
+            let limit = best
+                .as_ref()
+                .map_or(usize::MAX, |((b, _, _), _)| b.saturating_add(1));
+            let busy = busy_in(cand, limit);
             let k = (busy, cand.room != cur_room, cand.soft);
             if best.as_ref().is_none_or(|(bk, _)| k < *bk) {
                 best = Some((k, pi));
@@ -1589,6 +1655,7 @@ pub(crate) fn run(m: &Model<'_>, seed: u64, ctl: &Control<'_>) -> Outcome {
     let mut best_iter = 0u64;
     let mut last_improvement = Instant::now();
     let resolving = m.initial.is_some();
+    let mut minimal_tries: Vec<u8> = vec![0; n];
     let mut moved: Vec<usize> = Vec::new();
     let mut it: u64 = 0;
     let mut only_unary = false;
@@ -1680,7 +1747,26 @@ pub(crate) fn run(m: &Model<'_>, seed: u64, ctl: &Control<'_>) -> Outcome {
             if !unassigned.is_empty() {
                 let k = rng.below(unassigned.len());
                 let c = unassigned.swap_remove(k);
-                if let Some(members) = m.group(c) {
+                // Re-solving: first try to place the class with what it displaces, counting
+                // what that changes; a few tries per class, since a failed try costs time.
+                let tries = minimal_tries.get_mut(c);
+                let try_minimal = resolving && tries.as_ref().is_some_and(|t| **t < 2);
+                if let Some(t) = tries {
+                    *t += 1;
+                }
+                let repaired = if try_minimal {
+                    st.minimal_repair(c)
+                } else {
+                    None
+                };
+                if let Some(left) = repaired {
+                    unassigned.retain(|&x| st.assign.get(x) == Some(&NONE));
+                    for x in left {
+                        if !unassigned.contains(&x) {
+                            unassigned.push(x);
+                        }
+                    }
+                } else if let Some(members) = m.group(c) {
                     let bumped = st.ifs_group_step(c, &mut rng);
                     unassigned.retain(|x| !members.contains(x));
                     unassigned.extend(bumped);
@@ -1723,7 +1809,10 @@ pub(crate) fn run(m: &Model<'_>, seed: u64, ctl: &Control<'_>) -> Outcome {
                 rng.below(n)
             };
             let len = st.domain_len(c);
-            if len >= 2 {
+            if home_move {
+                // Back home, with whatever took its place moved out of the way.
+                st.try_home_chain(c);
+            } else if len >= 2 {
                 // Half of the moves keep the room or the time, which keeps most hard
                 // rules (same room, same attendees) intact.
                 let mut pi = rng.below(len);
@@ -1903,6 +1992,45 @@ mod tests {
                 .collect(),
         });
         p
+    }
+
+    #[test]
+    fn taking_classes_out_and_back_keeps_global_costs_exact() {
+        // A global distribution (breaks) is counted whole by each member's cost: taking a
+        // class out must subtract only its share, or the running totals drift.
+        let mut p = tiny();
+        p.distributions.push(Distribution {
+            kind: DistributionKind::MaxBreaks(0, 0),
+            required: false,
+            penalty: 4,
+            classes: vec![0, 1, 2],
+            origin: "test".into(),
+        });
+        p.distributions.push(Distribution {
+            kind: DistributionKind::MaxDayLoad(12),
+            required: true,
+            penalty: 0,
+            classes: vec![0, 1, 2],
+            origin: "test".into(),
+        });
+        let m = Model::new(&p, None, 0);
+        let mut st = State::new(&m);
+        let mut rng = Rng::new(3);
+        st.construct(&mut rng, &|| false);
+        let (h, s) = st.full_cost();
+        st.hard = h;
+        st.soft = s;
+        for _ in 0..500 {
+            let c = rng.below(3);
+            if rng.below(2) == 0 {
+                st.unassign(c);
+            } else {
+                let pi = rng.below(st.domain_len(c));
+                let d = st.delta(c, pi);
+                st.apply(c, pi, d);
+            }
+            assert_eq!((st.hard, st.soft), st.full_cost());
+        }
     }
 
     #[test]
