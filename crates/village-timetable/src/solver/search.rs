@@ -1752,7 +1752,8 @@ pub(crate) fn run(m: &Model<'_>, seed: u64, ctl: &Control<'_>) -> Outcome {
                 let tries = minimal_tries.get_mut(c);
                 let try_minimal = resolving && tries.as_ref().is_some_and(|t| **t < 2);
                 if let Some(t) = tries {
-                    *t += 1;
+                    // A class may come back here thousands of times in a hard instance.
+                    *t = t.saturating_add(1);
                 }
                 let repaired = if try_minimal {
                     st.minimal_repair(c)
