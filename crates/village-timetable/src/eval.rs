@@ -8,7 +8,9 @@
 
 use serde::Serialize;
 
-use crate::model::{DistributionKind, Placement, Problem, Solution, TimePattern};
+use crate::model::{
+    days_apart, school_excess, DistributionKind, Placement, Problem, Solution, TimePattern,
+};
 
 /// What kind of hard rule a violation breaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -509,12 +511,21 @@ fn pair_satisfied(problem: &Problem, kind: DistributionKind, a: &Placed, b: &Pla
         }
         WorkDay(s) => !same_days_weeks || i.end().max(j.end()) - i.start.min(j.start) <= s,
         MinGap(g) => !same_days_weeks || i.end() + g <= j.start || j.end() + g <= i.start,
-        MaxDays(_) | MaxDayLoad(_) | MaxBreaks(_, _) | MaxBlock(_, _) => true,
+        MinDaysApart(d) => (i.weeks & j.weeks) == 0 || days_apart(i.days, j.days) >= d,
+        MaxDays(_)
+        | MaxDayLoad(_)
+        | MaxBreaks(_, _)
+        | MaxBlock(_, _)
+        | MinDayLoad(_, _)
+        | MaxGapsPerDay(_)
+        | MaxGapsPerWeek(_)
+        | EarlyStart(_)
+        | MaxDaysInInterval(_, _, _) => true,
     }
 }
 
-/// For the four non-pairwise kinds: the excess over the limit, and whether the soft
-/// penalty is divided by the number of weeks (all but `MaxDays`).
+/// For the non-pairwise kinds: the excess over the limit, and whether the soft penalty
+/// is divided by the number of weeks (all but `MaxDays`).
 fn global_excess(problem: &Problem, kind: DistributionKind, pats: &[TimePattern]) -> (u64, bool) {
     use DistributionKind::*;
     match kind {
@@ -548,7 +559,7 @@ fn global_excess(problem: &Problem, kind: DistributionKind, pats: &[TimePattern]
             });
             (total, true)
         }
-        _ => (0, false),
+        _ => (school_excess(problem, kind, pats).unwrap_or(0), true),
     }
 }
 

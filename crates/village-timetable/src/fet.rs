@@ -16,6 +16,9 @@ use crate::model::{
 };
 use crate::xml::{self, Element};
 
+/// The activities of each person a FET constraint covers, and the kind it becomes.
+type PersonRule = (Vec<Vec<usize>>, DistributionKind);
+
 /// A FET file compiled onto the engine's model.
 #[derive(Debug, Clone)]
 pub struct FetImport {
@@ -411,27 +414,100 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
     let teachers: Vec<String> = names_in(root.child("Teachers_List"), "Teacher");
     let all_units: BTreeSet<String> = units.values().flatten().cloned().collect();
 
-    // The longest run of consecutive break hours on any day (see the gaps constraints).
-    let break_run: u32 = {
-        let mut breaks: BTreeSet<(u32, u32)> = BTreeSet::new();
-        if let Some(tc) = root.child("Time_Constraints_List") {
-            for c in tc
-                .children
-                .iter()
-                .filter(|c| c.name == "ConstraintBreakTimes" && is_active(c))
-            {
-                breaks.extend(slots_of(c, "Break_Time")?);
+    // FET's constraints on each teacher's or each students set's own week: which people's
+    // activities (every teacher, one teacher, every subgroup, the subgroups of one set;
+    // only those with the activity tag where it names one), and the kind they become.
+    // Gaps leave out break times, as FET counts them (see `Problem::breaks`).
+    let person_rule = |c: &Element, name: &str| -> Result<Option<PersonRule>, Error> {
+        let Some(rest) = name.strip_prefix("Constraint") else {
+            return Ok(None);
+        };
+        let (people, rule) = [
+            ("Teachers", "teachers"),
+            ("Teacher", "teacher"),
+            ("StudentsSet", "set"),
+            ("Students", "students"),
+        ]
+        .into_iter()
+        .find_map(|(prefix, who)| rest.strip_prefix(prefix).map(|r| (who, r)))
+        .unwrap_or(("", rest));
+        let (tagged, rule) = match rule.strip_prefix("ActivityTag") {
+            Some(r) => (true, r),
+            None => (false, rule),
+        };
+        let kind = match rule {
+            "MaxHoursDaily" => DistributionKind::MaxDayLoad(num(c, "Maximum_Hours_Daily")?),
+            "MaxHoursContinuously" => {
+                DistributionKind::MaxBlock(num(c, "Maximum_Hours_Continuously")?, 0)
+            }
+            "MinHoursDaily" => {
+                // Older files have no flag: teachers' days off were always allowed.
+                let empty_ok = match text_of(c, "Allow_Empty_Days") {
+                    Some(v) => v.trim() == "true",
+                    None => people.starts_with("teacher"),
+                };
+                DistributionKind::MinDayLoad(num(c, "Minimum_Hours_Daily")?, empty_ok)
+            }
+            "MaxGapsPerDay" => DistributionKind::MaxGapsPerDay(num(c, "Max_Gaps")?),
+            "MaxGapsPerWeek" => DistributionKind::MaxGapsPerWeek(num(c, "Max_Gaps")?),
+            "EarlyMaxBeginningsAtSecondHour" if !tagged => {
+                DistributionKind::EarlyStart(num(c, "Max_Beginnings_At_Second_Hour")?)
+            }
+            "MaxDaysPerWeek" if people.starts_with("teacher") && !tagged => {
+                DistributionKind::MaxDays(num(c, "Max_Days_Per_Week")?)
+            }
+            "IntervalMaxDaysPerWeek" if !tagged => {
+                // Hours by name; no end hour means the end of the day.
+                let hour = |field: &str, default: u32| -> Result<u32, Error> {
+                    match text_of(c, field).map(str::trim).filter(|h| !h.is_empty()) {
+                        None => Ok(default),
+                        Some(h) => hour_idx
+                            .get(h)
+                            .copied()
+                            .ok_or_else(|| c.error(format!("unknown hour `{h}`"))),
+                    }
+                };
+                DistributionKind::MaxDaysInInterval(
+                    hour("Interval_Start_Hour", 0)?,
+                    hour("Interval_End_Hour", n_hours)?,
+                    num(c, "Max_Days_Per_Week")?,
+                )
+            }
+            _ => return Ok(None),
+        };
+        let tag = ["Activity_Tag", "Activity_Tag_Name"]
+            .into_iter()
+            .find_map(|f| text_of(c, f))
+            .map(str::trim);
+        if tagged && tag.is_none() {
+            return Err(c.error("the constraint names no activity tag"));
+        }
+        let mut groups: Vec<Vec<usize>> = match people {
+            "teachers" => teachers.iter().map(|t| teacher_acts(t)).collect(),
+            "teacher" => {
+                let t = text_of(c, "Teacher_Name")
+                    .or_else(|| text_of(c, "Teacher"))
+                    .unwrap_or("");
+                vec![teacher_acts(t)]
+            }
+            "set" => {
+                let s = text_of(c, "Students").unwrap_or("");
+                let Some(set_units) = units.get(s) else {
+                    return Err(c.error(format!("unknown students set `{s}`")));
+                };
+                set_units.iter().map(|u| set_acts(u)).collect()
+            }
+            "students" => all_units.iter().map(|u| set_acts(u)).collect(),
+            _ => return Ok(None),
+        };
+        if let Some(tag) = tag.filter(|_| tagged) {
+            for g in &mut groups {
+                g.retain(|&i| acts.get(i).is_some_and(|a| a.tags.iter().any(|t| t == tag)));
             }
         }
-        let mut longest = 0;
-        for &(d, h) in &breaks {
-            let run = (h..n_hours)
-                .take_while(|x| breaks.contains(&(d, *x)))
-                .count();
-            longest = longest.max(run as u32);
-        }
-        longest
+        Ok(Some((groups, kind)))
     };
+    let mut breaks: Vec<TimePattern> = Vec::new();
     if let Some(tc) = root.child("Time_Constraints_List") {
         for c in &tc.children {
             if !is_active(c) {
@@ -461,7 +537,16 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
                 }
                 "ConstraintBreakTimes" => {
                     let all: Vec<usize> = (0..acts.len()).collect();
-                    block_times(&mut time_pen, &all, &slots_of(c, "Break_Time")?, w);
+                    let slots = slots_of(c, "Break_Time")?;
+                    block_times(&mut time_pen, &all, &slots, w);
+                    if w.0 {
+                        breaks.extend(slots.iter().map(|&(d, h)| TimePattern {
+                            days: 1 << d,
+                            start: h,
+                            length: 1,
+                            weeks: 1,
+                        }));
+                    }
                 }
                 "ConstraintActivityPreferredStartingTime" => {
                     let Some(ai) = act_of(c, text_of(c, "Activity_Id").unwrap_or(""))? else {
@@ -523,13 +608,10 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
                 "ConstraintMinDaysBetweenActivities" => {
                     let ids = acts_of(c)?;
                     let min_days: u32 = num(c, "MinDays")?;
-                    if min_days > 1 {
-                        notes.push(format!(
-                            "{origin}: MinDays {min_days} approximated as different days"
-                        ));
-                    }
-                    if min_days >= 1 {
-                        dists.push(dist(DistributionKind::DifferentDays, w, ids, origin));
+                    match min_days {
+                        0 => {}
+                        1 => dists.push(dist(DistributionKind::DifferentDays, w, ids, origin)),
+                        d => dists.push(dist(DistributionKind::MinDaysApart(d), w, ids, origin)),
                     }
                 }
                 "ConstraintActivitiesSameStartingTime" => {
@@ -546,105 +628,65 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
                     let ids = acts_of(c)?;
                     dists.push(dist(DistributionKind::NotOverlap, w, ids, origin));
                 }
-                "ConstraintTeacherMaxHoursDaily" | "ConstraintTeachersMaxHoursDaily" => {
-                    let max: u32 = num(c, "Maximum_Hours_Daily")?;
-                    let names = match text_of(c, "Teacher_Name") {
-                        Some(t) => vec![t.to_string()],
-                        None => teachers.clone(),
-                    };
-                    for t in names {
-                        dists.push(dist(
-                            DistributionKind::MaxDayLoad(max),
-                            w,
-                            teacher_acts(&t),
-                            origin.clone(),
-                        ));
-                    }
+                "ConstraintActivitiesSameStartingHour" => {
+                    dists.push(dist(DistributionKind::SameStart, w, acts_of(c)?, origin));
                 }
-                "ConstraintStudentsSetMaxHoursDaily" | "ConstraintStudentsMaxHoursDaily" => {
-                    let max: u32 = num(c, "Maximum_Hours_Daily")?;
-                    let targets: Vec<String> = match text_of(c, "Students") {
-                        Some(s) => units
-                            .get(s)
-                            .map(|u| u.iter().cloned().collect())
-                            .unwrap_or_default(),
-                        None => all_units.iter().cloned().collect(),
-                    };
-                    for u in targets {
-                        dists.push(dist(
-                            DistributionKind::MaxDayLoad(max),
-                            w,
-                            set_acts(&u),
-                            origin.clone(),
-                        ));
-                    }
+                "ConstraintActivitiesSameStartingDay" => {
+                    dists.push(dist(DistributionKind::SameDays, w, acts_of(c)?, origin));
                 }
-                // "No gaps" is ITC's MaxBreaks(0, S): no empty stretch longer than S slots
-                // between two lessons of a day. FET does not count break times as gaps, so
-                // S is the longest run of break hours (0 in a file without breaks, which
-                // makes it exact). A limit above zero counts gap hours over a day or a week,
-                // which MaxBreaks cannot say: left out and noted.
-                "ConstraintStudentsMaxGapsPerWeek"
-                | "ConstraintStudentsSetMaxGapsPerWeek"
-                | "ConstraintStudentsMaxGapsPerDay"
-                | "ConstraintStudentsSetMaxGapsPerDay"
-                | "ConstraintTeachersMaxGapsPerWeek"
-                | "ConstraintTeacherMaxGapsPerWeek"
-                | "ConstraintTeachersMaxGapsPerDay"
-                | "ConstraintTeacherMaxGapsPerDay" => {
-                    let max: u32 = num(c, "Max_Gaps")?;
-                    if max > 0 {
-                        *ignored
-                            .entry(format!("{} with Max_Gaps above 0", c.name))
-                            .or_insert(0) += 1;
+                "ConstraintMinGapsBetweenActivities" => {
+                    let gap: u32 = num(c, "MinGaps")?;
+                    dists.push(dist(DistributionKind::MinGap(gap), w, acts_of(c)?, origin));
+                }
+                "ConstraintTwoActivitiesOrdered"
+                | "ConstraintTwoActivitiesConsecutive"
+                | "ConstraintTwoActivitiesGrouped" => {
+                    let pair: Vec<usize> = [
+                        act_of(c, text_of(c, "First_Activity_Id").unwrap_or(""))?,
+                        act_of(c, text_of(c, "Second_Activity_Id").unwrap_or(""))?,
+                    ]
+                    .into_iter()
+                    .flatten()
+                    .collect();
+                    if pair.len() < 2 {
                         continue;
                     }
-                    let groups: Vec<Vec<usize>> = if c.name.starts_with("ConstraintStudents") {
-                        let targets: Vec<String> = match text_of(c, "Students") {
-                            Some(s) => units
-                                .get(s)
-                                .map(|u| u.iter().cloned().collect())
-                                .unwrap_or_default(),
-                            None => all_units.iter().cloned().collect(),
-                        };
-                        targets.iter().map(|u| set_acts(u)).collect()
-                    } else {
-                        let names = match text_of(c, "Teacher_Name") {
-                            Some(t) => vec![t.to_string()],
-                            None => teachers.clone(),
-                        };
-                        names.iter().map(|t| teacher_acts(t)).collect()
+                    let together: u32 = pair
+                        .iter()
+                        .filter_map(|&i| acts.get(i))
+                        .map(|a| a.duration)
+                        .sum();
+                    // Consecutive: the second starts where the first ends, on its day.
+                    // Grouped: the two back to back in either order.
+                    let kinds: &[DistributionKind] = match c.name.as_str() {
+                        "ConstraintTwoActivitiesOrdered" => &[DistributionKind::Precedence],
+                        "ConstraintTwoActivitiesConsecutive" => &[
+                            DistributionKind::SameDays,
+                            DistributionKind::Precedence,
+                            DistributionKind::WorkDay(together),
+                        ],
+                        _ => &[
+                            DistributionKind::SameDays,
+                            DistributionKind::NotOverlap,
+                            DistributionKind::WorkDay(together),
+                        ],
                     };
-                    if break_run > 0 {
-                        notes.push(format!(
-                            "{origin}: gaps next to break times counted as FET does only up to {break_run} hour(s)"
-                        ));
-                    }
-                    for g in groups.into_iter().filter(|g| g.len() > 1) {
-                        dists.push(dist(
-                            DistributionKind::MaxBreaks(0, break_run),
-                            w,
-                            g,
-                            origin.clone(),
-                        ));
+                    for &kind in kinds {
+                        dists.push(dist(kind, w, pair.clone(), origin.clone()));
                     }
                 }
-                "ConstraintTeacherMaxDaysPerWeek" | "ConstraintTeachersMaxDaysPerWeek" => {
-                    let max: u32 = num(c, "Max_Days_Per_Week")?;
-                    let names = match text_of(c, "Teacher_Name") {
-                        Some(t) => vec![t.to_string()],
-                        None => teachers.clone(),
+                name => {
+                    let Some((groups, kind)) = person_rule(c, name)? else {
+                        *ignored.entry(name.to_string()).or_insert(0) += 1;
+                        continue;
                     };
-                    for t in names {
-                        dists.push(dist(
-                            DistributionKind::MaxDays(max),
-                            w,
-                            teacher_acts(&t),
-                            origin.clone(),
-                        ));
+                    // A limit needs two classes to be broken; a minimum or an early start
+                    // can be broken by one.
+                    let least = if kind.mended_by_removal() { 2 } else { 1 };
+                    for g in groups.into_iter().filter(|g| g.len() >= least) {
+                        dists.push(dist(kind, w, g, origin.clone()));
                     }
                 }
-                other => *ignored.entry(other.to_string()).or_insert(0) += 1,
             }
         }
     }
@@ -679,6 +721,23 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
                         acts.iter()
                             .enumerate()
                             .filter(|(_, a)| a.subject == s)
+                            .map(|(i, _)| i)
+                            .collect(),
+                    )
+                }
+                "ConstraintActivityTagPreferredRoom"
+                | "ConstraintActivityTagPreferredRooms"
+                | "ConstraintSubjectActivityTagPreferredRoom"
+                | "ConstraintSubjectActivityTagPreferredRooms" => {
+                    let tag = text_of(c, "Activity_Tag").unwrap_or("").trim();
+                    let subject = text_of(c, "Subject").map(str::trim);
+                    Some(
+                        acts.iter()
+                            .enumerate()
+                            .filter(|(_, a)| {
+                                a.tags.iter().any(|t| t == tag)
+                                    && subject.is_none_or(|s| a.subject == s)
+                            })
                             .map(|(i, _)| i)
                             .collect(),
                     )
@@ -908,8 +967,13 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
             ));
         }
     }
-    p.distributions
-        .extend(dists.into_iter().filter(|d| d.classes.len() > 1));
+    // One class alone can only break a minimum or an early start.
+    p.distributions.extend(
+        dists.into_iter().filter(|d| {
+            d.classes.len() > 1 || (!d.classes.is_empty() && !d.kind.mended_by_removal())
+        }),
+    );
+    p.breaks = breaks;
     Ok(FetImport {
         problem: p,
         notes,

@@ -137,6 +137,22 @@ pub enum DistributionKind {
     MaxDayLoad(u32),
     MaxBreaks(u32, u32),
     MaxBlock(u32, u32),
+    // Kinds school timetables need that ITC 2019 does not have (FET's constraints).
+    /// Any two classes meeting in the same week are at least this many days apart.
+    MinDaysApart(u32),
+    /// On every day with classes, at least this many slots of them; when the flag is
+    /// false, every day of every week must have them (a day off is a violation too).
+    MinDayLoad(u32, bool),
+    /// At most this many empty slots a day between the first and the last class, break
+    /// times (`Problem::breaks`) not counted.
+    MaxGapsPerDay(u32),
+    /// The same, added up over each week.
+    MaxGapsPerWeek(u32),
+    /// Days start at the first slot of the day (leading break times not counted); at most
+    /// this many days a week may start one slot later, and none later than that.
+    EarlyStart(u32),
+    /// At most `d` days a week with a class meeting in the slots `start..end` of the day.
+    MaxDaysInInterval(u32, u32, u32),
 }
 
 impl DistributionKind {
@@ -148,6 +164,22 @@ impl DistributionKind {
                 | DistributionKind::MaxDayLoad(_)
                 | DistributionKind::MaxBreaks(_, _)
                 | DistributionKind::MaxBlock(_, _)
+                | DistributionKind::MinDayLoad(_, _)
+                | DistributionKind::MaxGapsPerDay(_)
+                | DistributionKind::MaxGapsPerWeek(_)
+                | DistributionKind::EarlyStart(_)
+                | DistributionKind::MaxDaysInInterval(_, _, _)
+        )
+    }
+
+    /// Can a violation always be mended by taking other classes out? True for the ITC
+    /// kinds (fewer classes never break a limit) and for gaps (one class has none); false
+    /// for minimum loads and early starts, which one class on its own can break, so the
+    /// solver must not try to mend them by displacing the rest.
+    pub fn mended_by_removal(&self) -> bool {
+        !matches!(
+            self,
+            DistributionKind::MinDayLoad(_, _) | DistributionKind::EarlyStart(_)
         )
     }
 
@@ -184,6 +216,12 @@ impl DistributionKind {
             MaxDayLoad(s) => format!("MaxDayLoad({s})"),
             MaxBreaks(r, s) => format!("MaxBreaks({r},{s})"),
             MaxBlock(m, s) => format!("MaxBlock({m},{s})"),
+            MinDaysApart(d) => format!("MinDaysApart({d})"),
+            MinDayLoad(s, empty) => format!("MinDayLoad({s},{})", u32::from(*empty)),
+            MaxGapsPerDay(g) => format!("MaxGapsPerDay({g})"),
+            MaxGapsPerWeek(g) => format!("MaxGapsPerWeek({g})"),
+            EarlyStart(n) => format!("EarlyStart({n})"),
+            MaxDaysInInterval(a, b, d) => format!("MaxDaysInInterval({a},{b},{d})"),
         }
     }
 
@@ -222,6 +260,12 @@ impl DistributionKind {
             ("MaxDayLoad", [s]) => MaxDayLoad(*s),
             ("MaxBreaks", [r, s]) => MaxBreaks(*r, *s),
             ("MaxBlock", [m, s]) => MaxBlock(*m, *s),
+            ("MinDaysApart", [d]) => MinDaysApart(*d),
+            ("MinDayLoad", [s, e @ (0 | 1)]) => MinDayLoad(*s, *e == 1),
+            ("MaxGapsPerDay", [g]) => MaxGapsPerDay(*g),
+            ("MaxGapsPerWeek", [g]) => MaxGapsPerWeek(*g),
+            ("EarlyStart", [n]) => EarlyStart(*n),
+            ("MaxDaysInInterval", [a, b, d]) => MaxDaysInInterval(*a, *b, *d),
             _ => return None,
         };
         Some(kind)
@@ -302,6 +346,10 @@ pub struct Problem {
     pub students: Vec<Student>,
     /// When true (schools), a learner's clash is a hard violation, not a soft conflict.
     pub student_conflicts_hard: bool,
+    /// Break times for everyone (FET's "break times"): no class meets in them, and the gap
+    /// and early-start kinds do not count them as empty time.
+    #[serde(default)]
+    pub breaks: Vec<TimePattern>,
 }
 
 impl Problem {
@@ -367,8 +415,121 @@ impl Problem {
             distributions: Vec::new(),
             students: Vec::new(),
             student_conflicts_hard: false,
+            breaks: Vec::new(),
         }
     }
+}
+
+/// The fewest days between a day of `a` and a day of `b` (bit sets of days); 0 when they
+/// share one, 32 when either is empty.
+pub fn days_apart(a: u32, b: u32) -> u32 {
+    let mut best = 32;
+    let mut rest = a;
+    while rest != 0 {
+        let d = rest.trailing_zeros();
+        rest &= rest - 1;
+        let mut other = b;
+        while other != 0 {
+            let e = other.trailing_zeros();
+            other &= other - 1;
+            best = best.min(d.abs_diff(e));
+        }
+    }
+    best
+}
+
+/// Excess over the limit of the school kinds that are not pairwise (`MinDayLoad`, the gap
+/// limits, `EarlyStart`), given the times of their classes; `None` for every other kind.
+/// The evaluator and the solver share it: these are not ITC 2019 kinds, so there is no
+/// competition rule for two separate implementations to be checked against.
+pub fn school_excess(p: &Problem, kind: DistributionKind, pats: &[TimePattern]) -> Option<u64> {
+    use DistributionKind::*;
+    if !matches!(
+        kind,
+        MinDayLoad(_, _)
+            | MaxGapsPerDay(_)
+            | MaxGapsPerWeek(_)
+            | EarlyStart(_)
+            | MaxDaysInInterval(_, _, _)
+    ) {
+        return None;
+    }
+    let mut total = 0u64;
+    let mut lessons: Vec<(u32, u32)> = Vec::new();
+    let mut breaks: Vec<(u32, u32)> = Vec::new();
+    for w in 0..p.nr_weeks.clamp(1, 64) {
+        let week = 1u64 << w;
+        let (mut week_gaps, mut one_late, mut in_interval) = (0u64, 0u64, 0u64);
+        for d in 0..p.nr_days.clamp(1, 32) {
+            let day = 1u32 << d;
+            let on_day = |t: &&TimePattern| t.weeks & week != 0 && t.days & day != 0;
+            lessons.clear();
+            lessons.extend(pats.iter().filter(on_day).map(|t| (t.start, t.end())));
+            let (Some(first), Some(last)) = (
+                lessons.iter().map(|l| l.0).min(),
+                lessons.iter().map(|l| l.1).max(),
+            ) else {
+                if let MinDayLoad(s, false) = kind {
+                    total += u64::from(s);
+                }
+                continue;
+            };
+            breaks.clear();
+            breaks.extend(p.breaks.iter().filter(on_day).map(|t| (t.start, t.end())));
+            match kind {
+                MinDayLoad(s, _) => {
+                    let load: u32 = lessons.iter().map(|(a, b)| b - a).sum();
+                    total += u64::from(s.saturating_sub(load));
+                }
+                MaxGapsPerDay(_) | MaxGapsPerWeek(_) => {
+                    let busy = covered(lessons.iter().chain(&breaks), first, last);
+                    let gaps = u64::from((last - first).saturating_sub(busy));
+                    match kind {
+                        MaxGapsPerDay(g) => total += gaps.saturating_sub(u64::from(g)),
+                        _ => week_gaps += gaps,
+                    }
+                }
+                MaxDaysInInterval(from, to, _) => {
+                    if lessons.iter().any(|&(a, b)| a < to && from < b) {
+                        in_interval += 1;
+                    }
+                }
+                _ => {
+                    let late = first.saturating_sub(covered(breaks.iter(), 0, first));
+                    match late {
+                        0 => {}
+                        1 => one_late += 1,
+                        _ => total += 1,
+                    }
+                }
+            }
+        }
+        match kind {
+            MaxGapsPerWeek(g) => total += week_gaps.saturating_sub(u64::from(g)),
+            EarlyStart(n) => total += one_late.saturating_sub(u64::from(n)),
+            MaxDaysInInterval(_, _, d) => total += in_interval.saturating_sub(u64::from(d)),
+            _ => {}
+        }
+    }
+    Some(total)
+}
+
+/// How many slots of `[lo, hi)` the intervals cover (overlaps counted once).
+fn covered<'i>(intervals: impl Iterator<Item = &'i (u32, u32)>, lo: u32, hi: u32) -> u32 {
+    let mut clipped: Vec<(u32, u32)> = intervals
+        .map(|&(a, b)| (a.max(lo), b.min(hi)))
+        .filter(|(a, b)| a < b)
+        .collect();
+    clipped.sort_unstable();
+    let (mut total, mut reach) = (0, lo);
+    for (a, b) in clipped {
+        let a = a.max(reach);
+        if b > a {
+            total += b - a;
+            reach = b;
+        }
+    }
+    total
 }
 
 /// Where one class was placed: an index into its `times` and, if it needs one, a room
@@ -450,6 +611,13 @@ mod tests {
             "MinGap(2)",
             "MaxDayLoad(100)",
             "MaxBreaks(1,6)",
+            "MinDaysApart(2)",
+            "MinDayLoad(4,0)",
+            "MinDayLoad(2,1)",
+            "MaxGapsPerDay(1)",
+            "MaxGapsPerWeek(3)",
+            "EarlyStart(2)",
+            "MaxDaysInInterval(5,8,2)",
         ] {
             assert_eq!(DistributionKind::parse_itc(k).unwrap().itc_name(), k);
         }
@@ -474,5 +642,97 @@ mod tests {
         assert!(a.overlaps(&c));
         let d = TimePattern { weeks: 0b100, ..c };
         assert!(!a.overlaps(&d));
+    }
+
+    fn hour(day: u32, start: u32, length: u32) -> TimePattern {
+        TimePattern {
+            days: 1 << day,
+            start,
+            length,
+            weeks: 1,
+        }
+    }
+
+    fn week_of(days: u32, hours: u32) -> Problem {
+        Problem::empty("t", days, 1, hours)
+    }
+
+    #[test]
+    fn days_apart_is_the_closest_pair() {
+        assert_eq!(days_apart(0b00001, 0b10000), 4);
+        assert_eq!(days_apart(0b00101, 0b01000), 1);
+        assert_eq!(days_apart(0b00100, 0b00100), 0);
+        assert_eq!(days_apart(0, 0b1), 32);
+    }
+
+    #[test]
+    fn min_day_load_counts_short_days_and_days_off() {
+        let p = week_of(3, 8);
+        let pats = [hour(0, 0, 2), hour(0, 3, 1), hour(1, 0, 1)];
+        // Monday 3 of 4, Tuesday 1 of 4, Wednesday empty.
+        let k = DistributionKind::MinDayLoad(4, true);
+        assert_eq!(school_excess(&p, k, &pats), Some(1 + 3));
+        let k = DistributionKind::MinDayLoad(4, false);
+        assert_eq!(school_excess(&p, k, &pats), Some(1 + 3 + 4));
+    }
+
+    #[test]
+    fn gaps_leave_out_break_times() {
+        let mut p = week_of(2, 8);
+        // Monday 0-1 and 4-5: three empty slots between, one of them a break.
+        let pats = [hour(0, 0, 1), hour(0, 4, 1), hour(1, 1, 1), hour(1, 3, 1)];
+        p.breaks.push(hour(0, 2, 1));
+        assert_eq!(
+            school_excess(&p, DistributionKind::MaxGapsPerDay(0), &pats),
+            Some(2 + 1)
+        );
+        assert_eq!(
+            school_excess(&p, DistributionKind::MaxGapsPerDay(1), &pats),
+            Some(1)
+        );
+        assert_eq!(
+            school_excess(&p, DistributionKind::MaxGapsPerWeek(2), &pats),
+            Some(1)
+        );
+        assert_eq!(
+            school_excess(&p, DistributionKind::MaxGapsPerWeek(3), &pats),
+            Some(0)
+        );
+    }
+
+    #[test]
+    fn early_start_allows_some_second_hour_starts() {
+        let mut p = week_of(3, 8);
+        let pats = [hour(0, 1, 2), hour(1, 1, 1), hour(2, 2, 1)];
+        // Two days start an hour late, one two hours late.
+        assert_eq!(
+            school_excess(&p, DistributionKind::EarlyStart(2), &pats),
+            Some(1)
+        );
+        assert_eq!(
+            school_excess(&p, DistributionKind::EarlyStart(0), &pats),
+            Some(3)
+        );
+        // A break in the first hour of Wednesday is not a late start.
+        p.breaks.push(hour(2, 0, 1));
+        assert_eq!(
+            school_excess(&p, DistributionKind::EarlyStart(2), &pats),
+            Some(1)
+        );
+        assert_eq!(
+            school_excess(&p, DistributionKind::EarlyStart(3), &pats),
+            Some(0)
+        );
+        assert_eq!(school_excess(&p, DistributionKind::MaxDays(1), &pats), None);
+    }
+
+    #[test]
+    fn days_in_an_interval_count_any_overlap() {
+        let p = week_of(3, 8);
+        // Afternoons are slots 4..8: Monday ends in it, Tuesday is in it, Wednesday not.
+        let pats = [hour(0, 2, 3), hour(1, 6, 1), hour(2, 0, 4)];
+        let k = |d| DistributionKind::MaxDaysInInterval(4, 8, d);
+        assert_eq!(school_excess(&p, k(1), &pats), Some(1));
+        assert_eq!(school_excess(&p, k(2), &pats), Some(0));
     }
 }

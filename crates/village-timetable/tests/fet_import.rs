@@ -10,6 +10,7 @@
 use std::time::Duration;
 
 use village_timetable::fet::import;
+use village_timetable::model::DistributionKind;
 use village_timetable::{solve, SolveOptions};
 
 const SMALL: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
@@ -70,7 +71,7 @@ fn imports_and_solves_a_small_fet_file() {
     let no_gaps = p
         .distributions
         .iter()
-        .filter(|d| d.kind == village_timetable::model::DistributionKind::MaxBreaks(0, 0))
+        .filter(|d| d.kind == DistributionKind::MaxGapsPerWeek(0))
         .count();
     assert_eq!(no_gaps, 2, "one per subgroup of Y7");
     let r = solve(
@@ -194,16 +195,109 @@ fn filtered_preferred_times_apply_to_the_activities_they_name() {
     assert_eq!(starts(1), vec![(2, 0)]);
 }
 
-/// A limit on gaps above zero cannot be said with MaxBreaks: it is noted, not dropped.
+/// The constraints on each person's week, and the pairwise ones FET files use most, become
+/// the engine's kinds: none is noted as left out, and a solve keeps them.
 #[test]
-fn gap_limits_above_zero_are_noted() {
-    let file = SMALL.replace("<Max_Gaps>0</Max_Gaps>", "<Max_Gaps>2</Max_Gaps>");
+fn per_person_and_pairwise_constraints_are_modelled() {
+    let file = SMALL
+        .replace("<Number_of_Hours>3</Number_of_Hours>", "<Number_of_Hours>4</Number_of_Hours>")
+        .replace(
+            "<Hour><Name>11</Name></Hour></Hours_List>",
+            "<Hour><Name>11</Name></Hour><Hour><Name>12</Name></Hour></Hours_List>",
+        )
+        .replace("<Max_Gaps>0</Max_Gaps>", "<Max_Gaps>2</Max_Gaps>")
+        .replace(
+            "<Students>Y7</Students><Duration>1</Duration><Id>2</Id>",
+            "<Students>Y7</Students><Duration>1</Duration><Activity_Tag>Lab</Activity_Tag><Id>2</Id>",
+        )
+        .replace(
+            "</Time_Constraints_List>",
+            r#"<ConstraintBreakTimes><Weight_Percentage>100</Weight_Percentage><Number_of_Break_Times>1</Number_of_Break_Times><Break_Time><Day>Tue</Day><Hour>9</Hour></Break_Time><Active>true</Active></ConstraintBreakTimes>
+<ConstraintTeacherMinHoursDaily><Weight_Percentage>100</Weight_Percentage><Teacher_Name>T2</Teacher_Name><Minimum_Hours_Daily>2</Minimum_Hours_Daily><Allow_Empty_Days>true</Allow_Empty_Days><Active>true</Active></ConstraintTeacherMinHoursDaily>
+<ConstraintStudentsSetMinHoursDaily><Weight_Percentage>100</Weight_Percentage><Students>Y7</Students><Minimum_Hours_Daily>1</Minimum_Hours_Daily><Allow_Empty_Days>false</Allow_Empty_Days><Active>true</Active></ConstraintStudentsSetMinHoursDaily>
+<ConstraintStudentsEarlyMaxBeginningsAtSecondHour><Weight_Percentage>100</Weight_Percentage><Max_Beginnings_At_Second_Hour>1</Max_Beginnings_At_Second_Hour><Active>true</Active></ConstraintStudentsEarlyMaxBeginningsAtSecondHour>
+<ConstraintTeacherMaxHoursContinuously><Weight_Percentage>100</Weight_Percentage><Teacher_Name>T2</Teacher_Name><Maximum_Hours_Continuously>3</Maximum_Hours_Continuously><Active>true</Active></ConstraintTeacherMaxHoursContinuously>
+<ConstraintTeacherActivityTagMaxHoursDaily><Weight_Percentage>100</Weight_Percentage><Teacher_Name>T1</Teacher_Name><Activity_Tag_Name>Lab</Activity_Tag_Name><Maximum_Hours_Daily>1</Maximum_Hours_Daily><Active>true</Active></ConstraintTeacherActivityTagMaxHoursDaily>
+<ConstraintActivitiesSameStartingHour><Weight_Percentage>100</Weight_Percentage><Number_of_Activities>2</Number_of_Activities><Activity_Id>3</Activity_Id><Activity_Id>4</Activity_Id><Active>true</Active></ConstraintActivitiesSameStartingHour>
+<ConstraintMinGapsBetweenActivities><Weight_Percentage>100</Weight_Percentage><Number_of_Activities>2</Number_of_Activities><Activity_Id>3</Activity_Id><Activity_Id>1</Activity_Id><MinGaps>1</MinGaps><Active>true</Active></ConstraintMinGapsBetweenActivities>
+<ConstraintTwoActivitiesOrdered><Weight_Percentage>100</Weight_Percentage><First_Activity_Id>1</First_Activity_Id><Second_Activity_Id>2</Second_Activity_Id><Active>true</Active></ConstraintTwoActivitiesOrdered>
+</Time_Constraints_List>"#,
+        )
+        .replace(
+            "</Space_Constraints_List>",
+            r#"<ConstraintActivityTagPreferredRoom><Weight_Percentage>100</Weight_Percentage><Activity_Tag>Lab</Activity_Tag><Room>R1</Room><Active>true</Active></ConstraintActivityTagPreferredRoom>
+</Space_Constraints_List>"#,
+        );
     let imp = import(&file).unwrap();
     assert!(
-        imp.notes
-            .iter()
-            .any(|n| n.contains("ConstraintStudentsSetMaxGapsPerWeek with Max_Gaps above 0")),
+        !imp.notes.iter().any(|n| n.contains("not modelled")),
         "{:?}",
         imp.notes
+    );
+    let p = &imp.problem;
+    let kinds: Vec<DistributionKind> = p.distributions.iter().map(|d| d.kind).collect();
+    for want in [
+        DistributionKind::MaxGapsPerWeek(2),
+        DistributionKind::MinDayLoad(2, true),
+        DistributionKind::MinDayLoad(1, false),
+        DistributionKind::EarlyStart(1),
+        DistributionKind::MaxBlock(3, 0),
+        DistributionKind::SameStart,
+        DistributionKind::MinGap(1),
+        DistributionKind::Precedence,
+    ] {
+        assert!(kinds.contains(&want), "{want:?} missing from {kinds:?}");
+    }
+    // The tagged daily limit covers T1's tagged activity only: one class, so nothing
+    // to limit; the untagged ones are not in it.
+    assert!(!kinds.contains(&DistributionKind::MaxDayLoad(1)));
+    assert_eq!(p.breaks.len(), 1, "Tuesday 9 is a break");
+    assert_eq!(p.classes[1].rooms.len(), 1, "the Lab activity only in R1");
+    let r = solve(
+        p,
+        &SolveOptions {
+            time_limit: Duration::from_secs(3),
+            threads: 1,
+            ..SolveOptions::default()
+        },
+        None,
+    )
+    .unwrap();
+    assert!(r.evaluation.is_valid(), "{:?}", r.evaluation.hard);
+}
+
+/// MinDays above one is said exactly, not as "different days".
+#[test]
+fn min_days_above_one_keep_their_distance() {
+    let file = SMALL.replace(
+        "<Days_List><Number_of_Days>2</Number_of_Days><Day><Name>Mon</Name></Day><Day><Name>Tue</Name></Day></Days_List>",
+        "<Days_List><Number_of_Days>3</Number_of_Days><Day><Name>Mon</Name></Day><Day><Name>Tue</Name></Day><Day><Name>Wed</Name></Day></Days_List>",
+    )
+    .replacen("<MinDays>1</MinDays>", "<MinDays>2</MinDays>", 1);
+    let imp = import(&file).unwrap();
+    let p = &imp.problem;
+    assert!(p
+        .distributions
+        .iter()
+        .any(|d| d.kind == DistributionKind::MinDaysApart(2) && d.required));
+    let r = solve(
+        p,
+        &SolveOptions {
+            time_limit: Duration::from_secs(2),
+            threads: 1,
+            ..SolveOptions::default()
+        },
+        None,
+    )
+    .unwrap();
+    assert!(r.evaluation.is_valid(), "{:?}", r.evaluation.hard);
+    let day =
+        |c: usize| r.solution.placements[c].map(|pl| p.classes[c].times[pl.time].pattern.days);
+    let mut days = [day(0), day(1)];
+    days.sort();
+    assert_eq!(
+        days,
+        [Some(1), Some(4)],
+        "maths on Monday and Wednesday, two days apart"
     );
 }

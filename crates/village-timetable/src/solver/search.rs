@@ -10,7 +10,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
 
 use super::rng::Rng;
-use crate::model::{DistributionKind, Placement, Problem, Solution, TimePattern};
+use crate::model::{
+    days_apart, school_excess, DistributionKind, Placement, Problem, Solution, TimePattern,
+};
 
 pub(crate) const NONE: usize = usize::MAX;
 /// Internal hard cost of leaving a mandatory request unmet.
@@ -325,6 +327,7 @@ fn pair_ok(p: &Problem, kind: DistributionKind, a: &Cand, b: &Cand) -> bool {
         }
         WorkDay(s) => !meet_together || xe.max(ye) - x.start.min(y.start) <= s,
         MinGap(g) => !meet_together || xe + g <= y.start || ye + g <= x.start,
+        MinDaysApart(d) => x.weeks & y.weeks == 0 || days_apart(x.days, y.days) >= d,
         _ => true,
     }
 }
@@ -332,7 +335,7 @@ fn pair_ok(p: &Problem, kind: DistributionKind, a: &Cand, b: &Cand) -> bool {
 /// A callback on the (start, end) intervals of one day.
 type DayFn<'f> = dyn FnMut(&mut Vec<(u32, u32)>) + 'f;
 
-/// Excess for the four global kinds and whether the soft penalty is divided by weeks.
+/// Excess for the global kinds and whether the soft penalty is divided by weeks.
 fn global_excess(p: &Problem, kind: DistributionKind, pats: &[TimePattern]) -> (i64, bool) {
     use DistributionKind::*;
     let per_day = |f: &mut DayFn<'_>| {
@@ -413,8 +416,20 @@ fn global_excess(p: &Problem, kind: DistributionKind, pats: &[TimePattern]) -> (
             });
             (total, true)
         }
-        _ => (0, false),
+        _ => match school_excess(p, kind, pats) {
+            Some(excess) => (i64::try_from(excess).unwrap_or(i64::MAX), true),
+            None => (0, false),
+        },
     }
+}
+
+/// Global kinds that repair does not mend by displacing classes: minimum loads and early
+/// starts (taking classes out does not help) and gap limits (it helps, but a day of
+/// lessons is built up one by one, and every half-built day has gaps). They steer the
+/// choice of candidates and are left to the local search.
+fn left_to_search(kind: DistributionKind) -> bool {
+    use DistributionKind::*;
+    !kind.mended_by_removal() || matches!(kind, MaxGapsPerDay(_) | MaxGapsPerWeek(_))
 }
 
 /// Do `classes` (of one course) make up one class of every subpart of one configuration,
@@ -600,6 +615,37 @@ impl<'m, 'a> State<'m, 'a> {
             }
         }
         (hard, soft)
+    }
+
+    /// The hard part of `class_cost(c, pi)` that comes from the kinds repair leaves to
+    /// the search (see [`left_to_search`]).
+    pub(crate) fn unmendable_hard(&self, c: usize, pi: usize) -> i64 {
+        let p = self.m.p;
+        let Some(me) = self.cand_at(c, pi) else {
+            return 0;
+        };
+        let mut hard = 0;
+        for &di in self.m.dists_of.get(c).map(Vec::as_slice).unwrap_or(&[]) {
+            let Some(d) = p.distributions.get(di) else {
+                continue;
+            };
+            if !d.required || !left_to_search(d.kind) {
+                continue;
+            }
+            let pats: Vec<TimePattern> = d
+                .classes
+                .iter()
+                .filter_map(|&o| {
+                    if o == c {
+                        Some(me.t)
+                    } else {
+                        self.cur(o).map(|x| x.t)
+                    }
+                })
+                .collect();
+            hard += global_excess(p, d.kind, &pats).0;
+        }
+        hard
     }
 
     /// What `c`'s global distributions (day loads, breaks, blocks, days) cost without `c`.
@@ -817,7 +863,7 @@ impl<'m, 'a> State<'m, 'a> {
                         out.push(o);
                     }
                 }
-            } else {
+            } else if !left_to_search(d.kind) {
                 // Drop other members (last placed first) until the constraint holds.
                 let mut members: Vec<usize> = d
                     .classes
@@ -912,7 +958,8 @@ impl<'m, 'a> State<'m, 'a> {
                 continue;
             }
             let conf = self.conflicts_of(c, pi);
-            let unary = self.cand_at(c, pi).map(|x| x.hard).unwrap_or(0);
+            let unary =
+                self.cand_at(c, pi).map(|x| x.hard).unwrap_or(0) + self.unmendable_hard(c, pi);
             // Soft cost only matters among equally disruptive candidates.
             let key_head = (self.displacement_cost(&conf), unary);
             if let Some((bk, _, _)) = &best {
@@ -1724,17 +1771,20 @@ pub(crate) fn run(m: &Model<'_>, seed: u64, ctl: &Control<'_>) -> Outcome {
         if n == 0 {
             break;
         }
+        // The local search may trade a violation repair leaves to it (a gap, a short day)
+        // for one repair can mend (a clash): look again now and then.
+        if only_unary && st.hard > 0 && stagnant > 50_000 && it.is_multiple_of(4096) {
+            only_unary = false;
+        }
         if !unassigned.is_empty() || (st.hard > 0 && !only_unary) {
             if unassigned.is_empty() {
                 // Turn hard violations into unassigned classes.
                 let mut conflicted = st.conflicted();
                 rng.shuffle(&mut conflicted);
                 for c in conflicted {
-                    if st
-                        .assign
-                        .get(c)
-                        .is_some_and(|&a| a != NONE && st.class_cost(c, a).0 > 0)
-                    {
+                    if st.assign.get(c).is_some_and(|&a| {
+                        a != NONE && st.class_cost(c, a).0 > st.unmendable_hard(c, a)
+                    }) {
                         st.unassign(c);
                         unassigned.push(c);
                     }
