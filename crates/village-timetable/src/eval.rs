@@ -512,6 +512,7 @@ fn pair_satisfied(problem: &Problem, kind: DistributionKind, a: &Placed, b: &Pla
         WorkDay(s) => !same_days_weeks || i.end().max(j.end()) - i.start.min(j.start) <= s,
         MinGap(g) => !same_days_weeks || i.end() + g <= j.start || j.end() + g <= i.start,
         MinDaysApart(d) => (i.weeks & j.weeks) == 0 || days_apart(i.days, j.days) >= d,
+        BeforeIfSameDay => !same_days_weeks || i.end() <= j.start,
         MaxDays(_)
         | MaxDayLoad(_)
         | MaxBreaks(_, _)

@@ -285,6 +285,7 @@ fn relaxed_ok(kind: DistributionKind, a: &TimePattern, b: &TimePattern) -> bool 
         WorkDay(s) => !together || a.end().max(b.end()) - a.start.min(b.start) <= s,
         MinGap(g) => !together || a.end() + g <= b.start || b.end() + g <= a.start,
         MinDaysApart(d) => a.weeks & b.weeks == 0 || days_apart(a.days, b.days) >= d,
+        BeforeIfSameDay => !together || a.end() <= b.start,
         _ => true,
     }
 }

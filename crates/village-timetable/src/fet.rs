@@ -638,6 +638,31 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
                     let gap: u32 = num(c, "MinGaps")?;
                     dists.push(dist(DistributionKind::MinGap(gap), w, acts_of(c)?, origin));
                 }
+                "ConstraintActivityEndsStudentsDay" | "ConstraintActivitiesEndStudentsDay" => {
+                    let last: Vec<usize> = match c.name.as_str() {
+                        "ConstraintActivityEndsStudentsDay" => {
+                            act_of(c, text_of(c, "Activity_Id").unwrap_or(""))?
+                                .into_iter()
+                                .collect()
+                        }
+                        _ => matching(&acts, c, None),
+                    };
+                    // Every other activity of its subgroups ends first on a day they share.
+                    for ai in last {
+                        let Some(a) = acts.get(ai) else { continue };
+                        let mine = act_units(a);
+                        for (bi, b) in acts.iter().enumerate() {
+                            if bi != ai && act_units(b).intersection(&mine).next().is_some() {
+                                dists.push(dist(
+                                    DistributionKind::BeforeIfSameDay,
+                                    w,
+                                    vec![bi, ai],
+                                    origin.clone(),
+                                ));
+                            }
+                        }
+                    }
+                }
                 "ConstraintTwoActivitiesOrdered"
                 | "ConstraintTwoActivitiesConsecutive"
                 | "ConstraintTwoActivitiesGrouped" => {

@@ -140,6 +140,9 @@ pub enum DistributionKind {
     // Kinds school timetables need that ITC 2019 does not have (FET's constraints).
     /// Any two classes meeting in the same week are at least this many days apart.
     MinDaysApart(u32),
+    /// Of two classes listed in this order, on a day both meet the first ends before the
+    /// second starts (FET's "activity ends the students' day", one pair per other class).
+    BeforeIfSameDay,
     /// On every day with classes, at least this many slots of them; when the flag is
     /// false, every day of every week must have them (a day off is a violation too).
     MinDayLoad(u32, bool),
@@ -217,6 +220,7 @@ impl DistributionKind {
             MaxBreaks(r, s) => format!("MaxBreaks({r},{s})"),
             MaxBlock(m, s) => format!("MaxBlock({m},{s})"),
             MinDaysApart(d) => format!("MinDaysApart({d})"),
+            BeforeIfSameDay => "BeforeIfSameDay".into(),
             MinDayLoad(s, empty) => format!("MinDayLoad({s},{})", u32::from(*empty)),
             MaxGapsPerDay(g) => format!("MaxGapsPerDay({g})"),
             MaxGapsPerWeek(g) => format!("MaxGapsPerWeek({g})"),
@@ -261,6 +265,7 @@ impl DistributionKind {
             ("MaxBreaks", [r, s]) => MaxBreaks(*r, *s),
             ("MaxBlock", [m, s]) => MaxBlock(*m, *s),
             ("MinDaysApart", [d]) => MinDaysApart(*d),
+            ("BeforeIfSameDay", []) => BeforeIfSameDay,
             ("MinDayLoad", [s, e @ (0 | 1)]) => MinDayLoad(*s, *e == 1),
             ("MaxGapsPerDay", [g]) => MaxGapsPerDay(*g),
             ("MaxGapsPerWeek", [g]) => MaxGapsPerWeek(*g),
@@ -612,6 +617,7 @@ mod tests {
             "MaxDayLoad(100)",
             "MaxBreaks(1,6)",
             "MinDaysApart(2)",
+            "BeforeIfSameDay",
             "MinDayLoad(4,0)",
             "MinDayLoad(2,1)",
             "MaxGapsPerDay(1)",

@@ -301,3 +301,47 @@ fn min_days_above_one_keep_their_distance() {
         "maths on Monday and Wednesday, two days apart"
     );
 }
+
+/// "Activity ends the students' day": every other activity of its subgroups ends before it
+/// on a day they share.
+#[test]
+fn an_activity_can_end_the_students_day() {
+    let file = SMALL.replace(
+        "</Time_Constraints_List>",
+        r#"<ConstraintActivityEndsStudentsDay><Weight_Percentage>100</Weight_Percentage><Activity_Id>1</Activity_Id><Active>true</Active></ConstraintActivityEndsStudentsDay>
+</Time_Constraints_List>"#,
+    );
+    let imp = import(&file).unwrap();
+    let p = &imp.problem;
+    let pairs: Vec<&[usize]> = p
+        .distributions
+        .iter()
+        .filter(|d| d.kind == DistributionKind::BeforeIfSameDay)
+        .map(|d| d.classes.as_slice())
+        .collect();
+    // Activity 1 (class 0) shares a subgroup with activities 2, 3 and 4.
+    assert_eq!(pairs, vec![&[1, 0][..], &[2, 0][..], &[3, 0][..]]);
+    let r = solve(
+        p,
+        &SolveOptions {
+            time_limit: Duration::from_secs(2),
+            threads: 1,
+            ..SolveOptions::default()
+        },
+        None,
+    )
+    .unwrap();
+    assert!(r.evaluation.is_valid(), "{:?}", r.evaluation.hard);
+    let at = |c: usize| {
+        let pl = r.solution.placements[c].unwrap();
+        p.classes[c].times[pl.time].pattern
+    };
+    let last = at(0);
+    for c in 1..4 {
+        let t = at(c);
+        assert!(
+            t.days & last.days == 0 || t.end() <= last.start,
+            "class {c} at {t:?} ends after activity 1 at {last:?}"
+        );
+    }
+}

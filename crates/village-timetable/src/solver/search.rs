@@ -328,6 +328,7 @@ fn pair_ok(p: &Problem, kind: DistributionKind, a: &Cand, b: &Cand) -> bool {
         WorkDay(s) => !meet_together || xe.max(ye) - x.start.min(y.start) <= s,
         MinGap(g) => !meet_together || xe + g <= y.start || ye + g <= x.start,
         MinDaysApart(d) => x.weeks & y.weeks == 0 || days_apart(x.days, y.days) >= d,
+        BeforeIfSameDay => !meet_together || xe <= y.start,
         _ => true,
     }
 }
