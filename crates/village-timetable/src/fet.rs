@@ -46,9 +46,14 @@ struct Activity {
 /// The activities a FET "activities ..." constraint applies to: those with the teacher,
 /// students set, subject and activity tag it names (an empty field matches all), and the
 /// duration if it gives one. A students set matches when the activity lists that very set,
-/// as FET compares names.
+/// as FET compares names. A field of spaces names the subject (or teacher...) whose name is
+/// spaces, which the reader keeps as an empty name.
 fn matching(acts: &[Activity], el: &Element, component: Option<u32>) -> Vec<usize> {
-    let field = |name: &str| text_of(el, name).map(str::trim).filter(|s| !s.is_empty());
+    let field = |name: &str| {
+        el.child(name)
+            .filter(|f| !f.text.is_empty() || f.blank)
+            .map(|f| f.text.as_str())
+    };
     let teacher = field("Teacher_Name");
     let students = field("Students_Name");
     let subject = field("Subject_Name");

@@ -14,6 +14,9 @@ pub struct Element {
     pub children: Vec<Element>,
     /// Concatenated character data directly inside this element, trimmed.
     pub text: String,
+    /// The character data was not empty but only white space (FET allows a name of
+    /// spaces, which trimming would turn into "no name").
+    pub blank: bool,
     pub line: usize,
     pub column: usize,
 }
@@ -223,6 +226,7 @@ impl<'a> Parser<'a> {
             attributes: Vec::new(),
             children: Vec::new(),
             text: String::new(),
+            blank: false,
             line,
             column,
         };
@@ -289,6 +293,7 @@ impl<'a> Parser<'a> {
                 }
                 self.advance(1);
                 el.text = text.trim().to_string();
+                el.blank = el.text.is_empty() && !text.is_empty() && el.children.is_empty();
                 return Ok(el);
             } else if r.starts_with("<!--") {
                 self.skip_past("-->", "comment")?;

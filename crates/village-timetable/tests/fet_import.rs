@@ -345,3 +345,36 @@ fn an_activity_can_end_the_students_day() {
         );
     }
 }
+
+/// FET allows a subject named with spaces; a constraint naming it applies to its activities
+/// only, not (as an empty field would) to every activity.
+#[test]
+fn a_name_of_spaces_is_a_name() {
+    let file = SMALL
+        .replace(
+            "<Subject><Name>Art</Name></Subject>",
+            "<Subject><Name>Art</Name></Subject><Subject><Name>   </Name></Subject>",
+        )
+        .replace(
+            "<Teacher>T2</Teacher><Subject>Art</Subject><Students>Y7b</Students><Duration>2</Duration><Id>4</Id>",
+            "<Teacher>T2</Teacher><Subject>   </Subject><Students>Y7b</Students><Duration>2</Duration><Id>4</Id>",
+        )
+        .replace(
+            "</Time_Constraints_List>",
+            r#"<ConstraintActivitiesPreferredStartingTimes><Weight_Percentage>100</Weight_Percentage><Teacher_Name></Teacher_Name><Students_Name></Students_Name><Subject_Name>   </Subject_Name><Activity_Tag_Name></Activity_Tag_Name><Duration></Duration><Number_of_Preferred_Starting_Times>1</Number_of_Preferred_Starting_Times>
+  <Preferred_Starting_Time><Preferred_Starting_Day>Tue</Preferred_Starting_Day><Preferred_Starting_Hour>10</Preferred_Starting_Hour></Preferred_Starting_Time><Active>true</Active></ConstraintActivitiesPreferredStartingTimes>
+</Time_Constraints_List>"#,
+        );
+    let imp = import(&file).unwrap();
+    let p = &imp.problem;
+    let starts = |c: usize| p.classes[c].times.len();
+    assert_eq!(
+        starts(3),
+        1,
+        "the activity of the subject of spaces starts Tuesday at 10"
+    );
+    assert!(
+        starts(0) > 1 && starts(2) > 1,
+        "the others are not restricted"
+    );
+}
