@@ -427,10 +427,12 @@ fn global_excess(p: &Problem, kind: DistributionKind, pats: &[TimePattern]) -> (
 /// Global kinds that repair does not mend by displacing classes: minimum loads and early
 /// starts (taking classes out does not help) and gap limits (it helps, but a day of
 /// lessons is built up one by one, and every half-built day has gaps). They steer the
-/// choice of candidates and are left to the local search.
-fn left_to_search(kind: DistributionKind) -> bool {
+/// choice of candidates and are left to the local search. Some instances need gaps
+/// mended the other way: with `gap_repair` they are displaced like upper limits.
+fn left_to_search(kind: DistributionKind, gap_repair: bool) -> bool {
     use DistributionKind::*;
-    !kind.mended_by_removal() || matches!(kind, MaxGapsPerDay(_) | MaxGapsPerWeek(_))
+    !kind.mended_by_removal()
+        || (!gap_repair && matches!(kind, MaxGapsPerDay(_) | MaxGapsPerWeek(_)))
 }
 
 /// Do `classes` (of one course) make up one class of every subpart of one configuration,
@@ -487,6 +489,9 @@ pub(crate) struct State<'m, 'a> {
     shared: Vec<BTreeMap<usize, u32>>,
     pub hard: i64,
     pub soft: i64,
+    /// Repair mends gap limits by displacing classes, as it does upper limits; off by
+    /// default (see [`left_to_search`]), switched when the search stalls either way.
+    gap_repair: bool,
 }
 
 impl<'m, 'a> State<'m, 'a> {
@@ -506,6 +511,7 @@ impl<'m, 'a> State<'m, 'a> {
             shared: vec![BTreeMap::new(); p.classes.len()],
             hard: 0,
             soft: 0,
+            gap_repair: false,
         }
     }
 
@@ -630,7 +636,7 @@ impl<'m, 'a> State<'m, 'a> {
             let Some(d) = p.distributions.get(di) else {
                 continue;
             };
-            if !d.required || !left_to_search(d.kind) {
+            if !d.required || !left_to_search(d.kind, self.gap_repair) {
                 continue;
             }
             let pats: Vec<TimePattern> = d
@@ -864,7 +870,7 @@ impl<'m, 'a> State<'m, 'a> {
                         out.push(o);
                     }
                 }
-            } else if !left_to_search(d.kind) {
+            } else if !left_to_search(d.kind, self.gap_repair) {
                 // Drop other members (last placed first) until the constraint holds.
                 let mut members: Vec<usize> = d
                     .classes
@@ -1743,6 +1749,11 @@ pub(crate) fn run(m: &Model<'_>, seed: u64, ctl: &Control<'_>) -> Outcome {
         t0.max(1.0)
     };
     let mut stagnant = 0u64;
+    let mut told_complete = best.0 .0 == 0;
+    let mut last_hard_gain = 0u64;
+    if told_complete {
+        (ctl.report)(0, best.0, best.0, "complete");
+    }
     loop {
         if it.is_multiple_of(64) {
             if out_of_time() || ctl.max_iterations.is_some_and(|mx| it >= mx) {
@@ -1773,9 +1784,17 @@ pub(crate) fn run(m: &Model<'_>, seed: u64, ctl: &Control<'_>) -> Outcome {
             break;
         }
         // The local search may trade a violation repair leaves to it (a gap, a short day)
-        // for one repair can mend (a clash): look again now and then.
-        if only_unary && st.hard > 0 && stagnant > 50_000 && it.is_multiple_of(4096) {
-            only_unary = false;
+        // for one repair can mend (a clash): when the count of hard violations stays put,
+        // repair looks again, and after longer the gap limits change hands between the two.
+        if only_unary && st.hard > 0 && it.is_multiple_of(4096) {
+            let stuck = it - last_hard_gain;
+            if stuck > 50_000 {
+                only_unary = false;
+            }
+            if stuck > 150_000 {
+                st.gap_repair = !st.gap_repair;
+                last_hard_gain = it;
+            }
         }
         if !unassigned.is_empty() || (st.hard > 0 && !only_unary) {
             if unassigned.is_empty() {
@@ -1928,9 +1947,18 @@ pub(crate) fn run(m: &Model<'_>, seed: u64, ctl: &Control<'_>) -> Outcome {
             stagnant = 0;
             last_improvement = Instant::now();
             // Snapshot, but not on every tiny improvement.
+            if key.0 < best.0 .0 {
+                last_hard_gain = it;
+            }
             if key.0 < best.0 .0 || it - best_iter > 500 {
                 best = (key, st.assign.clone(), st.enrollments());
                 best_iter = it;
+            }
+            // Say at once when the first complete timetable is found: on a small instance
+            // that is long before the next regular report.
+            if key.0 == 0 && !told_complete {
+                told_complete = true;
+                (ctl.report)(it, key, best.0, "complete");
             }
         }
     }
