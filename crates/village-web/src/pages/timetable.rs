@@ -1243,6 +1243,10 @@ async fn run_page(
     error: Option<String>,
 ) -> Result<Response, AppError> {
     let (g, _) = views::org_grant::<org_act::ManageTimetable>(state, user, school).await?;
+    // The job's progress first: a run marks itself finished only after its result is in
+    // the store, so a finished job read here means the row read next is final. Read the
+    // other way round, a run ending in between looked lost ("not running any more").
+    let progress = state.timetable_jobs.progress(run);
     let (row, report) = state
         .store
         .timetable_run(&g, run)
@@ -1260,7 +1264,6 @@ async fn run_page(
             .unwrap_or_else(|| label.to_string())
     };
     let report = report.unwrap_or_else(RunReport::default);
-    let progress = state.timetable_jobs.progress(run);
     let has_error = error.is_some();
     render_form_page(
         &RunPage {
