@@ -284,7 +284,9 @@ if [[ "$SURVEY" == 1 ]]; then
             nm=$(grep '^note: .*not modelled' "$OUT/survey.err" | sed 's/^note: //; s/: not modelled.*//' | sort -u | paste -sd, - || true)
             printf '%s\t%s\t%s\n' "$rel" "$([[ -z "$nm" ]] && echo full || echo partial)" "$nm" >>"$survey"
         else
-            printf '%s\trefused\t%s\n' "$rel" "$(tail -1 "$OUT/survey.err" | tr '\t' ' ' | cut -c1-160)" >>"$survey"
+            # The error line, not the backtrace RUST_BACKTRACE may add after it.
+            why=$(grep -m1 '^Error' "$OUT/survey.err" || tail -1 "$OUT/survey.err")
+            printf '%s\trefused\t%s\n' "$rel" "$(printf '%s' "$why" | tr '\t' ' ' | cut -c1-160)" >>"$survey"
         fi
     done < <(find "$EXAMPLES" -name '*.fet' -print0 | sort -z)
 fi
