@@ -304,11 +304,20 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
         }
         Ok(v)
     };
-    let act_units = |a: &Activity| -> BTreeSet<String> {
-        a.students
-            .iter()
-            .flat_map(|s| units.get(s).cloned().unwrap_or_default())
-            .collect()
+    // The subgroups each activity's students sets cover, once: constraints ask often.
+    let act_units: Vec<BTreeSet<String>> = acts
+        .iter()
+        .map(|a| {
+            a.students
+                .iter()
+                .flat_map(|s| units.get(s).cloned().unwrap_or_default())
+                .collect()
+        })
+        .collect();
+    let shares_units = |i: usize, with: &BTreeSet<String>| {
+        act_units
+            .get(i)
+            .is_some_and(|u| u.intersection(with).next().is_some())
     };
 
     // Rooms.
@@ -405,10 +414,8 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
     };
     let set_acts = |name: &str| -> Vec<usize> {
         let want = units.get(name).cloned().unwrap_or_default();
-        acts.iter()
-            .enumerate()
-            .filter(|(_, a)| act_units(a).intersection(&want).next().is_some())
-            .map(|(i, _)| i)
+        (0..acts.len())
+            .filter(|&i| shares_units(i, &want))
             .collect()
     };
     let slots_of = |el: &Element, item: &str| -> Result<Vec<(u32, u32)>, Error> {
@@ -654,10 +661,11 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
                     };
                     // Every other activity of its subgroups ends first on a day they share.
                     for ai in last {
-                        let Some(a) = acts.get(ai) else { continue };
-                        let mine = act_units(a);
-                        for (bi, b) in acts.iter().enumerate() {
-                            if bi != ai && act_units(b).intersection(&mine).next().is_some() {
+                        let Some(mine) = act_units.get(ai) else {
+                            continue;
+                        };
+                        for bi in 0..acts.len() {
+                            if bi != ai && shares_units(bi, mine) {
                                 dists.push(dist(
                                     DistributionKind::BeforeIfSameDay,
                                     w,
@@ -982,11 +990,8 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
         }
     }
     for u in &all_units {
-        let v: Vec<usize> = acts
-            .iter()
-            .enumerate()
-            .filter(|(_, a)| act_units(a).contains(u))
-            .map(|(i, _)| i)
+        let v: Vec<usize> = (0..acts.len())
+            .filter(|&i| act_units.get(i).is_some_and(|au| au.contains(u)))
             .collect();
         if v.len() > 1 && seen.insert(v.clone()) {
             p.distributions.push(dist(

@@ -11,7 +11,8 @@ use std::time::Duration;
 
 use village_timetable::fet::import;
 use village_timetable::model::DistributionKind;
-use village_timetable::{solve, SolveOptions};
+
+use village_timetable::{solve, Problem, SolveOptions, SolveResult};
 
 const SMALL: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 <fet version="6.8.5">
@@ -47,6 +48,22 @@ const SMALL: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 </Space_Constraints_List>
 </fet>"#;
 
+/// Solve on one thread within `seconds` and insist on a valid timetable.
+fn solve_valid(p: &Problem, seconds: u64) -> SolveResult {
+    let r = solve(
+        p,
+        &SolveOptions {
+            time_limit: Duration::from_secs(seconds),
+            threads: 1,
+            ..SolveOptions::default()
+        },
+        None,
+    )
+    .unwrap();
+    assert!(r.evaluation.is_valid(), "{:?}", r.evaluation.hard);
+    r
+}
+
 #[test]
 fn imports_and_solves_a_small_fet_file() {
     let imp = import(SMALL).unwrap();
@@ -74,17 +91,7 @@ fn imports_and_solves_a_small_fet_file() {
         .filter(|d| d.kind == DistributionKind::MaxGapsPerWeek(0))
         .count();
     assert_eq!(no_gaps, 2, "one per subgroup of Y7");
-    let r = solve(
-        p,
-        &SolveOptions {
-            time_limit: Duration::from_secs(3),
-            threads: 1,
-            ..SolveOptions::default()
-        },
-        None,
-    )
-    .unwrap();
-    assert!(r.evaluation.is_valid(), "{:?}", r.evaluation.hard);
+    solve_valid(p, 3);
 }
 
 #[test]
@@ -253,17 +260,7 @@ fn per_person_and_pairwise_constraints_are_modelled() {
     assert!(!kinds.contains(&DistributionKind::MaxDayLoad(1)));
     assert_eq!(p.breaks.len(), 1, "Tuesday 9 is a break");
     assert_eq!(p.classes[1].rooms.len(), 1, "the Lab activity only in R1");
-    let r = solve(
-        p,
-        &SolveOptions {
-            time_limit: Duration::from_secs(3),
-            threads: 1,
-            ..SolveOptions::default()
-        },
-        None,
-    )
-    .unwrap();
-    assert!(r.evaluation.is_valid(), "{:?}", r.evaluation.hard);
+    solve_valid(p, 3);
 }
 
 /// MinDays above one is said exactly, not as "different days".
@@ -280,17 +277,7 @@ fn min_days_above_one_keep_their_distance() {
         .distributions
         .iter()
         .any(|d| d.kind == DistributionKind::MinDaysApart(2) && d.required));
-    let r = solve(
-        p,
-        &SolveOptions {
-            time_limit: Duration::from_secs(2),
-            threads: 1,
-            ..SolveOptions::default()
-        },
-        None,
-    )
-    .unwrap();
-    assert!(r.evaluation.is_valid(), "{:?}", r.evaluation.hard);
+    let r = solve_valid(p, 2);
     let day =
         |c: usize| r.solution.placements[c].map(|pl| p.classes[c].times[pl.time].pattern.days);
     let mut days = [day(0), day(1)];
@@ -321,17 +308,7 @@ fn an_activity_can_end_the_students_day() {
         .collect();
     // Activity 1 (class 0) shares a subgroup with activities 2, 3 and 4.
     assert_eq!(pairs, vec![&[1, 0][..], &[2, 0][..], &[3, 0][..]]);
-    let r = solve(
-        p,
-        &SolveOptions {
-            time_limit: Duration::from_secs(2),
-            threads: 1,
-            ..SolveOptions::default()
-        },
-        None,
-    )
-    .unwrap();
-    assert!(r.evaluation.is_valid(), "{:?}", r.evaluation.hard);
+    let r = solve_valid(p, 2);
     let at = |c: usize| {
         let pl = r.solution.placements[c].unwrap();
         p.classes[c].times[pl.time].pattern

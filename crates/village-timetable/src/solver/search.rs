@@ -586,17 +586,7 @@ impl<'m, 'a> State<'m, 'a> {
                     soft += w * violations;
                 }
             } else {
-                let pats: Vec<TimePattern> = d
-                    .classes
-                    .iter()
-                    .filter_map(|&o| {
-                        if o == c {
-                            Some(me.t)
-                        } else {
-                            self.cur(o).map(|x| x.t)
-                        }
-                    })
-                    .collect();
+                let pats = self.times_with(&d.classes, c, me.t);
                 let (ex, scaled) = global_excess(p, d.kind, &pats);
                 if req {
                     hard += ex;
@@ -624,6 +614,20 @@ impl<'m, 'a> State<'m, 'a> {
         (hard, soft)
     }
 
+    /// The times of `classes` as they are placed now, with `c` at time `t`.
+    fn times_with(&self, classes: &[usize], c: usize, t: TimePattern) -> Vec<TimePattern> {
+        classes
+            .iter()
+            .filter_map(|&o| {
+                if o == c {
+                    Some(t)
+                } else {
+                    self.cur(o).map(|x| x.t)
+                }
+            })
+            .collect()
+    }
+
     /// The hard part of `class_cost(c, pi)` that comes from the kinds repair leaves to
     /// the search (see [`left_to_search`]).
     pub(crate) fn unmendable_hard(&self, c: usize, pi: usize) -> i64 {
@@ -639,18 +643,7 @@ impl<'m, 'a> State<'m, 'a> {
             if !d.required || !left_to_search(d.kind, self.gap_repair) {
                 continue;
             }
-            let pats: Vec<TimePattern> = d
-                .classes
-                .iter()
-                .filter_map(|&o| {
-                    if o == c {
-                        Some(me.t)
-                    } else {
-                        self.cur(o).map(|x| x.t)
-                    }
-                })
-                .collect();
-            hard += global_excess(p, d.kind, &pats).0;
+            hard += global_excess(p, d.kind, &self.times_with(&d.classes, c, me.t)).0;
         }
         hard
     }
