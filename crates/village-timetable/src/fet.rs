@@ -718,10 +718,8 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
                         *ignored.entry(name.to_string()).or_insert(0) += 1;
                         continue;
                     };
-                    // A limit needs two classes to be broken; a minimum or an early start
-                    // can be broken by one.
-                    let least = if kind.mended_by_removal() { 2 } else { 1 };
-                    for g in groups.into_iter().filter(|g| g.len() >= least) {
+                    // Groups too small to break the rule are dropped with the rest below.
+                    for g in groups {
                         dists.push(dist(kind, w, g, origin.clone()));
                     }
                 }
