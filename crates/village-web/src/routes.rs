@@ -523,6 +523,18 @@ pub fn inventory() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             get(api::plan),
         ),
         (
+            spec("GET", "/api/v1/me/timetable", SignedIn),
+            get(api::my_timetable),
+        ),
+        (
+            spec(
+                "GET",
+                "/api/v1/learners/{id}/timetable",
+                Learner(Action::ViewTimetable),
+            ),
+            get(api::learner_timetable),
+        ),
+        (
             spec(
                 "GET",
                 "/api/v1/learners/{id}/portfolio",

@@ -408,7 +408,7 @@ pub async fn home(state: &AppState, user: &CurrentUser) -> Result<HomeView, AppE
             teaching.extend(crate::pages::timetable::today_for(state, &tt, today(user.now)).await?);
         }
         if any {
-            teaching.sort_by(|a, b| a.time.cmp(&b.time));
+            teaching.sort_by(|a, b| a.starts.cmp(&b.starts));
             view.teaching_today = Some(teaching);
         }
     }

@@ -2879,3 +2879,94 @@ async fn staff_see_their_teaching_and_strangers_see_no_timetable() {
         assert_eq!(before, after);
     }
 }
+
+#[tokio::test]
+async fn the_timetable_api_gives_lessons_by_day_to_those_the_policy_allows() {
+    for b in backends() {
+        let app = TestApp::new(b).await;
+        let pupil = app.sign_in("pupil").await;
+        let link = app.learner_link(&pupil).await;
+        let path = format!("/api/v1{link}/timetable");
+        let r = app.get(&path, Some(&pupil)).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let mine: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+        assert_eq!(mine["published"], true);
+        // By default this week and next, Monday 23 November to Sunday 6 December.
+        assert_eq!(mine["from"], "2026-11-23");
+        assert_eq!(mine["to"], "2026-12-06");
+        let days = mine["days"].as_array().unwrap();
+        assert_eq!(days.len(), 10, "the demo school meets Monday to Friday");
+        let mut lessons = 0;
+        for d in days {
+            for l in d["lessons"].as_array().unwrap() {
+                let (s, e) = (l["starts"].as_str().unwrap(), l["ends"].as_str().unwrap());
+                assert!(s < e, "{l}");
+                assert!(!l["subject"].as_str().unwrap().is_empty(), "{l}");
+                lessons += 1;
+            }
+        }
+        assert!(lessons >= 20, "a fortnight of lessons, found {lessons}");
+        // Today's lessons are the ones the home page lists.
+        let home = app.get("/", Some(&pupil)).await;
+        for l in days[0]["lessons"].as_array().unwrap() {
+            let time = format!(
+                "{}–{}",
+                l["starts"].as_str().unwrap(),
+                l["ends"].as_str().unwrap()
+            );
+            assert!(home.body.contains(&time), "{time} is not on the home page");
+        }
+
+        // The parent sees the same days; another family's parent gets "not found".
+        let parent = app.sign_in("parent").await;
+        let theirs: serde_json::Value =
+            serde_json::from_str(&app.get(&path, Some(&parent)).await.body).unwrap();
+        assert_eq!(theirs["days"], mine["days"]);
+        let stranger = app.sign_in("parent2").await;
+        assert_eq!(
+            app.get(&path, Some(&stranger)).await.status,
+            StatusCode::NOT_FOUND
+        );
+
+        // Bad ranges are refused in plain words.
+        for (query, words) in [
+            ("?from=23/11/2026", "YYYY-MM-DD"),
+            ("?from=2026-12-01&to=2026-11-30", "not be after"),
+            ("?from=2026-09-01&to=2027-07-20", "at most 92 days"),
+        ] {
+            let r = app.get(&format!("{path}{query}"), Some(&pupil)).await;
+            assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{query}");
+            assert!(r.body.contains(words), "{query}: {}", r.body);
+        }
+        // A range over the Christmas holiday: those days are not school days.
+        let r = app
+            .get(
+                &format!("{path}?from=2026-12-21&to=2027-01-01"),
+                Some(&pupil),
+            )
+            .await;
+        let holiday: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+        for d in holiday["days"].as_array().unwrap() {
+            assert_eq!(d["school_day"], false, "{d}");
+            assert_eq!(d["lessons"].as_array().unwrap().len(), 0, "{d}");
+        }
+
+        // Staff get their own teaching; a pupil teaches nothing.
+        let teacher = app.sign_in("teacher").await;
+        let own: serde_json::Value =
+            serde_json::from_str(&app.get("/api/v1/me/timetable", Some(&teacher)).await.body)
+                .unwrap();
+        let taught: usize = own["schools"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|s| s["days"].as_array().unwrap())
+            .map(|d| d["lessons"].as_array().unwrap().len())
+            .sum();
+        assert!(taught > 0, "{own}");
+        let none: serde_json::Value =
+            serde_json::from_str(&app.get("/api/v1/me/timetable", Some(&pupil)).await.body)
+                .unwrap();
+        assert_eq!(none["schools"].as_array().unwrap().len(), 0, "{none}");
+    }
+}

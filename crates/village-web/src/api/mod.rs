@@ -5,9 +5,11 @@
 use crate::auth::session::{set_cookie, SESSION_COOKIE};
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, AppError};
+use crate::pages;
 use crate::pages::extract::{ApiJson, ValidQuery};
 use crate::pages::parse_id;
 use crate::pages::signin::{code_step, password_step, ClientAddress};
+use crate::pages::timetable::{dated_days, DatedDay};
 use crate::views::{self, LearnerView};
 use crate::AppState;
 use axum::extract::{Path, State};
@@ -253,6 +255,132 @@ pub async fn portfolio(
     let id: PersonId = parse_id(&id)?;
     let g = views::grant::<act::ViewPortfolio>(&state, &user, id).await?;
     Ok(Json(state.store.portfolio(&g).await?))
+}
+
+/// The longest span one timetable request may cover, in days.
+const TIMETABLE_MAX_DAYS: i64 = 92;
+
+/// `from` and `to` of a timetable request: by default this week and next.
+fn timetable_range(
+    user: &CurrentUser,
+    q: &DateRange,
+) -> Result<(jiff::civil::Date, jiff::civil::Date), AppError> {
+    use jiff::ToSpan;
+    let from = match q.from.as_deref() {
+        Some(d) => parse_date("from", d)?,
+        None => pages::timetable::monday_of(views::today(user.now)),
+    };
+    let to = match q.to.as_deref() {
+        Some(d) => parse_date("to", d)?,
+        None => from.checked_add(13.days()).unwrap_or(from),
+    };
+    if from > to {
+        return Err(AppError::bad_input("from", "from must not be after to"));
+    }
+    let span = from.until(to).map(|s| i64::from(s.get_days())).unwrap_or(0);
+    if span >= TIMETABLE_MAX_DAYS {
+        return Err(AppError::bad_input(
+            "to",
+            format!("ask for at most {TIMETABLE_MAX_DAYS} days at a time"),
+        ));
+    }
+    Ok((from, to))
+}
+
+/// The school's calendars for the years that `from` and `to` fall in (a range may cross
+/// the summer).
+async fn calendars(
+    state: &AppState,
+    school: OrgId,
+    from: jiff::civil::Date,
+    to: jiff::civil::Date,
+) -> Result<Vec<village_domain::calendar::AcademicYear>, AppError> {
+    let mut years = Vec::new();
+    for on in [from, to] {
+        if let Some(y) = state.store.academic_year(school, on).await? {
+            if !years.contains(&y) {
+                years.push(y);
+            }
+        }
+    }
+    Ok(years)
+}
+
+#[derive(Serialize)]
+pub struct LearnerTimetable {
+    /// False until the learner's school publishes a timetable; `days` is then empty.
+    published: bool,
+    school: OrgId,
+    from: jiff::civil::Date,
+    to: jiff::civil::Date,
+    days: Vec<DatedDay>,
+}
+
+/// `GET /api/v1/learners/{id}/timetable?from=&to=`: the learner's lessons, day by day.
+pub async fn learner_timetable(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    ValidQuery(q): ValidQuery<DateRange>,
+) -> Result<Json<LearnerTimetable>, ApiError> {
+    let id: PersonId = parse_id(&id)?;
+    let (from, to) = timetable_range(&user, &q)?;
+    let g = views::grant::<act::ViewTimetable>(&state, &user, id).await?;
+    let tt = state.store.learner_timetable(&g).await?;
+    let days = match &tt {
+        Some(tt) => {
+            let years = calendars(&state, tt.school, from, to).await?;
+            dated_days(tt, from, to, &years)
+        }
+        None => Vec::new(),
+    };
+    Ok(Json(LearnerTimetable {
+        published: tt.is_some(),
+        school: g.school(),
+        from,
+        to,
+        days,
+    }))
+}
+
+#[derive(Serialize)]
+pub struct SchoolTeaching {
+    school: OrgId,
+    name: String,
+    days: Vec<DatedDay>,
+}
+
+#[derive(Serialize)]
+pub struct StaffTimetable {
+    from: jiff::civil::Date,
+    to: jiff::civil::Date,
+    /// One entry per school with a published timetable in which the caller teaches.
+    schools: Vec<SchoolTeaching>,
+}
+
+/// `GET /api/v1/me/timetable?from=&to=`: the caller's own teaching, school by school.
+pub async fn my_timetable(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ValidQuery(q): ValidQuery<DateRange>,
+) -> Result<Json<StaffTimetable>, ApiError> {
+    let (from, to) = timetable_range(&user, &q)?;
+    let mut schools = Vec::new();
+    for tt in state.store.staff_timetables(user.person()).await? {
+        let name = state
+            .store
+            .org(tt.school)
+            .await?
+            .map(|o| o.name)
+            .unwrap_or_default();
+        let years = calendars(&state, tt.school, from, to).await?;
+        schools.push(SchoolTeaching {
+            school: tt.school,
+            name,
+            days: dated_days(&tt, from, to, &years),
+        });
+    }
+    Ok(Json(StaffTimetable { from, to, schools }))
 }
 
 /// `POST /api/v1/learners/{id}/relationships/{rel}/end`.

@@ -20,6 +20,7 @@ use jiff::ToSpan;
 use serde::Deserialize;
 use std::time::Duration;
 use village_access::{act, org_act, Policy};
+use village_domain::calendar::AcademicYear;
 use village_domain::{OrgId, PersonId};
 use village_store::{CalendarLink, PublishedTimetable, RunRow, StoreError, TimetableChoice};
 use village_timetable::choices;
@@ -27,14 +28,23 @@ use village_timetable::ical::{self, CalendarRange, WeeklyMeeting};
 use village_timetable::published::RunReport;
 use village_timetable::school::School;
 
-/// One lesson as a line of a day.
+/// One lesson as a line of a day. Times are "HH:MM", local to the school.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct LessonLine {
-    pub time: String,
+    pub starts: String,
+    pub ends: String,
     pub subject: String,
+    #[serde(rename = "set")]
     pub set_name: String,
     pub staff: String,
     pub room: String,
+}
+
+impl LessonLine {
+    /// "09:00–10:00", as the pages show it.
+    pub fn time(&self) -> String {
+        format!("{}–{}", self.starts, self.ends)
+    }
 }
 
 pub struct DayView {
@@ -81,7 +91,8 @@ pub fn lessons_on(tt: &PublishedTimetable, date: Date) -> Vec<LessonLine> {
             (
                 l.starts_minute,
                 LessonLine {
-                    time: format!("{}–{}", hhmm(l.starts_minute), hhmm(l.ends_minute)),
+                    starts: hhmm(l.starts_minute),
+                    ends: hhmm(l.ends_minute),
                     subject: l.subject.clone(),
                     set_name: l.set_name.clone(),
                     staff: l.staff.clone(),
@@ -94,13 +105,61 @@ pub fn lessons_on(tt: &PublishedTimetable, date: Date) -> Vec<LessonLine> {
     out.into_iter().map(|(_, l)| l).collect()
 }
 
+/// "A" or "B" in a fortnightly timetable; nothing in a weekly one.
+fn week_letter(tt: &PublishedTimetable, date: Date) -> Option<&'static str> {
+    (tt.nr_weeks > 1).then(|| if cycle_week(tt, date) == 0 { "A" } else { "B" })
+}
+
 fn week_label(tt: &PublishedTimetable, date: Date) -> String {
-    if tt.nr_weeks > 1 {
-        let w = cycle_week(tt, date);
-        format!(" (week {})", if w == 0 { "A" } else { "B" })
-    } else {
-        String::new()
+    week_letter(tt, date)
+        .map(|w| format!(" (week {w})"))
+        .unwrap_or_default()
+}
+
+/// One date of a published timetable, as the JSON API gives it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct DatedDay {
+    pub date: Date,
+    /// "A" or "B" in a fortnightly timetable.
+    pub week: Option<&'static str>,
+    /// False on holidays and training days: no lessons then.
+    pub school_day: bool,
+    pub lessons: Vec<LessonLine>,
+}
+
+/// `years`: the school's calendars that may hold `date`; with none, every day is open.
+fn dated_day(tt: &PublishedTimetable, date: Date, years: &[AcademicYear]) -> DatedDay {
+    let school_day = years.is_empty() || years.iter().any(|y| y.is_school_day(date));
+    DatedDay {
+        date,
+        week: week_letter(tt, date),
+        school_day,
+        lessons: if school_day {
+            lessons_on(tt, date)
+        } else {
+            Vec::new()
+        },
     }
+}
+
+/// The timetable's days (the weekdays it names) from `from` to `to`, both included.
+pub fn dated_days(
+    tt: &PublishedTimetable,
+    from: Date,
+    to: Date,
+    years: &[AcademicYear],
+) -> Vec<DatedDay> {
+    let weekdays = ical::day_weekdays(&tt.day_names).unwrap_or_default();
+    let mut out = Vec::new();
+    let mut date = from;
+    while date <= to {
+        if weekdays.contains(&date.weekday()) {
+            out.push(dated_day(tt, date, years));
+        }
+        let Ok(next) = date.tomorrow() else { break };
+        date = next;
+    }
+    out
 }
 
 /// The school days of the week that holds `monday`, with their lessons.
@@ -119,14 +178,10 @@ fn week_view(
         if matches!(date.weekday(), Weekday::Saturday | Weekday::Sunday) {
             continue;
         }
-        let open = year.is_none_or(|y| y.is_school_day(date));
         days.push(DayView {
             date,
-            lessons: if open {
-                lessons_on(tt, date)
-            } else {
-                Vec::new()
-            },
+            lessons: dated_day(tt, date, year.map(std::slice::from_ref).unwrap_or_default())
+                .lessons,
             today: date == today,
         });
     }
@@ -137,7 +192,7 @@ fn week_view(
     }
 }
 
-fn monday_of(d: Date) -> Date {
+pub(crate) fn monday_of(d: Date) -> Date {
     let back = i64::from(d.weekday().to_monday_zero_offset());
     d.checked_sub(back.days()).unwrap_or(d)
 }
