@@ -82,6 +82,16 @@ fn main() -> Result<(), Box<dyn Error>> {
             100.0 * met as f64 / total.max(1) as f64,
             out.result.seconds
         );
+        let days = out.pupil_days();
+        println!(
+            "  pupils' days: {} in the cycle; {} with free time between lessons ({:.1}%), {} with an hour or more ({:.1}%); {:.1} free minutes a pupil-day on average",
+            days.days,
+            days.with_free_time,
+            100.0 * days.with_free_time as f64 / days.days.max(1) as f64,
+            days.with_free_hour,
+            100.0 * days.with_free_hour as f64 / days.days.max(1) as f64,
+            days.free_minutes as f64 / days.days.max(1) as f64
+        );
         for h in ev.hard.iter().take(5) {
             println!("  hard: {}", h.message);
         }
@@ -136,6 +146,12 @@ fn main() -> Result<(), Box<dyn Error>> {
             c.pupil_sessions,
             100.0 * c.changed as f64 / c.pupil_sessions.max(1) as f64,
             c.moved_classes
+        );
+        let days = out.pupil_days();
+        println!(
+            "  pupils' days after it: {:.1} free minutes a pupil-day ({:.1}% of days with an hour or more)",
+            days.free_minutes as f64 / days.days.max(1) as f64,
+            100.0 * days.with_free_hour as f64 / days.days.max(1) as f64
         );
         shares.push(100.0 * c.changed as f64 / c.pupil_sessions.max(1) as f64);
         times.push(seconds);

@@ -9,7 +9,8 @@
 use serde::Serialize;
 
 use crate::model::{
-    days_apart, school_excess, DistributionKind, Placement, Problem, Solution, TimePattern,
+    days_apart, gap_slots, school_excess, DistributionKind, Placement, Problem, Solution,
+    TimePattern,
 };
 
 /// What kind of hard rule a violation breaks.
@@ -45,6 +46,9 @@ pub struct Evaluation {
     pub distribution_penalty: u64,
     pub student_conflicts: u64,
     pub request_penalty: u64,
+    /// Free slots between classes in learners' days (counted only when the problem gives
+    /// them a weight: schools).
+    pub student_gap_slots: u64,
     /// The weighted sum (the ITC 2019 objective for ITC 2019 instances).
     pub objective: u64,
     pub assigned_classes: usize,
@@ -93,6 +97,7 @@ pub fn evaluate(problem: &Problem, solution: &Solution) -> Evaluation {
         distribution_penalty: 0,
         student_conflicts: 0,
         request_penalty: 0,
+        student_gap_slots: 0,
         objective: 0,
         assigned_classes: 0,
         total_classes: problem.classes.len(),
@@ -399,11 +404,25 @@ pub fn evaluate(problem: &Problem, solution: &Solution) -> Evaluation {
         }
     }
     let w = problem.weights;
+    if w.student_gaps > 0 {
+        ev.student_gap_slots = solution
+            .enrollments
+            .iter()
+            .map(|classes| {
+                let pats: Vec<TimePattern> = classes
+                    .iter()
+                    .filter_map(|&c| placed.get(c).copied().flatten().map(|p| p.t))
+                    .collect();
+                gap_slots(problem, &pats, u32::MAX, u64::MAX)
+            })
+            .sum();
+    }
     ev.objective = w.time * ev.time_penalty
         + w.room * ev.room_penalty
         + w.distribution * ev.distribution_penalty
         + w.student * ev.student_conflicts
-        + w.request * ev.request_penalty;
+        + w.request * ev.request_penalty
+        + w.student_gaps * ev.student_gap_slots;
     ev
 }
 

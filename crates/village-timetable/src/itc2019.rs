@@ -58,6 +58,7 @@ pub fn parse_problem(text: &str) -> Result<Problem, Error> {
                     distribution: section.opt_num_attr("distribution")?.unwrap_or(0),
                     student: section.opt_num_attr("student")?.unwrap_or(0),
                     request: 0,
+                    student_gaps: 0,
                 }
             }
             "rooms" | "courses" | "distributions" | "students" => {}

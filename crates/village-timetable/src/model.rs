@@ -318,6 +318,10 @@ pub struct Weights {
     pub student: u64,
     /// Weight of unmet optional requests and alternatives (0 for ITC 2019 instances).
     pub request: u64,
+    /// Weight of each free slot between a learner's classes on a day, break times not
+    /// counted (schools: pupils' days without long gaps; 0 for ITC 2019 and FET).
+    #[serde(default)]
+    pub student_gaps: u64,
 }
 
 impl Default for Weights {
@@ -328,6 +332,7 @@ impl Default for Weights {
             distribution: 1,
             student: 1,
             request: 0,
+            student_gaps: 0,
         }
     }
 }
@@ -519,6 +524,26 @@ pub fn school_excess(p: &Problem, kind: DistributionKind, pats: &[TimePattern]) 
     Some(total)
 }
 
+/// Free slots between classes on the days of `days` in the weeks of `weeks`, break times
+/// not counted: one learner's (or teacher's) gaps when `pats` are their classes. Patterns
+/// are narrowed to those days, so the count is the same as over the whole cycle when the
+/// masks cover every day a class meets.
+pub fn gap_slots(p: &Problem, pats: &[TimePattern], days: u32, weeks: u64) -> u64 {
+    let narrowed: Vec<TimePattern> = pats
+        .iter()
+        .filter(|t| t.days & days != 0 && t.weeks & weeks != 0)
+        .map(|t| TimePattern {
+            days: t.days & days,
+            weeks: t.weeks & weeks,
+            ..*t
+        })
+        .collect();
+    if narrowed.len() < 2 {
+        return 0;
+    }
+    school_excess(p, DistributionKind::MaxGapsPerDay(0), &narrowed).unwrap_or(0)
+}
+
 /// How many slots of `[lo, hi)` the intervals cover (overlaps counted once).
 fn covered<'i>(intervals: impl Iterator<Item = &'i (u32, u32)>, lo: u32, hi: u32) -> u32 {
     let mut clipped: Vec<(u32, u32)> = intervals
@@ -704,6 +729,23 @@ mod tests {
             school_excess(&p, DistributionKind::MaxGapsPerWeek(3), &pats),
             Some(0)
         );
+    }
+
+    #[test]
+    fn gap_slots_count_only_the_days_asked_for() {
+        let mut p = week_of(2, 8);
+        p.breaks.push(hour(0, 2, 1));
+        // A class on Monday and Tuesday at 4, others at 0 on each day.
+        let both = TimePattern {
+            days: 0b11,
+            ..hour(0, 4, 1)
+        };
+        let pats = [hour(0, 0, 1), hour(1, 0, 1), both];
+        // Monday: 1 and 3 free (2 is a break); Tuesday: 1, 2 and 3 free.
+        assert_eq!(gap_slots(&p, &pats, 0b01, 1), 2);
+        assert_eq!(gap_slots(&p, &pats, 0b10, 1), 3);
+        assert_eq!(gap_slots(&p, &pats, u32::MAX, u64::MAX), 5);
+        assert_eq!(gap_slots(&p, &pats, 0b11, 0b10), 0, "nothing in week 2");
     }
 
     #[test]

@@ -9,7 +9,9 @@ use crate::error::Error;
 use crate::explain::{diagnose, explain_unmet_request_named, Naming, UnmetRequest};
 use crate::model::Solution;
 use crate::model::TimePattern;
-use crate::school::{assignment_changes, carry_over, Breach, Compiled, School, SchoolOutcome};
+use crate::school::{
+    assignment_changes, carry_over, Breach, Compiled, PupilDays, School, SchoolOutcome,
+};
 use crate::solver::{Progress, SolveOptions};
 
 /// A class of the solved timetable, placed.
@@ -49,6 +51,10 @@ pub struct RunFigures {
     /// assignments, and how many of them changed.
     pub pupil_sessions: Option<usize>,
     pub changed: Option<usize>,
+    /// Free time between lessons in pupils' days (runs kept before it was measured have
+    /// none).
+    #[serde(default)]
+    pub pupil_days: Option<PupilDays>,
 }
 
 impl RunFigures {
@@ -68,6 +74,18 @@ impl RunFigures {
         } else {
             (c as f64 * 10_000.0 / n as f64).round() / 100.0
         })
+    }
+
+    /// Free minutes between lessons in a pupil's day, on average, with one decimal.
+    pub fn free_minutes_per_day(&self) -> Option<f64> {
+        let d = self.pupil_days?;
+        Some((d.free_minutes as f64 * 10.0 / d.days.max(1) as f64).round() / 10.0)
+    }
+
+    /// Share of pupils' days with an hour or more free between lessons, in percent.
+    pub fn free_hour_percent(&self) -> Option<f64> {
+        let d = self.pupil_days?;
+        Some((d.with_free_hour as f64 * 1000.0 / d.days.max(1) as f64).round() / 10.0)
     }
 
     /// Complete: every class placed and no hard rule broken.
@@ -190,6 +208,7 @@ pub fn figures_and_report(school: &School, outcome: &SchoolOutcome) -> (RunFigur
         requests_met: requests.saturating_sub(unmet.len()),
         pupil_sessions: None,
         changed: None,
+        pupil_days: Some(outcome.pupil_days()),
     };
     let hard: Vec<String> = ev.hard.iter().map(|h| h.message.clone()).collect();
     let mut report = report(

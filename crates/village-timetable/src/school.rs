@@ -14,8 +14,8 @@ use crate::error::Error;
 use crate::eval::Evaluation;
 use crate::explain::{explain_unmet_request, UnmetRequest};
 use crate::model::{
-    Class, Config, Course, Distribution, DistributionKind, Placement, Problem, Request, Room,
-    RoomOption, Solution, Student, Subpart, TimeOption, TimePattern, Weights,
+    gap_slots, Class, Config, Course, Distribution, DistributionKind, Placement, Problem, Request,
+    Room, RoomOption, Solution, Student, Subpart, TimeOption, TimePattern, Weights,
 };
 use crate::solver::{solve as solve_problem, Progress, SolveOptions, SolveResult};
 
@@ -318,9 +318,32 @@ pub struct SchoolOutcome {
     pub unmet: Vec<UnmetRequest>,
 }
 
+/// The shape of pupils' days in a timetable: free time between lessons.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PupilDays {
+    /// Days of the cycle on which a pupil has a lesson, over all pupils.
+    pub days: usize,
+    /// Of those, days with free time between the first and the last lesson (closed times
+    /// such as lunch are not free time).
+    pub with_free_time: usize,
+    /// Of those, days with at least an hour of it.
+    pub with_free_hour: usize,
+    /// Free minutes between lessons, over all pupils and days.
+    pub free_minutes: u64,
+}
+
 impl SchoolOutcome {
     pub fn evaluation(&self) -> &Evaluation {
         &self.result.evaluation
+    }
+
+    /// Free time between lessons in every pupil's days.
+    pub fn pupil_days(&self) -> PupilDays {
+        pupil_days(
+            &self.compiled.problem,
+            &self.result.solution,
+            self.compiled.minutes_per_slot,
+        )
     }
 
     /// A pupil's personal timetable, in time order.
@@ -395,6 +418,41 @@ impl SchoolOutcome {
         out.sort_by_key(|a| (a.0, a.1));
         out.into_iter().map(|(_, _, l)| l).collect()
     }
+}
+
+/// See [`SchoolOutcome::pupil_days`].
+pub fn pupil_days(p: &Problem, solution: &Solution, minutes_per_slot: u32) -> PupilDays {
+    let mut out = PupilDays::default();
+    for classes in &solution.enrollments {
+        let pats: Vec<TimePattern> = classes
+            .iter()
+            .filter_map(|&c| {
+                let t = solution.placements.get(c)?.as_ref()?.time;
+                p.classes.get(c)?.times.get(t).map(|o| o.pattern)
+            })
+            .collect();
+        for w in 0..p.nr_weeks.min(64) {
+            for d in 0..p.nr_days.min(32) {
+                let (day, week) = (1u32 << d, 1u64 << w);
+                if !pats
+                    .iter()
+                    .any(|t| t.days & day != 0 && t.weeks & week != 0)
+                {
+                    continue;
+                }
+                let free = gap_slots(p, &pats, day, week) * u64::from(minutes_per_slot);
+                out.days += 1;
+                if free > 0 {
+                    out.with_free_time += 1;
+                }
+                if free >= 60 {
+                    out.with_free_hour += 1;
+                }
+                out.free_minutes += free;
+            }
+        }
+    }
+    out
 }
 
 fn hhmm(minutes: u32) -> String {
@@ -604,12 +662,18 @@ impl School {
             1440 / mps,
         );
         p.student_conflicts_hard = true;
+        // Closed times (lunch) are not free time in a pupil's day.
+        p.breaks = closed.clone();
         p.weights = Weights {
             time: 1,
             room: 1,
             distribution: 1,
             student: 1,
             request: 10,
+            // A free 5-minute slot in a pupil's day costs 1: an hour free for one pupil
+            // (12) weighs far less than an unmet choice (200 and up), and a lesson moved
+            // in a re-solve (from 10 for each pupil in it) more than its gain for a pupil.
+            student_gaps: 1,
         };
 
         // Sites and rooms.
