@@ -29,7 +29,7 @@ pub struct DemoTimetable {
 }
 
 /// The demo's solve stops once the timetable is complete and has not improved by a
-/// thousandth for this long, or at the time limit. A complete one takes about four seconds
+/// thousandth for this long, or at the time limit. A complete one takes about a second
 /// on one idle core; the limit leaves room for a busy machine (tests build the demo while
 /// other tests run), since an incomplete timetable is not published.
 const STALL: std::time::Duration = std::time::Duration::from_secs(1);
