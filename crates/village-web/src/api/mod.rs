@@ -9,7 +9,7 @@ use crate::pages;
 use crate::pages::extract::{ApiJson, ValidQuery};
 use crate::pages::parse_id;
 use crate::pages::signin::{code_step, password_step, ClientAddress};
-use crate::pages::timetable::{dated_days, DatedDay};
+use crate::pages::timetable::{dated_days, staff_timetables_named, DatedDay};
 use crate::views::{self, LearnerView};
 use crate::AppState;
 use axum::extract::{Path, State};
@@ -366,13 +366,7 @@ pub async fn my_timetable(
 ) -> Result<Json<StaffTimetable>, ApiError> {
     let (from, to) = timetable_range(&user, &q)?;
     let mut schools = Vec::new();
-    for tt in state.store.staff_timetables(user.person()).await? {
-        let name = state
-            .store
-            .org(tt.school)
-            .await?
-            .map(|o| o.name)
-            .unwrap_or_default();
+    for (tt, name) in staff_timetables_named(&state, user.person()).await? {
         let years = calendars(&state, tt.school, from, to).await?;
         schools.push(SchoolTeaching {
             school: tt.school,

@@ -514,6 +514,24 @@ pub async fn mine(
     staff_page(&state, &user, notice, None).await
 }
 
+/// The published timetables a member of staff teaches in, each with its school's name.
+pub async fn staff_timetables_named(
+    state: &AppState,
+    person: PersonId,
+) -> Result<Vec<(PublishedTimetable, String)>, AppError> {
+    let mut out = Vec::new();
+    for tt in state.store.staff_timetables(person).await? {
+        let name = state
+            .store
+            .org(tt.school)
+            .await?
+            .map(|o| o.name)
+            .unwrap_or_default();
+        out.push((tt, name));
+    }
+    Ok(out)
+}
+
 async fn staff_page(
     state: &AppState,
     user: &CurrentUser,
@@ -522,13 +540,7 @@ async fn staff_page(
 ) -> Result<Response, AppError> {
     let today = views::today(user.now);
     let mut schools = Vec::new();
-    for tt in state.store.staff_timetables(user.person()).await? {
-        let name = state
-            .store
-            .org(tt.school)
-            .await?
-            .map(|o| o.name)
-            .unwrap_or_default();
+    for (tt, name) in staff_timetables_named(state, user.person()).await? {
         let year = state.store.academic_year(tt.school, today).await?;
         schools.push((name, two_weeks(&tt, today, year.as_ref())));
     }
