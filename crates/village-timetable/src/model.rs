@@ -492,8 +492,7 @@ pub fn school_excess(p: &Problem, kind: DistributionKind, pats: &[TimePattern]) 
                     total += u64::from(s.saturating_sub(load));
                 }
                 MaxGapsPerDay(_) | MaxGapsPerWeek(_) => {
-                    let busy = covered(lessons.iter().chain(&breaks), first, last);
-                    let gaps = u64::from((last - first).saturating_sub(busy));
+                    let gaps = u64::from(day_gaps(&lessons, &breaks, first, last));
                     match kind {
                         MaxGapsPerDay(g) => total += gaps.saturating_sub(u64::from(g)),
                         _ => week_gaps += gaps,
@@ -529,19 +528,33 @@ pub fn school_excess(p: &Problem, kind: DistributionKind, pats: &[TimePattern]) 
 /// are narrowed to those days, so the count is the same as over the whole cycle when the
 /// masks cover every day a class meets.
 pub fn gap_slots(p: &Problem, pats: &[TimePattern], days: u32, weeks: u64) -> u64 {
-    let narrowed: Vec<TimePattern> = pats
-        .iter()
-        .filter(|t| t.days & days != 0 && t.weeks & weeks != 0)
-        .map(|t| TimePattern {
-            days: t.days & days,
-            weeks: t.weeks & weeks,
-            ..*t
-        })
-        .collect();
-    if narrowed.len() < 2 {
-        return 0;
+    // The solver asks this for every learner of a class it weighs: no allocation per day.
+    let mut total = 0u64;
+    let mut lessons: Vec<(u32, u32)> = Vec::new();
+    let mut breaks: Vec<(u32, u32)> = Vec::new();
+    for w in (0..p.nr_weeks.clamp(1, 64)).filter(|w| weeks >> w & 1 == 1) {
+        let week = 1u64 << w;
+        for d in (0..p.nr_days.clamp(1, 32)).filter(|d| days >> d & 1 == 1) {
+            let on_day = |t: &&TimePattern| t.weeks & week != 0 && t.days >> d & 1 == 1;
+            lessons.clear();
+            lessons.extend(pats.iter().filter(on_day).map(|t| (t.start, t.end())));
+            // One class on a day leaves no gap.
+            if lessons.len() < 2 {
+                continue;
+            }
+            let first = lessons.iter().map(|l| l.0).min().unwrap_or(0);
+            let last = lessons.iter().map(|l| l.1).max().unwrap_or(0);
+            breaks.clear();
+            breaks.extend(p.breaks.iter().filter(on_day).map(|t| (t.start, t.end())));
+            total += u64::from(day_gaps(&lessons, &breaks, first, last));
+        }
     }
-    school_excess(p, DistributionKind::MaxGapsPerDay(0), &narrowed).unwrap_or(0)
+    total
+}
+
+/// Empty slots between `first` and `last` that neither a lesson nor a break covers.
+fn day_gaps(lessons: &[(u32, u32)], breaks: &[(u32, u32)], first: u32, last: u32) -> u32 {
+    (last - first).saturating_sub(covered(lessons.iter().chain(breaks), first, last))
 }
 
 /// How many slots of `[lo, hi)` the intervals cover (overlaps counted once).

@@ -115,14 +115,16 @@ impl State<'_, '_> {
     }
 
     /// The classes (whole units) that would have to leave for `c`'s unit to take
-    /// `target`, and the unit's soft cost there; nothing changes.
+    /// `target`, and the unit's soft cost there; nothing changes. Targets are ranked by
+    /// this, so it leaves out learners' free time (a look at every learner of every
+    /// member, for every target): the chains built from the best are judged whole.
     fn displaced_by(&self, c: usize, target: Target) -> Option<(Vec<usize>, i64)> {
         let unit = self.unit_of(c);
         let placed = self.members_at(&unit, target)?;
         let mut out: Vec<usize> = Vec::new();
         let mut soft = 0i64;
         for &(m, pi) in &placed {
-            soft += self.class_cost(m, pi).1;
+            soft += self.placement_cost(m, pi).1;
             for o in self.conflicts_of(m, pi) {
                 if !unit.contains(&o) && !out.contains(&o) {
                     for x in self.unit_of(o) {
@@ -137,7 +139,8 @@ impl State<'_, '_> {
     }
 
     /// The cheapest target of `c`'s unit that displaces nothing: home when it is free
-    /// (going anywhere else changes the unit's learners' timetables), else the cheapest.
+    /// (going anywhere else changes the unit's learners' timetables), else the cheapest by
+    /// `placement_cost`, as in [`State::displaced_by`].
     fn best_free_target(&self, c: usize) -> Option<Target> {
         let unit = self.unit_of(c);
         let home = self.home_target(c);
@@ -145,7 +148,7 @@ impl State<'_, '_> {
         for target in home.into_iter().chain(self.targets(c)) {
             let soft = match target {
                 Target::Cand(pi) => {
-                    let (h, s) = self.class_cost(c, pi);
+                    let (h, s) = self.placement_cost(c, pi);
                     if h > 0 {
                         continue;
                     }
@@ -168,7 +171,7 @@ impl State<'_, '_> {
                         if let Some(r) = self.cand_at(m, pi).and_then(|x| x.room) {
                             taken.push(r);
                         }
-                        soft += self.class_cost(m, pi).1;
+                        soft += self.placement_cost(m, pi).1;
                     }
                     if !free {
                         continue;
@@ -380,10 +383,11 @@ impl State<'_, '_> {
 mod tests {
     use super::*;
     use crate::model::{
-        Class, Config, Course, Distribution, DistributionKind, Placement, Problem, Request, Room,
-        RoomOption, Solution, Student, Subpart, TimeOption, TimePattern,
+        Class, Distribution, DistributionKind, Placement, Problem, Request, Room, RoomOption,
+        Solution, Student, TimeOption, TimePattern,
     };
     use crate::solver::rng::Rng;
+    use crate::solver::search::tests::add_course;
     use crate::solver::search::Model;
 
     /// `n` one-class courses in `rooms` rooms at `times` consecutive hours of one day; the
@@ -405,20 +409,7 @@ mod tests {
         }
         p.travel = vec![0; rooms * rooms];
         for i in 0..n {
-            p.courses.push(Course {
-                id: format!("c{i}"),
-                configs: vec![i],
-            });
-            p.configs.push(Config {
-                id: format!("{i}"),
-                course: i,
-                subparts: vec![i],
-            });
-            p.subparts.push(Subpart {
-                id: format!("{i}"),
-                config: i,
-                classes: vec![i],
-            });
+            add_course(&mut p, i, vec![i]);
             p.classes.push(Class {
                 id: format!("{i}"),
                 subpart: i,

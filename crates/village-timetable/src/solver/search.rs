@@ -537,6 +537,14 @@ impl<'m, 'a> State<'m, 'a> {
 
     /// Cost of everything that involves class `c` if it were at candidate `pi`.
     pub(crate) fn class_cost(&self, c: usize, pi: usize) -> (i64, i64) {
+        let (hard, soft) = self.placement_cost(c, pi);
+        let gaps = self.cand_at(c, pi).map_or(0, |me| self.gap_cost(c, me.t));
+        (hard, soft + gaps)
+    }
+
+    /// `class_cost` without learners' free time, which is soft and costs a look at every
+    /// learner of the class: enough wherever only the hard part is read.
+    pub(crate) fn placement_cost(&self, c: usize, pi: usize) -> (i64, i64) {
         let p = self.m.p;
         let Some(me) = self.cand_at(c, pi) else {
             return (0, 0);
@@ -618,23 +626,48 @@ impl<'m, 'a> State<'m, 'a> {
                 }
             }
         }
-        soft += self.gap_cost(c, me.t);
         (hard, soft)
     }
 
-    /// The times, as placed now, of learner `s`'s classes other than `skip` that meet on
-    /// a day of `t` (in a week of `t`).
-    fn student_times_near(&self, s: usize, skip: usize, t: &TimePattern) -> Vec<TimePattern> {
+    /// The times, as placed now, of learner `s`'s placed classes.
+    fn student_times(&self, s: usize) -> impl Iterator<Item = (usize, TimePattern)> + '_ {
         self.enr
             .get(s)
             .into_iter()
             .flatten()
             .flatten()
             .flat_map(|(_, cls)| cls.iter())
-            .filter(|&&x| x != skip)
-            .filter_map(|&x| self.cur(x).map(|c| c.t))
-            .filter(|o| o.shares_days_and_weeks(t))
+            .filter_map(|&x| self.cur(x).map(|c| (x, c.t)))
+    }
+
+    /// The times of learner `s`'s classes other than `skip` that meet on a day of `t`
+    /// (in a week of `t`).
+    fn student_times_near(&self, s: usize, skip: usize, t: &TimePattern) -> Vec<TimePattern> {
+        self.student_times(s)
+            .filter(|(x, o)| *x != skip && o.shares_days_and_weeks(t))
+            .map(|(_, o)| o)
             .collect()
+    }
+
+    /// `class_cost` for a scan over many candidates of `c`: learners' free time depends
+    /// only on the time, not the room, so it is worked out once per time in `memo`.
+    fn scan_cost(&self, c: usize, pi: usize, memo: &mut Vec<(usize, i64)>) -> (i64, i64) {
+        let (hard, soft) = self.placement_cost(c, pi);
+        let Some(me) = self.cand_at(c, pi) else {
+            return (hard, soft);
+        };
+        if self.m.w_gaps == 0 {
+            return (hard, soft);
+        }
+        let gaps = match memo.iter().find(|(t, _)| *t == me.time) {
+            Some(&(_, g)) => g,
+            None => {
+                let g = self.gap_cost(c, me.t);
+                memo.push((me.time, g));
+                g
+            }
+        };
+        (hard, soft + gaps)
     }
 
     /// What class `c` at time `t` adds to its learners' free time between classes, on
@@ -846,15 +879,7 @@ impl<'m, 'a> State<'m, 'a> {
         }
         if self.m.w_gaps > 0 {
             for s in 0..p.students.len() {
-                let pats: Vec<TimePattern> = self
-                    .enr
-                    .get(s)
-                    .into_iter()
-                    .flatten()
-                    .flatten()
-                    .flat_map(|(_, cls)| cls.iter())
-                    .filter_map(|&x| self.cur(x).map(|c| c.t))
-                    .collect();
+                let pats: Vec<TimePattern> = self.student_times(s).map(|(_, t)| t).collect();
                 soft += self.m.w_gaps * gap_slots(p, &pats, u32::MAX, u64::MAX) as i64;
             }
         }
@@ -874,7 +899,7 @@ impl<'m, 'a> State<'m, 'a> {
     pub(crate) fn conflicted(&self) -> Vec<usize> {
         (0..self.assign.len())
             .filter(|&c| match self.assign.get(c) {
-                Some(&pi) if pi != NONE => self.class_cost(c, pi).0 > 0,
+                Some(&pi) if pi != NONE => self.placement_cost(c, pi).0 > 0,
                 _ => true,
             })
             .collect()
@@ -1003,6 +1028,7 @@ impl<'m, 'a> State<'m, 'a> {
         }
         let mut best: Option<IfsChoice> = None;
         let mut ties = 0usize;
+        let mut memo = Vec::new();
         let sample = 300;
         let picks: Vec<usize> = if len <= sample {
             (0..len).collect()
@@ -1023,7 +1049,7 @@ impl<'m, 'a> State<'m, 'a> {
                     continue;
                 }
             }
-            let soft = self.class_cost(c, pi).1;
+            let soft = self.scan_cost(c, pi, &mut memo).1;
             let key = (key_head.0, unary, soft);
             match &best {
                 Some((bk, _, _)) if key > *bk => {}
@@ -1376,11 +1402,12 @@ impl<'m, 'a> State<'m, 'a> {
         let cur = self.assign.get(c).copied().unwrap_or(NONE);
         let mut best: Option<((i64, i64), usize)> = None;
         let mut ties = 0usize;
+        let mut memo = Vec::new();
         let mut consider = |pi: usize, rng: &mut Rng| {
             if pi == cur || tabu.is_some_and(|t| t.contains(&pi)) {
                 return;
             }
-            let cost = self.class_cost(c, pi);
+            let cost = self.scan_cost(c, pi, &mut memo);
             match best {
                 Some((b, _)) if cost > b => {}
                 Some((b, _)) if cost == b => {
@@ -1478,26 +1505,33 @@ impl<'m, 'a> State<'m, 'a> {
                 }
             }
         }
-        soft += self.enrollment_gaps(others, classes);
+        soft += self.enrollment_gaps(&self.times_of(others), classes);
         (hard, soft)
     }
 
+    /// The times of the placed ones of `classes`.
+    fn times_of(&self, classes: &[usize]) -> Vec<TimePattern> {
+        classes
+            .iter()
+            .filter_map(|&x| self.cur(x).map(|c| c.t))
+            .collect()
+    }
+
     /// What joining `classes` adds to the free time between a learner's classes, when
-    /// they already attend `others`.
-    fn enrollment_gaps(&self, others: &[usize], classes: &[usize]) -> i64 {
+    /// their other classes meet at `other_times`.
+    fn enrollment_gaps(&self, other_times: &[TimePattern], classes: &[usize]) -> i64 {
         if self.m.w_gaps == 0 {
             return 0;
         }
         let p = self.m.p;
-        let times = |cls: &[usize]| -> Vec<TimePattern> {
-            cls.iter()
-                .filter_map(|&x| self.cur(x).map(|c| c.t))
-                .collect()
-        };
-        let new = times(classes);
+        let new = self.times_of(classes);
         let days = new.iter().fold(0u32, |a, t| a | t.days);
         let weeks = new.iter().fold(0u64, |a, t| a | t.weeks);
-        let mut pats = times(others);
+        let mut pats: Vec<TimePattern> = other_times
+            .iter()
+            .filter(|o| o.days & days != 0 && o.weeks & weeks != 0)
+            .copied()
+            .collect();
         let without = gap_slots(p, &pats, days, weeks) as i64;
         pats.extend(new);
         self.m.w_gaps * (gap_slots(p, &pats, days, weeks) as i64 - without)
@@ -1551,6 +1585,7 @@ impl<'m, 'a> State<'m, 'a> {
     /// node limit). Never makes things worse.
     pub(crate) fn resection(&mut self, s: usize, r: usize, rng: &mut Rng) {
         let others = self.student_classes_except(s, r);
+        let other_times = self.times_of(&others);
         let current: Enr = self.enr.get(s).and_then(|v| v.get(r)).cloned().flatten();
         // Cost of the current choice, computed as if not enrolled.
         self.set_enrollment(s, r, None);
@@ -1592,6 +1627,7 @@ impl<'m, 'a> State<'m, 'a> {
                     &mut chosen,
                     base,
                     &others,
+                    &other_times,
                     &mut best,
                     k,
                     &mut nodes,
@@ -1618,6 +1654,7 @@ impl<'m, 'a> State<'m, 'a> {
         chosen: &mut Vec<usize>,
         cost: (i64, i64),
         others: &[usize],
+        other_times: &[TimePattern],
         best: &mut ((i64, i64), Enr),
         k: usize,
         nodes: &mut usize,
@@ -1629,7 +1666,7 @@ impl<'m, 'a> State<'m, 'a> {
         let Some(&sp) = order.get(depth) else {
             // Gaps are weighed on the whole choice: a class can close a gap another opens,
             // so they are not added class by class (and pruning above ignores them).
-            let gaps = self.enrollment_gaps(others, chosen);
+            let gaps = self.enrollment_gaps(other_times, chosen);
             let cost = (cost.0, cost.1 + gaps);
             if cost < best.0 {
                 *best = (cost, Some((k, chosen.clone())));
@@ -1687,7 +1724,18 @@ impl<'m, 'a> State<'m, 'a> {
                 break;
             }
             chosen.push(x);
-            self.dfs(order, depth + 1, chosen, next, others, best, k, nodes, rng);
+            self.dfs(
+                order,
+                depth + 1,
+                chosen,
+                next,
+                others,
+                other_times,
+                best,
+                k,
+                nodes,
+                rng,
+            );
             chosen.pop();
         }
     }
@@ -1893,7 +1941,7 @@ pub(crate) fn run(m: &Model<'_>, seed: u64, ctl: &Control<'_>) -> Outcome {
                 rng.shuffle(&mut conflicted);
                 for c in conflicted {
                     if st.assign.get(c).is_some_and(|&a| {
-                        a != NONE && st.class_cost(c, a).0 > st.unmendable_hard(c, a)
+                        a != NONE && st.placement_cost(c, a).0 > st.unmendable_hard(c, a)
                     }) {
                         st.unassign(c);
                         unassigned.push(c);
@@ -2097,12 +2145,30 @@ pub(crate) fn run(m: &Model<'_>, seed: u64, ctl: &Control<'_>) -> Outcome {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::model::{
         Class, Config, Course, Distribution, Request, Room, RoomOption, Student, Subpart,
         TimeOption,
     };
+
+    /// Course `i` with one configuration and one subpart holding `classes`.
+    pub(crate) fn add_course(p: &mut Problem, i: usize, classes: Vec<usize>) {
+        p.courses.push(Course {
+            id: format!("c{i}"),
+            configs: vec![i],
+        });
+        p.configs.push(Config {
+            id: format!("{i}"),
+            course: i,
+            subparts: vec![i],
+        });
+        p.subparts.push(Subpart {
+            id: format!("{i}"),
+            config: i,
+            classes,
+        });
+    }
 
     fn tiny() -> Problem {
         let mut p = Problem::empty("t", 5, 1, 288);
@@ -2113,20 +2179,7 @@ mod tests {
         });
         p.travel = vec![0];
         for i in 0..3 {
-            p.courses.push(Course {
-                id: format!("c{i}"),
-                configs: vec![i],
-            });
-            p.configs.push(Config {
-                id: format!("{i}"),
-                course: i,
-                subparts: vec![i],
-            });
-            p.subparts.push(Subpart {
-                id: format!("{i}"),
-                config: i,
-                classes: vec![i],
-            });
+            add_course(&mut p, i, vec![i]);
             p.classes.push(Class {
                 id: format!("{i}"),
                 subpart: i,
@@ -2229,20 +2282,7 @@ mod tests {
         });
         p.travel = vec![0];
         for i in 0..4 {
-            p.courses.push(Course {
-                id: format!("c{i}"),
-                configs: vec![i],
-            });
-            p.configs.push(Config {
-                id: format!("{i}"),
-                course: i,
-                subparts: vec![i],
-            });
-            p.subparts.push(Subpart {
-                id: format!("{i}"),
-                config: i,
-                classes: vec![2 * i, 2 * i + 1],
-            });
+            add_course(&mut p, i, vec![2 * i, 2 * i + 1]);
             for j in 0..2 {
                 p.classes.push(Class {
                     id: format!("{i}.{j}"),
