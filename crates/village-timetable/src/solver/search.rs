@@ -490,7 +490,7 @@ pub(crate) struct State<'m, 'a> {
     displaced: Vec<u32>,
     pub enr: Vec<Vec<Enr>>,
     count: Vec<u32>,
-    /// The learners in each class (kept only when learners' gaps are weighed).
+    /// The learners in each class.
     members: Vec<Vec<usize>>,
     shared: Vec<BTreeMap<usize, u32>>,
     pub hard: i64,
@@ -1549,11 +1549,9 @@ impl<'m, 'a> State<'m, 'a> {
                 if let Some(n) = self.count.get_mut(x) {
                     *n = n.saturating_sub(1);
                 }
-                if self.m.w_gaps > 0 {
-                    if let Some(v) = self.members.get_mut(x) {
-                        if let Some(at) = v.iter().position(|&t| t == s) {
-                            v.swap_remove(at);
-                        }
+                if let Some(v) = self.members.get_mut(x) {
+                    if let Some(at) = v.iter().position(|&t| t == s) {
+                        v.swap_remove(at);
                     }
                 }
                 for &y in others.iter().chain(cls.iter().skip(i + 1)) {
@@ -1566,10 +1564,8 @@ impl<'m, 'a> State<'m, 'a> {
                 if let Some(n) = self.count.get_mut(x) {
                     *n += 1;
                 }
-                if self.m.w_gaps > 0 {
-                    if let Some(v) = self.members.get_mut(x) {
-                        v.push(s);
-                    }
+                if let Some(v) = self.members.get_mut(x) {
+                    v.push(s);
                 }
                 for &y in others.iter().chain(cls.iter().skip(i + 1)) {
                     self.bump_shared(x, y, true);
@@ -1737,6 +1733,29 @@ impl<'m, 'a> State<'m, 'a> {
                 rng,
             );
             chosen.pop();
+        }
+    }
+
+    /// Re-section the requests that put learners into `classes`: where two of a learner's
+    /// classes clash (a hard violation in a school), moving classes cannot always mend
+    /// it, but another section, or leaving an optional request unmet, can.
+    pub(crate) fn resection_learners_of(&mut self, classes: &[usize], rng: &mut Rng) {
+        for &c in classes {
+            let learners = self.members.get(c).cloned().unwrap_or_default();
+            for s in learners {
+                let requests: Vec<usize> = self
+                    .enr
+                    .get(s)
+                    .into_iter()
+                    .flatten()
+                    .enumerate()
+                    .filter(|(_, e)| e.as_ref().is_some_and(|(_, cls)| cls.contains(&c)))
+                    .map(|(r, _)| r)
+                    .collect();
+                for r in requests {
+                    self.resection(s, r, rng);
+                }
+            }
         }
     }
 
@@ -1936,7 +1955,12 @@ pub(crate) fn run(m: &Model<'_>, seed: u64, ctl: &Control<'_>) -> Outcome {
         }
         if !unassigned.is_empty() || (st.hard > 0 && !only_unary) {
             if unassigned.is_empty() {
-                // Turn hard violations into unassigned classes.
+                // Turn hard violations into unassigned classes, after giving the learners
+                // of those classes a chance to change sections.
+                if m.p.student_conflicts_hard {
+                    let conflicted = st.conflicted();
+                    st.resection_learners_of(&conflicted, &mut rng);
+                }
                 let mut conflicted = st.conflicted();
                 rng.shuffle(&mut conflicted);
                 for c in conflicted {
