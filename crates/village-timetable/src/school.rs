@@ -670,10 +670,10 @@ impl School {
             distribution: 1,
             student: 1,
             request: 10,
-            // Pupils' free time is measured (`pupil_days`) but not yet weighed: at 1 a
-            // slot it halved free time in the demo, but repair (which costs every class
-            // it looks at) became too slow for re-solves; see docs/benchmarks.md.
-            student_gaps: 0,
+            // A free 5-minute slot in a pupil's day costs 1: an hour free for one pupil
+            // (12) weighs far less than an unmet choice (200 and up), and a lesson moved
+            // in a re-solve (from 10 for each pupil in it) more than its gain for a pupil.
+            student_gaps: 1,
         };
 
         // Sites and rooms.
