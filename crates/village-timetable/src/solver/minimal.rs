@@ -351,6 +351,28 @@ impl State<'_, '_> {
         }
     }
 
+    /// Annealing move: put `c`'s unit at `target` and every unit in its way at that
+    /// unit's cheapest free place. A single move that breaks a hard rule is never taken,
+    /// so without this a class whose better time is held by another cannot get there.
+    /// Kept when nothing is left out, no hard rule breaks and `accept` takes the change.
+    pub(crate) fn try_chain_move(
+        &mut self,
+        c: usize,
+        target: Target,
+        accept: &mut dyn FnMut((i64, i64)) -> bool,
+    ) -> bool {
+        let before = (self.hard, self.soft);
+        let mut undo = Undo::new();
+        let mut left = Vec::new();
+        let ok = self.chain(c, target, &mut undo, 0, &mut left) && left.is_empty();
+        if ok && self.hard <= before.0 && accept((self.hard - before.0, self.soft - before.1)) {
+            true
+        } else {
+            self.undo(&undo);
+            false
+        }
+    }
+
     /// Annealing move of a re-solve: bring `c`'s unit back to where the old timetable had
     /// it, and what is in the way to its cheapest free place (a swap when that is where
     /// `c` is now). Kept only when no hard rule breaks and the cost falls.
@@ -526,6 +548,45 @@ mod tests {
         assert_eq!((st.hard, st.soft), (0, 0));
         // Already home: nothing to do.
         assert!(!st.try_home_chain(0));
+    }
+
+    #[test]
+    fn a_chain_move_takes_a_better_time_from_the_class_holding_it() {
+        let mut p = problem(2, 1, 2, &[], &[]);
+        // Class 0 would rather be in the second hour, where class 1 is.
+        p.classes[0].times[0].penalty = 5;
+        let m = Model::new(&p, None, 0);
+        let mut st = State::new(&m);
+        for (c, time) in [(0, 0), (1, 1)] {
+            let pi = cand(&m, c, time, 0);
+            let d = st.delta(c, pi);
+            st.apply(c, pi, d);
+        }
+        (st.hard, st.soft) = st.full_cost();
+        let before = st.soft;
+        let better = cand(&m, 0, 1, 0);
+        assert!(
+            st.delta(0, better).0 > 0,
+            "alone, the move clashes in the room"
+        );
+
+        // A chain that is not accepted changes nothing.
+        assert!(!st.try_chain_move(0, Target::Cand(better), &mut |_| false));
+        assert_eq!(
+            (st.assign[0], st.assign[1]),
+            (cand(&m, 0, 0, 0), cand(&m, 1, 1, 0))
+        );
+        assert_eq!((st.hard, st.soft), (0, before));
+
+        let mut seen = None;
+        assert!(st.try_chain_move(0, Target::Cand(better), &mut |d| {
+            seen = Some(d);
+            d.1 < 0
+        }));
+        assert_eq!(seen, Some((0, -5)));
+        assert_eq!((st.assign[0], st.assign[1]), (better, cand(&m, 1, 0, 0)));
+        assert_eq!((st.hard, st.soft), (0, before - 5));
+        assert_eq!((st.hard, st.soft), st.full_cost());
     }
 
     #[test]

@@ -4,8 +4,9 @@
 //! every student by branch and bound, then alternates two phases until stopped: while hard
 //! rules are broken, a min-conflicts repair with a short tabu list moves classes that are
 //! in conflict to their cheapest candidate; once the timetable is hard-feasible, simulated
-//! annealing on the weighted objective moves classes (never breaking a hard rule) and
-//! re-sections students. Several runs with different seeds go on in parallel threads; the
+//! annealing on the weighted objective moves classes (never breaking a hard rule; a move
+//! blocked by another class is sometimes tried as a chain that moves that class too) and
+//! re-sections students (making room in a full section by moving another student out). Several runs with different seeds go on in parallel threads; the
 //! best result wins.
 //!
 //! A run is deterministic for a given seed, thread count and `max_iterations` when no time
@@ -15,6 +16,7 @@
 mod minimal;
 mod rng;
 mod search;
+mod sections;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};

@@ -9,6 +9,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
 
+use super::minimal::Target;
 use super::rng::Rng;
 use crate::model::{
     days_apart, gap_slots, school_excess, DistributionKind, Placement, Problem, Solution,
@@ -22,6 +23,11 @@ const UNMET_MANDATORY: i64 = 10;
 const NODE_LIMIT: usize = 4000;
 /// Hard-cost equivalent of a class left unassigned (for comparing partial timetables).
 const UNASSIGNED: i64 = 1;
+/// Share of the annealing's moves that break a hard rule on their own which are tried
+/// again as a chain (what is in the way moves to its cheapest free place). A chain costs
+/// as much as hundreds of single moves; on the ITC 2019 instances this share found the
+/// best objectives in equal time (see docs/benchmarks.md).
+const CHAIN_MOVES: f64 = 0.03;
 
 /// One candidate placement of a class.
 #[derive(Debug, Clone, Copy)]
@@ -466,7 +472,7 @@ fn whole_configuration(p: &Problem, classes: &[usize]) -> bool {
         })
 }
 
-fn clash(p: &Problem, a: &Cand, b: &Cand) -> bool {
+pub(super) fn clash(p: &Problem, a: &Cand, b: &Cand) -> bool {
     if a.t.days & b.t.days == 0 || a.t.weeks & b.t.weeks == 0 {
         return false;
     }
@@ -480,6 +486,11 @@ type IfsChoice = ((u64, i64, i64), usize, Vec<usize>);
 /// A chosen enrollment for one request: which alternative, and its classes.
 pub(crate) type Enr = Option<(usize, Vec<usize>)>;
 
+/// An enrollment as `enrollment_cost` takes it.
+fn as_choice(e: &Enr) -> Option<(usize, &[usize])> {
+    e.as_ref().map(|(k, c)| (*k, c.as_slice()))
+}
+
 /// The mutable search state of one thread.
 pub(crate) struct State<'m, 'a> {
     pub m: &'m Model<'a>,
@@ -489,15 +500,17 @@ pub(crate) struct State<'m, 'a> {
     /// that keeps coming back costs more, which breaks cycles (conflict statistics).
     displaced: Vec<u32>,
     pub enr: Vec<Vec<Enr>>,
-    count: Vec<u32>,
+    pub(super) count: Vec<u32>,
     /// The learners in each class.
-    members: Vec<Vec<usize>>,
+    pub(super) members: Vec<Vec<usize>>,
     shared: Vec<BTreeMap<usize, u32>>,
     pub hard: i64,
     pub soft: i64,
     /// Repair mends gap limits by displacing classes, as it does upper limits; off by
     /// default (see [`left_to_search`]), switched when the search stalls either way.
     gap_repair: bool,
+    /// Sectioning looks past full classes (see `swap_into`), which are then made room in.
+    pub(super) past_limits: bool,
 }
 
 impl<'m, 'a> State<'m, 'a> {
@@ -519,6 +532,7 @@ impl<'m, 'a> State<'m, 'a> {
             hard: 0,
             soft: 0,
             gap_repair: false,
+            past_limits: false,
         }
     }
 
@@ -1437,7 +1451,7 @@ impl<'m, 'a> State<'m, 'a> {
 
     // ----- student sectioning -----
 
-    fn student_classes_except(&self, s: usize, r: usize) -> Vec<usize> {
+    pub(super) fn student_classes_except(&self, s: usize, r: usize) -> Vec<usize> {
         let mut v = Vec::new();
         if let Some(reqs) = self.enr.get(s) {
             for (i, e) in reqs.iter().enumerate() {
@@ -1470,7 +1484,7 @@ impl<'m, 'a> State<'m, 'a> {
     /// Cost of request `r` of student `s` being met by `classes` (alternative `k`), given
     /// the student's other classes `others`; `None` = unmet. Counts are as if the
     /// student were not yet in these classes.
-    fn enrollment_cost(
+    pub(super) fn enrollment_cost(
         &self,
         s: usize,
         r: usize,
@@ -1537,7 +1551,7 @@ impl<'m, 'a> State<'m, 'a> {
         self.m.w_gaps * (gap_slots(p, &pats, days, weeks) as i64 - without)
     }
 
-    fn set_enrollment(&mut self, s: usize, r: usize, new: Enr) {
+    pub(super) fn set_enrollment(&mut self, s: usize, r: usize, new: Enr) {
         let others = self.student_classes_except(s, r);
         let old = self
             .enr
@@ -1580,6 +1594,28 @@ impl<'m, 'a> State<'m, 'a> {
     /// Re-section request `r` of student `s` optimally given everything else (within the
     /// node limit). Never makes things worse.
     pub(crate) fn resection(&mut self, s: usize, r: usize, rng: &mut Rng) {
+        let current: Enr = self.enr.get(s).and_then(|v| v.get(r)).cloned().flatten();
+        let choice = self.best_section(s, r, rng);
+        if choice != current {
+            self.put_enrollment(s, r, choice);
+        }
+    }
+
+    /// Put `new` as student `s`'s choice for request `r`, keeping the totals exact.
+    pub(super) fn put_enrollment(&mut self, s: usize, r: usize, new: Enr) {
+        let others = self.student_classes_except(s, r);
+        let old: Enr = self.enr.get(s).and_then(|v| v.get(r)).cloned().flatten();
+        self.set_enrollment(s, r, None);
+        let old_cost = self.enrollment_cost(s, r, as_choice(&old), &others);
+        let new_cost = self.enrollment_cost(s, r, as_choice(&new), &others);
+        self.hard += new_cost.0 - old_cost.0;
+        self.soft += new_cost.1 - old_cost.1;
+        self.set_enrollment(s, r, new);
+    }
+
+    /// The best choice for request `r` of student `s` given everything else (within the
+    /// node limit), the current one unless another is cheaper; nothing changes.
+    pub(super) fn best_section(&mut self, s: usize, r: usize, rng: &mut Rng) -> Enr {
         let others = self.student_classes_except(s, r);
         let other_times = self.times_of(&others);
         let current: Enr = self.enr.get(s).and_then(|v| v.get(r)).cloned().flatten();
@@ -1631,15 +1667,8 @@ impl<'m, 'a> State<'m, 'a> {
                 );
             }
         }
-        let (cost, choice) = best;
-        let _ = cost;
-        let delta_new = match &choice {
-            Some((k, c)) => self.enrollment_cost(s, r, Some((*k, c.as_slice())), &others),
-            None => unmet,
-        };
-        self.hard += delta_new.0 - cur_cost.0;
-        self.soft += delta_new.1 - cur_cost.1;
-        self.set_enrollment(s, r, choice);
+        self.set_enrollment(s, r, current);
+        best.1
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -1695,7 +1724,7 @@ impl<'m, 'a> State<'m, 'a> {
             *nodes += 1;
             let (mut h, mut so) = (0i64, 0i64);
             let limit = p.classes.get(x).map(|c| c.limit).unwrap_or(0);
-            if self.count.get(x).copied().unwrap_or(0) >= limit {
+            if !self.past_limits && self.count.get(x).copied().unwrap_or(0) >= limit {
                 h += 1;
             }
             if let Some(cx) = self.cur(x) {
@@ -2092,6 +2121,21 @@ pub(crate) fn run(m: &Model<'_>, seed: u64, ctl: &Control<'_>) -> Outcome {
                         && (d.0 < 0 || d.1 <= 0 || rng.unit() < (-(d.1 as f64) / temp).exp())
                     {
                         st.apply(c, pi, d);
+                    } else if d.0 > 0 && rng.unit() < CHAIN_MOVES {
+                        let target = if m.group(c).is_some() {
+                            st.cand_at(c, pi).map(|x| Target::Pattern(key_of(&x.t)))
+                        } else {
+                            Some(Target::Cand(pi))
+                        };
+                        if let Some(target) = target {
+                            let mut accept = |d: (i64, i64)| {
+                                d.0 <= 0
+                                    && (d.0 < 0
+                                        || d.1 <= 0
+                                        || rng.unit() < (-(d.1 as f64) / temp).exp())
+                            };
+                            st.try_chain_move(c, target, &mut accept);
+                        }
                     }
                 }
             }
@@ -2100,6 +2144,10 @@ pub(crate) fn run(m: &Model<'_>, seed: u64, ctl: &Control<'_>) -> Outcome {
                 let nr = m.p.students.get(s).map(|x| x.requests.len()).unwrap_or(0);
                 for r in 0..nr {
                     st.resection(s, r, &mut rng);
+                    // Still a clash or unmet: often only full sections would do.
+                    if st.badly_sectioned(s, r) {
+                        st.swap_into(s, r, &mut rng);
+                    }
                 }
             }
         }
