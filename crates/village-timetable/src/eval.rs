@@ -540,7 +540,8 @@ fn pair_satisfied(problem: &Problem, kind: DistributionKind, a: &Placed, b: &Pla
         | MaxGapsPerDay(_)
         | MaxGapsPerWeek(_)
         | EarlyStart(_)
-        | MaxDaysInInterval(_, _, _) => true,
+        | MaxDaysInInterval(_, _, _)
+        | MinDays(_) => true,
     }
 }
 

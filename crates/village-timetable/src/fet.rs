@@ -468,6 +468,9 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
             "MaxDaysPerWeek" if people.starts_with("teacher") && !tagged => {
                 DistributionKind::MaxDays(num(c, "Max_Days_Per_Week")?)
             }
+            "MinDaysPerWeek" if people.starts_with("teacher") && !tagged => {
+                DistributionKind::MinDays(num(c, "Minimum_Days_Per_Week")?)
+            }
             "IntervalMaxDaysPerWeek" if !tagged => {
                 // Hours by name; no end hour means the end of the day.
                 let hour = |field: &str, default: u32| -> Result<u32, Error> {

@@ -156,6 +156,8 @@ pub enum DistributionKind {
     EarlyStart(u32),
     /// At most `d` days a week with a class meeting in the slots `start..end` of the day.
     MaxDaysInInterval(u32, u32, u32),
+    /// Classes on at least this many days of every week (FET's teacher min days per week).
+    MinDays(u32),
 }
 
 impl DistributionKind {
@@ -172,6 +174,7 @@ impl DistributionKind {
                 | DistributionKind::MaxGapsPerWeek(_)
                 | DistributionKind::EarlyStart(_)
                 | DistributionKind::MaxDaysInInterval(_, _, _)
+                | DistributionKind::MinDays(_)
         )
     }
 
@@ -182,7 +185,9 @@ impl DistributionKind {
     pub fn mended_by_removal(&self) -> bool {
         !matches!(
             self,
-            DistributionKind::MinDayLoad(_, _) | DistributionKind::EarlyStart(_)
+            DistributionKind::MinDayLoad(_, _)
+                | DistributionKind::EarlyStart(_)
+                | DistributionKind::MinDays(_)
         )
     }
 
@@ -226,6 +231,7 @@ impl DistributionKind {
             MaxGapsPerWeek(g) => format!("MaxGapsPerWeek({g})"),
             EarlyStart(n) => format!("EarlyStart({n})"),
             MaxDaysInInterval(a, b, d) => format!("MaxDaysInInterval({a},{b},{d})"),
+            MinDays(d) => format!("MinDays({d})"),
         }
     }
 
@@ -271,6 +277,7 @@ impl DistributionKind {
             ("MaxGapsPerWeek", [g]) => MaxGapsPerWeek(*g),
             ("EarlyStart", [n]) => EarlyStart(*n),
             ("MaxDaysInInterval", [a, b, d]) => MaxDaysInInterval(*a, *b, *d),
+            ("MinDays", [d]) => MinDays(*d),
             _ => return None,
         };
         Some(kind)
@@ -449,7 +456,8 @@ pub fn days_apart(a: u32, b: u32) -> u32 {
 }
 
 /// Excess over the limit of the school kinds that are not pairwise (`MinDayLoad`, the gap
-/// limits, `EarlyStart`), given the times of their classes; `None` for every other kind.
+/// limits, `EarlyStart`, `MaxDaysInInterval`, `MinDays`), given the times of their
+/// classes; `None` for every other kind.
 /// The evaluator and the solver share it: these are not ITC 2019 kinds, so there is no
 /// competition rule for two separate implementations to be checked against.
 pub fn school_excess(p: &Problem, kind: DistributionKind, pats: &[TimePattern]) -> Option<u64> {
@@ -461,6 +469,7 @@ pub fn school_excess(p: &Problem, kind: DistributionKind, pats: &[TimePattern]) 
             | MaxGapsPerWeek(_)
             | EarlyStart(_)
             | MaxDaysInInterval(_, _, _)
+            | MinDays(_)
     ) {
         return None;
     }
@@ -470,6 +479,7 @@ pub fn school_excess(p: &Problem, kind: DistributionKind, pats: &[TimePattern]) 
     for w in 0..p.nr_weeks.clamp(1, 64) {
         let week = 1u64 << w;
         let (mut week_gaps, mut one_late, mut in_interval) = (0u64, 0u64, 0u64);
+        let mut days_with_classes = 0u64;
         for d in 0..p.nr_days.clamp(1, 32) {
             let day = 1u32 << d;
             let on_day = |t: &&TimePattern| t.weeks & week != 0 && t.days & day != 0;
@@ -484,9 +494,11 @@ pub fn school_excess(p: &Problem, kind: DistributionKind, pats: &[TimePattern]) 
                 }
                 continue;
             };
+            days_with_classes += 1;
             breaks.clear();
             breaks.extend(p.breaks.iter().filter(on_day).map(|t| (t.start, t.end())));
             match kind {
+                MinDays(_) => {}
                 MinDayLoad(s, _) => {
                     let load: u32 = lessons.iter().map(|(a, b)| b - a).sum();
                     total += u64::from(s.saturating_sub(load));
@@ -517,6 +529,7 @@ pub fn school_excess(p: &Problem, kind: DistributionKind, pats: &[TimePattern]) 
             MaxGapsPerWeek(g) => total += week_gaps.saturating_sub(u64::from(g)),
             EarlyStart(n) => total += one_late.saturating_sub(u64::from(n)),
             MaxDaysInInterval(_, _, d) => total += in_interval.saturating_sub(u64::from(d)),
+            MinDays(d) => total += u64::from(d).saturating_sub(days_with_classes),
             _ => {}
         }
     }
@@ -662,6 +675,7 @@ mod tests {
             "MaxGapsPerWeek(3)",
             "EarlyStart(2)",
             "MaxDaysInInterval(5,8,2)",
+            "MinDays(3)",
         ] {
             assert_eq!(DistributionKind::parse_itc(k).unwrap().itc_name(), k);
         }
@@ -795,5 +809,17 @@ mod tests {
         let k = |d| DistributionKind::MaxDaysInInterval(4, 8, d);
         assert_eq!(school_excess(&p, k(1), &pats), Some(1));
         assert_eq!(school_excess(&p, k(2), &pats), Some(0));
+    }
+
+    #[test]
+    fn min_days_count_the_days_short_of_the_minimum() {
+        let p = week_of(5, 8);
+        // Three lessons on two days (two on Monday).
+        let pats = [hour(0, 0, 1), hour(0, 3, 1), hour(2, 1, 2)];
+        let k = DistributionKind::MinDays;
+        assert_eq!(school_excess(&p, k(2), &pats), Some(0));
+        assert_eq!(school_excess(&p, k(3), &pats), Some(1));
+        assert_eq!(school_excess(&p, k(4), &[]), Some(4), "no lessons at all");
+        assert!(!k(3).mended_by_removal(), "taking lessons out never helps");
     }
 }

@@ -228,6 +228,7 @@ fn per_person_and_pairwise_constraints_are_modelled() {
 <ConstraintActivitiesSameStartingHour><Weight_Percentage>100</Weight_Percentage><Number_of_Activities>2</Number_of_Activities><Activity_Id>3</Activity_Id><Activity_Id>4</Activity_Id><Active>true</Active></ConstraintActivitiesSameStartingHour>
 <ConstraintMinGapsBetweenActivities><Weight_Percentage>100</Weight_Percentage><Number_of_Activities>2</Number_of_Activities><Activity_Id>3</Activity_Id><Activity_Id>1</Activity_Id><MinGaps>1</MinGaps><Active>true</Active></ConstraintMinGapsBetweenActivities>
 <ConstraintTwoActivitiesOrdered><Weight_Percentage>100</Weight_Percentage><First_Activity_Id>1</First_Activity_Id><Second_Activity_Id>2</Second_Activity_Id><Active>true</Active></ConstraintTwoActivitiesOrdered>
+<ConstraintTeacherMinDaysPerWeek><Weight_Percentage>100</Weight_Percentage><Teacher_Name>T2</Teacher_Name><Minimum_Days_Per_Week>2</Minimum_Days_Per_Week><Active>true</Active></ConstraintTeacherMinDaysPerWeek>
 </Time_Constraints_List>"#,
         )
         .replace(
@@ -252,6 +253,7 @@ fn per_person_and_pairwise_constraints_are_modelled() {
         DistributionKind::SameStart,
         DistributionKind::MinGap(1),
         DistributionKind::Precedence,
+        DistributionKind::MinDays(2),
     ] {
         assert!(kinds.contains(&want), "{want:?} missing from {kinds:?}");
     }
@@ -260,7 +262,13 @@ fn per_person_and_pairwise_constraints_are_modelled() {
     assert!(!kinds.contains(&DistributionKind::MaxDayLoad(1)));
     assert_eq!(p.breaks.len(), 1, "Tuesday 9 is a break");
     assert_eq!(p.classes[1].rooms.len(), 1, "the Lab activity only in R1");
-    solve_valid(p, 3);
+    let r = solve_valid(p, 3);
+    // T2 teaches on both days: their two art lessons are on different days.
+    let day = |c: usize| {
+        let at = r.solution.placements[c].unwrap();
+        p.classes[c].times[at.time].pattern.days
+    };
+    assert_ne!(day(2), day(3));
 }
 
 /// MinDays above one is said exactly, not as "different days".
