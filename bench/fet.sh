@@ -79,6 +79,8 @@ Indonesia-netura|FET-5-official/Indonesia/SMK-Negeri-1-Arahan-Kab-Indramayu/netu
 Namibia-PBS|FET-5-official/Namibia/by-Bobby/set-1/PBS.fet|
 Namibia-Shipena|FET-5-official/Namibia/by-Bobby/set-2/Shipena.fet|
 SouthAfrica-Collegiate|FET-5-official/South-Africa/difficult/Collegiate_Junior_School2.fet|
+Morocco-2018|FET-5-mornings-afternoons/Morocco-old-format/5/Sample-Morocco-2018.fet|
+Algeria-1|FET-5-mornings-afternoons/Algeria-old-format/2/1.fet|
 '
 
 if ! command -v fet-cl >/dev/null || [[ ! -d "$EXAMPLES" ]]; then

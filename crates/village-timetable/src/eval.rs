@@ -541,7 +541,8 @@ fn pair_satisfied(problem: &Problem, kind: DistributionKind, a: &Placed, b: &Pla
         | MaxGapsPerWeek(_)
         | EarlyStart(_)
         | MaxDaysInInterval(_, _, _)
-        | MinDays(_) => true,
+        | MinDays(_)
+        | MaxDaysAmong(_, _) => true,
     }
 }
 

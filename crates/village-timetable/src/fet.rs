@@ -160,6 +160,13 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
         .map(|(i, h)| (h.as_str(), i as u32))
         .collect();
     let n_hours = hours.len() as u32;
+    // Every other day from `first`: the mornings (0) or the afternoons (1).
+    let n_days = days.len() as u32;
+    let half_days = |first: u32| -> u32 {
+        (first..n_days)
+            .step_by(2)
+            .fold(0u32, |mask, d| mask | 1u32.checked_shl(d).unwrap_or(0))
+    };
     let at = |el: &Element, dtag: &str, htag: &str| -> Result<(u32, u32), Error> {
         let d = text_of(el, dtag).unwrap_or("");
         let h = text_of(el, htag).unwrap_or("");
@@ -470,6 +477,14 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
             }
             "MinDaysPerWeek" if people.starts_with("teacher") && !tagged => {
                 DistributionKind::MinDays(num(c, "Minimum_Days_Per_Week")?)
+            }
+            // Files for FET's mornings-and-afternoons mode list each real day as two
+            // days, its morning and then its afternoon.
+            "MaxAfternoonsPerWeek" if people.starts_with("teacher") && !tagged => {
+                DistributionKind::MaxDaysAmong(half_days(1), num(c, "Max_Afternoons_Per_Week")?)
+            }
+            "MaxMorningsPerWeek" if people.starts_with("teacher") && !tagged => {
+                DistributionKind::MaxDaysAmong(half_days(0), num(c, "Max_Mornings_Per_Week")?)
             }
             "IntervalMaxDaysPerWeek" if !tagged => {
                 // Hours by name; no end hour means the end of the day.
@@ -1003,11 +1018,20 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
             ));
         }
     }
-    // One class alone can only break a minimum or an early start.
+    // One class alone can only break a minimum, an early start or a limit of none.
+    let alone_can_break = |k: DistributionKind| {
+        !k.mended_by_removal()
+            || matches!(
+                k,
+                DistributionKind::MaxDays(0)
+                    | DistributionKind::MaxDaysInInterval(_, _, 0)
+                    | DistributionKind::MaxDaysAmong(_, 0)
+            )
+    };
     p.distributions.extend(
-        dists.into_iter().filter(|d| {
-            d.classes.len() > 1 || (!d.classes.is_empty() && !d.kind.mended_by_removal())
-        }),
+        dists
+            .into_iter()
+            .filter(|d| d.classes.len() > 1 || (!d.classes.is_empty() && alone_can_break(d.kind))),
     );
     p.breaks = breaks;
     Ok(FetImport {

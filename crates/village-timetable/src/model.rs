@@ -158,6 +158,10 @@ pub enum DistributionKind {
     MaxDaysInInterval(u32, u32, u32),
     /// Classes on at least this many days of every week (FET's teacher min days per week).
     MinDays(u32),
+    /// Classes on at most `n` of the days in the bit set `mask`, in every week (FET's
+    /// teachers' max mornings or afternoons per week, where days alternate morning and
+    /// afternoon).
+    MaxDaysAmong(u32, u32),
 }
 
 impl DistributionKind {
@@ -175,6 +179,7 @@ impl DistributionKind {
                 | DistributionKind::EarlyStart(_)
                 | DistributionKind::MaxDaysInInterval(_, _, _)
                 | DistributionKind::MinDays(_)
+                | DistributionKind::MaxDaysAmong(_, _)
         )
     }
 
@@ -232,6 +237,7 @@ impl DistributionKind {
             EarlyStart(n) => format!("EarlyStart({n})"),
             MaxDaysInInterval(a, b, d) => format!("MaxDaysInInterval({a},{b},{d})"),
             MinDays(d) => format!("MinDays({d})"),
+            MaxDaysAmong(mask, n) => format!("MaxDaysAmong({mask},{n})"),
         }
     }
 
@@ -278,6 +284,7 @@ impl DistributionKind {
             ("EarlyStart", [n]) => EarlyStart(*n),
             ("MaxDaysInInterval", [a, b, d]) => MaxDaysInInterval(*a, *b, *d),
             ("MinDays", [d]) => MinDays(*d),
+            ("MaxDaysAmong", [mask, n]) => MaxDaysAmong(*mask, *n),
             _ => return None,
         };
         Some(kind)
@@ -456,8 +463,8 @@ pub fn days_apart(a: u32, b: u32) -> u32 {
 }
 
 /// Excess over the limit of the school kinds that are not pairwise (`MinDayLoad`, the gap
-/// limits, `EarlyStart`, `MaxDaysInInterval`, `MinDays`), given the times of their
-/// classes; `None` for every other kind.
+/// limits, `EarlyStart`, `MaxDaysInInterval`, `MinDays`, `MaxDaysAmong`), given the
+/// times of their classes; `None` for every other kind.
 /// The evaluator and the solver share it: these are not ITC 2019 kinds, so there is no
 /// competition rule for two separate implementations to be checked against.
 pub fn school_excess(p: &Problem, kind: DistributionKind, pats: &[TimePattern]) -> Option<u64> {
@@ -470,6 +477,7 @@ pub fn school_excess(p: &Problem, kind: DistributionKind, pats: &[TimePattern]) 
             | EarlyStart(_)
             | MaxDaysInInterval(_, _, _)
             | MinDays(_)
+            | MaxDaysAmong(_, _)
     ) {
         return None;
     }
@@ -479,7 +487,7 @@ pub fn school_excess(p: &Problem, kind: DistributionKind, pats: &[TimePattern]) 
     for w in 0..p.nr_weeks.clamp(1, 64) {
         let week = 1u64 << w;
         let (mut week_gaps, mut one_late, mut in_interval) = (0u64, 0u64, 0u64);
-        let mut days_with_classes = 0u64;
+        let (mut days_with_classes, mut days_among) = (0u64, 0u64);
         for d in 0..p.nr_days.clamp(1, 32) {
             let day = 1u32 << d;
             let on_day = |t: &&TimePattern| t.weeks & week != 0 && t.days & day != 0;
@@ -499,6 +507,11 @@ pub fn school_excess(p: &Problem, kind: DistributionKind, pats: &[TimePattern]) 
             breaks.extend(p.breaks.iter().filter(on_day).map(|t| (t.start, t.end())));
             match kind {
                 MinDays(_) => {}
+                MaxDaysAmong(mask, _) => {
+                    if mask & day != 0 {
+                        days_among += 1;
+                    }
+                }
                 MinDayLoad(s, _) => {
                     let load: u32 = lessons.iter().map(|(a, b)| b - a).sum();
                     total += u64::from(s.saturating_sub(load));
@@ -530,6 +543,7 @@ pub fn school_excess(p: &Problem, kind: DistributionKind, pats: &[TimePattern]) 
             EarlyStart(n) => total += one_late.saturating_sub(u64::from(n)),
             MaxDaysInInterval(_, _, d) => total += in_interval.saturating_sub(u64::from(d)),
             MinDays(d) => total += u64::from(d).saturating_sub(days_with_classes),
+            MaxDaysAmong(_, n) => total += days_among.saturating_sub(u64::from(n)),
             _ => {}
         }
     }
@@ -676,6 +690,7 @@ mod tests {
             "EarlyStart(2)",
             "MaxDaysInInterval(5,8,2)",
             "MinDays(3)",
+            "MaxDaysAmong(682,3)",
         ] {
             assert_eq!(DistributionKind::parse_itc(k).unwrap().itc_name(), k);
         }
@@ -821,5 +836,17 @@ mod tests {
         assert_eq!(school_excess(&p, k(3), &pats), Some(1));
         assert_eq!(school_excess(&p, k(4), &[]), Some(4), "no lessons at all");
         assert!(!k(3).mended_by_removal(), "taking lessons out never helps");
+    }
+
+    #[test]
+    fn days_among_count_only_the_days_in_the_set() {
+        // Six half-days: mornings are days 0, 2, 4 and afternoons 1, 3, 5.
+        let p = week_of(6, 4);
+        let pats = [hour(0, 0, 1), hour(1, 0, 1), hour(3, 2, 1), hour(5, 0, 1)];
+        let afternoons = DistributionKind::MaxDaysAmong(0b101010, 2);
+        let mornings = DistributionKind::MaxDaysAmong(0b010101, 1);
+        assert_eq!(school_excess(&p, afternoons, &pats), Some(1));
+        assert_eq!(school_excess(&p, mornings, &pats), Some(0));
+        assert!(afternoons.mended_by_removal());
     }
 }

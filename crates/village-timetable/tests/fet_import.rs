@@ -363,3 +363,51 @@ fn a_name_of_spaces_is_a_name() {
         "the others are not restricted"
     );
 }
+
+/// In FET's mornings-and-afternoons files each real day is two days, morning then
+/// afternoon; teachers' max mornings and afternoons per week count those halves.
+#[test]
+fn mornings_and_afternoons_are_counted_apart() {
+    let file = r#"<?xml version="1.0" encoding="UTF-8"?>
+<fet version="6.8.5">
+<Institution_Name>Halves</Institution_Name>
+<Days_List><Number_of_Days>4</Number_of_Days><Day><Name>Mon_m</Name></Day><Day><Name>Mon_a</Name></Day><Day><Name>Tue_m</Name></Day><Day><Name>Tue_a</Name></Day></Days_List>
+<Hours_List><Number_of_Hours>2</Number_of_Hours><Hour><Name>1</Name></Hour><Hour><Name>2</Name></Hour></Hours_List>
+<Subjects_List><Subject><Name>Maths</Name></Subject></Subjects_List>
+<Teachers_List><Teacher><Name>T1</Name></Teacher><Teacher><Name>T2</Name></Teacher></Teachers_List>
+<Students_List><Year><Name>Y7</Name><Number_of_Students>20</Number_of_Students></Year><Year><Name>Y8</Name><Number_of_Students>20</Number_of_Students></Year></Students_List>
+<Activities_List>
+  <Activity><Teacher>T1</Teacher><Subject>Maths</Subject><Students>Y7</Students><Duration>1</Duration><Id>1</Id><Active>true</Active></Activity>
+  <Activity><Teacher>T1</Teacher><Subject>Maths</Subject><Students>Y7</Students><Duration>1</Duration><Id>2</Id><Active>true</Active></Activity>
+  <Activity><Teacher>T2</Teacher><Subject>Maths</Subject><Students>Y8</Students><Duration>1</Duration><Id>3</Id><Active>true</Active></Activity>
+</Activities_List>
+<Rooms_List><Room><Name>R1</Name><Capacity>30</Capacity></Room><Room><Name>R2</Name><Capacity>30</Capacity></Room></Rooms_List>
+<Time_Constraints_List>
+  <ConstraintBasicCompulsoryTime><Weight_Percentage>100</Weight_Percentage><Active>true</Active></ConstraintBasicCompulsoryTime>
+  <ConstraintTeacherMaxAfternoonsPerWeek><Weight_Percentage>100</Weight_Percentage><Teacher_Name>T1</Teacher_Name><Max_Afternoons_Per_Week>0</Max_Afternoons_Per_Week><Active>true</Active></ConstraintTeacherMaxAfternoonsPerWeek>
+  <ConstraintTeachersMaxMorningsPerWeek><Weight_Percentage>100</Weight_Percentage><Max_Mornings_Per_Week>0</Max_Mornings_Per_Week><Active>false</Active></ConstraintTeachersMaxMorningsPerWeek>
+  <ConstraintTeacherMaxMorningsPerWeek><Weight_Percentage>100</Weight_Percentage><Teacher_Name>T2</Teacher_Name><Max_Mornings_Per_Week>0</Max_Mornings_Per_Week><Active>true</Active></ConstraintTeacherMaxMorningsPerWeek>
+</Time_Constraints_List>
+<Space_Constraints_List>
+  <ConstraintBasicCompulsorySpace><Weight_Percentage>100</Weight_Percentage><Active>true</Active></ConstraintBasicCompulsorySpace>
+</Space_Constraints_List>
+</fet>"#;
+    let imp = import(file).unwrap();
+    assert!(
+        !imp.notes.iter().any(|n| n.contains("not modelled")),
+        "{:?}",
+        imp.notes
+    );
+    let p = &imp.problem;
+    let kinds: Vec<DistributionKind> = p.distributions.iter().map(|d| d.kind).collect();
+    assert!(kinds.contains(&DistributionKind::MaxDaysAmong(0b1010, 0)));
+    assert!(kinds.contains(&DistributionKind::MaxDaysAmong(0b0101, 0)));
+    let r = solve_valid(p, 3);
+    let day = |c: usize| {
+        let at = r.solution.placements[c].unwrap();
+        p.classes[c].times[at.time].pattern.days
+    };
+    assert_eq!(day(0) & 0b1010, 0, "T1 teaches mornings only");
+    assert_eq!(day(1) & 0b1010, 0, "T1 teaches mornings only");
+    assert_eq!(day(2) & 0b0101, 0, "T2 teaches afternoons only");
+}
