@@ -81,6 +81,7 @@ Namibia-Shipena|FET-5-official/Namibia/by-Bobby/set-2/Shipena.fet|
 SouthAfrica-Collegiate|FET-5-official/South-Africa/difficult/Collegiate_Junior_School2.fet|
 Morocco-2018|FET-5-mornings-afternoons/Morocco-old-format/5/Sample-Morocco-2018.fet|
 Algeria-1|FET-5-mornings-afternoons/Algeria-old-format/2/1.fet|
+Algeria-BAkrim-unlocked|FET-5-mornings-afternoons/Algeria-old-format/4-by-Benahmed-Abdelkrim/BAkrim_data_and_timetable.fet|unlock
 '
 
 if ! command -v fet-cl >/dev/null || [[ ! -d "$EXAMPLES" ]]; then
