@@ -1018,21 +1018,10 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
             ));
         }
     }
-    // One class alone can only break a minimum, an early start or a limit of none.
-    let alone_can_break = |k: DistributionKind| {
-        !k.mended_by_removal()
-            || matches!(
-                k,
-                DistributionKind::MaxDays(0)
-                    | DistributionKind::MaxDaysInInterval(_, _, 0)
-                    | DistributionKind::MaxDaysAmong(_, 0)
-            )
-    };
-    p.distributions.extend(
-        dists
-            .into_iter()
-            .filter(|d| d.classes.len() > 1 || (!d.classes.is_empty() && alone_can_break(d.kind))),
-    );
+    // Rules over one class are kept only where one class can break them.
+    p.distributions.extend(dists.into_iter().filter(|d| {
+        d.classes.len() > 1 || (!d.classes.is_empty() && d.kind.breakable_by_one_class())
+    }));
     p.breaks = breaks;
     Ok(FetImport {
         problem: p,

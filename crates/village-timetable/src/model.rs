@@ -196,6 +196,18 @@ impl DistributionKind {
         )
     }
 
+    /// Can one class on its own break it? Minimums and early starts can, and so can an
+    /// upper limit of none; rules of this kind over a single class still mean something.
+    pub fn breakable_by_one_class(&self) -> bool {
+        !self.mended_by_removal()
+            || matches!(
+                self,
+                DistributionKind::MaxDays(0)
+                    | DistributionKind::MaxDaysInInterval(_, _, 0)
+                    | DistributionKind::MaxDaysAmong(_, 0)
+            )
+    }
+
     /// Kinds that depend only on the times (not on rooms).
     pub fn is_time_only(&self) -> bool {
         !matches!(

@@ -68,10 +68,16 @@ impl State<'_, '_> {
         if home == NONE {
             return None;
         }
+        self.target_of(c, home)
+    }
+
+    /// The target of `c`'s unit that puts `c` at its candidate `pi`: the candidate's time
+    /// pattern for a time-locked group, the candidate itself for a class on its own.
+    pub(crate) fn target_of(&self, c: usize, pi: usize) -> Option<Target> {
         if self.m.group(c).is_some() {
-            self.cand_at(c, home).map(|x| Target::Pattern(key_of(&x.t)))
+            self.cand_at(c, pi).map(|x| Target::Pattern(key_of(&x.t)))
         } else {
-            Some(Target::Cand(home))
+            Some(Target::Cand(pi))
         }
     }
 
@@ -409,7 +415,7 @@ mod tests {
         Solution, Student, TimeOption, TimePattern,
     };
     use crate::solver::rng::Rng;
-    use crate::solver::search::tests::add_course;
+    use crate::solver::search::tests::{add_course, placed};
     use crate::solver::search::Model;
 
     /// `n` one-class courses in `rooms` rooms at `times` consecutive hours of one day; the
@@ -556,13 +562,7 @@ mod tests {
         // Class 0 would rather be in the second hour, where class 1 is.
         p.classes[0].times[0].penalty = 5;
         let m = Model::new(&p, None, 0);
-        let mut st = State::new(&m);
-        for (c, time) in [(0, 0), (1, 1)] {
-            let pi = cand(&m, c, time, 0);
-            let d = st.delta(c, pi);
-            st.apply(c, pi, d);
-        }
-        (st.hard, st.soft) = st.full_cost();
+        let mut st = placed(&m, &[(0, cand(&m, 0, 0, 0)), (1, cand(&m, 1, 1, 0))]);
         let before = st.soft;
         let better = cand(&m, 0, 1, 0);
         assert!(

@@ -9,7 +9,6 @@
 use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
 
-use super::minimal::Target;
 use super::rng::Rng;
 use crate::model::{
     days_apart, gap_slots, school_excess, DistributionKind, Placement, Problem, Solution,
@@ -2122,12 +2121,7 @@ pub(crate) fn run(m: &Model<'_>, seed: u64, ctl: &Control<'_>) -> Outcome {
                     {
                         st.apply(c, pi, d);
                     } else if d.0 > 0 && rng.unit() < CHAIN_MOVES {
-                        let target = if m.group(c).is_some() {
-                            st.cand_at(c, pi).map(|x| Target::Pattern(key_of(&x.t)))
-                        } else {
-                            Some(Target::Cand(pi))
-                        };
-                        if let Some(target) = target {
+                        if let Some(target) = st.target_of(c, pi) {
                             let mut accept = |d: (i64, i64)| {
                                 d.0 <= 0
                                     && (d.0 < 0
@@ -2225,6 +2219,25 @@ pub(crate) mod tests {
     };
 
     /// Course `i` with one configuration and one subpart holding `classes`.
+    /// A state with each `(class, candidate)` of `at` placed, and its totals (requests
+    /// not yet met included) counted from scratch.
+    pub(crate) fn placed<'m, 'a>(m: &'m Model<'a>, at: &[(usize, usize)]) -> State<'m, 'a> {
+        let mut st = State::new(m);
+        for &(c, pi) in at {
+            let d = st.delta(c, pi);
+            st.apply(c, pi, d);
+        }
+        (st.hard, st.soft) = st.full_cost();
+        st
+    }
+
+    /// Build a timetable greedily, count its totals, and section every learner.
+    fn construct_and_section(st: &mut State<'_, '_>, rng: &mut Rng) {
+        st.construct(rng, &|| false);
+        (st.hard, st.soft) = st.full_cost();
+        st.section_all(rng, &|| false);
+    }
+
     pub(crate) fn add_course(p: &mut Problem, i: usize, classes: Vec<usize>) {
         p.courses.push(Course {
             id: format!("c{i}"),
@@ -2401,11 +2414,7 @@ pub(crate) mod tests {
         let mut st = State::new(&m);
         let mut rng = Rng::new(7);
         st.section_all(&mut rng, &|| false);
-        st.construct(&mut rng, &|| false);
-        let (h, s) = st.full_cost();
-        st.hard = h;
-        st.soft = s;
-        st.section_all(&mut rng, &|| false);
+        construct_and_section(&mut st, &mut rng);
         assert_eq!((st.hard, st.soft), st.full_cost());
         let mut saw_gaps = false;
         for _ in 0..1000 {
@@ -2443,11 +2452,7 @@ pub(crate) mod tests {
         let m = Model::new(&p, None, 0);
         let mut st = State::new(&m);
         let mut rng = Rng::new(1);
-        st.construct(&mut rng, &|| false);
-        let (h, s) = st.full_cost();
-        st.hard = h;
-        st.soft = s;
-        st.section_all(&mut rng, &|| false);
+        construct_and_section(&mut st, &mut rng);
         assert_eq!((st.hard, st.soft), st.full_cost());
         for _ in 0..500 {
             let c = rng.below(3);

@@ -104,8 +104,8 @@ mod tests {
         Class, Problem, Request, Room, RoomOption, Student, Subpart, TimeOption, TimePattern,
     };
     use crate::solver::rng::Rng;
-    use crate::solver::search::tests::add_course;
-    use crate::solver::search::{Model, State};
+    use crate::solver::search::tests::{add_course, placed};
+    use crate::solver::search::Model;
 
     fn hour(k: u32) -> TimePattern {
         TimePattern {
@@ -185,13 +185,7 @@ mod tests {
     fn a_learner_in_a_full_section_makes_room_for_one_who_needs_it() {
         let p = two_sections();
         let m = Model::new(&p, None, 0);
-        let mut st = State::new(&m);
-        for c in 0..3 {
-            let d = st.delta(c, 0);
-            st.apply(c, 0, d);
-        }
-        // Requests not yet met count from the start.
-        (st.hard, st.soft) = st.full_cost();
+        let mut st = placed(&m, &[(0, 0), (1, 0), (2, 0)]);
         // Ann sits in the 9 o'clock section; Ben has the 10 o'clock one, which clashes.
         st.put_enrollment(0, 0, Some((0, vec![0])));
         st.put_enrollment(1, 1, Some((0, vec![2])));
@@ -220,13 +214,7 @@ mod tests {
         let course_1 = p.students[1].requests[1].clone();
         p.students[0].requests.push(course_1);
         let m = Model::new(&p, None, 0);
-        let mut st = State::new(&m);
-        for c in 0..3 {
-            let d = st.delta(c, 0);
-            st.apply(c, 0, d);
-        }
-        // Requests not yet met count from the start.
-        (st.hard, st.soft) = st.full_cost();
+        let mut st = placed(&m, &[(0, 0), (1, 0), (2, 0)]);
         st.put_enrollment(0, 1, Some((0, vec![2])));
         st.put_enrollment(0, 0, Some((0, vec![0])));
         st.put_enrollment(1, 1, Some((0, vec![2])));
