@@ -92,6 +92,14 @@ fn main() -> Result<(), Box<dyn Error>> {
             100.0 * days.with_free_hour as f64 / days.days.max(1) as f64,
             days.free_minutes as f64 / days.days.max(1) as f64
         );
+        println!(
+            "  pupils' weeks: a day's lessons {:.1} min from the pupil's mean day (standard deviation, mean over pupils); heaviest day less lightest {:.1} min on average; {} of {} pupils ({:.1}%) with two hours or more between them",
+            days.day_sd_minutes as f64 / days.pupils.max(1) as f64,
+            days.spread_minutes as f64 / days.pupils.max(1) as f64,
+            days.uneven_pupils,
+            days.pupils,
+            100.0 * days.uneven_pupils as f64 / days.pupils.max(1) as f64
+        );
         for h in ev.hard.iter().take(5) {
             println!("  hard: {}", h.message);
         }

@@ -9,8 +9,8 @@
 use serde::Serialize;
 
 use crate::model::{
-    days_apart, gap_slots, school_excess, DistributionKind, Placement, Problem, Solution,
-    TimePattern,
+    day_load_cost, days_apart, gap_slots, school_excess, teaching_days, DistributionKind,
+    Placement, Problem, Solution, TimePattern,
 };
 
 /// What kind of hard rule a violation breaks.
@@ -49,6 +49,9 @@ pub struct Evaluation {
     /// Free slots between classes in learners' days (counted only when the problem gives
     /// them a weight: schools).
     pub student_gap_slots: u64,
+    /// What the load of learners' days costs, already weighted (see
+    /// [`crate::model::day_load_cost`]; counted only when the problem weighs it: schools).
+    pub student_day_load: u64,
     /// The weighted sum (the ITC 2019 objective for ITC 2019 instances).
     pub objective: u64,
     pub assigned_classes: usize,
@@ -98,6 +101,7 @@ pub fn evaluate(problem: &Problem, solution: &Solution) -> Evaluation {
         student_conflicts: 0,
         request_penalty: 0,
         student_gap_slots: 0,
+        student_day_load: 0,
         objective: 0,
         assigned_classes: 0,
         total_classes: problem.classes.len(),
@@ -404,25 +408,26 @@ pub fn evaluate(problem: &Problem, solution: &Solution) -> Evaluation {
         }
     }
     let w = problem.weights;
-    if w.student_gaps > 0 {
-        ev.student_gap_slots = solution
-            .enrollments
-            .iter()
-            .map(|classes| {
-                let pats: Vec<TimePattern> = classes
-                    .iter()
-                    .filter_map(|&c| placed.get(c).copied().flatten().map(|p| p.t))
-                    .collect();
-                gap_slots(problem, &pats, u32::MAX, u64::MAX)
-            })
-            .sum();
+    if w.student_gaps > 0 || w.student_day_load > 0 {
+        let days = teaching_days(problem);
+        for classes in &solution.enrollments {
+            let pats: Vec<TimePattern> = classes
+                .iter()
+                .filter_map(|&c| placed.get(c).copied().flatten().map(|p| p.t))
+                .collect();
+            if w.student_gaps > 0 {
+                ev.student_gap_slots += gap_slots(problem, &pats, u32::MAX, u64::MAX);
+            }
+            ev.student_day_load += day_load_cost(&pats, &days, w.student_day_load);
+        }
     }
     ev.objective = w.time * ev.time_penalty
         + w.room * ev.room_penalty
         + w.distribution * ev.distribution_penalty
         + w.student * ev.student_conflicts
         + w.request * ev.request_penalty
-        + w.student_gaps * ev.student_gap_slots;
+        + w.student_gaps * ev.student_gap_slots
+        + ev.student_day_load;
     ev
 }
 

@@ -59,6 +59,7 @@ pub fn parse_problem(text: &str) -> Result<Problem, Error> {
                     student: section.opt_num_attr("student")?.unwrap_or(0),
                     request: 0,
                     student_gaps: 0,
+                    student_day_load: 0,
                 }
             }
             "rooms" | "courses" | "distributions" | "students" => {}

@@ -29,6 +29,12 @@ impl TimePattern {
         self.start + self.length
     }
 
+    /// Meets on day `day` of week `week` (both counted from 0).
+    pub fn meets_on(&self, week: u32, day: u32) -> bool {
+        self.weeks.checked_shr(week).is_some_and(|w| w & 1 == 1)
+            && self.days.checked_shr(day).is_some_and(|d| d & 1 == 1)
+    }
+
     /// Share at least one day and one week.
     pub fn shares_days_and_weeks(&self, other: &TimePattern) -> bool {
         self.days & other.days != 0 && self.weeks & other.weeks != 0
@@ -348,6 +354,12 @@ pub struct Weights {
     /// counted (schools: pupils' days without long gaps; 0 for ITC 2019 and FET).
     #[serde(default)]
     pub student_gaps: u64,
+    /// Weight, in thousandths, of how unevenly a learner's lessons load the days of the
+    /// week (schools: balanced days; 0 for ITC 2019 and FET): per learner, the squared
+    /// distance of each day's taught slots from their mean day, summed; see
+    /// [`day_load_cost`].
+    #[serde(default)]
+    pub student_day_load: u64,
 }
 
 impl Default for Weights {
@@ -359,6 +371,7 @@ impl Default for Weights {
             student: 1,
             request: 0,
             student_gaps: 0,
+            student_day_load: 0,
         }
     }
 }
@@ -591,6 +604,46 @@ pub fn gap_slots(p: &Problem, pats: &[TimePattern], days: u32, weeks: u64) -> u6
     total
 }
 
+/// The days (as `(week, day)`, counted from 0) on which some class may meet: the days a
+/// learner's week is spread over when their days' load is weighed.
+pub fn teaching_days(p: &Problem) -> Vec<(u32, u32)> {
+    let (weeks, days) = (p.nr_weeks.clamp(1, 64), p.nr_days.clamp(1, 32));
+    let options: Vec<&TimePattern> = p
+        .classes
+        .iter()
+        .flat_map(|c| c.times.iter().map(|o| &o.pattern))
+        .collect();
+    (0..weeks)
+        .flat_map(|w| (0..days).map(move |d| (w, d)))
+        .filter(|&(w, d)| options.iter().any(|t| t.meets_on(w, d)))
+        .collect()
+}
+
+/// How unevenly one learner's classes `pats` load the teaching `days` (from
+/// [`teaching_days`]): the sum over those days of the square of the distance between the
+/// day's taught slots and the learner's mean day, times `weight` / 1000, rounded down
+/// once. An even week costs 0; a lesson added to an even week costs almost nothing, so
+/// weighing balance never argues against a pupil's choice.
+pub fn day_load_cost(pats: &[TimePattern], days: &[(u32, u32)], weight: u64) -> u64 {
+    if weight == 0 || days.is_empty() {
+        return 0;
+    }
+    let (mut sum, mut squares) = (0u128, 0u128);
+    for &(w, d) in days {
+        let taught: u128 = pats
+            .iter()
+            .filter(|t| t.meets_on(w, d))
+            .map(|t| u128::from(t.length))
+            .sum();
+        sum += taught;
+        squares += taught * taught;
+    }
+    let n = days.len() as u128;
+    // n·Σx² − (Σx)² is n² times the variance: never negative, and exact in integers.
+    let spread = (n * squares).saturating_sub(sum * sum);
+    u64::try_from(u128::from(weight) * spread / (1000 * n)).unwrap_or(u64::MAX)
+}
+
 /// Empty slots between `first` and `last` that neither a lesson nor a break covers.
 fn day_gaps(lessons: &[(u32, u32)], breaks: &[(u32, u32)], first: u32, last: u32) -> u32 {
     (last - first).saturating_sub(covered(lessons.iter().chain(breaks), first, last))
@@ -783,6 +836,51 @@ mod tests {
             school_excess(&p, DistributionKind::MaxGapsPerWeek(3), &pats),
             Some(0)
         );
+    }
+
+    #[test]
+    fn an_even_week_costs_nothing_and_an_uneven_one_its_squared_spread() {
+        let mut p = week_of(3, 8);
+        let class = |p: &mut Problem, days: u32| {
+            p.classes.push(Class {
+                id: format!("{}", p.classes.len()),
+                subpart: 0,
+                config: 0,
+                course: 0,
+                parent: None,
+                limit: 1,
+                rooms: vec![],
+                times: vec![TimeOption {
+                    pattern: TimePattern {
+                        days,
+                        ..hour(0, 0, 1)
+                    },
+                    penalty: 0,
+                }],
+            });
+        };
+        class(&mut p, 0b011);
+        let days = teaching_days(&p);
+        assert_eq!(days, [(0, 0), (0, 1)], "no class may meet on day 2");
+        class(&mut p, 0b100);
+        let days = teaching_days(&p);
+        assert_eq!(days.len(), 3);
+        // Six slots over three days: 4 + 2 + 0 is 2, 0 and 2 from the mean of 2.
+        let heavy = [hour(0, 0, 4), hour(1, 0, 2)];
+        let even = [hour(0, 0, 2), hour(1, 0, 2), hour(2, 0, 2)];
+        assert_eq!(day_load_cost(&heavy, &days, 1000), 4 + 4);
+        assert_eq!(day_load_cost(&even, &days, 1000), 0);
+        assert_eq!(day_load_cost(&heavy, &days, 250), 2);
+        assert_eq!(day_load_cost(&heavy, &days, 0), 0, "not weighed");
+        // Rounded down once: 3 + 1 + 1 over the mean 5/3 is 8/3 (times 1000/1000).
+        let uneven = [hour(0, 0, 3), hour(1, 0, 1), hour(2, 0, 1)];
+        assert_eq!(day_load_cost(&uneven, &days, 1000), 2);
+        // A class meeting on two days loads both.
+        let both = TimePattern {
+            days: 0b11,
+            ..hour(0, 5, 3)
+        };
+        assert_eq!(day_load_cost(&[both], &days, 1000), 6);
     }
 
     #[test]

@@ -255,6 +255,12 @@ pub struct School {
     pub entitlement: Vec<EntitlementRule>,
     #[serde(default = "four")]
     pub secure_periods: u32,
+    /// How much an even week weighs for each pupil: what a day an hour away from the
+    /// pupil's mean day costs (squared, so two hours cost four times as much). An hour
+    /// of free time between lessons costs 12 and an unmet choice 200 or more; 0 turns
+    /// balancing off.
+    #[serde(default = "four")]
+    pub balanced_week: u32,
 }
 
 fn five() -> u32 {
@@ -330,6 +336,20 @@ pub struct PupilDays {
     pub with_free_hour: usize,
     /// Free minutes between lessons, over all pupils and days.
     pub free_minutes: u64,
+    /// Pupils with at least one lesson.
+    #[serde(default)]
+    pub pupils: usize,
+    /// Minutes between each pupil's heaviest and lightest teaching day (a day with no
+    /// lesson for them counts as empty), summed over pupils: how evenly their week runs.
+    #[serde(default)]
+    pub spread_minutes: u64,
+    /// Pupils whose heaviest day holds two hours or more of lessons than their lightest.
+    #[serde(default)]
+    pub uneven_pupils: usize,
+    /// The standard deviation of each pupil's minutes of lessons a teaching day, rounded
+    /// to the minute, summed over pupils (divide by `pupils` for a typical pupil's).
+    #[serde(default)]
+    pub day_sd_minutes: u64,
 }
 
 impl SchoolOutcome {
@@ -422,34 +442,54 @@ impl SchoolOutcome {
 
 /// See [`SchoolOutcome::pupil_days`].
 pub fn pupil_days(p: &Problem, solution: &Solution, minutes_per_slot: u32) -> PupilDays {
+    let pattern = |c: usize| -> Option<TimePattern> {
+        let t = solution.placements.get(c)?.as_ref()?.time;
+        p.classes.get(c)?.times.get(t).map(|o| o.pattern)
+    };
+    let (weeks, days) = (p.nr_weeks.clamp(1, 64), p.nr_days.clamp(1, 32));
+    // Teaching days: those on which any class meets (closed days are not a light day).
+    let placed: Vec<TimePattern> = (0..p.classes.len()).filter_map(pattern).collect();
+    let teaching: Vec<(u32, u32)> = (0..weeks)
+        .flat_map(|w| (0..days).map(move |d| (w, d)))
+        .filter(|&(w, d)| placed.iter().any(|t| t.meets_on(w, d)))
+        .collect();
     let mut out = PupilDays::default();
     for classes in &solution.enrollments {
-        let pats: Vec<TimePattern> = classes
-            .iter()
-            .filter_map(|&c| {
-                let t = solution.placements.get(c)?.as_ref()?.time;
-                p.classes.get(c)?.times.get(t).map(|o| o.pattern)
-            })
-            .collect();
-        for w in 0..p.nr_weeks.min(64) {
-            for d in 0..p.nr_days.min(32) {
-                let (day, week) = (1u32 << d, 1u64 << w);
-                if !pats
-                    .iter()
-                    .any(|t| t.days & day != 0 && t.weeks & week != 0)
-                {
-                    continue;
-                }
-                let free = gap_slots(p, &pats, day, week) * u64::from(minutes_per_slot);
-                out.days += 1;
-                if free > 0 {
-                    out.with_free_time += 1;
-                }
-                if free >= 60 {
-                    out.with_free_hour += 1;
-                }
-                out.free_minutes += free;
+        let pats: Vec<TimePattern> = classes.iter().filter_map(|&c| pattern(c)).collect();
+        if pats.is_empty() {
+            continue;
+        }
+        out.pupils += 1;
+        let (mut heaviest, mut lightest) = (0u64, u64::MAX);
+        let mut loads = Vec::with_capacity(teaching.len());
+        for &(w, d) in &teaching {
+            let on_day: Vec<&TimePattern> = pats.iter().filter(|t| t.meets_on(w, d)).collect();
+            let taught: u64 = on_day.iter().map(|t| u64::from(t.length)).sum();
+            let taught = taught * u64::from(minutes_per_slot);
+            heaviest = heaviest.max(taught);
+            lightest = lightest.min(taught);
+            loads.push(taught as f64);
+            if on_day.is_empty() {
+                continue;
             }
+            let free = gap_slots(p, &pats, 1 << d, 1 << w) * u64::from(minutes_per_slot);
+            out.days += 1;
+            if free > 0 {
+                out.with_free_time += 1;
+            }
+            if free >= 60 {
+                out.with_free_hour += 1;
+            }
+            out.free_minutes += free;
+        }
+        let mean = loads.iter().sum::<f64>() / loads.len().max(1) as f64;
+        let variance =
+            loads.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / loads.len().max(1) as f64;
+        out.day_sd_minutes += variance.sqrt().round() as u64;
+        let spread = heaviest.saturating_sub(lightest.min(heaviest));
+        out.spread_minutes += spread;
+        if spread >= 120 {
+            out.uneven_pupils += 1;
         }
     }
     out
@@ -674,6 +714,8 @@ impl School {
             // (12) weighs far less than an unmet choice (200 and up), and a lesson moved
             // in a re-solve (from 10 for each pupil in it) more than its gain for a pupil.
             student_gaps: 1,
+            // The engine weighs squared slots in thousandths; the school, squared hours.
+            student_day_load: u64::from(self.balanced_week) * u64::from(mps).pow(2) * 1000 / 3600,
         };
 
         // Sites and rooms.

@@ -122,7 +122,7 @@ impl State<'_, '_> {
 
     /// The classes (whole units) that would have to leave for `c`'s unit to take
     /// `target`, and the unit's soft cost there; nothing changes. Targets are ranked by
-    /// this, so it leaves out learners' free time (a look at every learner of every
+    /// this, so it leaves out learners' days (a look at every learner of every
     /// member, for every target): the chains built from the best are judged whole.
     fn displaced_by(&self, c: usize, target: Target) -> Option<(Vec<usize>, i64)> {
         let unit = self.unit_of(c);

@@ -11,8 +11,8 @@ use std::time::Instant;
 
 use super::rng::Rng;
 use crate::model::{
-    days_apart, gap_slots, school_excess, DistributionKind, Placement, Problem, Solution,
-    TimePattern,
+    day_load_cost, days_apart, gap_slots, school_excess, teaching_days, DistributionKind,
+    Placement, Problem, Solution, TimePattern,
 };
 
 pub(crate) const NONE: usize = usize::MAX;
@@ -50,6 +50,10 @@ pub(crate) struct Model<'a> {
     pub w_request: i64,
     /// Weight of a free slot between a learner's classes (0: not counted).
     pub w_gaps: i64,
+    /// Weight, in thousandths, of how unevenly a learner's classes load the days (0: not
+    /// counted), and the days it is weighed over.
+    pub w_load: u64,
+    pub teaching_days: Vec<(u32, u32)>,
     pub initial: Option<Vec<Option<Placement>>>,
     /// Each learner's classes in the timetable being re-solved (empty when none).
     pub initial_enr: Vec<Vec<usize>>,
@@ -179,6 +183,12 @@ impl<'a> Model<'a> {
             w_student: w.student as i64,
             w_request: w.request as i64,
             w_gaps: w.student_gaps as i64,
+            w_load: w.student_day_load,
+            teaching_days: if w.student_day_load > 0 {
+                teaching_days(p)
+            } else {
+                Vec::new()
+            },
             initial: initial.map(|s| s.placements.clone()),
             initial_enr: initial.map(|s| s.enrollments.clone()).unwrap_or_default(),
             perturb: i64::from(perturb),
@@ -210,6 +220,28 @@ impl<'a> Model<'a> {
     pub(crate) fn group(&self, c: usize) -> Option<&[usize]> {
         let g = *self.group_of.get(c)?;
         self.groups.get(g).map(Vec::as_slice)
+    }
+
+    /// Are learners' days weighed (free time between classes, load of each day)?
+    pub(crate) fn weighs_days(&self) -> bool {
+        self.w_gaps > 0 || self.w_load > 0
+    }
+
+    /// What one learner's days cost when `all` are their classes: free time between
+    /// classes on `days` of `weeks` (`all` may hold only the classes meeting then) and,
+    /// when `all` is every class of theirs (`whole`), how unevenly they load the days.
+    fn days_cost(&self, all: &[TimePattern], days: u32, weeks: u64, whole: bool) -> i64 {
+        let gaps = if self.w_gaps > 0 {
+            self.w_gaps * gap_slots(self.p, all, days, weeks) as i64
+        } else {
+            0
+        };
+        let load = if whole {
+            day_load_cost(all, &self.teaching_days, self.w_load) as i64
+        } else {
+            0
+        };
+        gaps + load
     }
 
     fn dist_weight(&self, di: usize) -> (bool, i64) {
@@ -551,11 +583,11 @@ impl<'m, 'a> State<'m, 'a> {
     /// Cost of everything that involves class `c` if it were at candidate `pi`.
     pub(crate) fn class_cost(&self, c: usize, pi: usize) -> (i64, i64) {
         let (hard, soft) = self.placement_cost(c, pi);
-        let gaps = self.cand_at(c, pi).map_or(0, |me| self.gap_cost(c, me.t));
-        (hard, soft + gaps)
+        let days = self.cand_at(c, pi).map_or(0, |me| self.day_cost(c, me.t));
+        (hard, soft + days)
     }
 
-    /// `class_cost` without learners' free time, which is soft and costs a look at every
+    /// `class_cost` without learners' days (free time and load), which are soft and costs a look at every
     /// learner of the class: enough wherever only the hard part is read.
     pub(crate) fn placement_cost(&self, c: usize, pi: usize) -> (i64, i64) {
         let p = self.m.p;
@@ -653,53 +685,49 @@ impl<'m, 'a> State<'m, 'a> {
             .filter_map(|&x| self.cur(x).map(|c| (x, c.t)))
     }
 
-    /// The times of learner `s`'s classes other than `skip` that meet on a day of `t`
-    /// (in a week of `t`).
-    fn student_times_near(&self, s: usize, skip: usize, t: &TimePattern) -> Vec<TimePattern> {
-        self.student_times(s)
-            .filter(|(x, o)| *x != skip && o.shares_days_and_weeks(t))
-            .map(|(_, o)| o)
-            .collect()
-    }
-
-    /// `class_cost` for a scan over many candidates of `c`: learners' free time depends
-    /// only on the time, not the room, so it is worked out once per time in `memo`.
+    /// `class_cost` for a scan over many candidates of `c`: learners' days depend only
+    /// on the time, not the room, so it is worked out once per time in `memo`.
     fn scan_cost(&self, c: usize, pi: usize, memo: &mut Vec<(usize, i64)>) -> (i64, i64) {
         let (hard, soft) = self.placement_cost(c, pi);
         let Some(me) = self.cand_at(c, pi) else {
             return (hard, soft);
         };
-        if self.m.w_gaps == 0 {
+        if !self.m.weighs_days() {
             return (hard, soft);
         }
-        let gaps = match memo.iter().find(|(t, _)| *t == me.time) {
+        let days = match memo.iter().find(|(t, _)| *t == me.time) {
             Some(&(_, g)) => g,
             None => {
-                let g = self.gap_cost(c, me.t);
+                let g = self.day_cost(c, me.t);
                 memo.push((me.time, g));
                 g
             }
         };
-        (hard, soft + gaps)
+        (hard, soft + days)
     }
 
-    /// What class `c` at time `t` adds to its learners' free time between classes, on
-    /// the days it meets. `class_cost` counts it as `c`'s own share, like a pairwise
+    /// What class `c` at time `t` adds to the cost of its learners' days (free time
+    /// between classes on the days it meets, and the load of the week's days). `class_cost` counts it as `c`'s own share, like a pairwise
     /// cost: a move's change is the new share less the old one (the other days are not
     /// touched), and taking `c` out removes its share, so `global_without` has none.
-    fn gap_cost(&self, c: usize, t: TimePattern) -> i64 {
-        if self.m.w_gaps == 0 {
+    fn day_cost(&self, c: usize, t: TimePattern) -> i64 {
+        if !self.m.weighs_days() {
             return 0;
         }
-        let p = self.m.p;
+        // The load of the days is a property of the whole week, free time of a day.
+        let whole = self.m.w_load > 0;
         let mut added = 0i64;
         for &s in self.members.get(c).map(Vec::as_slice).unwrap_or(&[]) {
-            let mut pats = self.student_times_near(s, c, &t);
-            let without = gap_slots(p, &pats, t.days, t.weeks) as i64;
+            let mut pats: Vec<TimePattern> = self
+                .student_times(s)
+                .filter(|(x, o)| *x != c && (whole || o.shares_days_and_weeks(&t)))
+                .map(|(_, o)| o)
+                .collect();
+            let without = self.m.days_cost(&pats, t.days, t.weeks, whole);
             pats.push(t);
-            added += gap_slots(p, &pats, t.days, t.weeks) as i64 - without;
+            added += self.m.days_cost(&pats, t.days, t.weeks, whole) - without;
         }
-        self.m.w_gaps * added
+        added
     }
 
     /// The times of `classes` as they are placed now, with `c` at time `t`.
@@ -890,10 +918,10 @@ impl<'m, 'a> State<'m, 'a> {
             let limit = p.classes.get(c).map(|c| c.limit).unwrap_or(0);
             hard += i64::from(n.saturating_sub(limit));
         }
-        if self.m.w_gaps > 0 {
+        if self.m.weighs_days() {
             for s in 0..p.students.len() {
                 let pats: Vec<TimePattern> = self.student_times(s).map(|(_, t)| t).collect();
-                soft += self.m.w_gaps * gap_slots(p, &pats, u32::MAX, u64::MAX) as i64;
+                soft += self.m.days_cost(&pats, u32::MAX, u64::MAX, true);
             }
         }
         for (s, student) in p.students.iter().enumerate() {
@@ -1518,7 +1546,7 @@ impl<'m, 'a> State<'m, 'a> {
                 }
             }
         }
-        soft += self.enrollment_gaps(&self.times_of(others), classes);
+        soft += self.enrollment_days(&self.times_of(others), classes);
         (hard, soft)
     }
 
@@ -1530,24 +1558,24 @@ impl<'m, 'a> State<'m, 'a> {
             .collect()
     }
 
-    /// What joining `classes` adds to the free time between a learner's classes, when
-    /// their other classes meet at `other_times`.
-    fn enrollment_gaps(&self, other_times: &[TimePattern], classes: &[usize]) -> i64 {
-        if self.m.w_gaps == 0 {
+    /// What joining `classes` adds to the cost of a learner's days (free time between
+    /// classes, load of each day), when their other classes meet at `other_times`.
+    fn enrollment_days(&self, other_times: &[TimePattern], classes: &[usize]) -> i64 {
+        if !self.m.weighs_days() {
             return 0;
         }
-        let p = self.m.p;
         let new = self.times_of(classes);
         let days = new.iter().fold(0u32, |a, t| a | t.days);
         let weeks = new.iter().fold(0u64, |a, t| a | t.weeks);
+        let whole = self.m.w_load > 0;
         let mut pats: Vec<TimePattern> = other_times
             .iter()
-            .filter(|o| o.days & days != 0 && o.weeks & weeks != 0)
+            .filter(|o| whole || (o.days & days != 0 && o.weeks & weeks != 0))
             .copied()
             .collect();
-        let without = gap_slots(p, &pats, days, weeks) as i64;
+        let without = self.m.days_cost(&pats, days, weeks, whole);
         pats.extend(new);
-        self.m.w_gaps * (gap_slots(p, &pats, days, weeks) as i64 - without)
+        self.m.days_cost(&pats, days, weeks, whole) - without
     }
 
     pub(super) fn set_enrollment(&mut self, s: usize, r: usize, new: Enr) {
@@ -1688,10 +1716,11 @@ impl<'m, 'a> State<'m, 'a> {
             return;
         }
         let Some(&sp) = order.get(depth) else {
-            // Gaps are weighed on the whole choice: a class can close a gap another opens,
-            // so they are not added class by class (and pruning above ignores them).
-            let gaps = self.enrollment_gaps(other_times, chosen);
-            let cost = (cost.0, cost.1 + gaps);
+            // Learners' days are weighed on the whole choice: a class can close a gap
+            // another opens, so they are not added class by class (and pruning above
+            // ignores them).
+            let days = self.enrollment_days(other_times, chosen);
+            let cost = (cost.0, cost.1 + days);
             if cost < best.0 {
                 *best = (cost, Some((k, chosen.clone())));
             }
@@ -2409,14 +2438,38 @@ pub(crate) mod tests {
 
     #[test]
     fn learners_free_time_is_counted_incrementally() {
-        let p = with_gaps();
-        let m = Model::new(&p, None, 0);
+        let ev = walk_checking_totals(&with_gaps());
+        assert!(
+            ev.student_gap_slots > 0,
+            "the walk never left a learner a free slot"
+        );
+        assert_eq!(ev.student_day_load, 0, "day load not weighed");
+    }
+
+    #[test]
+    fn learners_day_load_is_counted_incrementally() {
+        let mut p = with_gaps();
+        p.weights.student_day_load = 25;
+        let ev = walk_checking_totals(&p);
+        assert!(ev.student_gap_slots > 0);
+        assert!(ev.student_day_load > 0);
+        p.weights.student_gaps = 0;
+        let ev = walk_checking_totals(&p);
+        assert_eq!(ev.student_gap_slots, 0, "free time not weighed");
+        assert!(ev.student_day_load > 0);
+    }
+
+    /// A random walk of moves, removals and re-sectionings over `p`, checking the running
+    /// totals against a full recomputation after each step; returns the largest of each
+    /// evaluated part of learners' days seen, so a test can tell they were exercised.
+    fn walk_checking_totals(p: &Problem) -> crate::eval::Evaluation {
+        let m = Model::new(p, None, 0);
         let mut st = State::new(&m);
         let mut rng = Rng::new(7);
         st.section_all(&mut rng, &|| false);
         construct_and_section(&mut st, &mut rng);
         assert_eq!((st.hard, st.soft), st.full_cost());
-        let mut saw_gaps = false;
+        let mut seen = crate::eval::evaluate(p, &Solution::empty_for(p));
         for _ in 0..1000 {
             let c = rng.below(8);
             match rng.below(4) {
@@ -2433,7 +2486,7 @@ pub(crate) mod tests {
                 }
             }
             assert_eq!((st.hard, st.soft), st.full_cost());
-            let mut sol = Solution::empty_for(&p);
+            let mut sol = Solution::empty_for(p);
             for (x, slot) in sol.placements.iter_mut().enumerate() {
                 *slot = st.cur(x).map(|cand| Placement {
                     time: cand.time,
@@ -2441,9 +2494,11 @@ pub(crate) mod tests {
                 });
             }
             sol.enrollments = st.enrollments();
-            saw_gaps |= crate::eval::evaluate(&p, &sol).student_gap_slots > 0;
+            let ev = crate::eval::evaluate(p, &sol);
+            seen.student_gap_slots = seen.student_gap_slots.max(ev.student_gap_slots);
+            seen.student_day_load = seen.student_day_load.max(ev.student_day_load);
         }
-        assert!(saw_gaps, "the walk never left a learner a free slot");
+        seen
     }
 
     #[test]
