@@ -2,7 +2,7 @@
 //! time to the first complete timetable on one and two threads, placed classes,
 //! requests met, and the re-solve after one teacher is away for a day.
 //!
-//! `cargo run --release -p village-demo --example timetable_figures [SEED] [SECONDS]`
+//! `cargo run --release -p village-demo --example timetable_figures [SEED] [SECONDS] [BALANCED_WEEK]`
 
 use village_demo::timetable;
 
@@ -17,12 +17,18 @@ fn main() -> Result<(), Box<dyn Error>> {
     let mut args = std::env::args().skip(1);
     let seed: u64 = args.next().map(|a| a.parse()).transpose()?.unwrap_or(1);
     let seconds: f64 = args.next().map(|a| a.parse()).transpose()?.unwrap_or(60.0);
+    // Optional: how much an even week weighs (the demo's own setting when left out).
+    let balanced_week: Option<u32> = args.next().map(|a| a.parse()).transpose()?;
     let built = Instant::now();
     let sample = timetable::sample_facts(seed);
-    let school: School = timetable::secondary_model(&sample.facts());
+    let mut school: School = timetable::secondary_model(&sample.facts());
+    if let Some(w) = balanced_week {
+        school.balanced_week = w;
+    }
     let compiled = school.compile()?;
     let p = &compiled.problem;
     let requests: usize = p.students.iter().map(|s| s.requests.len()).sum();
+    println!("balanced_week: {}", school.balanced_week);
     println!(
         "model: {} pupils, {} staff, {} rooms, {} offers, {} classes, {} requests, {} distributions; built and compiled in {:.2} s",
         school.pupils.len(),
@@ -157,9 +163,10 @@ fn main() -> Result<(), Box<dyn Error>> {
         );
         let days = out.pupil_days();
         println!(
-            "  pupils' days after it: {:.1} free minutes a pupil-day ({:.1}% of days with an hour or more)",
+            "  pupils' days after it: {:.1} free minutes a pupil-day ({:.1}% of days with an hour or more); a day {:.1} min from the pupil's mean day",
             days.free_minutes as f64 / days.days.max(1) as f64,
-            100.0 * days.with_free_hour as f64 / days.days.max(1) as f64
+            100.0 * days.with_free_hour as f64 / days.days.max(1) as f64,
+            days.day_sd_minutes as f64 / days.pupils.max(1) as f64
         );
         shares.push(100.0 * c.changed as f64 / c.pupil_sessions.max(1) as f64);
         times.push(seconds);

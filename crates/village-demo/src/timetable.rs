@@ -1226,7 +1226,7 @@ pub fn secondary_model(facts: &SchoolFacts) -> School {
             },
         ],
         secure_periods: 4,
-        balanced_week: 4,
+        balanced_week: 2,
     }
 }
 

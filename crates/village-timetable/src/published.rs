@@ -88,6 +88,13 @@ impl RunFigures {
         Some((d.with_free_hour as f64 * 1000.0 / d.days.max(1) as f64).round() / 10.0)
     }
 
+    /// How far a pupil's day typically is from their mean day, in whole minutes of
+    /// lessons (none for runs stored before it was measured).
+    pub fn day_spread_minutes(&self) -> Option<u64> {
+        let d = self.pupil_days?;
+        (d.pupils > 0).then(|| (d.day_sd_minutes as f64 / d.pupils as f64).round() as u64)
+    }
+
     /// Complete: every class placed and no hard rule broken.
     pub fn complete(&self) -> bool {
         self.placed == self.total && self.hard_violations == 0

@@ -258,8 +258,9 @@ pub struct School {
     /// How much an even week weighs for each pupil: what a day an hour away from the
     /// pupil's mean day costs (squared, so two hours cost four times as much). An hour
     /// of free time between lessons costs 12 and an unmet choice 200 or more; 0 turns
-    /// balancing off.
-    #[serde(default = "four")]
+    /// balancing off. An even week is bought with a little more free time in the days
+    /// and a re-solve that moves a little more (see docs/timetabling.md).
+    #[serde(default = "two")]
     pub balanced_week: u32,
 }
 
@@ -271,6 +272,9 @@ fn fifteen() -> u32 {
 }
 fn four() -> u32 {
     4
+}
+fn two() -> u32 {
+    2
 }
 
 /// What each class of the compiled problem stands for.

@@ -248,3 +248,63 @@ fn infeasible_school_is_explained() {
         "{found:?}"
     );
 }
+
+/// Six one-hour lessons for one pupil over three days: with an even week weighed, the
+/// solved week has two lessons a day.
+#[test]
+fn a_pupils_week_is_balanced_when_the_school_asks() {
+    let offers: Vec<Value> = (1..=6)
+        .map(|i| {
+            json!({"id": format!("o{i}"), "subject": format!("s{i}"), "sessions": ["single"],
+                   "staff_kind": "teacher", "room_kind": "classroom",
+                   "sets": [{"name": "A", "staff": format!("T{i}"), "size": 5}]})
+        })
+        .collect();
+    let model = |balanced_week: u32| {
+        json!({
+            "name": "Even Week School",
+            "days": ["Mon", "Tue", "Wed"],
+            "start_every_minutes": 60,
+            "windows": [{"name": "day", "start": "09:00", "end": "15:00"}],
+            "blocks": [{"name": "single", "minutes": 60}],
+            "sites": [{"name": "Main"}],
+            "rooms": (1..=6).map(|i| json!({"name": format!("R{i}"), "site": "Main",
+                "capacity": 30, "kind": "classroom"})).collect::<Vec<_>>(),
+            "staff": (1..=6).map(|i| json!({"name": format!("T{i}"), "kind": "teacher"}))
+                .collect::<Vec<_>>(),
+            "offers": offers,
+            "pupils": [{"id": "p1", "year": 8, "requests":
+                (1..=6).map(|i| json!({"offer": format!("o{i}")})).collect::<Vec<_>>()}],
+            "balanced_week": balanced_week
+        })
+    };
+    let s = School::from_json(&model(8).to_string()).unwrap();
+    assert_eq!(s.balanced_week, 8);
+    let out = s.solve(&options(), None).unwrap();
+    assert!(out.evaluation().is_valid(), "{:?}", out.evaluation().hard);
+    let days = out.pupil_days();
+    assert_eq!(days.pupils, 1);
+    assert_eq!(out.pupil_timetable("p1").len(), 6);
+    for day in ["Mon", "Tue", "Wed"] {
+        let n = out
+            .pupil_timetable("p1")
+            .iter()
+            .filter(|l| l.day == day)
+            .count();
+        assert_eq!(n, 2, "{day}: {:?}", out.pupil_timetable("p1"));
+    }
+    assert_eq!((days.spread_minutes, days.day_sd_minutes), (0, 0));
+    assert_eq!(out.evaluation().student_day_load, 0);
+    // Unweighed, the evaluator does not count it; the school's default weighs it.
+    let off = School::from_json(&model(0).to_string()).unwrap();
+    let out = off.solve(&options(), None).unwrap();
+    assert_eq!(out.evaluation().student_day_load, 0);
+    let mut default = model(0);
+    default.as_object_mut().unwrap().remove("balanced_week");
+    assert_eq!(
+        School::from_json(&default.to_string())
+            .unwrap()
+            .balanced_week,
+        2
+    );
+}
