@@ -75,6 +75,7 @@ test('a pupil changes a SECURE choice and sees it after the next solve', { timeo
     await solveAndWait(page, { seconds: 10, keep: true });
     const result = await mainText(page);
     assert.match(result, /of pupils' lessons changed/, 'a re-solve says how much changed');
+    assert.match(result, /\d+ min of lessons: how far a pupil's day typically is from their average day/, 'the run says how even pupils\' weeks are');
     await checkAccessibility(page);
     // If the request is not met, the report names the pupil and what they asked for.
     const unmetRows = await page.locator('table tbody tr').allInnerTexts();

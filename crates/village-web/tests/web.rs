@@ -2691,6 +2691,11 @@ async fn a_pupil_changes_a_secure_choice_and_sees_it_after_the_next_solve() {
         let done = wait_for_run(&app, &leader, &run_path).await;
         assert!(done.body.contains("Requests not met"), "{}", done.body);
         assert!(
+            done.body.contains("(lower is a more even week)"),
+            "{}",
+            done.body
+        );
+        assert!(
             done.body.contains("of pupils&#x27; lessons changed")
                 || done.body.contains("of pupils' lessons changed"),
             "{}",
