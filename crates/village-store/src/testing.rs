@@ -4,7 +4,7 @@
 
 use crate::{Backend, Result, Store};
 use sqlx::{Connection, Executor};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 /// `VILLAGE_TEST_PG_URL`, when PostgreSQL tests should run too.
 pub fn pg_url() -> Option<String> {
@@ -23,6 +23,66 @@ pub fn backends() -> Vec<Backend> {
 }
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
+static SWEPT_SQLITE: AtomicBool = AtomicBool::new(false);
+static SWEPT_POSTGRES: AtomicBool = AtomicBool::new(false);
+
+/// The process id in a scratch database's name (`{prefix}_{pid}_{n}_{hex}`).
+fn owner_pid(name: &str, prefix: &str) -> Option<u32> {
+    name.strip_prefix(prefix)?
+        .strip_prefix('_')?
+        .split('_')
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// Has the test process that made a scratch database ended? Only answered where the
+/// system says (Linux's `/proc`); elsewhere nothing is swept. A PostgreSQL server shared
+/// by several machines or containers would see their test processes as ended: give tests
+/// a server of their own.
+fn ended(pid: u32) -> bool {
+    let proc = std::path::Path::new("/proc");
+    proc.join("self").exists() && !proc.join(pid.to_string()).exists()
+}
+
+/// Scratch databases are not dropped one by one (a test that fails leaves its database to
+/// look at); instead the first request in a process removes those of test processes that
+/// have ended, so repeated runs do not fill the disk.
+fn sweep_sqlite(dir: &std::path::Path) {
+    if SWEPT_SQLITE.swap(true, Ordering::SeqCst) {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if owner_pid(&name, "t").is_some_and(ended) {
+            // Another process may be sweeping too: a file already gone is fine.
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// As [`sweep_sqlite`], for the scratch databases on the PostgreSQL server.
+async fn sweep_postgres(conn: &mut sqlx::PgConnection) {
+    if SWEPT_POSTGRES.swap(true, Ordering::SeqCst) {
+        return;
+    }
+    let names: Vec<String> = sqlx::query_scalar(
+        "SELECT datname::text FROM pg_database WHERE datname LIKE 'village_t_%'",
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .unwrap_or_default();
+    for name in names {
+        if owner_pid(&name, "village_t").is_some_and(ended) {
+            let _ = conn
+                .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
+                .await;
+        }
+    }
+}
 
 fn unique(prefix: &str) -> String {
     let n = COUNTER.fetch_add(1, Ordering::SeqCst);
@@ -50,6 +110,7 @@ pub async fn scratch_url(backend: Backend) -> Result<String> {
         Backend::Sqlite => {
             let dir = std::env::temp_dir().join("village-tests");
             std::fs::create_dir_all(&dir)?;
+            sweep_sqlite(&dir);
             Ok(format!(
                 "sqlite://{}",
                 dir.join(format!("{}.db", unique("t"))).display()
@@ -59,6 +120,7 @@ pub async fn scratch_url(backend: Backend) -> Result<String> {
             let admin = pg_url().ok_or(crate::StoreError::NotFound)?;
             let name = unique("village_t");
             let mut conn = sqlx::PgConnection::connect(&admin).await?;
+            sweep_postgres(&mut conn).await;
             conn.execute(format!("CREATE DATABASE {name}").as_str())
                 .await?;
             conn.close().await?;
@@ -86,6 +148,7 @@ pub async fn copy_of(template: &str) -> Result<String> {
         _ => {
             let path = template.trim_start_matches("sqlite://");
             let dir = std::env::temp_dir().join("village-tests");
+            sweep_sqlite(&dir);
             let copy = dir.join(format!("{}.db", unique("t")));
             std::fs::copy(path, &copy)?;
             Ok(format!("sqlite://{}", copy.display()))
@@ -142,5 +205,23 @@ impl Store {
             out.entry(t).or_insert_with(Vec::new).push(c);
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_scratch_name_carries_its_process() {
+        let name = unique("village_t");
+        assert_eq!(owner_pid(&name, "village_t"), Some(std::process::id()));
+        assert_eq!(
+            owner_pid(&format!("{}.db", unique("t")), "t"),
+            Some(std::process::id())
+        );
+        assert_eq!(owner_pid("village_other", "village_t"), None);
+        assert_eq!(owner_pid("t_notapid_1_ff.db", "t"), None);
+        assert!(!ended(std::process::id()), "this process is running");
     }
 }
