@@ -547,7 +547,8 @@ fn pair_satisfied(problem: &Problem, kind: DistributionKind, a: &Placed, b: &Pla
         | EarlyStart(_)
         | MaxDaysInInterval(_, _, _)
         | MinDays(_)
-        | MaxDaysAmong(_, _) => true,
+        | MaxDaysAmong(_, _)
+        | MaxSlotsAmong(_, _) => true,
     }
 }
 

@@ -619,6 +619,25 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
                         .collect::<Result<Vec<_>, _>>()?;
                     restrict_slots(&mut time_pen, &matching(&acts, c, component), &slots, w);
                 }
+                "ConstraintActivitiesOccupyMaxTimeSlotsFromSelection" => {
+                    let selection = c
+                        .children_named("Selected_Time_Slot")
+                        .map(|t| {
+                            let (d, h) = at(t, "Selected_Day", "Selected_Hour")?;
+                            Ok(TimePattern {
+                                days: 1u32.checked_shl(d).unwrap_or(0),
+                                start: h,
+                                length: 1,
+                                weeks: 1,
+                            })
+                        })
+                        .collect::<Result<Vec<_>, Error>>()?;
+                    let n = num(c, "Max_Number_of_Occupied_Time_Slots")?;
+                    let i = p.slot_selections.len() as u32;
+                    p.slot_selections.push(selection);
+                    let kind = DistributionKind::MaxSlotsAmong(i, n);
+                    dists.push(dist(kind, w, acts_of(c)?, origin));
+                }
                 "ConstraintActivitiesPreferredStartingTimes"
                 | "ConstraintSubactivitiesPreferredStartingTimes" => {
                     let component = match c.name.as_str() {

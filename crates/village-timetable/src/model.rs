@@ -168,6 +168,10 @@ pub enum DistributionKind {
     /// teachers' max mornings or afternoons per week, where days alternate morning and
     /// afternoon).
     MaxDaysAmong(u32, u32),
+    /// The classes together occupy at most `n` of the slots of selection `i`
+    /// (`Problem::slot_selections[i]`), in every week; a slot is occupied when a class
+    /// meets in it (FET's activities occupy max time slots from selection).
+    MaxSlotsAmong(u32, u32),
 }
 
 impl DistributionKind {
@@ -186,6 +190,7 @@ impl DistributionKind {
                 | DistributionKind::MaxDaysInInterval(_, _, _)
                 | DistributionKind::MinDays(_)
                 | DistributionKind::MaxDaysAmong(_, _)
+                | DistributionKind::MaxSlotsAmong(_, _)
         )
     }
 
@@ -203,7 +208,8 @@ impl DistributionKind {
     }
 
     /// Can one class on its own break it? Minimums and early starts can, and so can an
-    /// upper limit of none; rules of this kind over a single class still mean something.
+    /// upper limit of none, and a limit on selected slots (one long class covers several);
+    /// rules of this kind over a single class still mean something.
     pub fn breakable_by_one_class(&self) -> bool {
         !self.mended_by_removal()
             || matches!(
@@ -211,6 +217,7 @@ impl DistributionKind {
                 DistributionKind::MaxDays(0)
                     | DistributionKind::MaxDaysInInterval(_, _, 0)
                     | DistributionKind::MaxDaysAmong(_, 0)
+                    | DistributionKind::MaxSlotsAmong(_, _)
             )
     }
 
@@ -256,6 +263,7 @@ impl DistributionKind {
             MaxDaysInInterval(a, b, d) => format!("MaxDaysInInterval({a},{b},{d})"),
             MinDays(d) => format!("MinDays({d})"),
             MaxDaysAmong(mask, n) => format!("MaxDaysAmong({mask},{n})"),
+            MaxSlotsAmong(i, n) => format!("MaxSlotsAmong({i},{n})"),
         }
     }
 
@@ -303,6 +311,7 @@ impl DistributionKind {
             ("MaxDaysInInterval", [a, b, d]) => MaxDaysInInterval(*a, *b, *d),
             ("MinDays", [d]) => MinDays(*d),
             ("MaxDaysAmong", [mask, n]) => MaxDaysAmong(*mask, *n),
+            ("MaxSlotsAmong", [i, n]) => MaxSlotsAmong(*i, *n),
             _ => return None,
         };
         Some(kind)
@@ -399,6 +408,10 @@ pub struct Problem {
     /// and early-start kinds do not count them as empty time.
     #[serde(default)]
     pub breaks: Vec<TimePattern>,
+    /// Selections of slots, each a list of one-slot patterns, that `MaxSlotsAmong`
+    /// limits refer to by index.
+    #[serde(default)]
+    pub slot_selections: Vec<Vec<TimePattern>>,
 }
 
 impl Problem {
@@ -465,6 +478,7 @@ impl Problem {
             students: Vec::new(),
             student_conflicts_hard: false,
             breaks: Vec::new(),
+            slot_selections: Vec::new(),
         }
     }
 }
@@ -488,12 +502,15 @@ pub fn days_apart(a: u32, b: u32) -> u32 {
 }
 
 /// Excess over the limit of the school kinds that are not pairwise (`MinDayLoad`, the gap
-/// limits, `EarlyStart`, `MaxDaysInInterval`, `MinDays`, `MaxDaysAmong`), given the
-/// times of their classes; `None` for every other kind.
+/// limits, `EarlyStart`, `MaxDaysInInterval`, `MinDays`, `MaxDaysAmong`,
+/// `MaxSlotsAmong`), given the times of their classes; `None` for every other kind.
 /// The evaluator and the solver share it: these are not ITC 2019 kinds, so there is no
 /// competition rule for two separate implementations to be checked against.
 pub fn school_excess(p: &Problem, kind: DistributionKind, pats: &[TimePattern]) -> Option<u64> {
     use DistributionKind::*;
+    if let MaxSlotsAmong(i, n) = kind {
+        return Some(slots_excess(p, i, n, pats));
+    }
     if !matches!(
         kind,
         MinDayLoad(_, _)
@@ -573,6 +590,27 @@ pub fn school_excess(p: &Problem, kind: DistributionKind, pats: &[TimePattern]) 
         }
     }
     Some(total)
+}
+
+/// `MaxSlotsAmong(i, n)`: in each week, the slots of selection `i` that a class meets in,
+/// beyond `n`. An unknown selection has no slots.
+fn slots_excess(p: &Problem, i: u32, n: u32, pats: &[TimePattern]) -> u64 {
+    let selection = p
+        .slot_selections
+        .get(i as usize)
+        .map(Vec::as_slice)
+        .unwrap_or(&[]);
+    (0..p.nr_weeks.clamp(1, 64))
+        .map(|w| {
+            let week = 1u64 << w;
+            let occupied = selection
+                .iter()
+                .filter(|s| s.weeks & week != 0)
+                .filter(|s| pats.iter().any(|t| t.weeks & week != 0 && t.overlaps(s)))
+                .count() as u64;
+            occupied.saturating_sub(u64::from(n))
+        })
+        .sum()
 }
 
 /// Free slots between classes on the days of `days` in the weeks of `weeks`, break times
@@ -881,6 +919,41 @@ mod tests {
             ..hour(0, 5, 3)
         };
         assert_eq!(day_load_cost(&[both], &days, 1000), 6);
+    }
+
+    #[test]
+    fn occupied_slots_of_a_selection_are_counted_once() {
+        let mut p = week_of(2, 4);
+        // Monday 1 and 2, Tuesday 1: at most one of them.
+        p.slot_selections
+            .push(vec![hour(0, 1, 1), hour(0, 2, 1), hour(1, 1, 1)]);
+        let limit = DistributionKind::MaxSlotsAmong(0, 1);
+        let excess = |pats: &[TimePattern]| school_excess(&p, limit, pats);
+        assert_eq!(
+            excess(&[hour(0, 0, 1), hour(1, 2, 2)]),
+            Some(0),
+            "none selected"
+        );
+        assert_eq!(
+            excess(&[hour(0, 1, 2)]),
+            Some(1),
+            "one class on two selected slots"
+        );
+        assert_eq!(
+            excess(&[hour(0, 1, 1), hour(0, 1, 1), hour(1, 1, 1)]),
+            Some(1),
+            "a slot two classes share counts once"
+        );
+        assert_eq!(
+            school_excess(&p, DistributionKind::MaxSlotsAmong(7, 0), &[hour(0, 1, 1)]),
+            Some(0),
+            "an unknown selection has no slots"
+        );
+        assert!(DistributionKind::MaxSlotsAmong(0, 1).breakable_by_one_class());
+        assert_eq!(
+            DistributionKind::parse_itc("MaxSlotsAmong(3,2)"),
+            Some(DistributionKind::MaxSlotsAmong(3, 2))
+        );
     }
 
     #[test]

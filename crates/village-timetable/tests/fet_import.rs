@@ -411,3 +411,63 @@ fn mornings_and_afternoons_are_counted_apart() {
     assert_eq!(day(1) & 0b1010, 0, "T1 teaches mornings only");
     assert_eq!(day(2) & 0b0101, 0, "T2 teaches afternoons only");
 }
+
+/// Activities that may occupy only some of a selection of slots: here the two art
+/// lessons may not meet on Tuesday at 11 at all.
+#[test]
+fn activities_occupy_at_most_so_many_selected_slots() {
+    let rule = |day: &str| {
+        format!(
+            r#"<ConstraintActivitiesOccupyMaxTimeSlotsFromSelection><Weight_Percentage>100</Weight_Percentage><Number_of_Activities>2</Number_of_Activities><Activity_Id>3</Activity_Id><Activity_Id>4</Activity_Id><Number_of_Selected_Time_Slots>1</Number_of_Selected_Time_Slots><Selected_Time_Slot><Selected_Day>{day}</Selected_Day><Selected_Hour>11</Selected_Hour></Selected_Time_Slot><Max_Number_of_Occupied_Time_Slots>0</Max_Number_of_Occupied_Time_Slots><Active>true</Active></ConstraintActivitiesOccupyMaxTimeSlotsFromSelection>
+</Time_Constraints_List>"#
+        )
+    };
+    let file = SMALL.replace("</Time_Constraints_List>", &rule("Tue"));
+    let imp = import(&file).unwrap();
+    assert!(
+        !imp.notes.iter().any(|n| n.contains("not modelled")),
+        "{:?}",
+        imp.notes
+    );
+    let p = &imp.problem;
+    assert_eq!(p.slot_selections.len(), 1);
+    assert_eq!(
+        (p.slot_selections[0][0].days, p.slot_selections[0][0].start),
+        (0b10, 2),
+        "Tuesday, the third hour"
+    );
+    let rule_dist = p
+        .distributions
+        .iter()
+        .find(|d| d.kind == DistributionKind::MaxSlotsAmong(0, 0))
+        .expect("imported");
+    assert!(rule_dist.required);
+    assert_eq!(rule_dist.classes.len(), 2);
+    for seed in 1..=3 {
+        let r = solve(
+            p,
+            &SolveOptions {
+                time_limit: Duration::from_secs(3),
+                threads: 1,
+                seed,
+                ..SolveOptions::default()
+            },
+            None,
+        )
+        .unwrap();
+        assert!(r.evaluation.is_valid(), "{:?}", r.evaluation.hard);
+        for &c in &rule_dist.classes {
+            let t = p.classes[c].times[r.solution.placements[c].unwrap().time].pattern;
+            assert!(
+                !(t.days & 0b10 != 0 && t.start <= 2 && 2 < t.end()),
+                "art meets on Tuesday at 11: {t:?}"
+            );
+        }
+    }
+    // A day the file does not have is named.
+    let err = import(&SMALL.replace("</Time_Constraints_List>", &rule("Sun")))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("unknown day `Sun`"), "{err}");
+    assert!(err.contains("line"), "{err}");
+}
