@@ -15,9 +15,9 @@
 # 100% (FET may break those too, but rejects a placement that breaks one with that
 # probability, which a locked timetable cannot escape), and `fet-cl` must then place them
 # all within VERIFY_LIMIT seconds. Seconds are wall-clock from the start of the program,
-# reading the file included, to the first complete timetable: FET stops there; Village
-# goes on improving soft costs until the time limit, so its time is read from its
-# progress lines (about four a second) plus the time it took to read the file.
+# reading the file included, to the first complete timetable. Both stop there (Village
+# with `--stop-when-complete`); Village's time is read from its progress line for the
+# first complete timetable (printed at once) plus the time it took to read the file.
 #
 # Settings (environment): TIME_LIMIT=180 SEEDS=3 QUICK=60 VERIFY_LIMIT=30 RESUME=1 (keep
 # $OUT/results.tsv, run only the files not in it again, the last one it has included)
@@ -172,7 +172,8 @@ village_run() {
     t0=$(now)
     timeout $((TIME_LIMIT * 2 + 300)) \
         "$VILLAGE" timetable solve "$input" --format fet --time-limit "$TIME_LIMIT" --seed "$seed" \
-        --threads "$threads" --out "$dir/solution.xml" >"$dir/summary.json" 2>"$dir/stderr.txt" || true
+        --threads "$threads" --stop-when-complete --out "$dir/solution.xml" \
+        >"$dir/summary.json" 2>"$dir/stderr.txt" || true
     t1=$(now)
     wall=$(elapsed "$t0" "$t1")
     summary=$(tail -1 "$dir/summary.json")

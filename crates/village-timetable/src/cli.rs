@@ -48,6 +48,8 @@ pub struct SolveArgs {
     pub out: Option<PathBuf>,
     /// Parallel runs; 0 = one per core.
     pub threads: usize,
+    /// Stop at the first complete timetable instead of improving it until the limit.
+    pub stop_when_complete: bool,
 }
 
 impl SolveArgs {
@@ -59,6 +61,7 @@ impl SolveArgs {
             seed: 1,
             out: None,
             threads: 0,
+            stop_when_complete: false,
         }
     }
 }
@@ -157,6 +160,7 @@ pub fn solve_command(
         time_limit: Duration::from_secs_f64(args.time_limit_seconds.min(1.0e7)),
         seed: args.seed,
         threads: args.threads,
+        stop_when_complete: args.stop_when_complete,
         ..SolveOptions::default()
     };
     let result = solve(&problem, &options, progress)?;

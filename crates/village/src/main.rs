@@ -101,6 +101,10 @@ enum TimetableCommand {
         /// Write the solution here (ITC 2019 solution XML).
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Stop at the first complete timetable (every class placed, no hard rule broken)
+        /// instead of improving it until the time limit.
+        #[arg(long)]
+        stop_when_complete: bool,
     },
     /// Check a solution against its instance with the independent evaluator.
     Check {
@@ -321,6 +325,7 @@ fn timetable(command: TimetableCommand) -> Result<()> {
             seed,
             threads,
             out,
+            stop_when_complete,
         } => {
             let args = SolveArgs {
                 input,
@@ -329,6 +334,7 @@ fn timetable(command: TimetableCommand) -> Result<()> {
                 seed,
                 out,
                 threads,
+                stop_when_complete,
             };
             let progress = |p: &village_timetable::Progress| {
                 if p.thread == 0 {

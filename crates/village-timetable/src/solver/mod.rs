@@ -46,6 +46,10 @@ pub struct SolveOptions {
     /// Stop early once the best timetable is complete with no hard violation and has not
     /// improved for this long (a re-solve from `initial` needs only a repair).
     pub stall_limit: Option<Duration>,
+    /// Stop every run as soon as any has a complete timetable (every class placed, no hard
+    /// violation), instead of improving it until the time limit: for scripts that ask only
+    /// how long a complete timetable takes.
+    pub stop_when_complete: bool,
 }
 
 impl Default for SolveOptions {
@@ -59,6 +63,7 @@ impl Default for SolveOptions {
             initial: None,
             perturbation_penalty: 10,
             stall_limit: None,
+            stop_when_complete: false,
         }
     }
 }
@@ -84,6 +89,8 @@ pub enum StopReason {
     TimeLimit,
     Iterations,
     Cancelled,
+    /// A complete timetable was found and `stop_when_complete` was set.
+    Complete,
 }
 
 /// What the solver found, checked by the independent evaluator.
@@ -133,10 +140,12 @@ pub fn solve(
         options.perturbation_penalty,
     );
     let user_cancel = options.cancel.clone();
+    let complete = AtomicBool::new(false);
     let cancelled = || {
         user_cancel
             .as_ref()
             .is_some_and(|c| c.load(Ordering::Relaxed))
+            || complete.load(Ordering::Relaxed)
     };
     let global_best: Mutex<(i64, i64)> = Mutex::new((i64::MAX, i64::MAX));
 
@@ -151,6 +160,10 @@ pub fn solve(
                 }
                 Err(_) => best,
             };
+            // The reported cost counts unplaced classes as hard: 0 is complete.
+            if options.stop_when_complete && overall.0 == 0 {
+                complete.store(true, Ordering::Relaxed);
+            }
             if let Some(cb) = progress {
                 cb(&Progress {
                     thread,
@@ -221,7 +234,9 @@ pub fn solve(
         enrollments: best.enrollments,
     };
     let evaluation = evaluate(problem, &solution);
-    let stop = if cancelled() {
+    let stop = if complete.load(Ordering::Relaxed) {
+        StopReason::Complete
+    } else if cancelled() {
         StopReason::Cancelled
     } else if Instant::now() >= deadline {
         StopReason::TimeLimit
@@ -284,6 +299,21 @@ mod tests {
         // Deterministic for a seed.
         let r2 = solve(&p, &opts, None).unwrap();
         assert_eq!(r.solution, r2.solution);
+    }
+
+    #[test]
+    fn stops_at_the_first_complete_timetable_when_asked() {
+        let p = parse_problem(SMALL).unwrap();
+        let opts = SolveOptions {
+            time_limit: Duration::from_secs(30),
+            threads: 2,
+            stop_when_complete: true,
+            ..SolveOptions::default()
+        };
+        let r = solve(&p, &opts, None).unwrap();
+        assert_eq!(r.stop, StopReason::Complete);
+        assert!(r.evaluation.is_valid(), "{:?}", r.evaluation.hard);
+        assert!(r.seconds < 10.0, "{}", r.seconds);
     }
 
     #[test]
