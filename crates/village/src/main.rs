@@ -175,9 +175,22 @@ fn init_logging() {
 }
 
 #[tokio::main]
-async fn main() -> Result<()> {
+async fn main() -> std::process::ExitCode {
     init_logging();
-    match Cli::parse().command {
+    match run(Cli::parse()).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            // The message and its causes on one line, in the user's words. Returning the
+            // error from `main` would print a backtrace whenever RUST_BACKTRACE is set,
+            // which says nothing to a timetabler whose file has a mistake.
+            eprintln!("Error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    match cli.command {
         Command::Demo { listen, data } => demo(listen, data).await,
         Command::Serve {
             database,
