@@ -350,7 +350,8 @@ fn timetable(command: TimetableCommand) -> Result<()> {
                 stop_when_complete,
             };
             let progress = |p: &village_timetable::Progress| {
-                if p.thread == 0 {
+                // Thread 0's regular lines, and the first complete timetable from any thread.
+                if p.thread == 0 || p.phase == "complete" {
                     eprintln!(
                         "{:7.2}s {} best: {} hard, {} soft",
                         p.seconds, p.phase, p.best_hard, p.best_soft
