@@ -9,8 +9,8 @@
 use serde::Serialize;
 
 use crate::model::{
-    day_load_cost, days_apart, gap_slots, school_excess, teaching_days, DistributionKind,
-    Placement, Problem, Solution, TimePattern,
+    back_to_back, day_load_cost, days_apart, gap_slots, school_excess, teaching_days,
+    DistributionKind, Placement, Problem, Solution, TimePattern,
 };
 
 /// What kind of hard rule a violation breaks.
@@ -537,6 +537,7 @@ fn pair_satisfied(problem: &Problem, kind: DistributionKind, a: &Placed, b: &Pla
         MinGap(g) => !same_days_weeks || i.end() + g <= j.start || j.end() + g <= i.start,
         MinDaysApart(d) => (i.weeks & j.weeks) == 0 || days_apart(i.days, j.days) >= d,
         BeforeIfSameDay => !same_days_weeks || i.end() <= j.start,
+        BackToBack => back_to_back(problem, i, j),
         MaxDays(_)
         | MaxDayLoad(_)
         | MaxBreaks(_, _)

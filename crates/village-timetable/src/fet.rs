@@ -726,25 +726,15 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
                     if pair.len() < 2 {
                         continue;
                     }
-                    let together: u32 = pair
-                        .iter()
-                        .filter_map(|&i| acts.get(i))
-                        .map(|a| a.duration)
-                        .sum();
                     // Consecutive: the second starts where the first ends, on its day.
-                    // Grouped: the two back to back in either order.
+                    // Grouped: the two back to back in either order. FET lets a break
+                    // lie between them (its own saved timetables do that).
                     let kinds: &[DistributionKind] = match c.name.as_str() {
                         "ConstraintTwoActivitiesOrdered" => &[DistributionKind::Precedence],
-                        "ConstraintTwoActivitiesConsecutive" => &[
-                            DistributionKind::SameDays,
-                            DistributionKind::Precedence,
-                            DistributionKind::WorkDay(together),
-                        ],
-                        _ => &[
-                            DistributionKind::SameDays,
-                            DistributionKind::NotOverlap,
-                            DistributionKind::WorkDay(together),
-                        ],
+                        "ConstraintTwoActivitiesConsecutive" => {
+                            &[DistributionKind::BackToBack, DistributionKind::Precedence]
+                        }
+                        _ => &[DistributionKind::BackToBack],
                     };
                     for &kind in kinds {
                         dists.push(dist(kind, w, pair.clone(), origin.clone()));

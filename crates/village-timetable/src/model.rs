@@ -149,6 +149,10 @@ pub enum DistributionKind {
     /// Of two classes listed in this order, on a day both meet the first ends before the
     /// second starts (FET's "activity ends the students' day", one pair per other class).
     BeforeIfSameDay,
+    /// Two classes meet on a day together, one right after the other: nothing but break
+    /// times between them (FET's consecutive and grouped activities, where a break
+    /// between two lessons does not part them).
+    BackToBack,
     /// On every day with classes, at least this many slots of them; when the flag is
     /// false, every day of every week must have them (a day off is a violation too).
     MinDayLoad(u32, bool),
@@ -256,6 +260,7 @@ impl DistributionKind {
             MaxBlock(m, s) => format!("MaxBlock({m},{s})"),
             MinDaysApart(d) => format!("MinDaysApart({d})"),
             BeforeIfSameDay => "BeforeIfSameDay".into(),
+            BackToBack => "BackToBack".into(),
             MinDayLoad(s, empty) => format!("MinDayLoad({s},{})", u32::from(*empty)),
             MaxGapsPerDay(g) => format!("MaxGapsPerDay({g})"),
             MaxGapsPerWeek(g) => format!("MaxGapsPerWeek({g})"),
@@ -304,6 +309,7 @@ impl DistributionKind {
             ("MaxBlock", [m, s]) => MaxBlock(*m, *s),
             ("MinDaysApart", [d]) => MinDaysApart(*d),
             ("BeforeIfSameDay", []) => BeforeIfSameDay,
+            ("BackToBack", []) => BackToBack,
             ("MinDayLoad", [s, e @ (0 | 1)]) => MinDayLoad(*s, *e == 1),
             ("MaxGapsPerDay", [g]) => MaxGapsPerDay(*g),
             ("MaxGapsPerWeek", [g]) => MaxGapsPerWeek(*g),
@@ -611,6 +617,25 @@ fn slots_excess(p: &Problem, i: u32, n: u32, pats: &[TimePattern]) -> u64 {
             occupied.saturating_sub(u64::from(n))
         })
         .sum()
+}
+
+/// `BackToBack` for two times: they share a day and a week, do not overlap, and every slot
+/// between the end of the earlier and the start of the later is a break time on the days
+/// and weeks they share.
+pub fn back_to_back(p: &Problem, x: &TimePattern, y: &TimePattern) -> bool {
+    let (days, weeks) = (x.days & y.days, x.weeks & y.weeks);
+    if days == 0 || weeks == 0 {
+        return false;
+    }
+    let (first, second) = if x.start <= y.start { (x, y) } else { (y, x) };
+    if first.end() > second.start {
+        return false;
+    }
+    (first.end()..second.start).all(|slot| {
+        p.breaks.iter().any(|b| {
+            b.days & days == days && b.weeks & weeks == weeks && b.start <= slot && slot < b.end()
+        })
+    })
 }
 
 /// Free slots between classes on the days of `days` in the weeks of `weeks`, break times
@@ -953,6 +978,28 @@ mod tests {
         assert_eq!(
             DistributionKind::parse_itc("MaxSlotsAmong(3,2)"),
             Some(DistributionKind::MaxSlotsAmong(3, 2))
+        );
+    }
+
+    #[test]
+    fn back_to_back_allows_only_break_times_between() {
+        let mut p = week_of(2, 6);
+        let (a, b) = (hour(0, 1, 1), hour(0, 3, 1));
+        assert!(!back_to_back(&p, &a, &b), "slot 2 is free");
+        p.breaks.push(hour(0, 2, 1));
+        assert!(
+            back_to_back(&p, &a, &b) && back_to_back(&p, &b, &a),
+            "either order"
+        );
+        assert!(back_to_back(&p, &a, &hour(0, 2, 1)), "adjacent");
+        assert!(!back_to_back(&p, &a, &hour(1, 3, 1)), "another day");
+        assert!(
+            !back_to_back(&p, &hour(0, 1, 2), &hour(0, 2, 1)),
+            "overlapping"
+        );
+        assert!(
+            !back_to_back(&p, &a, &hour(0, 4, 1)),
+            "slot 3 is not a break"
         );
     }
 

@@ -471,3 +471,68 @@ fn activities_occupy_at_most_so_many_selected_slots() {
     assert!(err.contains("unknown day `Sun`"), "{err}");
     assert!(err.contains("line"), "{err}");
 }
+
+/// FET's consecutive (and grouped) activities may have a break between them: two lessons
+/// either side of a morning break are still back to back.
+#[test]
+fn a_break_does_not_part_consecutive_activities() {
+    let file = |with_break: bool| {
+        let breaks = if with_break {
+            r#"<ConstraintBreakTimes><Weight_Percentage>100</Weight_Percentage><Number_of_Break_Times>1</Number_of_Break_Times><Break_Time><Day>Mon</Day><Hour>B</Hour></Break_Time><Active>true</Active></ConstraintBreakTimes>"#
+        } else {
+            ""
+        };
+        format!(
+            r#"<?xml version="1.0" encoding="UTF-8"?>
+<fet version="6.8.5">
+<Institution_Name>Break</Institution_Name>
+<Days_List><Number_of_Days>1</Number_of_Days><Day><Name>Mon</Name></Day></Days_List>
+<Hours_List><Number_of_Hours>4</Number_of_Hours><Hour><Name>1</Name></Hour><Hour><Name>2</Name></Hour><Hour><Name>B</Name></Hour><Hour><Name>3</Name></Hour></Hours_List>
+<Subjects_List><Subject><Name>Maths</Name></Subject></Subjects_List>
+<Teachers_List><Teacher><Name>T1</Name></Teacher></Teachers_List>
+<Students_List><Year><Name>Y7</Name><Number_of_Students>20</Number_of_Students></Year></Students_List>
+<Activities_List>
+  <Activity><Teacher>T1</Teacher><Subject>Maths</Subject><Students>Y7</Students><Duration>1</Duration><Id>1</Id><Active>true</Active></Activity>
+  <Activity><Teacher>T1</Teacher><Subject>Maths</Subject><Students>Y7</Students><Duration>1</Duration><Id>2</Id><Active>true</Active></Activity>
+</Activities_List>
+<Rooms_List><Room><Name>R1</Name><Capacity>30</Capacity></Room></Rooms_List>
+<Time_Constraints_List>
+  <ConstraintBasicCompulsoryTime><Weight_Percentage>100</Weight_Percentage><Active>true</Active></ConstraintBasicCompulsoryTime>
+  {breaks}
+  <ConstraintActivityPreferredStartingTime><Weight_Percentage>100</Weight_Percentage><Activity_Id>1</Activity_Id><Preferred_Day>Mon</Preferred_Day><Preferred_Hour>2</Preferred_Hour><Permanently_Locked>true</Permanently_Locked><Active>true</Active></ConstraintActivityPreferredStartingTime>
+  <ConstraintActivityPreferredStartingTime><Weight_Percentage>100</Weight_Percentage><Activity_Id>2</Activity_Id><Preferred_Day>Mon</Preferred_Day><Preferred_Hour>3</Preferred_Hour><Permanently_Locked>true</Permanently_Locked><Active>true</Active></ConstraintActivityPreferredStartingTime>
+  <ConstraintTwoActivitiesConsecutive><Weight_Percentage>100</Weight_Percentage><First_Activity_Id>1</First_Activity_Id><Second_Activity_Id>2</Second_Activity_Id><Active>true</Active></ConstraintTwoActivitiesConsecutive>
+  <ConstraintTwoActivitiesGrouped><Weight_Percentage>100</Weight_Percentage><First_Activity_Id>2</First_Activity_Id><Second_Activity_Id>1</Second_Activity_Id><Active>true</Active></ConstraintTwoActivitiesGrouped>
+</Time_Constraints_List>
+<Space_Constraints_List>
+  <ConstraintBasicCompulsorySpace><Weight_Percentage>100</Weight_Percentage><Active>true</Active></ConstraintBasicCompulsorySpace>
+</Space_Constraints_List>
+</fet>"#
+        )
+    };
+    let imp = import(&file(true)).unwrap();
+    let kinds: Vec<DistributionKind> = imp.problem.distributions.iter().map(|d| d.kind).collect();
+    assert!(kinds.contains(&DistributionKind::BackToBack));
+    let r = solve_valid(&imp.problem, 2);
+    assert_eq!(r.evaluation.hard.len(), 0);
+    // Without the break, an hour lies between the two locked lessons.
+    let imp = import(&file(false)).unwrap();
+    let r = solve(
+        &imp.problem,
+        &SolveOptions {
+            time_limit: Duration::from_secs(1),
+            threads: 1,
+            ..SolveOptions::default()
+        },
+        None,
+    )
+    .unwrap();
+    assert!(
+        r.evaluation
+            .hard
+            .iter()
+            .any(|h| h.message.contains("BackToBack")),
+        "{:?}",
+        r.evaluation.hard
+    );
+}

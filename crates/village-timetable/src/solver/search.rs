@@ -11,8 +11,8 @@ use std::time::Instant;
 
 use super::rng::Rng;
 use crate::model::{
-    day_load_cost, days_apart, gap_slots, school_excess, teaching_days, DistributionKind,
-    Placement, Problem, Solution, TimePattern,
+    back_to_back, day_load_cost, days_apart, gap_slots, school_excess, teaching_days,
+    DistributionKind, Placement, Problem, Solution, TimePattern,
 };
 
 pub(crate) const NONE: usize = usize::MAX;
@@ -370,6 +370,7 @@ fn pair_ok(p: &Problem, kind: DistributionKind, a: &Cand, b: &Cand) -> bool {
         MinGap(g) => !meet_together || xe + g <= y.start || ye + g <= x.start,
         MinDaysApart(d) => x.weeks & y.weeks == 0 || days_apart(x.days, y.days) >= d,
         BeforeIfSameDay => !meet_together || xe <= y.start,
+        BackToBack => back_to_back(p, x, y),
         _ => true,
     }
 }
