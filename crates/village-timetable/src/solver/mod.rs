@@ -17,6 +17,7 @@ mod minimal;
 mod rng;
 mod search;
 mod sections;
+mod swap;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};

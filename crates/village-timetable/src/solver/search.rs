@@ -27,6 +27,21 @@ const UNASSIGNED: i64 = 1;
 /// as much as hundreds of single moves; on the ITC 2019 instances this share found the
 /// best objectives in equal time (see docs/benchmarks.md).
 const CHAIN_MOVES: f64 = 0.03;
+/// While hard violations are left, the local search takes a move that breaks `k` more
+/// with probability `exp(-k / HARD_TEMP)` (one in 4,000 for one more): without it, the
+/// search walks only among equally bad timetables, and on FET files with gap-free days it
+/// stalled with a dozen violations left (see docs/benchmarks.md).
+const HARD_TEMP: f64 = 0.12;
+/// Share of moves, while hard violations are left, that start from a class in one.
+const FOCUS_MOVES: f64 = 0.5;
+/// Share of moves, while hard violations are left, that are swaps (`solver/swap.rs`).
+const SWAP_MOVES: f64 = 0.3;
+/// Iterations without fewer hard violations after which the local search, stuck with
+/// violations left, hands them to repair.
+const STUCK: u64 = 50_000;
+/// Further iterations repair may go on without fewer hard violations before the search
+/// goes back to the best timetable seen.
+const REPAIR_SPELL: u64 = 60_000;
 
 /// One candidate placement of a class.
 #[derive(Debug, Clone, Copy)]
@@ -1837,6 +1852,39 @@ impl<'m, 'a> State<'m, 'a> {
     }
 
     /// The classes each student attends.
+    /// A state with every class of `assign` placed (`NONE`: left out) and no learner
+    /// sectioned, its totals counted from scratch.
+    pub(crate) fn with_assignment(m: &'m Model<'a>, assign: &[usize]) -> Self {
+        let mut st = State::new(m);
+        for (c, &pi) in assign.iter().enumerate() {
+            if pi != NONE {
+                let d = st.delta(c, pi);
+                st.apply(c, pi, d);
+            }
+        }
+        (st.hard, st.soft) = st.full_cost();
+        st
+    }
+
+    /// [`State::with_assignment`] with every class `assign` leaves out put at its
+    /// cheapest candidate, whatever it breaks, and every learner sectioned.
+    pub(crate) fn completed(m: &'m Model<'a>, assign: &[usize], rng: &mut Rng) -> Self {
+        let mut st = State::with_assignment(m, assign);
+        for c in 0..assign.len() {
+            if st.assign.get(c) == Some(&NONE) {
+                if let Some(pi) = st.best_candidate(c, rng, 600, None) {
+                    let d = st.delta(c, pi);
+                    st.apply(c, pi, d);
+                }
+            }
+        }
+        (st.hard, st.soft) = st.full_cost();
+        if !m.p.students.is_empty() {
+            st.section_all(rng, &|| false);
+        }
+        st
+    }
+
     pub(crate) fn enrollments(&self) -> Vec<Vec<usize>> {
         self.enr
             .iter()
@@ -1928,6 +1976,8 @@ pub(crate) fn run(m: &Model<'_>, seed: u64, ctl: &Control<'_>) -> Outcome {
     let mut moved: Vec<usize> = Vec::new();
     let mut it: u64 = 0;
     let mut only_unary = false;
+    // Classes in a hard violation, which half of the moves start from while any is left.
+    let mut focus: Vec<usize> = Vec::new();
     let mut tabu: Vec<Vec<usize>> = vec![Vec::new(); n];
     let mut last_report = Instant::now();
     let total = ctl
@@ -2003,13 +2053,28 @@ pub(crate) fn run(m: &Model<'_>, seed: u64, ctl: &Control<'_>) -> Outcome {
         // repair looks again, and after longer the gap limits change hands between the two.
         if only_unary && st.hard > 0 && it.is_multiple_of(4096) {
             let stuck = it - last_hard_gain;
-            if stuck > 50_000 {
+            if stuck > STUCK {
                 only_unary = false;
             }
             if stuck > 150_000 {
                 st.gap_repair = !st.gap_repair;
                 last_hard_gain = it;
             }
+        }
+        // Repair that finds nothing better in a while (from the start, or called in by a
+        // stuck local search) can cycle among equally bad timetables for the rest of the
+        // run: go back to the best timetable seen, every class placed, and let the local
+        // search go on from there, with the gap limits in the other hands.
+        if !only_unary
+            && it.is_multiple_of(1024)
+            && it - last_hard_gain > STUCK + REPAIR_SPELL
+            && (st.hard > 0 || !unassigned.is_empty())
+        {
+            st = State::completed(m, &best.1, &mut rng);
+            unassigned.clear();
+            st.gap_repair = !st.gap_repair;
+            only_unary = true;
+            last_hard_gain = it;
         }
         if !unassigned.is_empty() || (st.hard > 0 && !only_unary) {
             if unassigned.is_empty() {
@@ -2094,11 +2159,17 @@ pub(crate) fn run(m: &Model<'_>, seed: u64, ctl: &Control<'_>) -> Outcome {
             }
             // Re-solving: half of the moves try to put a moved class back.
             let home_move = resolving && !moved.is_empty() && rng.unit() < 0.5;
+            if st.hard > 0 && it.is_multiple_of(2048) {
+                focus = st.conflicted();
+            }
             let c = if home_move {
                 moved.get(rng.below(moved.len())).copied().unwrap_or(0)
+            } else if st.hard > 0 && !focus.is_empty() && rng.unit() < FOCUS_MOVES {
+                focus.get(rng.below(focus.len())).copied().unwrap_or(0)
             } else {
                 rng.below(n)
             };
+            let hard_temp = if st.hard > 0 { HARD_TEMP } else { 0.0 };
             let len = st.domain_len(c);
             if home_move {
                 // Back home, with whatever took its place moved out of the way.
@@ -2137,28 +2208,23 @@ pub(crate) fn run(m: &Model<'_>, seed: u64, ctl: &Control<'_>) -> Outcome {
                 if stagnant > 200_000 {
                     stagnant = 0;
                 }
-                if m.group(c).is_some() && (home_move || rng.unit() < 0.5) {
+                let partner = if st.hard > 0 && rng.unit() < SWAP_MOVES {
+                    st.swap_partner(c, &mut rng)
+                } else {
+                    None
+                };
+                if let Some(o) = partner {
+                    st.try_swap(c, o, &mut |d| accepts(d, temp, hard_temp, &mut rng));
+                } else if m.group(c).is_some() && (home_move || rng.unit() < 0.5) {
                     // A time-locked group moves as one.
-                    let mut accept = |d: (i64, i64)| {
-                        d.0 <= 0
-                            && (d.0 < 0 || d.1 <= 0 || rng.unit() < (-(d.1 as f64) / temp).exp())
-                    };
-                    st.try_group_move(c, pi, &mut accept);
+                    st.try_group_move(c, pi, &mut |d| accepts(d, temp, hard_temp, &mut rng));
                 } else if st.assign.get(c) != Some(&pi) {
                     let d = st.delta(c, pi);
-                    if d.0 <= 0
-                        && (d.0 < 0 || d.1 <= 0 || rng.unit() < (-(d.1 as f64) / temp).exp())
-                    {
+                    if accepts(d, temp, hard_temp, &mut rng) {
                         st.apply(c, pi, d);
                     } else if d.0 > 0 && rng.unit() < CHAIN_MOVES {
                         if let Some(target) = st.target_of(c, pi) {
-                            let mut accept = |d: (i64, i64)| {
-                                d.0 <= 0
-                                    && (d.0 < 0
-                                        || d.1 <= 0
-                                        || rng.unit() < (-(d.1 as f64) / temp).exp())
-                            };
-                            st.try_chain_move(c, target, &mut accept);
+                            st.try_chain_move(c, target, &mut |d| accepts(d, temp, 0.0, &mut rng));
                         }
                     }
                 }
@@ -2209,27 +2275,7 @@ pub(crate) fn run(m: &Model<'_>, seed: u64, ctl: &Control<'_>) -> Outcome {
     }
     // Complete the best timetable: classes still unassigned go to their cheapest place.
     if best.1.contains(&NONE) {
-        let mut fin = State::new(m);
-        for (c, &pi) in best.1.iter().enumerate() {
-            if pi != NONE {
-                let d = fin.delta(c, pi);
-                fin.apply(c, pi, d);
-            }
-        }
-        for c in 0..n {
-            if fin.assign.get(c) == Some(&NONE) {
-                if let Some(pi) = fin.best_candidate(c, &mut rng, 600, None) {
-                    let d = fin.delta(c, pi);
-                    fin.apply(c, pi, d);
-                }
-            }
-        }
-        let (h, s) = fin.full_cost();
-        fin.hard = h;
-        fin.soft = s;
-        if !m.p.students.is_empty() {
-            fin.section_all(&mut rng, &|| false);
-        }
+        let fin = State::completed(m, &best.1, &mut rng);
         best = ((fin.hard, fin.soft), fin.assign.clone(), fin.enrollments());
     }
     Outcome {
@@ -2238,6 +2284,16 @@ pub(crate) fn run(m: &Model<'_>, seed: u64, ctl: &Control<'_>) -> Outcome {
         cost: best.0,
         iterations: it,
     }
+}
+
+/// The annealing's rule for a move that changes the cost by `d`: a move that breaks more
+/// hard rules is taken with probability `exp(-Δhard / hard_temp)` (never at 0), one that
+/// breaks fewer always, and otherwise by the soft change at temperature `temp`.
+fn accepts(d: (i64, i64), temp: f64, hard_temp: f64, rng: &mut Rng) -> bool {
+    if d.0 > 0 {
+        return hard_temp > 0.0 && rng.unit() < (-(d.0 as f64) / hard_temp).exp();
+    }
+    d.0 < 0 || d.1 <= 0 || rng.unit() < (-(d.1 as f64) / temp).exp()
 }
 
 #[cfg(test)]
@@ -2376,6 +2432,36 @@ pub(crate) mod tests {
             }
             assert_eq!((st.hard, st.soft), st.full_cost());
         }
+    }
+
+    /// Going back to a timetable with classes left out places every class, sections the
+    /// learner, and keeps exact totals.
+    #[test]
+    fn a_completed_timetable_places_every_class_with_exact_totals() {
+        let p = tiny();
+        let m = Model::new(&p, None, 0);
+        let mut rng = Rng::new(5);
+        let st = State::completed(&m, &[2, NONE, NONE], &mut rng);
+        assert!(st.assign.iter().all(|&a| a != NONE));
+        assert_eq!(st.assign.first(), Some(&2));
+        assert_eq!((st.hard, st.soft), st.full_cost());
+        assert_eq!(st.enrollments().first().map(Vec::len), Some(3));
+    }
+
+    #[test]
+    fn only_a_hard_temperature_lets_a_move_break_more_hard_rules() {
+        let mut rng = Rng::new(11);
+        let taken = |hard_temp: f64, d: (i64, i64), rng: &mut Rng| {
+            (0..100_000)
+                .filter(|_| accepts(d, 1.0, hard_temp, rng))
+                .count()
+        };
+        assert_eq!(taken(0.0, (1, -1_000), &mut rng), 0);
+        assert_eq!(taken(0.12, (-1, 1_000), &mut rng), 100_000);
+        // exp(-1 / 0.12) is about one in 4,000; exp(-2 / 0.12) one in 17 million.
+        let once = taken(0.12, (1, 0), &mut rng);
+        assert!((8..=50).contains(&once), "{once}");
+        assert_eq!(taken(0.12, (2, 0), &mut rng), 0);
     }
 
     /// Four courses of two sections each, on two days with a break, and three learners

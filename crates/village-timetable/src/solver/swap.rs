@@ -1,0 +1,193 @@
+//! The swap move: two classes of one person's week trade times.
+//!
+//! Where a students set's days must be without gaps and start at the first hour (many FET
+//! files), every single move of one of its lessons opens a gap or a late start, so the
+//! local search cannot move lessons within such a week at all. Two lessons of the set
+//! trading times keep its days exactly as full as they were; only the teachers' and
+//! rooms' weeks change, and the move is judged on those. Partners are drawn from the
+//! required NotOverlap and SameAttendees rules a class is in: the lessons of one
+//! students set, or of one teacher.
+
+use super::rng::Rng;
+use super::search::{key_of, PatKey, State, NONE};
+use crate::model::DistributionKind;
+
+impl State<'_, '_> {
+    /// A class `c` could trade times with: another placed member, at another time, of a
+    /// required NotOverlap or SameAttendees rule that `c` is in. Classes of time-locked
+    /// groups are left out (they move as a group).
+    pub(crate) fn swap_partner(&self, c: usize, rng: &mut Rng) -> Option<usize> {
+        let p = self.m.p;
+        let rules: Vec<usize> = self
+            .m
+            .dists_of
+            .get(c)?
+            .iter()
+            .copied()
+            .filter(|&di| {
+                p.distributions.get(di).is_some_and(|d| {
+                    d.required
+                        && matches!(
+                            d.kind,
+                            DistributionKind::NotOverlap | DistributionKind::SameAttendees
+                        )
+                })
+            })
+            .collect();
+        if rules.is_empty() || self.m.group(c).is_some() {
+            return None;
+        }
+        let d = p.distributions.get(*rules.get(rng.below(rules.len()))?)?;
+        let o = *d.classes.get(rng.below(d.classes.len()))?;
+        let (mine, theirs) = (self.cur(c)?, self.cur(o)?);
+        let other_time = key_of(&mine.t) != key_of(&theirs.t);
+        (o != c && other_time && self.m.group(o).is_none()).then_some(o)
+    }
+
+    /// The candidate of `c` with time pattern `key`, in the first of `rooms` it can have.
+    fn cand_with(&self, c: usize, key: PatKey, rooms: [Option<usize>; 2]) -> Option<usize> {
+        let dom = self.m.dom.get(c)?;
+        rooms.iter().find_map(|&room| {
+            dom.iter()
+                .position(|x| key_of(&x.t) == key && x.room == room)
+        })
+    }
+
+    /// Classes `a` and `b` trade times, each keeping its room if it can there, else taking
+    /// the other's. Kept when `accept` takes the change in (hard, soft), else put back.
+    pub(crate) fn try_swap(
+        &mut self,
+        a: usize,
+        b: usize,
+        accept: &mut dyn FnMut((i64, i64)) -> bool,
+    ) -> bool {
+        let (Some(&ca), Some(&cb)) = (self.cur(a), self.cur(b)) else {
+            return false;
+        };
+        let (Some(pa), Some(pb)) = (
+            self.cand_with(a, key_of(&cb.t), [ca.room, cb.room]),
+            self.cand_with(b, key_of(&ca.t), [cb.room, ca.room]),
+        ) else {
+            return false;
+        };
+        let undo = vec![
+            (a, self.assign.get(a).copied().unwrap_or(NONE)),
+            (b, self.assign.get(b).copied().unwrap_or(NONE)),
+        ];
+        let before = (self.hard, self.soft);
+        self.unassign(a);
+        self.unassign(b);
+        for (c, pi) in [(a, pa), (b, pb)] {
+            let d = self.delta(c, pi);
+            self.apply(c, pi, d);
+        }
+        if accept((self.hard - before.0, self.soft - before.1)) {
+            true
+        } else {
+            self.undo(&undo);
+            false
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::{
+        Class, Distribution, DistributionKind, Problem, Room, RoomOption, TimeOption, TimePattern,
+    };
+    use crate::solver::rng::Rng;
+    use crate::solver::search::tests::{add_course, placed};
+    use crate::solver::search::Model;
+
+    /// Three one-hour lessons of one students set on one day, each in its own room, which
+    /// must not overlap and leave no gap; lesson 2 costs 10 anywhere but the third hour.
+    fn compact_day() -> Problem {
+        let mut p = Problem::empty("t", 5, 1, 288);
+        for r in 0..3 {
+            p.rooms.push(Room {
+                id: format!("r{r}"),
+                capacity: 30,
+                unavailable: vec![],
+            });
+        }
+        p.travel = vec![0; 9];
+        for i in 0..3usize {
+            add_course(&mut p, i, vec![i]);
+            p.classes.push(Class {
+                id: format!("{i}"),
+                subpart: i,
+                config: i,
+                course: i,
+                parent: None,
+                limit: 5,
+                rooms: vec![RoomOption {
+                    room: i,
+                    penalty: 0,
+                }],
+                times: (0..3u32)
+                    .map(|k| TimeOption {
+                        pattern: TimePattern {
+                            days: 1,
+                            start: 100 + 12 * k,
+                            length: 12,
+                            weeks: 1,
+                        },
+                        penalty: if i == 2 && k != 2 { 10 } else { 0 },
+                    })
+                    .collect(),
+            });
+        }
+        for kind in [
+            DistributionKind::NotOverlap,
+            DistributionKind::MaxGapsPerDay(0),
+        ] {
+            p.distributions.push(Distribution {
+                kind,
+                required: true,
+                penalty: 0,
+                classes: vec![0, 1, 2],
+                origin: "set".into(),
+            });
+        }
+        p
+    }
+
+    /// Lesson 2 at slot 0 and lesson 0 at slot 2: every single move of either opens a gap
+    /// or a clash, but the two trading times is the better timetable, and a refused trade
+    /// leaves everything as it was.
+    #[test]
+    fn two_lessons_of_a_compact_day_trade_times() {
+        let p = compact_day();
+        let m = Model::new(&p, None, 0);
+        // Each class has one room, so its candidate index is its slot.
+        let mut st = placed(&m, &[(0, 2), (1, 1), (2, 0)]);
+        assert_eq!(st.hard, 0);
+        assert_eq!(st.soft, 10);
+
+        assert!(!st.try_swap(0, 2, &mut |_| false));
+        assert_eq!((st.hard, st.soft), (0, 10));
+        assert_eq!(st.assign, vec![2, 1, 0]);
+
+        let mut seen = None;
+        assert!(st.try_swap(0, 2, &mut |d| {
+            seen = Some(d);
+            true
+        }));
+        assert_eq!(seen, Some((0, -10)));
+        assert_eq!(st.assign, vec![0, 1, 2]);
+        assert_eq!((st.hard, st.soft), st.full_cost());
+    }
+
+    #[test]
+    fn partners_share_a_required_rule_and_another_time() {
+        let p = compact_day();
+        let m = Model::new(&p, None, 0);
+        let st = placed(&m, &[(0, 2), (1, 1), (2, 0)]);
+        let mut rng = Rng::new(7);
+        for _ in 0..50 {
+            if let Some(o) = st.swap_partner(0, &mut rng) {
+                assert!(o == 1 || o == 2);
+            }
+        }
+    }
+}
