@@ -3,11 +3,15 @@
 //! Each run builds a timetable greedily (classes with the fewest candidates first), sections
 //! every student by branch and bound, then alternates two phases until stopped: while hard
 //! rules are broken, a min-conflicts repair with a short tabu list moves classes that are
-//! in conflict to their cheapest candidate; once the timetable is hard-feasible, simulated
-//! annealing on the weighted objective moves classes (never breaking a hard rule; a move
-//! blocked by another class is sometimes tried as a chain that moves that class too) and
-//! re-sections students (making room in a full section by moving another student out). Several runs with different seeds go on in parallel threads; the
-//! best result wins.
+//! in conflict to their cheapest candidate; once the timetable is hard-feasible, or only
+//! violations repair cannot mend are left, simulated annealing on the weighted objective
+//! moves classes (a move blocked by another class is sometimes tried as a chain that moves
+//! that class too) and re-sections students (making room in a full section by moving
+//! another student out). While violations are left, the annealing also swaps two lessons
+//! of one person's week, starts half its moves from a class in a violation, and now and
+//! then takes a move that breaks one more rule; repair that finds nothing better goes back
+//! to the best timetable seen. Several runs with different seeds go on in parallel
+//! threads; the best result wins.
 //!
 //! A run is deterministic for a given seed, thread count and `max_iterations` when no time
 //! limit interrupts it. Runs stop at the time limit, at `max_iterations`, or when the
