@@ -9,7 +9,7 @@
 use serde::Serialize;
 
 use crate::model::{
-    back_to_back, day_load_cost, days_apart, gap_slots, school_excess, teaching_days,
+    back_to_back, day_load_cost, days_apart, gap_slots, school_excess, teaching_days, Distribution,
     DistributionKind, Placement, Problem, Solution, TimePattern,
 };
 
@@ -252,7 +252,7 @@ pub fn evaluate(problem: &Problem, solution: &Solution) -> Evaluation {
             }
         } else {
             let pats: Vec<TimePattern> = members.iter().map(|(_, p)| p.t).collect();
-            let (excess, scaled) = global_excess(problem, d.kind, &pats);
+            let (excess, scaled) = global_excess(problem, d, &pats);
             if excess > 0 {
                 if d.required {
                     ev.hard.push(HardViolation {
@@ -555,8 +555,9 @@ fn pair_satisfied(problem: &Problem, kind: DistributionKind, a: &Placed, b: &Pla
 
 /// For the non-pairwise kinds: the excess over the limit, and whether the soft penalty
 /// is divided by the number of weeks (all but `MaxDays`).
-fn global_excess(problem: &Problem, kind: DistributionKind, pats: &[TimePattern]) -> (u64, bool) {
+fn global_excess(problem: &Problem, d: &Distribution, pats: &[TimePattern]) -> (u64, bool) {
     use DistributionKind::*;
+    let kind = d.kind;
     match kind {
         MaxDays(d) => {
             let days = pats.iter().fold(0u32, |acc, p| acc | p.days);
@@ -588,7 +589,10 @@ fn global_excess(problem: &Problem, kind: DistributionKind, pats: &[TimePattern]
             });
             (total, true)
         }
-        _ => (school_excess(problem, kind, pats).unwrap_or(0), true),
+        _ => (
+            school_excess(problem, kind, &d.off, pats).unwrap_or(0),
+            true,
+        ),
     }
 }
 

@@ -17,7 +17,9 @@ use crate::model::{
 use crate::xml::{self, Element};
 
 /// The activities of each person a FET constraint covers, and the kind it becomes.
-type PersonRule = (Vec<Vec<usize>>, DistributionKind);
+/// The activities of each person a FET constraint on people's weeks is about, with their
+/// away times, and the kind it becomes.
+type PersonRule = (Vec<(Vec<usize>, Vec<TimePattern>)>, DistributionKind);
 
 /// A FET file compiled onto the engine's model.
 #[derive(Debug, Clone)]
@@ -45,10 +47,18 @@ struct Activity {
 
 /// The activities a FET "activities ..." constraint applies to: those with the teacher,
 /// students set, subject and activity tag it names (an empty field matches all), and the
-/// duration if it gives one. A students set matches when the activity lists that very set,
-/// as FET compares names. A field of spaces names the subject (or teacher...) whose name is
-/// spaces, which the reader keeps as an empty name.
-fn matching(acts: &[Activity], el: &Element, component: Option<u32>) -> Vec<usize> {
+/// duration if it gives one. A students set matches an activity whose students share
+/// students with it (`shares(activity, set)`), as FET matches them: a constraint on year
+/// "3" applies to an activity of its group "3 B", and one on "3 B" to an activity of the
+/// whole year (FET 6.8.5 refuses a timetable that breaks it that way). A field of spaces
+/// names the subject (or teacher...) whose name is spaces, which the reader keeps as an
+/// empty name.
+fn matching(
+    acts: &[Activity],
+    el: &Element,
+    component: Option<u32>,
+    shares: &dyn Fn(usize, &str) -> bool,
+) -> Vec<usize> {
     let field = |name: &str| {
         el.child(name)
             .filter(|f| !f.text.is_empty() || f.blank)
@@ -61,9 +71,9 @@ fn matching(acts: &[Activity], el: &Element, component: Option<u32>) -> Vec<usiz
     let duration: Option<u32> = field("Duration").and_then(|d| d.parse().ok());
     acts.iter()
         .enumerate()
-        .filter(|(_, a)| {
+        .filter(|&(i, a)| {
             teacher.is_none_or(|t| a.teachers.iter().any(|x| x == t))
-                && students.is_none_or(|s| a.students.iter().any(|x| x == s))
+                && students.is_none_or(|s| shares(i, s))
                 && subject.is_none_or(|s| a.subject == s)
                 && tag.is_none_or(|t| a.tags.iter().any(|x| x == t))
                 && duration.is_none_or(|d| a.duration == d)
@@ -326,6 +336,14 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
             .get(i)
             .is_some_and(|u| u.intersection(with).next().is_some())
     };
+    // Does activity `i` share students with the set named `set`? (A name that is no set
+    // matches an activity that lists it, which FET would have refused anyway.)
+    let shares_set = |i: usize, set: &str| match units.get(set) {
+        Some(want) => shares_units(i, want),
+        None => acts
+            .get(i)
+            .is_some_and(|a| a.students.iter().any(|x| x == set)),
+    };
 
     // Rooms.
     let mut p = Problem::empty(
@@ -389,6 +407,7 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
         penalty: pen,
         classes,
         origin,
+        off: Vec::new(),
     };
     // Block (hard) or penalise (soft) times of some activities overlapping given slots.
     let block_times = |time_pen: &mut Vec<Vec<(TimePattern, u32, bool)>>,
@@ -433,10 +452,53 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
     let teachers: Vec<String> = names_in(root.child("Teachers_List"), "Teacher");
     let all_units: BTreeSet<String> = units.values().flatten().cloned().collect();
 
+    // Each teacher's and each subgroup's not-available times (the hard ones): FET counts
+    // neither gaps nor late starts over them, as over break times.
+    let mut teacher_off: HashMap<String, Vec<TimePattern>> = HashMap::new();
+    let mut unit_off: BTreeMap<String, Vec<TimePattern>> = BTreeMap::new();
+    let slot = |(d, h): (u32, u32)| TimePattern {
+        days: 1 << d,
+        start: h,
+        length: 1,
+        weeks: 1,
+    };
+    for c in root
+        .child("Time_Constraints_List")
+        .map(|tc| tc.children.as_slice())
+        .unwrap_or(&[])
+    {
+        if !is_active(c) || !weight(c)?.0 {
+            continue;
+        }
+        match c.name.as_str() {
+            "ConstraintTeacherNotAvailableTimes" => {
+                let t = text_of(c, "Teacher").unwrap_or("").to_string();
+                let slots = slots_of(c, "Not_Available_Time")?;
+                teacher_off
+                    .entry(t)
+                    .or_default()
+                    .extend(slots.into_iter().map(slot));
+            }
+            "ConstraintStudentsSetNotAvailableTimes" => {
+                let set = text_of(c, "Students").unwrap_or("");
+                let slots = slots_of(c, "Not_Available_Time")?;
+                for u in units.get(set).into_iter().flatten() {
+                    unit_off
+                        .entry(u.clone())
+                        .or_default()
+                        .extend(slots.iter().copied().map(slot));
+                }
+            }
+            _ => {}
+        }
+    }
+    let off_of = |map_value: Option<&Vec<TimePattern>>| map_value.cloned().unwrap_or_default();
+
     // FET's constraints on each teacher's or each students set's own week: which people's
     // activities (every teacher, one teacher, every subgroup, the subgroups of one set;
     // only those with the activity tag where it names one), and the kind they become.
-    // Gaps leave out break times, as FET counts them (see `Problem::breaks`).
+    // Gaps and late starts leave out break times and the person's own not-available
+    // times, as FET counts them (see `Problem::breaks` and `Distribution::off`).
     let person_rule = |c: &Element, name: &str| -> Result<Option<PersonRule>, Error> {
         let Some(rest) = name.strip_prefix("Constraint") else {
             return Ok(None);
@@ -512,26 +574,28 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
         if tagged && tag.is_none() {
             return Err(c.error("the constraint names no activity tag"));
         }
-        let mut groups: Vec<Vec<usize>> = match people {
-            "teachers" => teachers.iter().map(|t| teacher_acts(t)).collect(),
+        let teacher = |t: &str| (teacher_acts(t), off_of(teacher_off.get(t)));
+        let unit = |u: &str| (set_acts(u), off_of(unit_off.get(u)));
+        let mut groups: Vec<(Vec<usize>, Vec<TimePattern>)> = match people {
+            "teachers" => teachers.iter().map(|t| teacher(t)).collect(),
             "teacher" => {
                 let t = text_of(c, "Teacher_Name")
                     .or_else(|| text_of(c, "Teacher"))
                     .unwrap_or("");
-                vec![teacher_acts(t)]
+                vec![teacher(t)]
             }
             "set" => {
                 let s = text_of(c, "Students").unwrap_or("");
                 let Some(set_units) = units.get(s) else {
                     return Err(c.error(format!("unknown students set `{s}`")));
                 };
-                set_units.iter().map(|u| set_acts(u)).collect()
+                set_units.iter().map(|u| unit(u)).collect()
             }
-            "students" => all_units.iter().map(|u| set_acts(u)).collect(),
+            "students" => all_units.iter().map(|u| unit(u)).collect(),
             _ => return Ok(None),
         };
         if let Some(tag) = tag.filter(|_| tagged) {
-            for g in &mut groups {
+            for (g, _) in &mut groups {
                 g.retain(|&i| acts.get(i).is_some_and(|a| a.tags.iter().any(|t| t == tag)));
             }
         }
@@ -617,7 +681,12 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
                         .children_named("Preferred_Time_Slot")
                         .map(|t| at(t, "Preferred_Day", "Preferred_Hour"))
                         .collect::<Result<Vec<_>, _>>()?;
-                    restrict_slots(&mut time_pen, &matching(&acts, c, component), &slots, w);
+                    restrict_slots(
+                        &mut time_pen,
+                        &matching(&acts, c, component, &shares_set),
+                        &slots,
+                        w,
+                    );
                 }
                 "ConstraintActivitiesOccupyMaxTimeSlotsFromSelection" => {
                     let selection = c
@@ -650,7 +719,7 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
                         .children_named("Preferred_Starting_Time")
                         .map(|t| at(t, "Preferred_Starting_Day", "Preferred_Starting_Hour"))
                         .collect::<Result<_, _>>()?;
-                    for ai in matching(&acts, c, component) {
+                    for ai in matching(&acts, c, component, &shares_set) {
                         restrict_starts(&mut time_pen, ai, &starts, w);
                     }
                 }
@@ -694,7 +763,7 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
                                 .into_iter()
                                 .collect()
                         }
-                        _ => matching(&acts, c, None),
+                        _ => matching(&acts, c, None, &shares_set),
                     };
                     // Every other activity of its subgroups ends first on a day they share.
                     for ai in last {
@@ -746,8 +815,11 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
                         continue;
                     };
                     // Groups too small to break the rule are dropped with the rest below.
-                    for g in groups {
-                        dists.push(dist(kind, w, g, origin.clone()));
+                    for (g, off) in groups {
+                        dists.push(Distribution {
+                            off,
+                            ..dist(kind, w, g, origin.clone())
+                        });
                     }
                 }
             }

@@ -299,6 +299,7 @@ pub fn parse_problem(text: &str) -> Result<Problem, Error> {
                 penalty: penalty.unwrap_or(0),
                 classes,
                 origin: format!("{} (line {})", kind.itc_name(), d.line),
+                off: Vec::new(),
             });
         }
     }

@@ -335,6 +335,10 @@ pub struct Distribution {
     pub classes: Vec<usize>,
     /// Where it came from (an input line, a staff member's name...), for explanations.
     pub origin: String,
+    /// Times the person this rule is about is away (FET: their not-available times):
+    /// like break times, they are not gaps and a day starting after them is not late.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub off: Vec<TimePattern>,
 }
 
 /// One thing a learner asks for: a course, or the first course that can be met from a list
@@ -511,8 +515,14 @@ pub fn days_apart(a: u32, b: u32) -> u32 {
 /// limits, `EarlyStart`, `MaxDaysInInterval`, `MinDays`, `MaxDaysAmong`,
 /// `MaxSlotsAmong`), given the times of their classes; `None` for every other kind.
 /// The evaluator and the solver share it: these are not ITC 2019 kinds, so there is no
-/// competition rule for two separate implementations to be checked against.
-pub fn school_excess(p: &Problem, kind: DistributionKind, pats: &[TimePattern]) -> Option<u64> {
+/// competition rule for two separate implementations to be checked against. `off` are the
+/// distribution's own away times (`Distribution::off`), counted as break times are.
+pub fn school_excess(
+    p: &Problem,
+    kind: DistributionKind,
+    off: &[TimePattern],
+    pats: &[TimePattern],
+) -> Option<u64> {
     use DistributionKind::*;
     if let MaxSlotsAmong(i, n) = kind {
         return Some(slots_excess(p, i, n, pats));
@@ -552,7 +562,13 @@ pub fn school_excess(p: &Problem, kind: DistributionKind, pats: &[TimePattern]) 
             };
             days_with_classes += 1;
             breaks.clear();
-            breaks.extend(p.breaks.iter().filter(on_day).map(|t| (t.start, t.end())));
+            breaks.extend(
+                p.breaks
+                    .iter()
+                    .chain(off)
+                    .filter(on_day)
+                    .map(|t| (t.start, t.end())),
+            );
             match kind {
                 MinDays(_) => {}
                 MaxDaysAmong(mask, _) => {
@@ -872,9 +888,9 @@ mod tests {
         let pats = [hour(0, 0, 2), hour(0, 3, 1), hour(1, 0, 1)];
         // Monday 3 of 4, Tuesday 1 of 4, Wednesday empty.
         let k = DistributionKind::MinDayLoad(4, true);
-        assert_eq!(school_excess(&p, k, &pats), Some(1 + 3));
+        assert_eq!(school_excess(&p, k, &[], &pats), Some(1 + 3));
         let k = DistributionKind::MinDayLoad(4, false);
-        assert_eq!(school_excess(&p, k, &pats), Some(1 + 3 + 4));
+        assert_eq!(school_excess(&p, k, &[], &pats), Some(1 + 3 + 4));
     }
 
     #[test]
@@ -884,19 +900,19 @@ mod tests {
         let pats = [hour(0, 0, 1), hour(0, 4, 1), hour(1, 1, 1), hour(1, 3, 1)];
         p.breaks.push(hour(0, 2, 1));
         assert_eq!(
-            school_excess(&p, DistributionKind::MaxGapsPerDay(0), &pats),
+            school_excess(&p, DistributionKind::MaxGapsPerDay(0), &[], &pats),
             Some(2 + 1)
         );
         assert_eq!(
-            school_excess(&p, DistributionKind::MaxGapsPerDay(1), &pats),
+            school_excess(&p, DistributionKind::MaxGapsPerDay(1), &[], &pats),
             Some(1)
         );
         assert_eq!(
-            school_excess(&p, DistributionKind::MaxGapsPerWeek(2), &pats),
+            school_excess(&p, DistributionKind::MaxGapsPerWeek(2), &[], &pats),
             Some(1)
         );
         assert_eq!(
-            school_excess(&p, DistributionKind::MaxGapsPerWeek(3), &pats),
+            school_excess(&p, DistributionKind::MaxGapsPerWeek(3), &[], &pats),
             Some(0)
         );
     }
@@ -953,7 +969,7 @@ mod tests {
         p.slot_selections
             .push(vec![hour(0, 1, 1), hour(0, 2, 1), hour(1, 1, 1)]);
         let limit = DistributionKind::MaxSlotsAmong(0, 1);
-        let excess = |pats: &[TimePattern]| school_excess(&p, limit, pats);
+        let excess = |pats: &[TimePattern]| school_excess(&p, limit, &[], pats);
         assert_eq!(
             excess(&[hour(0, 0, 1), hour(1, 2, 2)]),
             Some(0),
@@ -970,7 +986,12 @@ mod tests {
             "a slot two classes share counts once"
         );
         assert_eq!(
-            school_excess(&p, DistributionKind::MaxSlotsAmong(7, 0), &[hour(0, 1, 1)]),
+            school_excess(
+                &p,
+                DistributionKind::MaxSlotsAmong(7, 0),
+                &[],
+                &[hour(0, 1, 1)]
+            ),
             Some(0),
             "an unknown selection has no slots"
         );
@@ -1026,24 +1047,27 @@ mod tests {
         let pats = [hour(0, 1, 2), hour(1, 1, 1), hour(2, 2, 1)];
         // Two days start an hour late, one two hours late.
         assert_eq!(
-            school_excess(&p, DistributionKind::EarlyStart(2), &pats),
+            school_excess(&p, DistributionKind::EarlyStart(2), &[], &pats),
             Some(1)
         );
         assert_eq!(
-            school_excess(&p, DistributionKind::EarlyStart(0), &pats),
+            school_excess(&p, DistributionKind::EarlyStart(0), &[], &pats),
             Some(3)
         );
         // A break in the first hour of Wednesday is not a late start.
         p.breaks.push(hour(2, 0, 1));
         assert_eq!(
-            school_excess(&p, DistributionKind::EarlyStart(2), &pats),
+            school_excess(&p, DistributionKind::EarlyStart(2), &[], &pats),
             Some(1)
         );
         assert_eq!(
-            school_excess(&p, DistributionKind::EarlyStart(3), &pats),
+            school_excess(&p, DistributionKind::EarlyStart(3), &[], &pats),
             Some(0)
         );
-        assert_eq!(school_excess(&p, DistributionKind::MaxDays(1), &pats), None);
+        assert_eq!(
+            school_excess(&p, DistributionKind::MaxDays(1), &[], &pats),
+            None
+        );
     }
 
     #[test]
@@ -1052,8 +1076,8 @@ mod tests {
         // Afternoons are slots 4..8: Monday ends in it, Tuesday is in it, Wednesday not.
         let pats = [hour(0, 2, 3), hour(1, 6, 1), hour(2, 0, 4)];
         let k = |d| DistributionKind::MaxDaysInInterval(4, 8, d);
-        assert_eq!(school_excess(&p, k(1), &pats), Some(1));
-        assert_eq!(school_excess(&p, k(2), &pats), Some(0));
+        assert_eq!(school_excess(&p, k(1), &[], &pats), Some(1));
+        assert_eq!(school_excess(&p, k(2), &[], &pats), Some(0));
     }
 
     #[test]
@@ -1062,9 +1086,13 @@ mod tests {
         // Three lessons on two days (two on Monday).
         let pats = [hour(0, 0, 1), hour(0, 3, 1), hour(2, 1, 2)];
         let k = DistributionKind::MinDays;
-        assert_eq!(school_excess(&p, k(2), &pats), Some(0));
-        assert_eq!(school_excess(&p, k(3), &pats), Some(1));
-        assert_eq!(school_excess(&p, k(4), &[]), Some(4), "no lessons at all");
+        assert_eq!(school_excess(&p, k(2), &[], &pats), Some(0));
+        assert_eq!(school_excess(&p, k(3), &[], &pats), Some(1));
+        assert_eq!(
+            school_excess(&p, k(4), &[], &[]),
+            Some(4),
+            "no lessons at all"
+        );
         assert!(!k(3).mended_by_removal(), "taking lessons out never helps");
     }
 
@@ -1075,8 +1103,8 @@ mod tests {
         let pats = [hour(0, 0, 1), hour(1, 0, 1), hour(3, 2, 1), hour(5, 0, 1)];
         let afternoons = DistributionKind::MaxDaysAmong(0b101010, 2);
         let mornings = DistributionKind::MaxDaysAmong(0b010101, 1);
-        assert_eq!(school_excess(&p, afternoons, &pats), Some(1));
-        assert_eq!(school_excess(&p, mornings, &pats), Some(0));
+        assert_eq!(school_excess(&p, afternoons, &[], &pats), Some(1));
+        assert_eq!(school_excess(&p, mornings, &[], &pats), Some(0));
         assert!(afternoons.mended_by_removal());
     }
 }

@@ -1043,6 +1043,7 @@ impl School {
                             penalty: 2,
                             classes: mine,
                             origin: format!("balanced days for {}", offer.id),
+                            off: Vec::new(),
                         });
                     }
                 }
@@ -1064,6 +1065,7 @@ impl School {
                     penalty: 0,
                     classes: classes.clone(),
                     origin: format!("staff member {name}"),
+                    off: Vec::new(),
                 });
                 p.distributions.push(Distribution {
                     kind: DistributionKind::MaxBreaks(1, 60 / mps),
@@ -1071,6 +1073,7 @@ impl School {
                     penalty: 1,
                     classes: classes.clone(),
                     origin: format!("few long gaps for {name}"),
+                    off: Vec::new(),
                 });
             }
         }
@@ -1115,6 +1118,7 @@ impl School {
                         penalty: 0,
                         classes: classes.clone(),
                         origin: format!("option block {}", ob.name),
+                        off: Vec::new(),
                     });
                 }
             }

@@ -536,3 +536,67 @@ fn a_break_does_not_part_consecutive_activities() {
         r.evaluation.hard
     );
 }
+
+/// A students set in a filter matches every activity sharing students with it (a
+/// constraint on the year applies to its groups' activities), as FET matches them.
+#[test]
+fn a_filter_on_a_year_applies_to_its_groups() {
+    let file = SMALL.replace(
+        "</Time_Constraints_List>",
+        r#"<ConstraintActivitiesPreferredStartingTimes><Weight_Percentage>100</Weight_Percentage><Teacher_Name>T2</Teacher_Name><Students_Name>Y7</Students_Name><Subject_Name></Subject_Name><Activity_Tag_Name></Activity_Tag_Name><Duration></Duration><Number_of_Preferred_Starting_Times>1</Number_of_Preferred_Starting_Times>
+  <Preferred_Starting_Time><Preferred_Starting_Day>Tue</Preferred_Starting_Day><Preferred_Starting_Hour>9</Preferred_Starting_Hour></Preferred_Starting_Time><Active>true</Active></ConstraintActivitiesPreferredStartingTimes>
+</Time_Constraints_List>"#,
+    );
+    let imp = import(&file).unwrap();
+    let starts = |c: usize| -> Vec<(u32, u32)> {
+        imp.problem.classes[c]
+            .times
+            .iter()
+            .map(|t| (t.pattern.days, t.pattern.start))
+            .collect()
+    };
+    // Activities 3 (Y7a) and 4 (Y7b) are T2's with groups of Y7: Tuesday at 9 only.
+    assert_eq!(starts(2), vec![(2, 0)]);
+    assert_eq!(starts(3), vec![(2, 0)]);
+    // Activity 1 is T1's: untouched.
+    assert_eq!(starts(0).len(), 6);
+}
+
+/// FET counts no gap over a teacher's not-available hour, and no late start over a
+/// students set's, as over break times: two lessons either side of the teacher's hour
+/// away keep "no gaps", and a class that is away at the first hour still starts early.
+#[test]
+fn away_times_are_neither_gaps_nor_late_starts() {
+    let file = r#"<?xml version="1.0" encoding="UTF-8"?>
+<fet version="6.8.5">
+<Institution_Name>Away</Institution_Name>
+<Days_List><Number_of_Days>1</Number_of_Days><Day><Name>Mon</Name></Day></Days_List>
+<Hours_List><Number_of_Hours>4</Number_of_Hours><Hour><Name>1</Name></Hour><Hour><Name>2</Name></Hour><Hour><Name>3</Name></Hour><Hour><Name>4</Name></Hour></Hours_List>
+<Subjects_List><Subject><Name>Maths</Name></Subject></Subjects_List>
+<Teachers_List><Teacher><Name>T1</Name></Teacher></Teachers_List>
+<Students_List><Year><Name>Y7</Name><Number_of_Students>20</Number_of_Students></Year></Students_List>
+<Activities_List>
+  <Activity><Teacher>T1</Teacher><Subject>Maths</Subject><Students>Y7</Students><Duration>1</Duration><Id>1</Id><Active>true</Active></Activity>
+  <Activity><Teacher>T1</Teacher><Subject>Maths</Subject><Students>Y7</Students><Duration>1</Duration><Id>2</Id><Active>true</Active></Activity>
+</Activities_List>
+<Rooms_List><Room><Name>R1</Name><Capacity>30</Capacity></Room></Rooms_List>
+<Time_Constraints_List>
+  <ConstraintBasicCompulsoryTime><Weight_Percentage>100</Weight_Percentage><Active>true</Active></ConstraintBasicCompulsoryTime>
+  <ConstraintTeacherNotAvailableTimes><Weight_Percentage>100</Weight_Percentage><Teacher>T1</Teacher><Number_of_Not_Available_Times>1</Number_of_Not_Available_Times><Not_Available_Time><Day>Mon</Day><Hour>3</Hour></Not_Available_Time><Active>true</Active></ConstraintTeacherNotAvailableTimes>
+  <ConstraintStudentsSetNotAvailableTimes><Weight_Percentage>100</Weight_Percentage><Students>Y7</Students><Number_of_Not_Available_Times>1</Number_of_Not_Available_Times><Not_Available_Time><Day>Mon</Day><Hour>1</Hour></Not_Available_Time><Active>true</Active></ConstraintStudentsSetNotAvailableTimes>
+  <ConstraintActivityPreferredStartingTime><Weight_Percentage>100</Weight_Percentage><Activity_Id>1</Activity_Id><Preferred_Day>Mon</Preferred_Day><Preferred_Hour>2</Preferred_Hour><Permanently_Locked>true</Permanently_Locked><Active>true</Active></ConstraintActivityPreferredStartingTime>
+  <ConstraintActivityPreferredStartingTime><Weight_Percentage>100</Weight_Percentage><Activity_Id>2</Activity_Id><Preferred_Day>Mon</Preferred_Day><Preferred_Hour>4</Preferred_Hour><Permanently_Locked>true</Permanently_Locked><Active>true</Active></ConstraintActivityPreferredStartingTime>
+  <ConstraintTeachersMaxGapsPerDay><Weight_Percentage>100</Weight_Percentage><Max_Gaps>0</Max_Gaps><Active>true</Active></ConstraintTeachersMaxGapsPerDay>
+  <ConstraintStudentsEarlyMaxBeginningsAtSecondHour><Weight_Percentage>100</Weight_Percentage><Max_Beginnings_At_Second_Hour>0</Max_Beginnings_At_Second_Hour><Active>true</Active></ConstraintStudentsEarlyMaxBeginningsAtSecondHour>
+</Time_Constraints_List>
+<Space_Constraints_List>
+  <ConstraintBasicCompulsorySpace><Weight_Percentage>100</Weight_Percentage><Active>true</Active></ConstraintBasicCompulsorySpace>
+</Space_Constraints_List>
+</fet>"#;
+    let imp = import(file).unwrap();
+    let kinds: Vec<DistributionKind> = imp.problem.distributions.iter().map(|d| d.kind).collect();
+    assert!(kinds.contains(&DistributionKind::MaxGapsPerDay(0)));
+    assert!(kinds.contains(&DistributionKind::EarlyStart(0)));
+    let r = solve_valid(&imp.problem, 2);
+    assert_eq!(r.evaluation.hard.len(), 0);
+}

@@ -473,6 +473,7 @@ mod tests {
                     penalty: 0,
                     classes: locked.to_vec(),
                     origin: "block".into(),
+                    off: Vec::new(),
                 });
             }
         }
@@ -482,6 +483,7 @@ mod tests {
             penalty: 3,
             classes: (0..n).collect(),
             origin: "breaks".into(),
+            off: Vec::new(),
         });
         for (i, courses) in students.iter().enumerate() {
             p.students.push(Student {

@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use super::rng::Rng;
 use crate::model::{
-    back_to_back, day_load_cost, days_apart, gap_slots, school_excess, teaching_days,
+    back_to_back, day_load_cost, days_apart, gap_slots, school_excess, teaching_days, Distribution,
     DistributionKind, Placement, Problem, Solution, TimePattern,
 };
 
@@ -394,8 +394,9 @@ fn pair_ok(p: &Problem, kind: DistributionKind, a: &Cand, b: &Cand) -> bool {
 type DayFn<'f> = dyn FnMut(&mut Vec<(u32, u32)>) + 'f;
 
 /// Excess for the global kinds and whether the soft penalty is divided by weeks.
-fn global_excess(p: &Problem, kind: DistributionKind, pats: &[TimePattern]) -> (i64, bool) {
+fn global_excess(p: &Problem, d: &Distribution, pats: &[TimePattern]) -> (i64, bool) {
     use DistributionKind::*;
+    let kind = d.kind;
     let per_day = |f: &mut DayFn<'_>| {
         let mut buf: Vec<(u32, u32)> = Vec::new();
         for w in 0..p.nr_weeks.min(64) {
@@ -474,7 +475,7 @@ fn global_excess(p: &Problem, kind: DistributionKind, pats: &[TimePattern]) -> (
             });
             (total, true)
         }
-        _ => match school_excess(p, kind, pats) {
+        _ => match school_excess(p, kind, &d.off, pats) {
             Some(excess) => (i64::try_from(excess).unwrap_or(i64::MAX), true),
             None => (0, false),
         },
@@ -663,7 +664,7 @@ impl<'m, 'a> State<'m, 'a> {
                 }
             } else {
                 let pats = self.times_with(&d.classes, c, me.t);
-                let (ex, scaled) = global_excess(p, d.kind, &pats);
+                let (ex, scaled) = global_excess(p, d, &pats);
                 if req {
                     hard += ex;
                 } else if scaled {
@@ -775,7 +776,7 @@ impl<'m, 'a> State<'m, 'a> {
             if !d.required || !left_to_search(d.kind, self.gap_repair) {
                 continue;
             }
-            hard += global_excess(p, d.kind, &self.times_with(&d.classes, c, me.t)).0;
+            hard += global_excess(p, d, &self.times_with(&d.classes, c, me.t)).0;
         }
         hard
     }
@@ -801,7 +802,7 @@ impl<'m, 'a> State<'m, 'a> {
                 .filter(|&&o| o != c)
                 .filter_map(|&o| self.cur(o).map(|x| x.t))
                 .collect();
-            let (ex, scaled) = global_excess(p, d.kind, &pats);
+            let (ex, scaled) = global_excess(p, d, &pats);
             if req {
                 hard += ex;
             } else if scaled {
@@ -904,7 +905,7 @@ impl<'m, 'a> State<'m, 'a> {
                     .iter()
                     .filter_map(|&o| self.cur(o).map(|x| x.t))
                     .collect();
-                let (ex, scaled) = global_excess(p, d.kind, &pats);
+                let (ex, scaled) = global_excess(p, d, &pats);
                 if req {
                     hard += ex;
                 } else if scaled {
@@ -1015,7 +1016,7 @@ impl<'m, 'a> State<'m, 'a> {
                         .filter_map(|&o| self.cur(o).map(|x| x.t))
                         .collect();
                     pats.push(me.t);
-                    if global_excess(p, d.kind, &pats).0 == 0 {
+                    if global_excess(p, d, &pats).0 == 0 {
                         break;
                     }
                     match members.pop() {
@@ -2381,6 +2382,7 @@ pub(crate) mod tests {
             penalty: 3,
             classes: vec![2, 1, 0],
             origin: "test".into(),
+            off: Vec::new(),
         });
         p.students.push(Student {
             id: "s".into(),
@@ -2406,6 +2408,7 @@ pub(crate) mod tests {
             penalty: 4,
             classes: vec![0, 1, 2],
             origin: "test".into(),
+            off: Vec::new(),
         });
         p.distributions.push(Distribution {
             kind: DistributionKind::MaxDayLoad(12),
@@ -2413,6 +2416,7 @@ pub(crate) mod tests {
             penalty: 0,
             classes: vec![0, 1, 2],
             origin: "test".into(),
+            off: Vec::new(),
         });
         let m = Model::new(&p, None, 0);
         let mut st = State::new(&m);

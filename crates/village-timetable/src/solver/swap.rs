@@ -147,6 +147,7 @@ mod tests {
                 penalty: 0,
                 classes: vec![0, 1, 2],
                 origin: "set".into(),
+                off: Vec::new(),
             });
         }
         p
