@@ -634,12 +634,7 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
                     let slots = slots_of(c, "Break_Time")?;
                     block_times(&mut time_pen, &all, &slots, w);
                     if w.0 {
-                        breaks.extend(slots.iter().map(|&(d, h)| TimePattern {
-                            days: 1 << d,
-                            start: h,
-                            length: 1,
-                            weeks: 1,
-                        }));
+                        breaks.extend(slots.iter().copied().map(slot));
                     }
                 }
                 "ConstraintActivityPreferredStartingTime" => {
