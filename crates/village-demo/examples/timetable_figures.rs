@@ -153,12 +153,14 @@ fn main() -> Result<(), Box<dyn Error>> {
         );
         let (met, total) = requests_met(&out.compiled.problem, &out.result.solution);
         println!(
-            "re-solve: teacher {teacher} away on {day} ({lessons_that_day} of their lessons fall on that day): {:.2} s, hard violations {}, {} / {} pupil-session assignments changed ({:.2}%), {} classes moved, requests met {met} / {total}",
+            "re-solve: teacher {teacher} away on {day} ({lessons_that_day} of their lessons fall on that day): {:.2} s, hard violations {}, {} / {} pupil-session assignments changed ({:.2}%; {} as their lesson moved, {} by pupils changing class), {} classes moved, requests met {met} / {total}",
             seconds,
             out.evaluation().hard.len(),
             c.changed,
             c.pupil_sessions,
             100.0 * c.changed as f64 / c.pupil_sessions.max(1) as f64,
+            c.lesson_moved,
+            c.changed - c.lesson_moved,
             c.moved_classes
         );
         let days = out.pupil_days();

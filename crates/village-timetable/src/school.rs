@@ -1379,6 +1379,9 @@ pub struct Changes {
     /// Assignments of the previous timetable that no longer hold (the lesson moved, or the
     /// pupil left it), plus pupils newly put in a class they were not in before.
     pub changed: usize,
+    /// Of `changed`: assignments whose lesson moved (another time or room) while the pupil
+    /// stayed in the class. The rest are pupils who left a class or joined one.
+    pub lesson_moved: usize,
     /// Classes (matched by id) now at another time or in another room, or no longer
     /// placed, or no longer there.
     pub moved_classes: usize,
@@ -1510,7 +1513,13 @@ pub fn assignment_changes(
     let before = collect(prev, prev_solution);
     let after = collect(next, next_solution);
     let pairs_before: HashSet<(&str, &str)> = before.iter().map(|a| (a.0, a.1)).collect();
-    let lost = before.difference(&after).count();
+    let pairs_after: HashSet<(&str, &str)> = after.iter().map(|a| (a.0, a.1)).collect();
+    let lost: Vec<&Assignment> = before.difference(&after).collect();
+    let lesson_moved = lost
+        .iter()
+        .filter(|a| pairs_after.contains(&(a.0, a.1)))
+        .count();
+    let lost = lost.len();
     let joined = after
         .iter()
         .filter(|a| !pairs_before.contains(&(a.0, a.1)))
@@ -1538,6 +1547,7 @@ pub fn assignment_changes(
     Changes {
         pupil_sessions: before.len(),
         changed: lost + joined,
+        lesson_moved,
         moved_classes,
     }
 }

@@ -224,11 +224,23 @@ impl<'a> Model<'a> {
     }
 
     /// Cost of moving class `c` from where the re-solved timetable has it: the penalty,
-    /// and a quarter of it again for every learner in it (a lesson that moves changes
-    /// every one of their timetables).
+    /// and the penalty again for every learner in it (a lesson that moves changes every
+    /// one of their timetables, as a learner changing class changes theirs: see
+    /// [`Model::joined_cost`]).
     pub(crate) fn perturb_of(&self, c: usize) -> i64 {
         let n = i64::from(self.initial_count.get(c).copied().unwrap_or(0));
         self.perturb + self.perturb * n / 4
+    }
+
+    /// Cost of learner `s` sitting in class `x` when re-solving: a class they were not in
+    /// before changes their timetable as much as a lesson of theirs that moves (0 when
+    /// not re-solving, or when they were in it).
+    pub(crate) fn joined_cost(&self, s: usize, x: usize) -> i64 {
+        match (&self.initial, self.initial_enr.get(s)) {
+            (Some(_), Some(was)) if !was.contains(&x) => self.perturb,
+            (Some(_), None) => self.perturb,
+            _ => 0,
+        }
     }
 
     /// The classes that move with `c` (just `c` when it is in no group).
@@ -944,7 +956,10 @@ impl<'m, 'a> State<'m, 'a> {
         for (s, student) in p.students.iter().enumerate() {
             for (r, req) in student.requests.iter().enumerate() {
                 match self.enr.get(s).and_then(|v| v.get(r)) {
-                    Some(Some((k, _))) => soft += self.m.w_request * (*k as i64),
+                    Some(Some((k, cls))) => {
+                        soft += self.m.w_request * (*k as i64);
+                        soft += cls.iter().map(|&x| self.m.joined_cost(s, x)).sum::<i64>();
+                    }
                     _ if req.mandatory => hard += UNMET_MANDATORY,
                     _ => soft += self.m.w_request * i64::from(req.weight),
                 }
@@ -1550,6 +1565,7 @@ impl<'m, 'a> State<'m, 'a> {
             if self.count.get(x).copied().unwrap_or(0) >= limit {
                 hard += 1;
             }
+            soft += self.m.joined_cost(s, x);
             let Some(cx) = self.cur(x) else { continue };
             for &y in others.iter().chain(classes.iter().skip(i + 1)) {
                 if let Some(cy) = self.cur(y) {
@@ -1698,6 +1714,7 @@ impl<'m, 'a> State<'m, 'a> {
                 let mut nodes = 0usize;
                 let base = (0i64, self.m.w_request * k as i64);
                 self.dfs(
+                    s,
                     &order,
                     0,
                     &mut chosen,
@@ -1718,6 +1735,7 @@ impl<'m, 'a> State<'m, 'a> {
     #[allow(clippy::too_many_arguments)]
     fn dfs(
         &self,
+        s: usize,
         order: &[usize],
         depth: usize,
         chosen: &mut Vec<usize>,
@@ -1767,7 +1785,7 @@ impl<'m, 'a> State<'m, 'a> {
                 continue;
             }
             *nodes += 1;
-            let (mut h, mut so) = (0i64, 0i64);
+            let (mut h, mut so) = (0i64, self.m.joined_cost(s, x));
             let limit = p.classes.get(x).map(|c| c.limit).unwrap_or(0);
             if !self.past_limits && self.count.get(x).copied().unwrap_or(0) >= limit {
                 h += 1;
@@ -1795,6 +1813,7 @@ impl<'m, 'a> State<'m, 'a> {
             }
             chosen.push(x);
             self.dfs(
+                s,
                 order,
                 depth + 1,
                 chosen,

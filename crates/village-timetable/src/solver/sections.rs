@@ -101,7 +101,8 @@ impl State<'_, '_> {
 #[cfg(test)]
 mod tests {
     use crate::model::{
-        Class, Problem, Request, Room, RoomOption, Student, Subpart, TimeOption, TimePattern,
+        Class, Placement, Problem, Request, Room, RoomOption, Solution, Student, Subpart,
+        TimeOption, TimePattern,
     };
     use crate::solver::rng::Rng;
     use crate::solver::search::tests::{add_course, placed};
@@ -227,5 +228,46 @@ mod tests {
         assert_eq!(st.enr[1][0], Some((0, vec![1])));
         assert_eq!((st.hard, st.soft), before);
         assert_eq!((st.hard, st.soft), st.full_cost());
+    }
+
+    #[test]
+    fn a_re_solve_weighs_a_learner_changing_class_against_what_it_mends() {
+        let mut p = two_sections();
+        for c in &mut p.classes {
+            c.limit = 2;
+        }
+        // The old timetable: Ben in the 10 o'clock section, which clashes (cost 10).
+        let old = Solution {
+            placements: (0..3)
+                .map(|c| {
+                    Some(Placement {
+                        time: 0,
+                        room: Some(c),
+                    })
+                })
+                .collect(),
+            enrollments: vec![vec![0], vec![1, 2]],
+        };
+        for (perturb, stays) in [(100, true), (4, false)] {
+            let m = Model::new(&p, Some(&old), perturb);
+            let mut st = crate::solver::search::State::new(&m);
+            st.load_initial();
+            (st.hard, st.soft) = st.full_cost();
+            assert_eq!((st.hard, st.soft), (0, 10));
+            st.resection(1, 0, &mut Rng::new(1));
+            let ben = st.enr[1][0].clone();
+            if stays {
+                assert_eq!(ben, Some((0, vec![1])), "a change dearer than the clash");
+                assert_eq!(st.soft, 10);
+            } else {
+                assert_eq!(
+                    ben,
+                    Some((0, vec![0])),
+                    "the clash costs more than a change"
+                );
+                assert_eq!(st.soft, 4, "Ben's new class costs the change");
+            }
+            assert_eq!((st.hard, st.soft), st.full_cost());
+        }
     }
 }
