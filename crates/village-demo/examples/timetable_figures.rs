@@ -2,7 +2,7 @@
 //! time to the first complete timetable on one and two threads, placed classes,
 //! requests met, and the re-solve after one teacher is away for a day.
 //!
-//! `cargo run --release -p village-demo --example timetable_figures [SEED] [SECONDS] [BALANCED_WEEK]`
+//! `cargo run --release -p village-demo --example timetable_figures [SEED] [SECONDS] [BALANCED_WEEK] [PERTURBATION]`
 
 use village_demo::timetable;
 
@@ -11,7 +11,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use village_timetable::school::{assignment_changes, carry_over, School, SchoolOutcome};
-use village_timetable::solver::{Progress, SolveOptions};
+use village_timetable::solver::{time_locked_groups, Progress, SolveOptions};
 
 fn main() -> Result<(), Box<dyn Error>> {
     let mut args = std::env::args().skip(1);
@@ -19,6 +19,8 @@ fn main() -> Result<(), Box<dyn Error>> {
     let seconds: f64 = args.next().map(|a| a.parse()).transpose()?.unwrap_or(60.0);
     // Optional: how much an even week weighs (the demo's own setting when left out).
     let balanced_week: Option<u32> = args.next().map(|a| a.parse()).transpose()?;
+    // Optional: the re-solve's perturbation penalty (the solver's default when left out).
+    let perturbation: Option<u32> = args.next().map(|a| a.parse()).transpose()?;
     let built = Instant::now();
     let sample = timetable::sample_facts(seed);
     let mut school: School = timetable::secondary_model(&sample.facts());
@@ -117,7 +119,9 @@ fn main() -> Result<(), Box<dyn Error>> {
     let days = ["Mon", "Tue", "Wed", "Thu", "Fri"];
     let trials = 10usize;
     let mut shares = Vec::new();
+    let mut floors = Vec::new();
     let mut times = Vec::new();
+    let groups = time_locked_groups(&base.compiled.problem);
     for trial in 0..trials {
         let teacher = sample
             .teachers
@@ -130,6 +134,7 @@ fn main() -> Result<(), Box<dyn Error>> {
             .iter()
             .filter(|l| l.day == day)
             .count();
+        let floor = unavoidable_changes(&base, &groups, &teacher, day);
         let started = Instant::now();
         let mut changed = school.clone();
         changed.mark_unavailable(&teacher, day)?;
@@ -142,6 +147,10 @@ fn main() -> Result<(), Box<dyn Error>> {
             initial: Some(initial),
             stall_limit: Some(Duration::from_millis(500)),
             ..SolveOptions::default()
+        };
+        let options = SolveOptions {
+            perturbation_penalty: perturbation.unwrap_or(options.perturbation_penalty),
+            ..options
         };
         let out = changed.solve(&options, None)?;
         let seconds = started.elapsed().as_secs_f64();
@@ -163,6 +172,10 @@ fn main() -> Result<(), Box<dyn Error>> {
             c.changed - c.lesson_moved,
             c.moved_classes
         );
+        println!(
+            "  unavoidable: {floor} ({:.2}%), the pupils of the lessons that must move, with the sets blocked with them",
+            100.0 * floor as f64 / c.pupil_sessions.max(1) as f64
+        );
         let days = out.pupil_days();
         println!(
             "  pupils' days after it: {:.1} free minutes a pupil-day ({:.1}% of days with an hour or more); a day {:.1} min from the pupil's mean day",
@@ -171,20 +184,62 @@ fn main() -> Result<(), Box<dyn Error>> {
             days.day_sd_minutes as f64 / days.pupils.max(1) as f64
         );
         shares.push(100.0 * c.changed as f64 / c.pupil_sessions.max(1) as f64);
+        floors.push(100.0 * floor as f64 / c.pupil_sessions.max(1) as f64);
         times.push(seconds);
     }
     let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len().max(1) as f64;
     let max = |v: &[f64]| v.iter().copied().fold(0.0f64, f64::max);
     let under = shares.iter().filter(|s| **s < 2.0).count();
+    let floor_under = floors.iter().filter(|s| **s < 2.0).count();
     println!(
-        "re-solves: mean {:.2} s (max {:.2} s); changed mean {:.2}% (max {:.2}%); {under} of {} under 2%",
+        "re-solves: mean {:.2} s (max {:.2} s); changed mean {:.2}% (max {:.2}%); {under} of {} under 2%; unavoidable mean {:.2}% (max {:.2}%), {floor_under} under 2%",
         mean(&times),
         max(&times),
         mean(&shares),
         max(&shares),
-        shares.len()
+        shares.len(),
+        mean(&floors),
+        max(&floors),
     );
     Ok(())
+}
+
+/// Pupil-session assignments a re-solve must change when `teacher` is away on `day`: every
+/// pupil of each of their lessons that day, and of the classes time-locked with it (a
+/// blocked set moves with its block).
+fn unavoidable_changes(
+    base: &SchoolOutcome,
+    groups: &[Vec<usize>],
+    teacher: &str,
+    day: &str,
+) -> usize {
+    let compiled = &base.compiled;
+    let solution = &base.result.solution;
+    let Some(d) = compiled.day_names.iter().position(|n| n == day) else {
+        return 0;
+    };
+    let on_day = |c: usize| {
+        let pl = solution.placements.get(c).copied().flatten();
+        pl.and_then(|pl| compiled.problem.classes.get(c)?.times.get(pl.time))
+            .is_some_and(|t| t.pattern.days & (1 << d) != 0)
+    };
+    let mut moving = std::collections::BTreeSet::new();
+    for (c, info) in compiled.classes.iter().enumerate() {
+        if info.staff == teacher && on_day(c) {
+            match groups.iter().find(|g| g.contains(&c)) {
+                Some(g) => moving.extend(g.iter().copied()),
+                None => {
+                    moving.insert(c);
+                }
+            }
+        }
+    }
+    solution
+        .enrollments
+        .iter()
+        .flatten()
+        .filter(|c| moving.contains(c))
+        .count()
 }
 
 /// Requests met (any alternative) and all requests.

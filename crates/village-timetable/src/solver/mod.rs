@@ -109,6 +109,13 @@ pub struct SolveResult {
     pub stop: StopReason,
 }
 
+/// Classes that always take one time pattern together (a year's blocked sets, an option
+/// block), as the solver finds them: moving one moves them all. Classes in no such group
+/// are left out.
+pub fn time_locked_groups(problem: &Problem) -> Vec<Vec<usize>> {
+    search::time_locked_groups(problem).1
+}
+
 /// Solve `problem`. `progress` is called from the solver threads every quarter second or so.
 pub fn solve(
     problem: &Problem,

@@ -282,7 +282,7 @@ impl<'a> Model<'a> {
 
 /// Classes tied by a required SameStart, SameDays and SameWeeks over the same list, all
 /// of one length: they always take one time pattern. Union-find over those lists.
-fn time_locked_groups(p: &Problem) -> (Vec<usize>, Vec<Vec<usize>>) {
+pub(crate) fn time_locked_groups(p: &Problem) -> (Vec<usize>, Vec<Vec<usize>>) {
     use DistributionKind::*;
     let n = p.classes.len();
     let mut lists: HashMap<&[usize], u8> = HashMap::new();
