@@ -116,6 +116,7 @@ test('the timetabler runs a solve, sees its progress and the unmet-request repor
     const result = await mainText(page);
     assert.match(result, /\d+ of \d+ lessons placed/);
     assert.match(result, /[\d.]+% of \d+ pupil requests met/);
+    assert.match(result, /\d+ min of teaching: how far a staff member's working day typically is from their average one/, 'the run says how even staff weeks are');
     const unmet = page.locator('h2', { hasText: /^Requests not met \(\d+\)$/ });
     assert.equal(await unmet.count(), 1, 'the report of unmet requests is shown');
     const rows = page.locator('table tbody tr');

@@ -1227,6 +1227,7 @@ pub fn secondary_model(facts: &SchoolFacts) -> School {
         ],
         secure_periods: 4,
         balanced_week: 2,
+        staff_balanced_week: 1,
     }
 }
 

@@ -549,7 +549,8 @@ fn pair_satisfied(problem: &Problem, kind: DistributionKind, a: &Placed, b: &Pla
         | MaxDaysInInterval(_, _, _)
         | MinDays(_)
         | MaxDaysAmong(_, _)
-        | MaxSlotsAmong(_, _) => true,
+        | MaxSlotsAmong(_, _)
+        | EvenDays(_, _) => true,
     }
 }
 

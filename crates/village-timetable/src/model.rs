@@ -176,6 +176,11 @@ pub enum DistributionKind {
     /// (`Problem::slot_selections[i]`), in every week; a slot is occupied when a class
     /// meets in it (FET's activities occupy max time slots from selection).
     MaxSlotsAmong(u32, u32),
+    /// The classes spread evenly over the days in the bit set `mask` of every week: the
+    /// excess is the sum over those days of the squared distance between the slots taught
+    /// that day and the mean day, in units of `u` slots, rounded down (a staff member's
+    /// balanced week, soft).
+    EvenDays(u32, u32),
 }
 
 impl DistributionKind {
@@ -195,6 +200,7 @@ impl DistributionKind {
                 | DistributionKind::MinDays(_)
                 | DistributionKind::MaxDaysAmong(_, _)
                 | DistributionKind::MaxSlotsAmong(_, _)
+                | DistributionKind::EvenDays(_, _)
         )
     }
 
@@ -208,6 +214,7 @@ impl DistributionKind {
             DistributionKind::MinDayLoad(_, _)
                 | DistributionKind::EarlyStart(_)
                 | DistributionKind::MinDays(_)
+                | DistributionKind::EvenDays(_, _)
         )
     }
 
@@ -269,6 +276,7 @@ impl DistributionKind {
             MinDays(d) => format!("MinDays({d})"),
             MaxDaysAmong(mask, n) => format!("MaxDaysAmong({mask},{n})"),
             MaxSlotsAmong(i, n) => format!("MaxSlotsAmong({i},{n})"),
+            EvenDays(u, mask) => format!("EvenDays({u},{mask})"),
         }
     }
 
@@ -318,6 +326,7 @@ impl DistributionKind {
             ("MinDays", [d]) => MinDays(*d),
             ("MaxDaysAmong", [mask, n]) => MaxDaysAmong(*mask, *n),
             ("MaxSlotsAmong", [i, n]) => MaxSlotsAmong(*i, *n),
+            ("EvenDays", [u, mask]) => EvenDays(*u, *mask),
             _ => return None,
         };
         Some(kind)
@@ -527,6 +536,16 @@ pub fn school_excess(
     if let MaxSlotsAmong(i, n) = kind {
         return Some(slots_excess(p, i, n, pats));
     }
+    if let EvenDays(unit, mask) = kind {
+        let days = (0..p.nr_weeks.clamp(1, 64)).flat_map(|w| {
+            (0..p.nr_days.clamp(1, 32))
+                .filter(move |d| mask & (1 << d) != 0)
+                .map(move |d| (w, d))
+        });
+        let (spread, n) = load_spread(pats, days);
+        let unit = u128::from(unit.max(1));
+        return Some(u64::try_from(spread / (n.max(1) * unit * unit)).unwrap_or(u64::MAX));
+    }
     if !matches!(
         kind,
         MinDayLoad(_, _)
@@ -707,8 +726,15 @@ pub fn day_load_cost(pats: &[TimePattern], days: &[(u32, u32)], weight: u64) -> 
     if weight == 0 || days.is_empty() {
         return 0;
     }
-    let (mut sum, mut squares) = (0u128, 0u128);
-    for &(w, d) in days {
+    let (spread, n) = load_spread(pats, days.iter().copied());
+    u64::try_from(u128::from(weight) * spread / (1000 * n.max(1))).unwrap_or(u64::MAX)
+}
+
+/// For the slots taught on each of `days` (as `(week, day)`): n·Σx² − (Σx)², which is n²
+/// times the variance (never negative, and exact in integers), and n.
+fn load_spread(pats: &[TimePattern], days: impl Iterator<Item = (u32, u32)>) -> (u128, u128) {
+    let (mut sum, mut squares, mut n) = (0u128, 0u128, 0u128);
+    for (w, d) in days {
         let taught: u128 = pats
             .iter()
             .filter(|t| t.meets_on(w, d))
@@ -716,11 +742,9 @@ pub fn day_load_cost(pats: &[TimePattern], days: &[(u32, u32)], weight: u64) -> 
             .sum();
         sum += taught;
         squares += taught * taught;
+        n += 1;
     }
-    let n = days.len() as u128;
-    // n·Σx² − (Σx)² is n² times the variance: never negative, and exact in integers.
-    let spread = (n * squares).saturating_sub(sum * sum);
-    u64::try_from(u128::from(weight) * spread / (1000 * n)).unwrap_or(u64::MAX)
+    ((n * squares).saturating_sub(sum * sum), n)
 }
 
 /// Empty slots between `first` and `last` that neither a lesson nor a break covers.
@@ -960,6 +984,35 @@ mod tests {
             ..hour(0, 5, 3)
         };
         assert_eq!(day_load_cost(&[both], &days, 1000), 6);
+    }
+
+    #[test]
+    fn an_even_week_is_weighed_over_the_working_days_alone() {
+        let p = week_of(5, 24);
+        // Units of 2 slots; Monday to Thursday worked (Friday is not).
+        let even = DistributionKind::EvenDays(2, 0b01111);
+        let excess = |pats: &[TimePattern]| school_excess(&p, even, &[], pats);
+        // 2 units on each of four days, and a class on Friday that does not count.
+        let flat = [hour(0, 0, 4), hour(1, 0, 4), hour(2, 0, 4), hour(3, 0, 4)];
+        assert_eq!(excess(&flat), Some(0));
+        let with_friday = [flat.as_slice(), &[hour(4, 0, 6)]].concat();
+        assert_eq!(excess(&with_friday), Some(0));
+        // 4, 4, 0, 0 units: each day 2 from the mean of 2.
+        let heavy = [hour(0, 0, 8), hour(1, 0, 8)];
+        assert_eq!(excess(&heavy), Some(16));
+        // Rounded down once: 3, 0, 0, 0 units lie 2.25, 0.75, 0.75, 0.75 from the mean.
+        assert_eq!(excess(&[hour(0, 0, 6)]), Some(6));
+        assert!(!even.is_pairwise());
+        assert!(
+            !even.mended_by_removal(),
+            "taking a class out can unbalance a week"
+        );
+        assert_eq!(
+            DistributionKind::parse_itc(&even.itc_name()),
+            Some(even),
+            "{}",
+            even.itc_name()
+        );
     }
 
     #[test]

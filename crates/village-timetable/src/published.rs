@@ -10,7 +10,7 @@ use crate::explain::{diagnose, explain_unmet_request_named, Naming, UnmetRequest
 use crate::model::Solution;
 use crate::model::TimePattern;
 use crate::school::{
-    assignment_changes, carry_over, Breach, Compiled, PupilDays, School, SchoolOutcome,
+    assignment_changes, carry_over, Breach, Compiled, PupilDays, School, SchoolOutcome, StaffDays,
 };
 use crate::solver::{Progress, SolveOptions};
 
@@ -55,6 +55,9 @@ pub struct RunFigures {
     /// none).
     #[serde(default)]
     pub pupil_days: Option<PupilDays>,
+    /// How evenly staff members' weeks run (none for runs kept before it was measured).
+    #[serde(default)]
+    pub staff_days: Option<StaffDays>,
 }
 
 impl RunFigures {
@@ -93,6 +96,13 @@ impl RunFigures {
     pub fn day_spread_minutes(&self) -> Option<u64> {
         let d = self.pupil_days?;
         (d.pupils > 0).then(|| (d.day_sd_minutes as f64 / d.pupils as f64).round() as u64)
+    }
+
+    /// How far a staff member's working day typically is from their mean working day, in
+    /// whole minutes of teaching (none for runs stored before it was measured).
+    pub fn staff_day_spread_minutes(&self) -> Option<u64> {
+        let d = self.staff_days?;
+        (d.staff > 0).then(|| (d.day_sd_minutes as f64 / d.staff as f64).round() as u64)
     }
 
     /// Complete: every class placed and no hard rule broken.
@@ -216,6 +226,7 @@ pub fn figures_and_report(school: &School, outcome: &SchoolOutcome) -> (RunFigur
         pupil_sessions: None,
         changed: None,
         pupil_days: Some(outcome.pupil_days()),
+        staff_days: Some(outcome.staff_days()),
     };
     let hard: Vec<String> = ev.hard.iter().map(|h| h.message.clone()).collect();
     let mut report = report(

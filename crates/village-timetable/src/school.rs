@@ -262,6 +262,11 @@ pub struct School {
     /// and a re-solve that moves a little more (see docs/timetabling.md).
     #[serde(default = "two")]
     pub balanced_week: u32,
+    /// How much an even week weighs for each staff member: what a working day an hour of
+    /// teaching away from their mean working day costs (squared, and summed over their
+    /// days; the days they do not work are left out). 0 turns it off.
+    #[serde(default = "one")]
+    pub staff_balanced_week: u32,
 }
 
 fn five() -> u32 {
@@ -296,6 +301,9 @@ pub struct Compiled {
     pub notes: Vec<String>,
     pub minutes_per_slot: u32,
     pub day_names: Vec<String>,
+    /// Each staff member's name and the days they work, as a bit set over `day_names`
+    /// (days with any time they are available).
+    pub staff_days: Vec<(String, u32)>,
 }
 
 /// A pupil whose choices (or timetable) would break the entitlement, and why.
@@ -368,6 +376,11 @@ impl SchoolOutcome {
             &self.result.solution,
             self.compiled.minutes_per_slot,
         )
+    }
+
+    /// How evenly staff members' weeks run.
+    pub fn staff_days(&self) -> StaffDays {
+        staff_days(&self.compiled, &self.result.solution)
     }
 
     /// A pupil's personal timetable, in time order.
@@ -444,6 +457,64 @@ impl SchoolOutcome {
     }
 }
 
+/// How evenly staff members' weeks run: their minutes of teaching on each day they work.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffDays {
+    /// Staff members with at least one lesson.
+    pub staff: usize,
+    /// The standard deviation of each one's minutes of teaching a working day, rounded to
+    /// the minute, summed over them (divide by `staff` for a typical staff member's).
+    pub day_sd_minutes: u64,
+    /// Staff members whose heaviest working day holds two hours or more of teaching than
+    /// their lightest.
+    pub uneven_staff: usize,
+}
+
+/// See [`SchoolOutcome::staff_days`].
+pub fn staff_days(compiled: &Compiled, solution: &Solution) -> StaffDays {
+    let p = &compiled.problem;
+    let mps = u64::from(compiled.minutes_per_slot);
+    let mut out = StaffDays::default();
+    for (name, mask) in &compiled.staff_days {
+        let pats: Vec<TimePattern> = compiled
+            .classes
+            .iter()
+            .enumerate()
+            .filter(|(_, info)| &info.staff == name)
+            .filter_map(|(c, _)| {
+                let t = solution.placements.get(c)?.as_ref()?.time;
+                p.classes.get(c)?.times.get(t).map(|o| o.pattern)
+            })
+            .collect();
+        if pats.is_empty() {
+            continue;
+        }
+        let loads: Vec<f64> = (0..p.nr_weeks.clamp(1, 64))
+            .flat_map(|w| {
+                (0..p.nr_days.clamp(1, 32))
+                    .filter(move |d| mask & (1 << d) != 0)
+                    .map(move |d| (w, d))
+            })
+            .map(|(w, d)| {
+                let slots: u64 = pats
+                    .iter()
+                    .filter(|t| t.meets_on(w, d))
+                    .map(|t| u64::from(t.length))
+                    .sum();
+                (slots * mps) as f64
+            })
+            .collect();
+        out.staff += 1;
+        out.day_sd_minutes += standard_deviation(&loads).round() as u64;
+        let heaviest = loads.iter().copied().fold(0.0, f64::max);
+        let lightest = loads.iter().copied().fold(heaviest, f64::min);
+        if heaviest - lightest >= 120.0 {
+            out.uneven_staff += 1;
+        }
+    }
+    out
+}
+
 /// See [`SchoolOutcome::pupil_days`].
 pub fn pupil_days(p: &Problem, solution: &Solution, minutes_per_slot: u32) -> PupilDays {
     let pattern = |c: usize| -> Option<TimePattern> {
@@ -486,10 +557,7 @@ pub fn pupil_days(p: &Problem, solution: &Solution, minutes_per_slot: u32) -> Pu
             }
             out.free_minutes += free;
         }
-        let mean = loads.iter().sum::<f64>() / loads.len().max(1) as f64;
-        let variance =
-            loads.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / loads.len().max(1) as f64;
-        out.day_sd_minutes += variance.sqrt().round() as u64;
+        out.day_sd_minutes += standard_deviation(&loads).round() as u64;
         let spread = heaviest.saturating_sub(lightest.min(heaviest));
         out.spread_minutes += spread;
         if spread >= 120 {
@@ -497,6 +565,13 @@ pub fn pupil_days(p: &Problem, solution: &Solution, minutes_per_slot: u32) -> Pu
         }
     }
     out
+}
+
+/// The standard deviation of a person's minutes a day (0 for no days).
+fn standard_deviation(loads: &[f64]) -> f64 {
+    let n = loads.len().max(1) as f64;
+    let mean = loads.iter().sum::<f64>() / n;
+    (loads.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n).sqrt()
 }
 
 fn hhmm(minutes: u32) -> String {
@@ -796,6 +871,16 @@ impl School {
             }
         }
 
+        // The days each staff member works: an even week is weighed over those alone.
+        let all_days = (1u32 << self.days.len().min(31)) - 1;
+        let staff_work_days: Vec<u32> = staff_avail
+            .iter()
+            .map(|av| match av.iter().fold(0, |m, t| m | t.days) {
+                0 => all_days,
+                m => m & all_days,
+            })
+            .collect();
+
         let mut classes_info = Vec::new();
         let mut staff_classes: Vec<Vec<usize>> = vec![Vec::new(); self.staff.len()];
         let mut offer_courses: HashMap<&str, Vec<(String, usize)>> = HashMap::new();
@@ -1075,6 +1160,19 @@ impl School {
                     origin: format!("few long gaps for {name}"),
                     off: Vec::new(),
                 });
+                if self.staff_balanced_week > 0 {
+                    p.distributions.push(Distribution {
+                        kind: DistributionKind::EvenDays(
+                            60 / mps,
+                            staff_work_days.get(si).copied().unwrap_or(all_days),
+                        ),
+                        required: false,
+                        penalty: self.staff_balanced_week,
+                        classes: classes.clone(),
+                        origin: format!("an even week for {name}"),
+                        off: Vec::new(),
+                    });
+                }
             }
         }
 
@@ -1292,6 +1390,12 @@ impl School {
             notes,
             minutes_per_slot: mps,
             day_names: self.days.clone(),
+            staff_days: self
+                .staff
+                .iter()
+                .map(|s| s.name.clone())
+                .zip(staff_work_days)
+                .collect(),
         })
     }
 

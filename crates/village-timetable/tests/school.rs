@@ -308,3 +308,91 @@ fn a_pupils_week_is_balanced_when_the_school_asks() {
         2
     );
 }
+
+#[test]
+fn a_staff_members_week_is_balanced_over_the_days_they_work() {
+    // One teacher takes all six lessons; they work Monday to Wednesday of four days.
+    let offers: Vec<Value> = (1..=6)
+        .map(|i| {
+            json!({"id": format!("o{i}"), "subject": format!("s{i}"), "sessions": ["single"],
+                   "staff_kind": "teacher", "room_kind": "classroom",
+                   "sets": [{"name": "A", "staff": "T1", "size": 5}]})
+        })
+        .collect();
+    let model = |staff_balanced_week: u32| {
+        json!({
+            "name": "Even Staff Week School",
+            "days": ["Mon", "Tue", "Wed", "Thu"],
+            "start_every_minutes": 60,
+            "windows": [{"name": "day", "start": "09:00", "end": "15:00"}],
+            "blocks": [{"name": "single", "minutes": 60}],
+            "sites": [{"name": "Main"}],
+            "rooms": [{"name": "R1", "site": "Main", "capacity": 30, "kind": "classroom"}],
+            "staff": [{"name": "T1", "kind": "teacher", "available": [
+                {"day": "Mon", "start": "09:00", "end": "15:00"},
+                {"day": "Tue", "start": "09:00", "end": "15:00"},
+                {"day": "Wed", "start": "09:00", "end": "15:00"}]}],
+            "offers": offers,
+            "pupils": [{"id": "p1", "year": 8, "requests":
+                (1..=6).map(|i| json!({"offer": format!("o{i}")})).collect::<Vec<_>>()}],
+            "balanced_week": 0,
+            "staff_balanced_week": staff_balanced_week
+        })
+    };
+    let s = School::from_json(&model(8).to_string()).unwrap();
+    let out = s.solve(&options(), None).unwrap();
+    assert!(out.evaluation().is_valid(), "{:?}", out.evaluation().hard);
+    let lessons = out.staff_timetable("T1");
+    assert_eq!(lessons.len(), 6);
+    for day in ["Mon", "Tue", "Wed"] {
+        let n = lessons.iter().filter(|l| l.day == day).count();
+        assert_eq!(n, 2, "{day}: {lessons:?}");
+    }
+    let days = out.staff_days();
+    assert_eq!(
+        (days.staff, days.day_sd_minutes, days.uneven_staff),
+        (1, 0, 0)
+    );
+
+    // All six on Monday: 360, 0 and 0 minutes over three working days.
+    let mut solution = out.result.solution.clone();
+    let monday: Vec<usize> = (0..6)
+        .map(|k| {
+            let times = &out.compiled.problem.classes[k].times;
+            times
+                .iter()
+                .position(|t| t.pattern.days == 1 && t.pattern.start == (9 + k as u32) * 12)
+                .unwrap()
+        })
+        .collect();
+    for (k, time) in monday.into_iter().enumerate() {
+        solution.placements[k].as_mut().unwrap().time = time;
+    }
+    let days = village_timetable::school::staff_days(&out.compiled, &solution);
+    assert_eq!((days.day_sd_minutes, days.uneven_staff), (170, 1));
+
+    // Turned off, the rule is not in the problem; left out, it weighs 1.
+    let off = School::from_json(&model(0).to_string()).unwrap();
+    let kinds = |s: &School| {
+        s.compile()
+            .unwrap()
+            .problem
+            .distributions
+            .iter()
+            .filter(|d| d.origin == "an even week for T1")
+            .count()
+    };
+    assert_eq!(kinds(&off), 0);
+    assert_eq!(kinds(&s), 1);
+    let mut default = model(0);
+    default
+        .as_object_mut()
+        .unwrap()
+        .remove("staff_balanced_week");
+    assert_eq!(
+        School::from_json(&default.to_string())
+            .unwrap()
+            .staff_balanced_week,
+        1
+    );
+}
