@@ -550,7 +550,9 @@ fn pair_satisfied(problem: &Problem, kind: DistributionKind, a: &Placed, b: &Pla
         | MinDays(_)
         | MaxDaysAmong(_, _)
         | MaxSlotsAmong(_, _)
-        | EvenDays(_, _) => true,
+        | EvenDays(_, _)
+        | MaxGapsAmong(_, _)
+        | MaxRealDayLoad(_) => true,
     }
 }
 

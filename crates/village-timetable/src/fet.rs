@@ -530,6 +530,12 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
                 DistributionKind::MinDayLoad(num(c, "Minimum_Hours_Daily")?, empty_ok)
             }
             "MaxGapsPerDay" => DistributionKind::MaxGapsPerDay(num(c, "Max_Gaps")?),
+            "MaxHoursDailyRealDays" => {
+                DistributionKind::MaxRealDayLoad(num(c, "Maximum_Hours_Daily")?)
+            }
+            "MaxZeroGapsPerAfternoon" if people.starts_with("teacher") && !tagged => {
+                DistributionKind::MaxGapsAmong(half_days(1), 0)
+            }
             "MaxGapsPerWeek" => DistributionKind::MaxGapsPerWeek(num(c, "Max_Gaps")?),
             "EarlyMaxBeginningsAtSecondHour" if !tagged => {
                 DistributionKind::EarlyStart(num(c, "Max_Beginnings_At_Second_Hour")?)
@@ -778,6 +784,7 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
                     }
                 }
                 "ConstraintTwoActivitiesOrdered"
+                | "ConstraintTwoActivitiesOrderedIfSameDay"
                 | "ConstraintTwoActivitiesConsecutive"
                 | "ConstraintTwoActivitiesGrouped" => {
                     let pair: Vec<usize> = [
@@ -795,6 +802,9 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
                     // lie between them (its own saved timetables do that).
                     let kinds: &[DistributionKind] = match c.name.as_str() {
                         "ConstraintTwoActivitiesOrdered" => &[DistributionKind::Precedence],
+                        "ConstraintTwoActivitiesOrderedIfSameDay" => {
+                            &[DistributionKind::BeforeIfSameDay]
+                        }
                         "ConstraintTwoActivitiesConsecutive" => {
                             &[DistributionKind::BackToBack, DistributionKind::Precedence]
                         }

@@ -176,6 +176,14 @@ pub enum DistributionKind {
     /// (`Problem::slot_selections[i]`), in every week; a slot is occupied when a class
     /// meets in it (FET's activities occupy max time slots from selection).
     MaxSlotsAmong(u32, u32),
+    /// At most `g` empty slots a day between the first and the last class on the days in
+    /// the bit set `mask`, counted as `MaxGapsPerDay` does (FET's teachers' max zero gaps
+    /// per afternoon, afternoons being the odd days).
+    MaxGapsAmong(u32, u32),
+    /// At most this many slots of classes on each real day, a real day being two days of
+    /// the problem, morning and afternoon (FET's max hours daily over real days, in its
+    /// mornings-and-afternoons mode).
+    MaxRealDayLoad(u32),
     /// The classes spread evenly over the days in the bit set `mask` of every week: the
     /// excess is the sum over those days of the squared distance between the slots taught
     /// that day and the mean day, in units of `u` slots, rounded down (a staff member's
@@ -201,6 +209,8 @@ impl DistributionKind {
                 | DistributionKind::MaxDaysAmong(_, _)
                 | DistributionKind::MaxSlotsAmong(_, _)
                 | DistributionKind::EvenDays(_, _)
+                | DistributionKind::MaxGapsAmong(_, _)
+                | DistributionKind::MaxRealDayLoad(_)
         )
     }
 
@@ -277,6 +287,8 @@ impl DistributionKind {
             MaxDaysAmong(mask, n) => format!("MaxDaysAmong({mask},{n})"),
             MaxSlotsAmong(i, n) => format!("MaxSlotsAmong({i},{n})"),
             EvenDays(u, mask) => format!("EvenDays({u},{mask})"),
+            MaxGapsAmong(mask, g) => format!("MaxGapsAmong({mask},{g})"),
+            MaxRealDayLoad(s) => format!("MaxRealDayLoad({s})"),
         }
     }
 
@@ -327,6 +339,8 @@ impl DistributionKind {
             ("MaxDaysAmong", [mask, n]) => MaxDaysAmong(*mask, *n),
             ("MaxSlotsAmong", [i, n]) => MaxSlotsAmong(*i, *n),
             ("EvenDays", [u, mask]) => EvenDays(*u, *mask),
+            ("MaxGapsAmong", [mask, g]) => MaxGapsAmong(*mask, *g),
+            ("MaxRealDayLoad", [s]) => MaxRealDayLoad(*s),
             _ => return None,
         };
         Some(kind)
@@ -536,6 +550,9 @@ pub fn school_excess(
     if let MaxSlotsAmong(i, n) = kind {
         return Some(slots_excess(p, i, n, pats));
     }
+    if let MaxRealDayLoad(s) = kind {
+        return Some(real_day_excess(p, s, pats));
+    }
     if let EvenDays(unit, mask) = kind {
         let days = (0..p.nr_weeks.clamp(1, 64)).flat_map(|w| {
             (0..p.nr_days.clamp(1, 32))
@@ -551,6 +568,7 @@ pub fn school_excess(
         MinDayLoad(_, _)
             | MaxGapsPerDay(_)
             | MaxGapsPerWeek(_)
+            | MaxGapsAmong(_, _)
             | EarlyStart(_)
             | MaxDaysInInterval(_, _, _)
             | MinDays(_)
@@ -606,6 +624,12 @@ pub fn school_excess(
                         _ => week_gaps += gaps,
                     }
                 }
+                MaxGapsAmong(mask, g) => {
+                    if mask & day != 0 {
+                        let gaps = u64::from(day_gaps(&lessons, &breaks, first, last));
+                        total += gaps.saturating_sub(u64::from(g));
+                    }
+                }
                 MaxDaysInInterval(from, to, _) => {
                     if lessons.iter().any(|&(a, b)| a < to && from < b) {
                         in_interval += 1;
@@ -631,6 +655,23 @@ pub fn school_excess(
         }
     }
     Some(total)
+}
+
+/// `MaxRealDayLoad(s)`: in each week, the slots of classes on each pair of days (2k, 2k+1)
+/// beyond `s`; an odd last day is a real day of its own.
+fn real_day_excess(p: &Problem, s: u32, pats: &[TimePattern]) -> u64 {
+    let days = p.nr_days.clamp(1, 32);
+    let mut total = 0u64;
+    for w in 0..p.nr_weeks.clamp(1, 64) {
+        for first in (0..days).step_by(2) {
+            let load: u64 = (first..(first + 2).min(days))
+                .flat_map(|d| pats.iter().filter(move |t| t.meets_on(w, d)))
+                .map(|t| u64::from(t.length))
+                .sum();
+            total += load.saturating_sub(u64::from(s));
+        }
+    }
+    total
 }
 
 /// `MaxSlotsAmong(i, n)`: in each week, the slots of selection `i` that a class meets in,
@@ -984,6 +1025,32 @@ mod tests {
             ..hour(0, 5, 3)
         };
         assert_eq!(day_load_cost(&[both], &days, 1000), 6);
+    }
+
+    #[test]
+    fn real_days_pair_a_morning_with_its_afternoon() {
+        // Five days: two real days and a lone morning.
+        let p = week_of(5, 8);
+        let excess = |s, pats: &[TimePattern]| {
+            school_excess(&p, DistributionKind::MaxRealDayLoad(s), &[], pats)
+        };
+        let pats = [hour(0, 0, 2), hour(1, 0, 2), hour(2, 0, 1), hour(4, 0, 3)];
+        // Real days hold 4, 1 and 3 slots.
+        assert_eq!(excess(4, &pats), Some(0));
+        assert_eq!(excess(3, &pats), Some(1));
+        assert_eq!(excess(2, &pats), Some(2 + 1));
+    }
+
+    #[test]
+    fn gaps_are_limited_on_the_chosen_days_only() {
+        let p = week_of(2, 8);
+        let afternoons = DistributionKind::MaxGapsAmong(0b10, 0);
+        let gappy = |d| [hour(d, 0, 1), hour(d, 3, 1)];
+        assert_eq!(school_excess(&p, afternoons, &[], &gappy(0)), Some(0));
+        assert_eq!(school_excess(&p, afternoons, &[], &gappy(1)), Some(2));
+        let one_allowed = DistributionKind::MaxGapsAmong(0b10, 1);
+        assert_eq!(school_excess(&p, one_allowed, &[], &gappy(1)), Some(1));
+        assert!(afternoons.mended_by_removal());
     }
 
     #[test]

@@ -412,6 +412,69 @@ fn mornings_and_afternoons_are_counted_apart() {
     assert_eq!(day(2) & 0b0101, 0, "T2 teaches afternoons only");
 }
 
+/// Mornings-and-afternoons files limit a teacher's hours over a real day (morning and
+/// afternoon together) and may ask for afternoons without gaps; two activities may be
+/// ordered only when they fall on the same day.
+#[test]
+fn real_days_afternoon_gaps_and_order_on_a_day_are_modelled() {
+    let file = r#"<?xml version="1.0" encoding="UTF-8"?>
+<fet version="6.8.5">
+<Mode>Mornings_Afternoons</Mode>
+<Institution_Name>Real days</Institution_Name>
+<Days_List><Number_of_Days>4</Number_of_Days><Day><Name>Mon_m</Name></Day><Day><Name>Mon_a</Name></Day><Day><Name>Tue_m</Name></Day><Day><Name>Tue_a</Name></Day></Days_List>
+<Hours_List><Number_of_Hours>3</Number_of_Hours><Hour><Name>1</Name></Hour><Hour><Name>2</Name></Hour><Hour><Name>3</Name></Hour></Hours_List>
+<Subjects_List><Subject><Name>Maths</Name></Subject></Subjects_List>
+<Teachers_List><Teacher><Name>T1</Name></Teacher></Teachers_List>
+<Students_List><Year><Name>Y7</Name><Number_of_Students>20</Number_of_Students></Year><Year><Name>Y8</Name><Number_of_Students>20</Number_of_Students></Year></Students_List>
+<Activities_List>
+  <Activity><Teacher>T1</Teacher><Subject>Maths</Subject><Students>Y7</Students><Duration>1</Duration><Id>1</Id><Active>true</Active></Activity>
+  <Activity><Teacher>T1</Teacher><Subject>Maths</Subject><Students>Y7</Students><Duration>1</Duration><Id>2</Id><Active>true</Active></Activity>
+  <Activity><Teacher>T1</Teacher><Subject>Maths</Subject><Students>Y8</Students><Duration>1</Duration><Id>3</Id><Active>true</Active></Activity>
+  <Activity><Teacher>T1</Teacher><Subject>Maths</Subject><Students>Y8</Students><Duration>1</Duration><Id>4</Id><Active>true</Active></Activity>
+</Activities_List>
+<Rooms_List><Room><Name>R1</Name><Capacity>30</Capacity></Room></Rooms_List>
+<Time_Constraints_List>
+  <ConstraintBasicCompulsoryTime><Weight_Percentage>100</Weight_Percentage><Active>true</Active></ConstraintBasicCompulsoryTime>
+  <ConstraintTeachersMaxHoursDailyRealDays><Weight_Percentage>100</Weight_Percentage><Maximum_Hours_Daily>2</Maximum_Hours_Daily><Active>true</Active></ConstraintTeachersMaxHoursDailyRealDays>
+  <ConstraintTeachersMaxZeroGapsPerAfternoon><Weight_Percentage>100</Weight_Percentage><Active>true</Active></ConstraintTeachersMaxZeroGapsPerAfternoon>
+  <ConstraintTwoActivitiesOrderedIfSameDay><Weight_Percentage>100</Weight_Percentage><First_Activity_Id>2</First_Activity_Id><Second_Activity_Id>1</Second_Activity_Id><Active>true</Active></ConstraintTwoActivitiesOrderedIfSameDay>
+</Time_Constraints_List>
+<Space_Constraints_List>
+  <ConstraintBasicCompulsorySpace><Weight_Percentage>100</Weight_Percentage><Active>true</Active></ConstraintBasicCompulsorySpace>
+</Space_Constraints_List>
+</fet>"#;
+    let imp = import(file).unwrap();
+    assert!(
+        !imp.notes.iter().any(|n| n.contains("not modelled")),
+        "{:?}",
+        imp.notes
+    );
+    let p = &imp.problem;
+    let has = |kind: DistributionKind, classes: &[usize]| {
+        p.distributions
+            .iter()
+            .any(|d| d.kind == kind && d.required && d.classes == classes)
+    };
+    assert!(has(DistributionKind::MaxRealDayLoad(2), &[0, 1, 2, 3]));
+    assert!(has(
+        DistributionKind::MaxGapsAmong(0b1010, 0),
+        &[0, 1, 2, 3]
+    ));
+    assert!(has(DistributionKind::BeforeIfSameDay, &[1, 0]));
+    let r = solve_valid(p, 3);
+    let at = |c: usize| {
+        let pl = r.solution.placements[c].unwrap();
+        p.classes[c].times[pl.time].pattern
+    };
+    for real_day in [0b0011, 0b1100] {
+        let n = (0..4).filter(|&c| at(c).days & real_day != 0).count();
+        assert!(n <= 2, "T1 teaches {n} hours on one real day");
+    }
+    if at(0).days == at(1).days {
+        assert!(at(1).end() <= at(0).start, "activity 2 comes first");
+    }
+}
+
 /// Activities that may occupy only some of a selection of slots: here the two art
 /// lessons may not meet on Tuesday at 11 at all.
 #[test]

@@ -502,7 +502,11 @@ fn global_excess(p: &Problem, d: &Distribution, pats: &[TimePattern]) -> (i64, b
 fn left_to_search(kind: DistributionKind, gap_repair: bool) -> bool {
     use DistributionKind::*;
     !kind.mended_by_removal()
-        || (!gap_repair && matches!(kind, MaxGapsPerDay(_) | MaxGapsPerWeek(_)))
+        || (!gap_repair
+            && matches!(
+                kind,
+                MaxGapsPerDay(_) | MaxGapsPerWeek(_) | MaxGapsAmong(_, _)
+            ))
 }
 
 /// Do `classes` (of one course) make up one class of every subpart of one configuration,
