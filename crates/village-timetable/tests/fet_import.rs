@@ -9,7 +9,7 @@
 
 use std::time::Duration;
 
-use village_timetable::fet::import;
+use village_timetable::fet::{import, FetImport};
 use village_timetable::model::DistributionKind;
 
 use village_timetable::{solve, Problem, SolveOptions, SolveResult};
@@ -49,6 +49,17 @@ const SMALL: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 </fet>"#;
 
 /// Solve on one thread within `seconds` and insist on a valid timetable.
+/// Import a file every constraint of which the importer models.
+fn import_fully(file: &str) -> FetImport {
+    let imp = import(file).unwrap();
+    assert!(
+        !imp.notes.iter().any(|n| n.contains("not modelled")),
+        "{:?}",
+        imp.notes
+    );
+    imp
+}
+
 fn solve_valid(p: &Problem, seconds: u64) -> SolveResult {
     let r = solve(
         p,
@@ -236,12 +247,7 @@ fn per_person_and_pairwise_constraints_are_modelled() {
             r#"<ConstraintActivityTagPreferredRoom><Weight_Percentage>100</Weight_Percentage><Activity_Tag>Lab</Activity_Tag><Room>R1</Room><Active>true</Active></ConstraintActivityTagPreferredRoom>
 </Space_Constraints_List>"#,
         );
-    let imp = import(&file).unwrap();
-    assert!(
-        !imp.notes.iter().any(|n| n.contains("not modelled")),
-        "{:?}",
-        imp.notes
-    );
+    let imp = import_fully(&file);
     let p = &imp.problem;
     let kinds: Vec<DistributionKind> = p.distributions.iter().map(|d| d.kind).collect();
     for want in [
@@ -392,12 +398,7 @@ fn mornings_and_afternoons_are_counted_apart() {
   <ConstraintBasicCompulsorySpace><Weight_Percentage>100</Weight_Percentage><Active>true</Active></ConstraintBasicCompulsorySpace>
 </Space_Constraints_List>
 </fet>"#;
-    let imp = import(file).unwrap();
-    assert!(
-        !imp.notes.iter().any(|n| n.contains("not modelled")),
-        "{:?}",
-        imp.notes
-    );
+    let imp = import_fully(file);
     let p = &imp.problem;
     let kinds: Vec<DistributionKind> = p.distributions.iter().map(|d| d.kind).collect();
     assert!(kinds.contains(&DistributionKind::MaxDaysAmong(0b1010, 0)));
@@ -443,12 +444,7 @@ fn real_days_afternoon_gaps_and_order_on_a_day_are_modelled() {
   <ConstraintBasicCompulsorySpace><Weight_Percentage>100</Weight_Percentage><Active>true</Active></ConstraintBasicCompulsorySpace>
 </Space_Constraints_List>
 </fet>"#;
-    let imp = import(file).unwrap();
-    assert!(
-        !imp.notes.iter().any(|n| n.contains("not modelled")),
-        "{:?}",
-        imp.notes
-    );
+    let imp = import_fully(file);
     let p = &imp.problem;
     let has = |kind: DistributionKind, classes: &[usize]| {
         p.distributions
@@ -486,12 +482,7 @@ fn activities_occupy_at_most_so_many_selected_slots() {
         )
     };
     let file = SMALL.replace("</Time_Constraints_List>", &rule("Tue"));
-    let imp = import(&file).unwrap();
-    assert!(
-        !imp.notes.iter().any(|n| n.contains("not modelled")),
-        "{:?}",
-        imp.notes
-    );
+    let imp = import_fully(&file);
     let p = &imp.problem;
     assert_eq!(p.slot_selections.len(), 1);
     assert_eq!(
