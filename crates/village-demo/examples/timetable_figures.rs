@@ -161,11 +161,9 @@ fn main() -> Result<(), Box<dyn Error>> {
             threads: 2,
             initial: Some(initial),
             stall_limit: Some(Duration::from_millis(500)),
+            perturbation_penalty: perturbation
+                .unwrap_or(SolveOptions::default().perturbation_penalty),
             ..SolveOptions::default()
-        };
-        let options = SolveOptions {
-            perturbation_penalty: perturbation.unwrap_or(options.perturbation_penalty),
-            ..options
         };
         // When the re-solve first had every lesson placed with no rule broken; after
         // that it only improves (until nothing better turns up for the stall limit).

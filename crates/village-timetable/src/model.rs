@@ -554,12 +554,7 @@ pub fn school_excess(
         return Some(real_day_excess(p, s, pats));
     }
     if let EvenDays(unit, mask) = kind {
-        let days = (0..p.nr_weeks.clamp(1, 64)).flat_map(|w| {
-            (0..p.nr_days.clamp(1, 32))
-                .filter(move |d| mask & (1 << d) != 0)
-                .map(move |d| (w, d))
-        });
-        let (spread, n) = load_spread(pats, days);
+        let (spread, n) = load_spread(pats, days_among(p, mask));
         let unit = u128::from(unit.max(1));
         return Some(u64::try_from(spread / (n.max(1) * unit * unit)).unwrap_or(u64::MAX));
     }
@@ -741,6 +736,16 @@ pub fn gap_slots(p: &Problem, pats: &[TimePattern], days: u32, weeks: u64) -> u6
         }
     }
     total
+}
+
+/// The days in the bit set `mask` of every week of `p`, as `(week, day)` counted from 0.
+pub fn days_among(p: &Problem, mask: u32) -> impl Iterator<Item = (u32, u32)> {
+    let days = p.nr_days.clamp(1, 32);
+    (0..p.nr_weeks.clamp(1, 64)).flat_map(move |w| {
+        (0..days)
+            .filter(move |d| mask & (1 << d) != 0)
+            .map(move |d| (w, d))
+    })
 }
 
 /// The days (as `(week, day)`, counted from 0) on which some class may meet: the days a

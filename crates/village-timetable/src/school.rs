@@ -14,8 +14,9 @@ use crate::error::Error;
 use crate::eval::Evaluation;
 use crate::explain::{explain_unmet_request, UnmetRequest};
 use crate::model::{
-    gap_slots, Class, Config, Course, Distribution, DistributionKind, Placement, Problem, Request,
-    Room, RoomOption, Solution, Student, Subpart, TimeOption, TimePattern, Weights,
+    days_among, gap_slots, Class, Config, Course, Distribution, DistributionKind, Placement,
+    Problem, Request, Room, RoomOption, Solution, Student, Subpart, TimeOption, TimePattern,
+    Weights,
 };
 use crate::solver::{solve as solve_problem, Progress, SolveOptions, SolveResult};
 
@@ -474,27 +475,26 @@ pub struct StaffDays {
 pub fn staff_days(compiled: &Compiled, solution: &Solution) -> StaffDays {
     let p = &compiled.problem;
     let mps = u64::from(compiled.minutes_per_slot);
+    // Each staff member's placed lessons, in one pass over the classes.
+    let mut taught: HashMap<&str, Vec<TimePattern>> = HashMap::new();
+    for (c, info) in compiled.classes.iter().enumerate() {
+        let pattern = solution
+            .placements
+            .get(c)
+            .copied()
+            .flatten()
+            .and_then(|pl| p.classes.get(c)?.times.get(pl.time))
+            .map(|o| o.pattern);
+        if let Some(t) = pattern {
+            taught.entry(info.staff.as_str()).or_default().push(t);
+        }
+    }
     let mut out = StaffDays::default();
     for (name, mask) in &compiled.staff_days {
-        let pats: Vec<TimePattern> = compiled
-            .classes
-            .iter()
-            .enumerate()
-            .filter(|(_, info)| &info.staff == name)
-            .filter_map(|(c, _)| {
-                let t = solution.placements.get(c)?.as_ref()?.time;
-                p.classes.get(c)?.times.get(t).map(|o| o.pattern)
-            })
-            .collect();
-        if pats.is_empty() {
+        let Some(pats) = taught.get(name.as_str()) else {
             continue;
-        }
-        let loads: Vec<f64> = (0..p.nr_weeks.clamp(1, 64))
-            .flat_map(|w| {
-                (0..p.nr_days.clamp(1, 32))
-                    .filter(move |d| mask & (1 << d) != 0)
-                    .map(move |d| (w, d))
-            })
+        };
+        let loads: Vec<f64> = days_among(p, *mask)
             .map(|(w, d)| {
                 let slots: u64 = pats
                     .iter()

@@ -236,10 +236,11 @@ impl<'a> Model<'a> {
     /// before changes their timetable as much as a lesson of theirs that moves (0 when
     /// not re-solving, or when they were in it).
     pub(crate) fn joined_cost(&self, s: usize, x: usize) -> i64 {
-        match (&self.initial, self.initial_enr.get(s)) {
-            (Some(_), Some(was)) if !was.contains(&x) => self.perturb,
-            (Some(_), None) => self.perturb,
-            _ => 0,
+        let was_in = self.initial_enr.get(s).is_some_and(|was| was.contains(&x));
+        if self.initial.is_some() && !was_in {
+            self.perturb
+        } else {
+            0
         }
     }
 
