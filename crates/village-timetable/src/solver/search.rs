@@ -229,7 +229,7 @@ impl<'a> Model<'a> {
     /// [`Model::joined_cost`]).
     pub(crate) fn perturb_of(&self, c: usize) -> i64 {
         let n = i64::from(self.initial_count.get(c).copied().unwrap_or(0));
-        self.perturb + self.perturb * n / 4
+        self.perturb + self.perturb * n
     }
 
     /// Cost of learner `s` sitting in class `x` when re-solving: a class they were not in
