@@ -3,6 +3,8 @@
 //! report of what could not be done. Built once when a run finishes, so pages read rows
 //! instead of compiling the school again.
 
+use std::time::Duration;
+
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
@@ -258,9 +260,16 @@ pub struct Solved {
     pub places: Vec<(String, usize)>,
 }
 
+/// How long a re-solve goes on once its timetable is complete and nothing better turns
+/// up. A re-solve needs a repair, not a new timetable: improving further would only trade
+/// pupils' lessons moving for small gains, and the timetabler is waiting.
+pub const RESOLVE_STALL: Duration = Duration::from_millis(500);
+
 /// Solves `school`. With a `base` (an earlier version of the school and its timetable),
-/// starts from that timetable carried over and counts how many pupils' lessons changed.
-/// `options.initial` is set here from the base; the rest of `options` is used as given.
+/// starts from that timetable carried over, stops once complete and stalled for
+/// [`RESOLVE_STALL`] (unless `options` says otherwise), and counts how many pupils'
+/// lessons changed. `options.initial` is set here from the base; the rest of `options` is
+/// used as given.
 pub fn solve_school(
     school: &School,
     base: Option<(&School, &Solution)>,
@@ -273,6 +282,7 @@ pub fn solve_school(
             let prev = prev_school.compile()?;
             let next = school.compile()?;
             options.initial = Some(carry_over(&prev, prev_solution, &next));
+            options.stall_limit.get_or_insert(RESOLVE_STALL);
             Some((prev, prev_solution))
         }
         None => None,
