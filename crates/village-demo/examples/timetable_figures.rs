@@ -3,6 +3,10 @@
 //! requests met, and the re-solve after one teacher is away for a day.
 //!
 //! `cargo run --release -p village-demo --example timetable_figures [SEED] [SECONDS] [BALANCED_WEEK] [PERTURBATION] [STAFF_BALANCED_WEEK]`
+//!
+//! With `FIGURES_ITERATIONS=BASE,RESOLVE` in the environment the runs are deterministic,
+//! to compare settings without the noise of timing: one thread throughout, the base
+//! timetable after BASE iterations, each re-solve after RESOLVE (no stall limit).
 
 use village_demo::timetable;
 
@@ -51,8 +55,19 @@ fn main() -> Result<(), Box<dyn Error>> {
         p.distributions.len(),
         built.elapsed().as_secs_f64()
     );
+    // Deterministic runs: (base iterations, re-solve iterations).
+    let iterations: Option<(u64, u64)> = match std::env::var("FIGURES_ITERATIONS") {
+        Ok(v) => {
+            let (a, b) = v
+                .split_once(',')
+                .ok_or("FIGURES_ITERATIONS is BASE,RESOLVE")?;
+            Some((a.trim().parse()?, b.trim().parse()?))
+        }
+        Err(_) => None,
+    };
+    let thread_counts: &[usize] = if iterations.is_some() { &[1] } else { &[1, 2] };
     let mut base: Option<SchoolOutcome> = None;
-    for threads in [1usize, 2] {
+    for &threads in thread_counts {
         let first_complete: Mutex<Option<f64>> = Mutex::new(None);
         let progress = |pr: &Progress| {
             if pr.best_hard == 0 {
@@ -80,6 +95,7 @@ fn main() -> Result<(), Box<dyn Error>> {
             time_limit: Duration::from_secs_f64(seconds),
             seed,
             threads,
+            max_iterations: iterations.map(|(b, _)| b),
             ..SolveOptions::default()
         };
         let out = school.solve(&options, Some(&progress))?;
@@ -131,7 +147,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     }
     let base = base.ok_or("no timetable")?;
     // Re-solve after one teacher is away for a day: ten teachers spread over the list,
-    // each on another day, from the two-thread timetable.
+    // each on another day, from the last timetable (two threads; one when deterministic).
     let days = ["Mon", "Tue", "Wed", "Thu", "Fri"];
     let trials = 10usize;
     let mut shares = Vec::new();
@@ -162,9 +178,14 @@ fn main() -> Result<(), Box<dyn Error>> {
         let options = SolveOptions {
             time_limit: Duration::from_secs(30),
             seed,
-            threads: 2,
+            threads: if iterations.is_some() { 1 } else { 2 },
             initial: Some(initial),
-            stall_limit: Some(RESOLVE_STALL),
+            max_iterations: iterations.map(|(_, r)| r),
+            stall_limit: if iterations.is_some() {
+                None
+            } else {
+                Some(RESOLVE_STALL)
+            },
             perturbation_penalty: perturbation
                 .unwrap_or(SolveOptions::default().perturbation_penalty),
             ..SolveOptions::default()
