@@ -552,7 +552,9 @@ fn pair_satisfied(problem: &Problem, kind: DistributionKind, a: &Placed, b: &Pla
         | MaxSlotsAmong(_, _)
         | EvenDays(_, _)
         | MaxGapsAmong(_, _)
-        | MaxRealDayLoad(_) => true,
+        | MaxRealDayLoad(_)
+        | MaxRealDays(_)
+        | MinSlotsAmong(_, _) => true,
     }
 }
 

@@ -543,6 +543,9 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
             "MaxDaysPerWeek" if people.starts_with("teacher") && !tagged => {
                 DistributionKind::MaxDays(num(c, "Max_Days_Per_Week")?)
             }
+            "MaxRealDaysPerWeek" if people.starts_with("teacher") && !tagged => {
+                DistributionKind::MaxRealDays(num(c, "Max_Days_Per_Week")?)
+            }
             "MinDaysPerWeek" if people.starts_with("teacher") && !tagged => {
                 DistributionKind::MinDays(num(c, "Minimum_Days_Per_Week")?)
             }
@@ -689,7 +692,8 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
                         w,
                     );
                 }
-                "ConstraintActivitiesOccupyMaxTimeSlotsFromSelection" => {
+                "ConstraintActivitiesOccupyMaxTimeSlotsFromSelection"
+                | "ConstraintActivitiesOccupyMinTimeSlotsFromSelection" => {
                     let selection = c
                         .children_named("Selected_Time_Slot")
                         .map(|t| {
@@ -702,10 +706,19 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
                             })
                         })
                         .collect::<Result<Vec<_>, Error>>()?;
-                    let n = num(c, "Max_Number_of_Occupied_Time_Slots")?;
                     let i = p.slot_selections.len() as u32;
                     p.slot_selections.push(selection);
-                    let kind = DistributionKind::MaxSlotsAmong(i, n);
+                    let kind = if c.name.contains("Min") {
+                        DistributionKind::MinSlotsAmong(
+                            i,
+                            num(c, "Min_Number_of_Occupied_Time_Slots")?,
+                        )
+                    } else {
+                        DistributionKind::MaxSlotsAmong(
+                            i,
+                            num(c, "Max_Number_of_Occupied_Time_Slots")?,
+                        )
+                    };
                     dists.push(dist(kind, w, acts_of(c)?, origin));
                 }
                 "ConstraintActivitiesPreferredStartingTimes"

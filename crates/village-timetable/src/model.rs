@@ -184,6 +184,13 @@ pub enum DistributionKind {
     /// the problem, morning and afternoon (FET's max hours daily over real days, in its
     /// mornings-and-afternoons mode).
     MaxRealDayLoad(u32),
+    /// Classes on at most this many real days of every week, a real day being two days
+    /// of the problem, morning and afternoon (FET's teacher max real days per week).
+    MaxRealDays(u32),
+    /// The classes together occupy at least `n` of the slots of selection `i`, in every
+    /// week, counted as `MaxSlotsAmong` counts them (FET's activities occupy min time
+    /// slots from selection).
+    MinSlotsAmong(u32, u32),
     /// The classes spread evenly over the days in the bit set `mask` of every week: the
     /// excess is the sum over those days of the squared distance between the slots taught
     /// that day and the mean day, in units of `u` slots, rounded down (a staff member's
@@ -211,6 +218,8 @@ impl DistributionKind {
                 | DistributionKind::EvenDays(_, _)
                 | DistributionKind::MaxGapsAmong(_, _)
                 | DistributionKind::MaxRealDayLoad(_)
+                | DistributionKind::MaxRealDays(_)
+                | DistributionKind::MinSlotsAmong(_, _)
         )
     }
 
@@ -224,6 +233,7 @@ impl DistributionKind {
             DistributionKind::MinDayLoad(_, _)
                 | DistributionKind::EarlyStart(_)
                 | DistributionKind::MinDays(_)
+                | DistributionKind::MinSlotsAmong(_, _)
                 | DistributionKind::EvenDays(_, _)
         )
     }
@@ -238,6 +248,7 @@ impl DistributionKind {
                 DistributionKind::MaxDays(0)
                     | DistributionKind::MaxDaysInInterval(_, _, 0)
                     | DistributionKind::MaxDaysAmong(_, 0)
+                    | DistributionKind::MaxRealDays(0)
                     | DistributionKind::MaxSlotsAmong(_, _)
             )
     }
@@ -289,6 +300,8 @@ impl DistributionKind {
             EvenDays(u, mask) => format!("EvenDays({u},{mask})"),
             MaxGapsAmong(mask, g) => format!("MaxGapsAmong({mask},{g})"),
             MaxRealDayLoad(s) => format!("MaxRealDayLoad({s})"),
+            MaxRealDays(n) => format!("MaxRealDays({n})"),
+            MinSlotsAmong(i, n) => format!("MinSlotsAmong({i},{n})"),
         }
     }
 
@@ -341,6 +354,8 @@ impl DistributionKind {
             ("EvenDays", [u, mask]) => EvenDays(*u, *mask),
             ("MaxGapsAmong", [mask, g]) => MaxGapsAmong(*mask, *g),
             ("MaxRealDayLoad", [s]) => MaxRealDayLoad(*s),
+            ("MaxRealDays", [n]) => MaxRealDays(*n),
+            ("MinSlotsAmong", [i, n]) => MinSlotsAmong(*i, *n),
             _ => return None,
         };
         Some(kind)
@@ -547,11 +562,27 @@ pub fn school_excess(
     pats: &[TimePattern],
 ) -> Option<u64> {
     use DistributionKind::*;
-    if let MaxSlotsAmong(i, n) = kind {
-        return Some(slots_excess(p, i, n, pats));
-    }
-    if let MaxRealDayLoad(s) = kind {
-        return Some(real_day_excess(p, s, pats));
+    match kind {
+        MaxSlotsAmong(i, n) => {
+            return Some(per_week(p, |w| {
+                occupied_slots(p, i, w, pats).saturating_sub(u64::from(n))
+            }))
+        }
+        MinSlotsAmong(i, n) => {
+            return Some(per_week(p, |w| {
+                u64::from(n).saturating_sub(occupied_slots(p, i, w, pats))
+            }))
+        }
+        MaxRealDayLoad(s) => return Some(real_day_excess(p, s, pats)),
+        MaxRealDays(n) => {
+            return Some(per_week(p, |w| {
+                let busy = real_days(p)
+                    .filter(|days| days.clone().any(|d| pats.iter().any(|t| t.meets_on(w, d))))
+                    .count();
+                (busy as u64).saturating_sub(u64::from(n))
+            }))
+        }
+        _ => {}
     }
     if let EvenDays(unit, mask) = kind {
         let (spread, n) = load_spread(pats, days_among(p, mask));
@@ -652,42 +683,47 @@ pub fn school_excess(
     Some(total)
 }
 
-/// `MaxRealDayLoad(s)`: in each week, the slots of classes on each pair of days (2k, 2k+1)
-/// beyond `s`; an odd last day is a real day of its own.
-fn real_day_excess(p: &Problem, s: u32, pats: &[TimePattern]) -> u64 {
-    let days = p.nr_days.clamp(1, 32);
-    let mut total = 0u64;
-    for w in 0..p.nr_weeks.clamp(1, 64) {
-        for first in (0..days).step_by(2) {
-            let load: u64 = (first..(first + 2).min(days))
-                .flat_map(|d| pats.iter().filter(move |t| t.meets_on(w, d)))
-                .map(|t| u64::from(t.length))
-                .sum();
-            total += load.saturating_sub(u64::from(s));
-        }
-    }
-    total
+/// A week-by-week excess, summed over the weeks.
+fn per_week(p: &Problem, excess: impl Fn(u32) -> u64) -> u64 {
+    (0..p.nr_weeks.clamp(1, 64)).map(excess).sum()
 }
 
-/// `MaxSlotsAmong(i, n)`: in each week, the slots of selection `i` that a class meets in,
-/// beyond `n`. An unknown selection has no slots.
-fn slots_excess(p: &Problem, i: u32, n: u32, pats: &[TimePattern]) -> u64 {
-    let selection = p
-        .slot_selections
+/// The real days of a week, each as its days: (0, 1), (2, 3), ...; an odd last day is a
+/// real day of its own.
+fn real_days(p: &Problem) -> impl Iterator<Item = std::ops::Range<u32>> {
+    let days = p.nr_days.clamp(1, 32);
+    (0..days)
+        .step_by(2)
+        .map(move |first| first..(first + 2).min(days))
+}
+
+/// `MaxRealDayLoad(s)`: in each week, the slots of classes on each real day beyond `s`.
+fn real_day_excess(p: &Problem, s: u32, pats: &[TimePattern]) -> u64 {
+    per_week(p, |w| {
+        real_days(p)
+            .map(|days| {
+                let load: u64 = days
+                    .flat_map(|d| pats.iter().filter(move |t| t.meets_on(w, d)))
+                    .map(|t| u64::from(t.length))
+                    .sum();
+                load.saturating_sub(u64::from(s))
+            })
+            .sum()
+    })
+}
+
+/// The slots of selection `i` that a class meets in, in week `w`. An unknown selection
+/// has no slots.
+fn occupied_slots(p: &Problem, i: u32, w: u32, pats: &[TimePattern]) -> u64 {
+    let week = 1u64.checked_shl(w).unwrap_or(0);
+    p.slot_selections
         .get(i as usize)
         .map(Vec::as_slice)
-        .unwrap_or(&[]);
-    (0..p.nr_weeks.clamp(1, 64))
-        .map(|w| {
-            let week = 1u64 << w;
-            let occupied = selection
-                .iter()
-                .filter(|s| s.weeks & week != 0)
-                .filter(|s| pats.iter().any(|t| t.weeks & week != 0 && t.overlaps(s)))
-                .count() as u64;
-            occupied.saturating_sub(u64::from(n))
-        })
-        .sum()
+        .unwrap_or(&[])
+        .iter()
+        .filter(|s| s.weeks & week != 0)
+        .filter(|s| pats.iter().any(|t| t.weeks & week != 0 && t.overlaps(s)))
+        .count() as u64
 }
 
 /// `BackToBack` for two times: they share a day and a week, do not overlap, and every slot
@@ -905,6 +941,8 @@ mod tests {
             "MaxDaysInInterval(5,8,2)",
             "MinDays(3)",
             "MaxDaysAmong(682,3)",
+            "MaxRealDays(4)",
+            "MinSlotsAmong(0,2)",
         ] {
             assert_eq!(DistributionKind::parse_itc(k).unwrap().itc_name(), k);
         }
@@ -1044,6 +1082,44 @@ mod tests {
         assert_eq!(excess(4, &pats), Some(0));
         assert_eq!(excess(3, &pats), Some(1));
         assert_eq!(excess(2, &pats), Some(2 + 1));
+    }
+
+    #[test]
+    fn real_days_with_classes_are_counted_whole() {
+        // Five days: two real days and a lone morning.
+        let p = week_of(5, 8);
+        let excess = |n, pats: &[TimePattern]| {
+            school_excess(&p, DistributionKind::MaxRealDays(n), &[], pats)
+        };
+        // A morning and its afternoon are one real day.
+        assert_eq!(excess(1, &[hour(0, 0, 1), hour(1, 0, 1)]), Some(0));
+        // Monday afternoon, Tuesday morning and the lone morning: three real days.
+        let spread = [hour(1, 0, 1), hour(2, 0, 1), hour(4, 0, 1)];
+        assert_eq!(excess(3, &spread), Some(0));
+        assert_eq!(excess(1, &spread), Some(2));
+        assert!(DistributionKind::MaxRealDays(1).mended_by_removal());
+        assert!(DistributionKind::MaxRealDays(0).breakable_by_one_class());
+        assert!(!DistributionKind::MaxRealDays(1).breakable_by_one_class());
+    }
+
+    #[test]
+    fn a_minimum_of_selected_slots_counts_each_slot_once() {
+        let mut p = week_of(2, 4);
+        // Monday 1 and 2, Tuesday 1: at least two of them.
+        p.slot_selections
+            .push(vec![hour(0, 1, 1), hour(0, 2, 1), hour(1, 1, 1)]);
+        let least = DistributionKind::MinSlotsAmong(0, 2);
+        let excess = |pats: &[TimePattern]| school_excess(&p, least, &[], pats);
+        assert_eq!(excess(&[]), Some(2));
+        assert_eq!(excess(&[hour(0, 1, 2)]), Some(0), "one class on two slots");
+        assert_eq!(
+            excess(&[hour(1, 1, 1), hour(1, 1, 1)]),
+            Some(1),
+            "a slot two classes share counts once"
+        );
+        // A minimum is not mended by taking classes out.
+        assert!(!least.mended_by_removal());
+        assert!(least.breakable_by_one_class());
     }
 
     #[test]

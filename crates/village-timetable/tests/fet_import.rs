@@ -48,7 +48,6 @@ const SMALL: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 </Space_Constraints_List>
 </fet>"#;
 
-/// Solve on one thread within `seconds` and insist on a valid timetable.
 /// Import a file every constraint of which the importer models.
 fn import_fully(file: &str) -> FetImport {
     let imp = import(file).unwrap();
@@ -60,6 +59,7 @@ fn import_fully(file: &str) -> FetImport {
     imp
 }
 
+/// Solve on one thread within `seconds` and insist on a valid timetable.
 fn solve_valid(p: &Problem, seconds: u64) -> SolveResult {
     let r = solve(
         p,
@@ -468,6 +468,78 @@ fn real_days_afternoon_gaps_and_order_on_a_day_are_modelled() {
     }
     if at(0).days == at(1).days {
         assert!(at(1).end() <= at(0).start, "activity 2 comes first");
+    }
+}
+
+/// A teacher's real days (a morning and its afternoon) are limited, and a selection of
+/// slots must hold at least so many of some activities' hours.
+#[test]
+fn real_days_per_week_and_a_minimum_of_selected_slots_are_modelled() {
+    let file = r#"<?xml version="1.0" encoding="UTF-8"?>
+<fet version="6.8.5">
+<Mode>Mornings_Afternoons</Mode>
+<Institution_Name>Real days per week</Institution_Name>
+<Days_List><Number_of_Days>6</Number_of_Days><Day><Name>Mon_m</Name></Day><Day><Name>Mon_a</Name></Day><Day><Name>Tue_m</Name></Day><Day><Name>Tue_a</Name></Day><Day><Name>Wed_m</Name></Day><Day><Name>Wed_a</Name></Day></Days_List>
+<Hours_List><Number_of_Hours>2</Number_of_Hours><Hour><Name>1</Name></Hour><Hour><Name>2</Name></Hour></Hours_List>
+<Subjects_List><Subject><Name>Maths</Name></Subject></Subjects_List>
+<Teachers_List><Teacher><Name>T1</Name></Teacher><Teacher><Name>T2</Name></Teacher></Teachers_List>
+<Students_List><Year><Name>Y7</Name><Number_of_Students>20</Number_of_Students></Year><Year><Name>Y8</Name><Number_of_Students>20</Number_of_Students></Year></Students_List>
+<Activities_List>
+  <Activity><Teacher>T1</Teacher><Subject>Maths</Subject><Students>Y7</Students><Duration>1</Duration><Id>1</Id><Active>true</Active></Activity>
+  <Activity><Teacher>T1</Teacher><Subject>Maths</Subject><Students>Y7</Students><Duration>1</Duration><Id>2</Id><Active>true</Active></Activity>
+  <Activity><Teacher>T1</Teacher><Subject>Maths</Subject><Students>Y8</Students><Duration>1</Duration><Id>3</Id><Active>true</Active></Activity>
+  <Activity><Teacher>T2</Teacher><Subject>Maths</Subject><Students>Y8</Students><Duration>1</Duration><Id>4</Id><Active>true</Active></Activity>
+  <Activity><Teacher>T2</Teacher><Subject>Maths</Subject><Students>Y8</Students><Duration>1</Duration><Id>5</Id><Active>true</Active></Activity>
+</Activities_List>
+<Rooms_List><Room><Name>R1</Name><Capacity>30</Capacity></Room><Room><Name>R2</Name><Capacity>30</Capacity></Room></Rooms_List>
+<Time_Constraints_List>
+  <ConstraintBasicCompulsoryTime><Weight_Percentage>100</Weight_Percentage><Active>true</Active></ConstraintBasicCompulsoryTime>
+  <ConstraintTeacherMaxRealDaysPerWeek><Weight_Percentage>100</Weight_Percentage><Teacher_Name>T1</Teacher_Name><Max_Days_Per_Week>1</Max_Days_Per_Week><Active>true</Active></ConstraintTeacherMaxRealDaysPerWeek>
+  <ConstraintActivitiesOccupyMinTimeSlotsFromSelection><Weight_Percentage>100</Weight_Percentage><Number_of_Activities>2</Number_of_Activities><Activity_Id>4</Activity_Id><Activity_Id>5</Activity_Id><Number_of_Selected_Time_Slots>2</Number_of_Selected_Time_Slots><Selected_Time_Slot><Selected_Day>Wed_a</Selected_Day><Selected_Hour>1</Selected_Hour></Selected_Time_Slot><Selected_Time_Slot><Selected_Day>Wed_a</Selected_Day><Selected_Hour>2</Selected_Hour></Selected_Time_Slot><Min_Number_of_Occupied_Time_Slots>2</Min_Number_of_Occupied_Time_Slots><Active>true</Active></ConstraintActivitiesOccupyMinTimeSlotsFromSelection>
+</Time_Constraints_List>
+<Space_Constraints_List>
+  <ConstraintBasicCompulsorySpace><Weight_Percentage>100</Weight_Percentage><Active>true</Active></ConstraintBasicCompulsorySpace>
+</Space_Constraints_List>
+</fet>"#;
+    let imp = import_fully(file);
+    let p = &imp.problem;
+    let has = |kind: DistributionKind, classes: &[usize]| {
+        p.distributions
+            .iter()
+            .any(|d| d.kind == kind && d.required && d.classes == classes)
+    };
+    assert!(has(DistributionKind::MaxRealDays(1), &[0, 1, 2]));
+    assert!(has(DistributionKind::MinSlotsAmong(0, 2), &[3, 4]));
+    assert_eq!(p.slot_selections[0].len(), 2);
+    for seed in 1..=3 {
+        let r = solve(
+            p,
+            &SolveOptions {
+                time_limit: Duration::from_secs(3),
+                threads: 1,
+                seed,
+                stop_when_complete: true,
+                ..SolveOptions::default()
+            },
+            None,
+        )
+        .unwrap();
+        assert!(r.evaluation.is_valid(), "{:?}", r.evaluation.hard);
+        let at = |c: usize| {
+            let pl = r.solution.placements[c].unwrap();
+            p.classes[c].times[pl.time].pattern
+        };
+        // T1's three lessons fall on one real day: days 2k and 2k+1.
+        let real_days: std::collections::BTreeSet<u32> =
+            (0..3).map(|c| at(c).first_day() / 2).collect();
+        assert_eq!(real_days.len(), 1, "T1 teaches on {real_days:?}");
+        // T2's two lessons fill Wednesday afternoon.
+        let mut wed_pm: Vec<u32> = (3..5)
+            .filter(|&c| at(c).days == 1 << 5)
+            .map(|c| at(c).start)
+            .collect();
+        wed_pm.sort_unstable();
+        assert_eq!(wed_pm, [0, 1], "seed {seed}");
     }
 }
 
