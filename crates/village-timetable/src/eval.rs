@@ -554,7 +554,8 @@ fn pair_satisfied(problem: &Problem, kind: DistributionKind, a: &Placed, b: &Pla
         | MaxGapsAmong(_, _)
         | MaxRealDayLoad(_)
         | MaxRealDays(_)
-        | MinSlotsAmong(_, _) => true,
+        | MinSlotsAmong(_, _)
+        | MaxSimultaneousAmong(_, _) => true,
     }
 }
 

@@ -693,7 +693,8 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
                     );
                 }
                 "ConstraintActivitiesOccupyMaxTimeSlotsFromSelection"
-                | "ConstraintActivitiesOccupyMinTimeSlotsFromSelection" => {
+                | "ConstraintActivitiesOccupyMinTimeSlotsFromSelection"
+                | "ConstraintActivitiesMaxSimultaneousInSelectedTimeSlots" => {
                     let selection = c
                         .children_named("Selected_Time_Slot")
                         .map(|t| {
@@ -708,16 +709,23 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
                         .collect::<Result<Vec<_>, Error>>()?;
                     let i = p.slot_selections.len() as u32;
                     p.slot_selections.push(selection);
-                    let kind = if c.name.contains("Min") {
-                        DistributionKind::MinSlotsAmong(
-                            i,
-                            num(c, "Min_Number_of_Occupied_Time_Slots")?,
-                        )
-                    } else {
-                        DistributionKind::MaxSlotsAmong(
+                    let kind = match c.name.as_str() {
+                        "ConstraintActivitiesOccupyMinTimeSlotsFromSelection" => {
+                            DistributionKind::MinSlotsAmong(
+                                i,
+                                num(c, "Min_Number_of_Occupied_Time_Slots")?,
+                            )
+                        }
+                        "ConstraintActivitiesMaxSimultaneousInSelectedTimeSlots" => {
+                            DistributionKind::MaxSimultaneousAmong(
+                                i,
+                                num(c, "Max_Number_of_Simultaneous_Activities")?,
+                            )
+                        }
+                        _ => DistributionKind::MaxSlotsAmong(
                             i,
                             num(c, "Max_Number_of_Occupied_Time_Slots")?,
-                        )
+                        ),
                     };
                     dists.push(dist(kind, w, acts_of(c)?, origin));
                 }

@@ -191,6 +191,9 @@ pub enum DistributionKind {
     /// week, counted as `MaxSlotsAmong` counts them (FET's activities occupy min time
     /// slots from selection).
     MinSlotsAmong(u32, u32),
+    /// In each slot of selection `i`, in every week, at most `n` of the classes meet
+    /// (FET's activities max simultaneous in selected time slots).
+    MaxSimultaneousAmong(u32, u32),
     /// The classes spread evenly over the days in the bit set `mask` of every week: the
     /// excess is the sum over those days of the squared distance between the slots taught
     /// that day and the mean day, in units of `u` slots, rounded down (a staff member's
@@ -220,6 +223,7 @@ impl DistributionKind {
                 | DistributionKind::MaxRealDayLoad(_)
                 | DistributionKind::MaxRealDays(_)
                 | DistributionKind::MinSlotsAmong(_, _)
+                | DistributionKind::MaxSimultaneousAmong(_, _)
         )
     }
 
@@ -249,6 +253,7 @@ impl DistributionKind {
                     | DistributionKind::MaxDaysInInterval(_, _, 0)
                     | DistributionKind::MaxDaysAmong(_, 0)
                     | DistributionKind::MaxRealDays(0)
+                    | DistributionKind::MaxSimultaneousAmong(_, 0)
                     | DistributionKind::MaxSlotsAmong(_, _)
             )
     }
@@ -302,6 +307,7 @@ impl DistributionKind {
             MaxRealDayLoad(s) => format!("MaxRealDayLoad({s})"),
             MaxRealDays(n) => format!("MaxRealDays({n})"),
             MinSlotsAmong(i, n) => format!("MinSlotsAmong({i},{n})"),
+            MaxSimultaneousAmong(i, n) => format!("MaxSimultaneousAmong({i},{n})"),
         }
     }
 
@@ -356,6 +362,7 @@ impl DistributionKind {
             ("MaxRealDayLoad", [s]) => MaxRealDayLoad(*s),
             ("MaxRealDays", [n]) => MaxRealDays(*n),
             ("MinSlotsAmong", [i, n]) => MinSlotsAmong(*i, *n),
+            ("MaxSimultaneousAmong", [i, n]) => MaxSimultaneousAmong(*i, *n),
             _ => return None,
         };
         Some(kind)
@@ -573,6 +580,22 @@ pub fn school_excess(
                 u64::from(n).saturating_sub(occupied_slots(p, i, w, pats))
             }))
         }
+        MaxSimultaneousAmong(i, n) => {
+            return Some(per_week(p, |w| {
+                let week = 1u64.checked_shl(w).unwrap_or(0);
+                selection(p, i)
+                    .iter()
+                    .filter(|s| s.weeks & week != 0)
+                    .map(|s| {
+                        let at_once = pats
+                            .iter()
+                            .filter(|t| t.weeks & week != 0 && t.overlaps(s))
+                            .count();
+                        (at_once as u64).saturating_sub(u64::from(n))
+                    })
+                    .sum()
+            }))
+        }
         MaxRealDayLoad(s) => return Some(real_day_excess(p, s, pats)),
         MaxRealDays(n) => {
             return Some(per_week(p, |w| {
@@ -712,14 +735,18 @@ fn real_day_excess(p: &Problem, s: u32, pats: &[TimePattern]) -> u64 {
     })
 }
 
-/// The slots of selection `i` that a class meets in, in week `w`. An unknown selection
-/// has no slots.
-fn occupied_slots(p: &Problem, i: u32, w: u32, pats: &[TimePattern]) -> u64 {
-    let week = 1u64.checked_shl(w).unwrap_or(0);
+/// The slots of selection `i`; an unknown selection has none.
+fn selection(p: &Problem, i: u32) -> &[TimePattern] {
     p.slot_selections
         .get(i as usize)
         .map(Vec::as_slice)
         .unwrap_or(&[])
+}
+
+/// The slots of selection `i` that a class meets in, in week `w`.
+fn occupied_slots(p: &Problem, i: u32, w: u32, pats: &[TimePattern]) -> u64 {
+    let week = 1u64.checked_shl(w).unwrap_or(0);
+    selection(p, i)
         .iter()
         .filter(|s| s.weeks & week != 0)
         .filter(|s| pats.iter().any(|t| t.weeks & week != 0 && t.overlaps(s)))
@@ -943,6 +970,7 @@ mod tests {
             "MaxDaysAmong(682,3)",
             "MaxRealDays(4)",
             "MinSlotsAmong(0,2)",
+            "MaxSimultaneousAmong(1,3)",
         ] {
             assert_eq!(DistributionKind::parse_itc(k).unwrap().itc_name(), k);
         }
@@ -1120,6 +1148,33 @@ mod tests {
         // A minimum is not mended by taking classes out.
         assert!(!least.mended_by_removal());
         assert!(least.breakable_by_one_class());
+    }
+
+    #[test]
+    fn classes_at_once_in_a_selected_slot_are_limited() {
+        let mut p = week_of(2, 4);
+        // Monday 1 and Tuesday 1: at most one class at a time in each.
+        p.slot_selections.push(vec![hour(0, 1, 1), hour(1, 1, 1)]);
+        let one = DistributionKind::MaxSimultaneousAmong(0, 1);
+        let excess = |pats: &[TimePattern]| school_excess(&p, one, &[], pats);
+        assert_eq!(
+            excess(&[hour(0, 1, 1), hour(1, 1, 1)]),
+            Some(0),
+            "one in each"
+        );
+        assert_eq!(
+            excess(&[hour(0, 0, 2), hour(0, 1, 1)]),
+            Some(1),
+            "two on Monday 1"
+        );
+        assert_eq!(
+            excess(&[hour(0, 1, 1), hour(0, 1, 1), hour(0, 1, 1), hour(0, 2, 1)]),
+            Some(2),
+            "three at once, and one outside the selection"
+        );
+        assert!(one.mended_by_removal());
+        assert!(!one.breakable_by_one_class());
+        assert!(DistributionKind::MaxSimultaneousAmong(0, 0).breakable_by_one_class());
     }
 
     #[test]

@@ -543,6 +543,64 @@ fn real_days_per_week_and_a_minimum_of_selected_slots_are_modelled() {
     }
 }
 
+/// At most so many of some activities at once in each selected slot: three lessons of
+/// different classes and teachers, and only one of them in the first hour.
+#[test]
+fn activities_at_once_in_selected_slots_are_limited() {
+    let file = r#"<?xml version="1.0" encoding="UTF-8"?>
+<fet version="6.8.5">
+<Institution_Name>At once</Institution_Name>
+<Days_List><Number_of_Days>1</Number_of_Days><Day><Name>Mon</Name></Day></Days_List>
+<Hours_List><Number_of_Hours>2</Number_of_Hours><Hour><Name>1</Name></Hour><Hour><Name>2</Name></Hour></Hours_List>
+<Subjects_List><Subject><Name>Maths</Name></Subject></Subjects_List>
+<Teachers_List><Teacher><Name>T1</Name></Teacher><Teacher><Name>T2</Name></Teacher><Teacher><Name>T3</Name></Teacher></Teachers_List>
+<Students_List><Year><Name>Y7</Name><Number_of_Students>20</Number_of_Students></Year><Year><Name>Y8</Name><Number_of_Students>20</Number_of_Students></Year><Year><Name>Y9</Name><Number_of_Students>20</Number_of_Students></Year></Students_List>
+<Activities_List>
+  <Activity><Teacher>T1</Teacher><Subject>Maths</Subject><Students>Y7</Students><Duration>1</Duration><Id>1</Id><Active>true</Active></Activity>
+  <Activity><Teacher>T2</Teacher><Subject>Maths</Subject><Students>Y8</Students><Duration>1</Duration><Id>2</Id><Active>true</Active></Activity>
+  <Activity><Teacher>T3</Teacher><Subject>Maths</Subject><Students>Y9</Students><Duration>1</Duration><Id>3</Id><Active>true</Active></Activity>
+</Activities_List>
+<Rooms_List><Room><Name>R1</Name><Capacity>30</Capacity></Room><Room><Name>R2</Name><Capacity>30</Capacity></Room><Room><Name>R3</Name><Capacity>30</Capacity></Room></Rooms_List>
+<Time_Constraints_List>
+  <ConstraintBasicCompulsoryTime><Weight_Percentage>100</Weight_Percentage><Active>true</Active></ConstraintBasicCompulsoryTime>
+  <ConstraintActivitiesMaxSimultaneousInSelectedTimeSlots><Weight_Percentage>100</Weight_Percentage><Number_of_Activities>3</Number_of_Activities><Activity_Id>1</Activity_Id><Activity_Id>2</Activity_Id><Activity_Id>3</Activity_Id><Number_of_Selected_Time_Slots>1</Number_of_Selected_Time_Slots><Selected_Time_Slot><Selected_Day>Mon</Selected_Day><Selected_Hour>1</Selected_Hour></Selected_Time_Slot><Max_Number_of_Simultaneous_Activities>1</Max_Number_of_Simultaneous_Activities><Active>true</Active></ConstraintActivitiesMaxSimultaneousInSelectedTimeSlots>
+</Time_Constraints_List>
+<Space_Constraints_List>
+  <ConstraintBasicCompulsorySpace><Weight_Percentage>100</Weight_Percentage><Active>true</Active></ConstraintBasicCompulsorySpace>
+</Space_Constraints_List>
+</fet>"#;
+    let imp = import_fully(file);
+    let p = &imp.problem;
+    assert!(p.distributions.iter().any(|d| d.required
+        && d.kind == DistributionKind::MaxSimultaneousAmong(0, 1)
+        && d.classes == [0, 1, 2]));
+    for seed in 1..=3 {
+        let r = solve(
+            p,
+            &SolveOptions {
+                time_limit: Duration::from_secs(3),
+                threads: 1,
+                seed,
+                stop_when_complete: true,
+                ..SolveOptions::default()
+            },
+            None,
+        )
+        .unwrap();
+        assert!(r.evaluation.is_valid(), "{:?}", r.evaluation.hard);
+        let first_hour = (0..3)
+            .filter(|&c| {
+                let pl = r.solution.placements[c].unwrap();
+                p.classes[c].times[pl.time].pattern.start == 0
+            })
+            .count();
+        assert!(
+            first_hour <= 1,
+            "seed {seed}: {first_hour} in the first hour"
+        );
+    }
+}
+
 /// Activities that may occupy only some of a selection of slots: here the two art
 /// lessons may not meet on Tuesday at 11 at all.
 #[test]
