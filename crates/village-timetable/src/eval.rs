@@ -555,7 +555,8 @@ fn pair_satisfied(problem: &Problem, kind: DistributionKind, a: &Placed, b: &Pla
         | MaxRealDayLoad(_)
         | MaxRealDays(_)
         | MinSlotsAmong(_, _)
-        | MaxSimultaneousAmong(_, _) => true,
+        | MaxSimultaneousAmong(_, _)
+        | MinRestBetweenHalves(_) => true,
     }
 }
 

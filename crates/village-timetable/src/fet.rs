@@ -543,6 +543,9 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
             "MaxDaysPerWeek" if people.starts_with("teacher") && !tagged => {
                 DistributionKind::MaxDays(num(c, "Max_Days_Per_Week")?)
             }
+            "MinRestingHoursBetweenMorningAndAfternoon" if !tagged => {
+                DistributionKind::MinRestBetweenHalves(num(c, "Minimum_Resting_Hours")?)
+            }
             "MaxRealDaysPerWeek" if people.starts_with("teacher") && !tagged => {
                 DistributionKind::MaxRealDays(num(c, "Max_Days_Per_Week")?)
             }

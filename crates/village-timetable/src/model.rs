@@ -194,6 +194,11 @@ pub enum DistributionKind {
     /// In each slot of selection `i`, in every week, at most `n` of the classes meet
     /// (FET's activities max simultaneous in selected time slots).
     MaxSimultaneousAmong(u32, u32),
+    /// On a real day with classes in both its morning (day 2k) and its afternoon (day
+    /// 2k+1), at least this many slots between the end of the morning's last class and the
+    /// start of the afternoon's first: the rest of the morning after it plus the afternoon
+    /// before it (FET's min resting hours between morning and afternoon).
+    MinRestBetweenHalves(u32),
     /// The classes spread evenly over the days in the bit set `mask` of every week: the
     /// excess is the sum over those days of the squared distance between the slots taught
     /// that day and the mean day, in units of `u` slots, rounded down (a staff member's
@@ -224,6 +229,7 @@ impl DistributionKind {
                 | DistributionKind::MaxRealDays(_)
                 | DistributionKind::MinSlotsAmong(_, _)
                 | DistributionKind::MaxSimultaneousAmong(_, _)
+                | DistributionKind::MinRestBetweenHalves(_)
         )
     }
 
@@ -308,6 +314,7 @@ impl DistributionKind {
             MaxRealDays(n) => format!("MaxRealDays({n})"),
             MinSlotsAmong(i, n) => format!("MinSlotsAmong({i},{n})"),
             MaxSimultaneousAmong(i, n) => format!("MaxSimultaneousAmong({i},{n})"),
+            MinRestBetweenHalves(h) => format!("MinRestBetweenHalves({h})"),
         }
     }
 
@@ -363,6 +370,7 @@ impl DistributionKind {
             ("MaxRealDays", [n]) => MaxRealDays(*n),
             ("MinSlotsAmong", [i, n]) => MinSlotsAmong(*i, *n),
             ("MaxSimultaneousAmong", [i, n]) => MaxSimultaneousAmong(*i, *n),
+            ("MinRestBetweenHalves", [h]) => MinRestBetweenHalves(*h),
             _ => return None,
         };
         Some(kind)
@@ -597,6 +605,32 @@ pub fn school_excess(
             }))
         }
         MaxRealDayLoad(s) => return Some(real_day_excess(p, s, pats)),
+        MinRestBetweenHalves(h) => {
+            return Some(per_week(p, |w| {
+                real_days(p)
+                    .filter(|days| days.len() == 2)
+                    .map(|days| {
+                        let morning_end = pats
+                            .iter()
+                            .filter(|t| t.meets_on(w, days.start))
+                            .map(TimePattern::end)
+                            .max();
+                        let afternoon_start = pats
+                            .iter()
+                            .filter(|t| t.meets_on(w, days.start + 1))
+                            .map(|t| t.start)
+                            .min();
+                        match (morning_end, afternoon_start) {
+                            (Some(end), Some(start)) => {
+                                let rest = p.slots_per_day.saturating_sub(end) + start;
+                                u64::from(h.saturating_sub(rest))
+                            }
+                            _ => 0,
+                        }
+                    })
+                    .sum()
+            }))
+        }
         MaxRealDays(n) => {
             return Some(per_week(p, |w| {
                 let busy = real_days(p)
@@ -971,6 +1005,7 @@ mod tests {
             "MaxRealDays(4)",
             "MinSlotsAmong(0,2)",
             "MaxSimultaneousAmong(1,3)",
+            "MinRestBetweenHalves(2)",
         ] {
             assert_eq!(DistributionKind::parse_itc(k).unwrap().itc_name(), k);
         }
@@ -1175,6 +1210,28 @@ mod tests {
         assert!(one.mended_by_removal());
         assert!(!one.breakable_by_one_class());
         assert!(DistributionKind::MaxSimultaneousAmong(0, 0).breakable_by_one_class());
+    }
+
+    #[test]
+    fn rest_between_a_morning_and_its_afternoon() {
+        // Two real days of 4-slot halves, and a lone morning.
+        let p = week_of(5, 4);
+        let excess = |h, pats: &[TimePattern]| {
+            school_excess(&p, DistributionKind::MinRestBetweenHalves(h), &[], pats)
+        };
+        // Morning until its third slot, afternoon from its second: 1 + 1 slots of rest.
+        let day = [hour(0, 1, 2), hour(1, 1, 2)];
+        assert_eq!(excess(2, &day), Some(0));
+        assert_eq!(excess(3, &day), Some(1));
+        // The last slot of a morning and the first of its afternoon: no rest at all.
+        assert_eq!(excess(1, &[hour(2, 3, 1), hour(3, 0, 1)]), Some(1));
+        // A half-day alone, or an afternoon and the next morning, ask for nothing.
+        assert_eq!(
+            excess(4, &[hour(1, 0, 1), hour(2, 3, 1), hour(4, 3, 1)]),
+            Some(0)
+        );
+        assert!(DistributionKind::MinRestBetweenHalves(1).mended_by_removal());
+        assert!(!DistributionKind::MinRestBetweenHalves(1).breakable_by_one_class());
     }
 
     #[test]

@@ -601,6 +601,68 @@ fn activities_at_once_in_selected_slots_are_limited() {
     }
 }
 
+/// A teacher who rests at least an hour between a morning and its afternoon: with four
+/// lessons in two half-days of two hours, the morning's last hour and the afternoon's
+/// first are never both taught.
+#[test]
+fn resting_hours_between_morning_and_afternoon_are_modelled() {
+    let file = r#"<?xml version="1.0" encoding="UTF-8"?>
+<fet version="6.8.5">
+<Mode>Mornings_Afternoons</Mode>
+<Institution_Name>Resting hours</Institution_Name>
+<Days_List><Number_of_Days>2</Number_of_Days><Day><Name>Mon_m</Name></Day><Day><Name>Mon_a</Name></Day></Days_List>
+<Hours_List><Number_of_Hours>3</Number_of_Hours><Hour><Name>1</Name></Hour><Hour><Name>2</Name></Hour><Hour><Name>3</Name></Hour></Hours_List>
+<Subjects_List><Subject><Name>Maths</Name></Subject></Subjects_List>
+<Teachers_List><Teacher><Name>T1</Name></Teacher></Teachers_List>
+<Students_List><Year><Name>Y7</Name><Number_of_Students>20</Number_of_Students></Year></Students_List>
+<Activities_List>
+  <Activity><Teacher>T1</Teacher><Subject>Maths</Subject><Students>Y7</Students><Duration>1</Duration><Id>1</Id><Active>true</Active></Activity>
+  <Activity><Teacher>T1</Teacher><Subject>Maths</Subject><Students>Y7</Students><Duration>1</Duration><Id>2</Id><Active>true</Active></Activity>
+  <Activity><Teacher>T1</Teacher><Subject>Maths</Subject><Students>Y7</Students><Duration>1</Duration><Id>3</Id><Active>true</Active></Activity>
+  <Activity><Teacher>T1</Teacher><Subject>Maths</Subject><Students>Y7</Students><Duration>1</Duration><Id>4</Id><Active>true</Active></Activity>
+</Activities_List>
+<Rooms_List><Room><Name>R1</Name><Capacity>30</Capacity></Room></Rooms_List>
+<Time_Constraints_List>
+  <ConstraintBasicCompulsoryTime><Weight_Percentage>100</Weight_Percentage><Active>true</Active></ConstraintBasicCompulsoryTime>
+  <ConstraintTeachersMinRestingHoursBetweenMorningAndAfternoon><Weight_Percentage>100</Weight_Percentage><Minimum_Resting_Hours>1</Minimum_Resting_Hours><Active>true</Active></ConstraintTeachersMinRestingHoursBetweenMorningAndAfternoon>
+</Time_Constraints_List>
+<Space_Constraints_List>
+  <ConstraintBasicCompulsorySpace><Weight_Percentage>100</Weight_Percentage><Active>true</Active></ConstraintBasicCompulsorySpace>
+</Space_Constraints_List>
+</fet>"#;
+    let imp = import_fully(file);
+    let p = &imp.problem;
+    assert!(p.distributions.iter().any(|d| d.required
+        && d.kind == DistributionKind::MinRestBetweenHalves(1)
+        && d.classes == [0, 1, 2, 3]));
+    for seed in 1..=3 {
+        let r = solve(
+            p,
+            &SolveOptions {
+                time_limit: Duration::from_secs(3),
+                threads: 1,
+                seed,
+                stop_when_complete: true,
+                ..SolveOptions::default()
+            },
+            None,
+        )
+        .unwrap();
+        assert!(r.evaluation.is_valid(), "{:?}", r.evaluation.hard);
+        let taught = |day: u32, hour: u32| {
+            (0..4).any(|c| {
+                let pl = r.solution.placements[c].unwrap();
+                let t = p.classes[c].times[pl.time].pattern;
+                t.days == 1 << day && t.start == hour
+            })
+        };
+        assert!(
+            !(taught(0, 2) && taught(1, 0)),
+            "seed {seed}: the morning's last hour and the afternoon's first"
+        );
+    }
+}
+
 /// Activities that may occupy only some of a selection of slots: here the two art
 /// lessons may not meet on Tuesday at 11 at all.
 #[test]
