@@ -556,7 +556,8 @@ fn pair_satisfied(problem: &Problem, kind: DistributionKind, a: &Placed, b: &Pla
         | MaxRealDays(_)
         | MinSlotsAmong(_, _)
         | MaxSimultaneousAmong(_, _)
-        | MinRestBetweenHalves(_) => true,
+        | MinRestBetweenHalves(_)
+        | MinRealDayLoad(_, _) => true,
     }
 }
 

@@ -170,6 +170,15 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
         .map(|(i, h)| (h.as_str(), i as u32))
         .collect();
     let n_hours = hours.len() as u32;
+    // FET's mornings-and-afternoons mode lists each real day as two days, its morning and
+    // its afternoon. FET 6 files say so in `Mode`; the mode's own FET 5 builds in their
+    // version (`5.27.3-ma9`, `5.27.3-algeria17`, `5.27.3-morocco30`).
+    let mornings_afternoons = root
+        .child("Mode")
+        .is_some_and(|m| m.text.trim() == "Mornings_Afternoons")
+        || ["-ma", "-algeria", "-morocco"]
+            .iter()
+            .any(|build| version.contains(build));
     // Every other day from `first`: the mornings (0) or the afternoons (1).
     let n_days = days.len() as u32;
     let half_days = |first: u32| -> u32 {
@@ -527,7 +536,15 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
                     Some(v) => v.trim() == "true",
                     None => people.starts_with("teacher"),
                 };
-                DistributionKind::MinDayLoad(num(c, "Minimum_Hours_Daily")?, empty_ok)
+                let s = num(c, "Minimum_Hours_Daily")?;
+                // In mornings-and-afternoons mode a day is a real day: FET's own saved
+                // timetables hold the minimum over each morning and afternoon together,
+                // and leave many half-days empty (see docs/timetabling.md).
+                if mornings_afternoons {
+                    DistributionKind::MinRealDayLoad(s, empty_ok)
+                } else {
+                    DistributionKind::MinDayLoad(s, empty_ok)
+                }
             }
             "MaxGapsPerDay" => DistributionKind::MaxGapsPerDay(num(c, "Max_Gaps")?),
             "MaxHoursDailyRealDays" => {
@@ -541,7 +558,15 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
                 DistributionKind::EarlyStart(num(c, "Max_Beginnings_At_Second_Hour")?)
             }
             "MaxDaysPerWeek" if people.starts_with("teacher") && !tagged => {
-                DistributionKind::MaxDays(num(c, "Max_Days_Per_Week")?)
+                let n = num(c, "Max_Days_Per_Week")?;
+                // The FET 5 builds of the mornings-and-afternoons mode count real days
+                // here (FET 6 turns the rule into max real days per week when it reads
+                // their files, and their saved timetables break it counted by half-days).
+                if mornings_afternoons && major == 5 {
+                    DistributionKind::MaxRealDays(n)
+                } else {
+                    DistributionKind::MaxDays(n)
+                }
             }
             "MinRestingHoursBetweenMorningAndAfternoon" if !tagged => {
                 DistributionKind::MinRestBetweenHalves(num(c, "Minimum_Resting_Hours")?)

@@ -187,6 +187,10 @@ pub enum DistributionKind {
     /// Classes on at most this many real days of every week, a real day being two days
     /// of the problem, morning and afternoon (FET's teacher max real days per week).
     MaxRealDays(u32),
+    /// `MinDayLoad` over real days: on every real day with classes (every real day when the
+    /// flag is false), at least this many slots of them, morning and afternoon together
+    /// (FET's min hours daily in its mornings-and-afternoons mode).
+    MinRealDayLoad(u32, bool),
     /// The classes together occupy at least `n` of the slots of selection `i`, in every
     /// week, counted as `MaxSlotsAmong` counts them (FET's activities occupy min time
     /// slots from selection).
@@ -230,6 +234,7 @@ impl DistributionKind {
                 | DistributionKind::MinSlotsAmong(_, _)
                 | DistributionKind::MaxSimultaneousAmong(_, _)
                 | DistributionKind::MinRestBetweenHalves(_)
+                | DistributionKind::MinRealDayLoad(_, _)
         )
     }
 
@@ -241,6 +246,7 @@ impl DistributionKind {
         !matches!(
             self,
             DistributionKind::MinDayLoad(_, _)
+                | DistributionKind::MinRealDayLoad(_, _)
                 | DistributionKind::EarlyStart(_)
                 | DistributionKind::MinDays(_)
                 | DistributionKind::MinSlotsAmong(_, _)
@@ -315,6 +321,7 @@ impl DistributionKind {
             MinSlotsAmong(i, n) => format!("MinSlotsAmong({i},{n})"),
             MaxSimultaneousAmong(i, n) => format!("MaxSimultaneousAmong({i},{n})"),
             MinRestBetweenHalves(h) => format!("MinRestBetweenHalves({h})"),
+            MinRealDayLoad(s, empty) => format!("MinRealDayLoad({s},{})", u32::from(*empty)),
         }
     }
 
@@ -371,6 +378,7 @@ impl DistributionKind {
             ("MinSlotsAmong", [i, n]) => MinSlotsAmong(*i, *n),
             ("MaxSimultaneousAmong", [i, n]) => MaxSimultaneousAmong(*i, *n),
             ("MinRestBetweenHalves", [h]) => MinRestBetweenHalves(*h),
+            ("MinRealDayLoad", [s, e @ (0 | 1)]) => MinRealDayLoad(*s, *e == 1),
             _ => return None,
         };
         Some(kind)
@@ -604,7 +612,23 @@ pub fn school_excess(
                     .sum()
             }))
         }
-        MaxRealDayLoad(s) => return Some(real_day_excess(p, s, pats)),
+        MaxRealDayLoad(s) => {
+            return Some(per_week(p, |w| {
+                real_days(p)
+                    .map(|days| real_day_load(w, days, pats).saturating_sub(u64::from(s)))
+                    .sum()
+            }))
+        }
+        MinRealDayLoad(s, empty_ok) => {
+            return Some(per_week(p, |w| {
+                real_days(p)
+                    .map(|days| match real_day_load(w, days, pats) {
+                        0 if empty_ok => 0,
+                        load => u64::from(s).saturating_sub(load),
+                    })
+                    .sum()
+            }))
+        }
         MinRestBetweenHalves(h) => {
             return Some(per_week(p, |w| {
                 real_days(p)
@@ -754,19 +778,11 @@ fn real_days(p: &Problem) -> impl Iterator<Item = std::ops::Range<u32>> {
         .map(move |first| first..(first + 2).min(days))
 }
 
-/// `MaxRealDayLoad(s)`: in each week, the slots of classes on each real day beyond `s`.
-fn real_day_excess(p: &Problem, s: u32, pats: &[TimePattern]) -> u64 {
-    per_week(p, |w| {
-        real_days(p)
-            .map(|days| {
-                let load: u64 = days
-                    .flat_map(|d| pats.iter().filter(move |t| t.meets_on(w, d)))
-                    .map(|t| u64::from(t.length))
-                    .sum();
-                load.saturating_sub(u64::from(s))
-            })
-            .sum()
-    })
+/// The slots of classes on a real day (`days`) of week `w`.
+fn real_day_load(w: u32, days: std::ops::Range<u32>, pats: &[TimePattern]) -> u64 {
+    days.flat_map(|d| pats.iter().filter(move |t| t.meets_on(w, d)))
+        .map(|t| u64::from(t.length))
+        .sum()
 }
 
 /// The slots of selection `i`; an unknown selection has none.
@@ -1006,6 +1022,7 @@ mod tests {
             "MinSlotsAmong(0,2)",
             "MaxSimultaneousAmong(1,3)",
             "MinRestBetweenHalves(2)",
+            "MinRealDayLoad(2,0)",
         ] {
             assert_eq!(DistributionKind::parse_itc(k).unwrap().itc_name(), k);
         }
@@ -1145,6 +1162,24 @@ mod tests {
         assert_eq!(excess(4, &pats), Some(0));
         assert_eq!(excess(3, &pats), Some(1));
         assert_eq!(excess(2, &pats), Some(2 + 1));
+    }
+
+    #[test]
+    fn a_minimum_over_real_days_counts_a_morning_with_its_afternoon() {
+        // Four days: two real days.
+        let p = week_of(4, 8);
+        let excess = |empty_ok, pats: &[TimePattern]| {
+            school_excess(&p, DistributionKind::MinRealDayLoad(3, empty_ok), &[], pats)
+        };
+        // Two slots in the morning and one in the afternoon make three; the empty second
+        // real day counts only when empty days are not allowed.
+        let first = [hour(0, 0, 2), hour(1, 0, 1)];
+        assert_eq!(excess(true, &first), Some(0));
+        assert_eq!(excess(false, &first), Some(3));
+        // An empty afternoon is no shortfall when the morning holds the minimum.
+        assert_eq!(excess(false, &[hour(0, 0, 3), hour(2, 0, 3)]), Some(0));
+        assert_eq!(excess(true, &[hour(1, 0, 1)]), Some(2));
+        assert!(!DistributionKind::MinRealDayLoad(3, true).mended_by_removal());
     }
 
     #[test]

@@ -601,6 +601,65 @@ fn activities_at_once_in_selected_slots_are_limited() {
     }
 }
 
+/// In mornings-and-afternoons files a "day" of min hours daily is a real day, and in the
+/// mode's FET 5 builds so is a day of a teacher's max days per week; elsewhere a day is a
+/// day.
+#[test]
+fn mornings_and_afternoons_files_count_some_rules_over_real_days() {
+    let rules = r#"<ConstraintStudentsMinHoursDaily><Weight_Percentage>100</Weight_Percentage><Minimum_Hours_Daily>2</Minimum_Hours_Daily><Allow_Empty_Days>false</Allow_Empty_Days><Active>true</Active></ConstraintStudentsMinHoursDaily>
+  <ConstraintTeacherMaxDaysPerWeek><Weight_Percentage>100</Weight_Percentage><Teacher_Name>T1</Teacher_Name><Max_Days_Per_Week>1</Max_Days_Per_Week><Active>true</Active></ConstraintTeacherMaxDaysPerWeek>
+</Time_Constraints_List>"#;
+    let file = |version: &str, mode: &str| {
+        format!(
+            r#"<?xml version="1.0" encoding="UTF-8"?>
+<fet version="{version}">{mode}
+<Institution_Name>Real days</Institution_Name>
+<Days_List><Number_of_Days>4</Number_of_Days><Day><Name>Mon_m</Name></Day><Day><Name>Mon_a</Name></Day><Day><Name>Tue_m</Name></Day><Day><Name>Tue_a</Name></Day></Days_List>
+<Hours_List><Number_of_Hours>2</Number_of_Hours><Hour><Name>1</Name></Hour><Hour><Name>2</Name></Hour></Hours_List>
+<Subjects_List><Subject><Name>Maths</Name></Subject></Subjects_List>
+<Teachers_List><Teacher><Name>T1</Name></Teacher></Teachers_List>
+<Students_List><Year><Name>Y7</Name><Number_of_Students>20</Number_of_Students></Year></Students_List>
+<Activities_List>
+  <Activity><Teacher>T1</Teacher><Subject>Maths</Subject><Students>Y7</Students><Duration>1</Duration><Id>1</Id><Active>true</Active></Activity>
+  <Activity><Teacher>T1</Teacher><Subject>Maths</Subject><Students>Y7</Students><Duration>1</Duration><Id>2</Id><Active>true</Active></Activity>
+</Activities_List>
+<Rooms_List><Room><Name>R1</Name><Capacity>30</Capacity></Room></Rooms_List>
+<Time_Constraints_List>
+  <ConstraintBasicCompulsoryTime><Weight_Percentage>100</Weight_Percentage><Active>true</Active></ConstraintBasicCompulsoryTime>
+  {rules}
+<Space_Constraints_List>
+  <ConstraintBasicCompulsorySpace><Weight_Percentage>100</Weight_Percentage><Active>true</Active></ConstraintBasicCompulsorySpace>
+</Space_Constraints_List>
+</fet>"#
+        )
+    };
+    let kinds = |version: &str, mode: &str| -> Vec<DistributionKind> {
+        let imp = import_fully(&file(version, mode));
+        let mut k: Vec<DistributionKind> = imp
+            .problem
+            .distributions
+            .iter()
+            .filter(|d| d.required && d.classes == [0, 1])
+            .map(|d| d.kind)
+            .filter(|k| !matches!(k, DistributionKind::NotOverlap))
+            .collect();
+        k.sort_by_key(|k| k.itc_name());
+        k
+    };
+    use DistributionKind::*;
+    let mode = "<Mode>Mornings_Afternoons</Mode>";
+    assert_eq!(
+        kinds("6.8.5", mode),
+        [MaxDays(1), MinRealDayLoad(2, false)],
+        "FET 6: max days per week counts half-days; its own rule counts real days"
+    );
+    assert_eq!(
+        kinds("5.27.3-algeria17", ""),
+        [MaxRealDays(1), MinRealDayLoad(2, false)]
+    );
+    assert_eq!(kinds("6.8.5", ""), [MaxDays(1), MinDayLoad(2, false)]);
+}
+
 /// A teacher who rests at least an hour between a morning and its afternoon: with four
 /// lessons in two half-days of two hours, the morning's last hour and the afternoon's
 /// first are never both taught.
