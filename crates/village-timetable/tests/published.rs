@@ -113,3 +113,20 @@ fn a_re_solve_from_the_same_school_changes_nothing() {
     assert_eq!(again.figures.changed, Some(0), "{:?}", again.figures);
     assert!(again.figures.pupil_sessions.unwrap_or(0) > 0);
 }
+
+/// A re-solve needs a repair, not a new timetable: from a base it stops once complete and
+/// stalled, long before a generous time limit.
+#[test]
+fn a_re_solve_stops_once_complete_and_stalled() {
+    let s = school("11:00");
+    let first = solve_school(&s, None, &options(), None).unwrap();
+    let patient = SolveOptions {
+        time_limit: Duration::from_secs(60),
+        ..options()
+    };
+    let started = std::time::Instant::now();
+    let again = solve_school(&s, Some((&s, &first.solution)), &patient, None).unwrap();
+    assert!(again.figures.complete());
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(20), "took {took:?}");
+}
