@@ -557,7 +557,8 @@ fn pair_satisfied(problem: &Problem, kind: DistributionKind, a: &Placed, b: &Pla
         | MinSlotsAmong(_, _)
         | MaxSimultaneousAmong(_, _)
         | MinRestBetweenHalves(_)
-        | MinRealDayLoad(_, _) => true,
+        | MinRealDayLoad(_, _)
+        | Grouped => true,
     }
 }
 

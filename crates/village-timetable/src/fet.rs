@@ -29,6 +29,9 @@ pub struct FetImport {
     pub notes: Vec<String>,
     pub day_names: Vec<String>,
     pub hour_names: Vec<String>,
+    /// Each room's name as the file writes it, spaces and all (the model's room ids are
+    /// trimmed), for writing the timetable back in FET's terms.
+    pub room_names: Vec<String>,
 }
 
 struct Activity {
@@ -365,9 +368,15 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
         n_hours,
     );
     let mut room_idx: HashMap<String, usize> = HashMap::new();
+    let mut room_names: Vec<String> = Vec::new();
     if let Some(rl) = root.child("Rooms_List") {
         for r in rl.children_named("Room") {
             let name = r.child_text("Name").unwrap_or("").to_string();
+            room_names.push(
+                r.child("Name")
+                    .map(|n| n.raw_text.clone())
+                    .unwrap_or_default(),
+            );
             let cap = r
                 .child_text("Capacity")
                 .and_then(|c| c.parse().ok())
@@ -863,6 +872,23 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
                         dists.push(dist(kind, w, pair.clone(), origin.clone()));
                     }
                 }
+                "ConstraintThreeActivitiesGrouped" => {
+                    let three: Vec<usize> = [
+                        "First_Activity_Id",
+                        "Second_Activity_Id",
+                        "Third_Activity_Id",
+                    ]
+                    .into_iter()
+                    .map(|f| act_of(c, text_of(c, f).unwrap_or("")))
+                    .collect::<Result<Vec<_>, _>>()?
+                    .into_iter()
+                    .flatten()
+                    .collect();
+                    // Fewer than two active: nothing left to group.
+                    if three.len() >= 2 {
+                        dists.push(dist(DistributionKind::Grouped, w, three, origin));
+                    }
+                }
                 name => {
                     let Some((groups, kind)) = person_rule(c, name)? else {
                         *ignored.entry(name.to_string()).or_insert(0) += 1;
@@ -1163,6 +1189,7 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
         notes,
         day_names: days,
         hour_names: hours,
+        room_names,
     })
 }
 

@@ -95,7 +95,7 @@ pub fn lock_solution(
             let _ = write!(
                 rooms,
                 "<ConstraintActivityPreferredRoom>\n\t<Weight_Percentage>100</Weight_Percentage>\n\t<Activity_Id>{id}</Activity_Id>\n\t<Room>{}</Room>\n\t<Permanently_Locked>true</Permanently_Locked>\n\t<Active>true</Active>\n\t<Comments></Comments>\n</ConstraintActivityPreferredRoom>\n",
-                escape(&room.id)
+                escape(import.room_names.get(r).unwrap_or(&room.id))
             );
             rooms_locked += 1;
         }
@@ -304,6 +304,27 @@ mod tests {
         // Everything before the inserted constraints is unchanged.
         let head = SMALL.split("</Time_Constraints_List>").next().unwrap();
         assert!(locked.text.starts_with(head));
+    }
+
+    #[test]
+    fn room_names_are_written_as_the_file_has_them() {
+        // FET keeps the spaces around a name: " Studio" is not "Studio" to it.
+        let spaced = SMALL
+            .replace("<Name>Studio</Name>", "<Name> Studio</Name>")
+            .replace("<Room>Studio</Room>", "<Room> Studio</Room>");
+        let imported = import(&spaced).unwrap();
+        assert_eq!(imported.room_names[1], " Studio");
+        let options = SolveOptions {
+            threads: 1,
+            max_iterations: Some(2_000),
+            ..SolveOptions::default()
+        };
+        let result = solve(&imported.problem, &options, None).unwrap();
+        assert!(result.evaluation.is_valid(), "{:?}", result.evaluation.hard);
+        let locked = lock_solution(&spaced, &imported, &result.solution).unwrap();
+        assert_eq!(locked.rooms_locked, 2);
+        assert!(locked.text.contains("<Room> Studio</Room>"));
+        assert!(!locked.text.contains("<Room>Studio</Room>"));
     }
 
     #[test]

@@ -191,6 +191,11 @@ pub enum DistributionKind {
     /// flag is false), at least this many slots of them, morning and afternoon together
     /// (FET's min hours daily in its mornings-and-afternoons mode).
     MinRealDayLoad(u32, bool),
+    /// The classes meet one after another on one day, in any order, with nothing but break
+    /// times between them: taken by day and start, each is `BackToBack` with the next
+    /// (FET's three activities grouped). The excess is the number of such neighbours that
+    /// are not.
+    Grouped,
     /// The classes together occupy at least `n` of the slots of selection `i`, in every
     /// week, counted as `MaxSlotsAmong` counts them (FET's activities occupy min time
     /// slots from selection).
@@ -235,6 +240,7 @@ impl DistributionKind {
                 | DistributionKind::MaxSimultaneousAmong(_, _)
                 | DistributionKind::MinRestBetweenHalves(_)
                 | DistributionKind::MinRealDayLoad(_, _)
+                | DistributionKind::Grouped
         )
     }
 
@@ -322,6 +328,7 @@ impl DistributionKind {
             MaxSimultaneousAmong(i, n) => format!("MaxSimultaneousAmong({i},{n})"),
             MinRestBetweenHalves(h) => format!("MinRestBetweenHalves({h})"),
             MinRealDayLoad(s, empty) => format!("MinRealDayLoad({s},{})", u32::from(*empty)),
+            Grouped => "Grouped".into(),
         }
     }
 
@@ -379,6 +386,7 @@ impl DistributionKind {
             ("MaxSimultaneousAmong", [i, n]) => MaxSimultaneousAmong(*i, *n),
             ("MinRestBetweenHalves", [h]) => MinRestBetweenHalves(*h),
             ("MinRealDayLoad", [s, e @ (0 | 1)]) => MinRealDayLoad(*s, *e == 1),
+            ("Grouped", []) => Grouped,
             _ => return None,
         };
         Some(kind)
@@ -611,6 +619,19 @@ pub fn school_excess(
                     })
                     .sum()
             }))
+        }
+        Grouped => {
+            let mut order: Vec<&TimePattern> = pats.iter().collect();
+            order.sort_by_key(|t| (t.first_week(), t.first_day(), t.start));
+            return Some(
+                order
+                    .windows(2)
+                    .filter(|pair| match pair {
+                        [x, y] => !back_to_back(p, x, y),
+                        _ => false,
+                    })
+                    .count() as u64,
+            );
         }
         MaxRealDayLoad(s) => {
             return Some(per_week(p, |w| {
@@ -1023,6 +1044,7 @@ mod tests {
             "MaxSimultaneousAmong(1,3)",
             "MinRestBetweenHalves(2)",
             "MinRealDayLoad(2,0)",
+            "Grouped",
         ] {
             assert_eq!(DistributionKind::parse_itc(k).unwrap().itc_name(), k);
         }
@@ -1180,6 +1202,41 @@ mod tests {
         assert_eq!(excess(false, &[hour(0, 0, 3), hour(2, 0, 3)]), Some(0));
         assert_eq!(excess(true, &[hour(1, 0, 1)]), Some(2));
         assert!(!DistributionKind::MinRealDayLoad(3, true).mended_by_removal());
+    }
+
+    #[test]
+    fn grouped_classes_follow_one_another_on_one_day() {
+        let mut p = week_of(2, 8);
+        // A break in the fourth slot of every day.
+        p.breaks.push(TimePattern {
+            days: 0b11,
+            start: 3,
+            length: 1,
+            weeks: 1,
+        });
+        let excess = |pats: &[TimePattern]| school_excess(&p, DistributionKind::Grouped, &[], pats);
+        // In any order, and across the break.
+        assert_eq!(
+            excess(&[hour(0, 2, 1), hour(0, 0, 2), hour(0, 4, 1)]),
+            Some(0)
+        );
+        // A free slot between the second and the third.
+        assert_eq!(
+            excess(&[hour(0, 0, 1), hour(0, 1, 1), hour(0, 5, 1)]),
+            Some(1)
+        );
+        // One on another day: the first two are still back to back, the third is not.
+        assert_eq!(
+            excess(&[hour(0, 0, 1), hour(0, 1, 1), hour(1, 2, 1)]),
+            Some(1)
+        );
+        // Two at once.
+        assert_eq!(
+            excess(&[hour(0, 0, 1), hour(0, 0, 1), hour(0, 1, 1)]),
+            Some(1)
+        );
+        assert!(DistributionKind::Grouped.mended_by_removal());
+        assert!(!DistributionKind::Grouped.breakable_by_one_class());
     }
 
     #[test]

@@ -14,6 +14,9 @@ pub struct Element {
     pub children: Vec<Element>,
     /// Concatenated character data directly inside this element, trimmed.
     pub text: String,
+    /// The same, as written (FET keeps the spaces around a name, so a file written back
+    /// for FET must too).
+    pub raw_text: String,
     /// The character data was not empty but only white space (FET allows a name of
     /// spaces, which trimming would turn into "no name").
     pub blank: bool,
@@ -226,6 +229,7 @@ impl<'a> Parser<'a> {
             attributes: Vec::new(),
             children: Vec::new(),
             text: String::new(),
+            raw_text: String::new(),
             blank: false,
             line,
             column,
@@ -294,6 +298,7 @@ impl<'a> Parser<'a> {
                 self.advance(1);
                 el.text = text.trim().to_string();
                 el.blank = el.text.is_empty() && !text.is_empty() && el.children.is_empty();
+                el.raw_text = text;
                 return Ok(el);
             } else if r.starts_with("<!--") {
                 self.skip_past("-->", "comment")?;

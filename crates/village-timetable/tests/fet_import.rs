@@ -660,6 +660,72 @@ fn mornings_and_afternoons_files_count_some_rules_over_real_days() {
     assert_eq!(kinds("6.8.5", ""), [MaxDays(1), MinDayLoad(2, false)]);
 }
 
+/// Three activities grouped: one after another on one day, in any order, a break
+/// between two of them allowed.
+#[test]
+fn three_activities_grouped_are_modelled() {
+    let file = r#"<?xml version="1.0" encoding="UTF-8"?>
+<fet version="6.8.5">
+<Institution_Name>Grouped</Institution_Name>
+<Days_List><Number_of_Days>2</Number_of_Days><Day><Name>Mon</Name></Day><Day><Name>Tue</Name></Day></Days_List>
+<Hours_List><Number_of_Hours>6</Number_of_Hours><Hour><Name>1</Name></Hour><Hour><Name>2</Name></Hour><Hour><Name>3</Name></Hour><Hour><Name>4</Name></Hour><Hour><Name>5</Name></Hour><Hour><Name>6</Name></Hour></Hours_List>
+<Subjects_List><Subject><Name>Maths</Name></Subject></Subjects_List>
+<Teachers_List><Teacher><Name>T1</Name></Teacher><Teacher><Name>T2</Name></Teacher><Teacher><Name>T3</Name></Teacher></Teachers_List>
+<Students_List><Year><Name>Y7</Name><Number_of_Students>20</Number_of_Students></Year></Students_List>
+<Activities_List>
+  <Activity><Teacher>T1</Teacher><Subject>Maths</Subject><Students>Y7</Students><Duration>1</Duration><Id>1</Id><Active>true</Active></Activity>
+  <Activity><Teacher>T2</Teacher><Subject>Maths</Subject><Students>Y7</Students><Duration>1</Duration><Id>2</Id><Active>true</Active></Activity>
+  <Activity><Teacher>T3</Teacher><Subject>Maths</Subject><Students>Y7</Students><Duration>2</Duration><Id>3</Id><Active>true</Active></Activity>
+</Activities_List>
+<Rooms_List><Room><Name>R1</Name><Capacity>30</Capacity></Room></Rooms_List>
+<Time_Constraints_List>
+  <ConstraintBasicCompulsoryTime><Weight_Percentage>100</Weight_Percentage><Active>true</Active></ConstraintBasicCompulsoryTime>
+  <ConstraintBreakTimes><Weight_Percentage>100</Weight_Percentage><Number_of_Break_Times>2</Number_of_Break_Times><Break_Time><Day>Mon</Day><Hour>4</Hour></Break_Time><Break_Time><Day>Tue</Day><Hour>4</Hour></Break_Time><Active>true</Active></ConstraintBreakTimes>
+  <ConstraintThreeActivitiesGrouped><Weight_Percentage>100</Weight_Percentage><First_Activity_Id>1</First_Activity_Id><Second_Activity_Id>2</Second_Activity_Id><Third_Activity_Id>3</Third_Activity_Id><Active>true</Active></ConstraintThreeActivitiesGrouped>
+</Time_Constraints_List>
+<Space_Constraints_List>
+  <ConstraintBasicCompulsorySpace><Weight_Percentage>100</Weight_Percentage><Active>true</Active></ConstraintBasicCompulsorySpace>
+</Space_Constraints_List>
+</fet>"#;
+    let imp = import_fully(file);
+    let p = &imp.problem;
+    assert!(p
+        .distributions
+        .iter()
+        .any(|d| d.required && d.kind == DistributionKind::Grouped && d.classes == [0, 1, 2]));
+    for seed in 1..=3 {
+        let r = solve(
+            p,
+            &SolveOptions {
+                time_limit: Duration::from_secs(3),
+                threads: 1,
+                seed,
+                stop_when_complete: true,
+                ..SolveOptions::default()
+            },
+            None,
+        )
+        .unwrap();
+        assert!(r.evaluation.is_valid(), "{:?}", r.evaluation.hard);
+        let mut at: Vec<(u32, u32, u32)> = (0..3)
+            .map(|c| {
+                let t = p.classes[c].times[r.solution.placements[c].unwrap().time].pattern;
+                (t.first_day(), t.start, t.end())
+            })
+            .collect();
+        at.sort_unstable();
+        for pair in at.windows(2) {
+            let ((d0, _, end), (d1, start, _)) = (pair[0], pair[1]);
+            assert_eq!(d0, d1, "seed {seed}: {at:?}");
+            // Back to back, or only the break (the fourth hour) between.
+            assert!(
+                end == start || (end == 3 && start == 4),
+                "seed {seed}: {at:?}"
+            );
+        }
+    }
+}
+
 /// A teacher who rests at least an hour between a morning and its afternoon: with four
 /// lessons in two half-days of two hours, the morning's last hour and the afternoon's
 /// first are never both taught.
