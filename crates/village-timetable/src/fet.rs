@@ -29,9 +29,12 @@ pub struct FetImport {
     pub notes: Vec<String>,
     pub day_names: Vec<String>,
     pub hour_names: Vec<String>,
-    /// Each room's name as the file writes it, spaces and all (the model's room ids are
-    /// trimmed), for writing the timetable back in FET's terms.
-    pub room_names: Vec<String>,
+    /// Each day's, hour's and room's name as the file writes it, spaces and all (the
+    /// names above and the model's room ids are trimmed), for writing the timetable back
+    /// in FET's terms: FET keeps the spaces.
+    pub written_day_names: Vec<String>,
+    pub written_hour_names: Vec<String>,
+    pub written_room_names: Vec<String>,
 }
 
 struct Activity {
@@ -92,6 +95,19 @@ fn text_of<'a>(el: &'a Element, name: &str) -> Option<&'a str> {
 
 fn is_active(el: &Element) -> bool {
     text_of(el, "Active").is_none_or(|a| a != "false")
+}
+
+/// As [`names_in`], the names as written, spaces and all.
+fn written_names_in(list: Option<&Element>, item: &str) -> Vec<String> {
+    list.map(|l| {
+        l.children_named(item)
+            .map(|c| match c.child("Name") {
+                Some(n) => n.raw_text.clone(),
+                None => c.raw_text.clone(),
+            })
+            .collect()
+    })
+    .unwrap_or_default()
 }
 
 fn names_in(list: Option<&Element>, item: &str) -> Vec<String> {
@@ -368,11 +384,11 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
         n_hours,
     );
     let mut room_idx: HashMap<String, usize> = HashMap::new();
-    let mut room_names: Vec<String> = Vec::new();
+    let mut written_room_names: Vec<String> = Vec::new();
     if let Some(rl) = root.child("Rooms_List") {
         for r in rl.children_named("Room") {
             let name = r.child_text("Name").unwrap_or("").to_string();
-            room_names.push(
+            written_room_names.push(
                 r.child("Name")
                     .map(|n| n.raw_text.clone())
                     .unwrap_or_default(),
@@ -1187,9 +1203,11 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
     Ok(FetImport {
         problem: p,
         notes,
+        written_day_names: written_names_in(root.child("Days_List"), "Day"),
+        written_hour_names: written_names_in(root.child("Hours_List"), "Hour"),
         day_names: days,
         hour_names: hours,
-        room_names,
+        written_room_names,
     })
 }
 

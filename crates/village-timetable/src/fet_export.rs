@@ -68,11 +68,11 @@ pub fn lock_solution(
                 ))
             })?;
         let day = import
-            .day_names
+            .written_day_names
             .get(pattern.first_day() as usize)
             .ok_or_else(|| Error::Solution(format!("activity {}: no day", class.id)))?;
         let hour = import
-            .hour_names
+            .written_hour_names
             .get(pattern.start as usize)
             .ok_or_else(|| {
                 Error::Solution(format!(
@@ -95,7 +95,7 @@ pub fn lock_solution(
             let _ = write!(
                 rooms,
                 "<ConstraintActivityPreferredRoom>\n\t<Weight_Percentage>100</Weight_Percentage>\n\t<Activity_Id>{id}</Activity_Id>\n\t<Room>{}</Room>\n\t<Permanently_Locked>true</Permanently_Locked>\n\t<Active>true</Active>\n\t<Comments></Comments>\n</ConstraintActivityPreferredRoom>\n",
-                escape(import.room_names.get(r).unwrap_or(&room.id))
+                escape(import.written_room_names.get(r).unwrap_or(&room.id))
             );
             rooms_locked += 1;
         }
@@ -307,13 +307,17 @@ mod tests {
     }
 
     #[test]
-    fn room_names_are_written_as_the_file_has_them() {
+    fn names_are_written_as_the_file_has_them() {
         // FET keeps the spaces around a name: " Studio" is not "Studio" to it.
         let spaced = SMALL
             .replace("<Name>Studio</Name>", "<Name> Studio</Name>")
-            .replace("<Room>Studio</Room>", "<Room> Studio</Room>");
+            .replace("<Room>Studio</Room>", "<Room> Studio</Room>")
+            .replace("<Name>Mon</Name>", "<Name>Mon </Name>")
+            .replace("<Day>Mon</Day>", "<Day>Mon </Day>");
         let imported = import(&spaced).unwrap();
-        assert_eq!(imported.room_names[1], " Studio");
+        assert_eq!(imported.written_room_names[1], " Studio");
+        assert_eq!(imported.written_day_names[0], "Mon ");
+        assert_eq!(imported.day_names[0], "Mon");
         let options = SolveOptions {
             threads: 1,
             max_iterations: Some(2_000),
@@ -325,6 +329,19 @@ mod tests {
         assert_eq!(locked.rooms_locked, 2);
         assert!(locked.text.contains("<Room> Studio</Room>"));
         assert!(!locked.text.contains("<Room>Studio</Room>"));
+        // Every activity is locked to "Mon " or "Tue", none to "Mon".
+        assert!(!locked.text.contains("<Preferred_Day>Mon</Preferred_Day>"));
+        assert_eq!(
+            locked
+                .text
+                .matches("<Preferred_Day>Mon </Preferred_Day>")
+                .count()
+                + locked
+                    .text
+                    .matches("<Preferred_Day>Tue</Preferred_Day>")
+                    .count(),
+            4
+        );
     }
 
     #[test]
