@@ -323,18 +323,12 @@ fn swap_floor(
     groups: &[Vec<usize>],
     units: &[Vec<usize>],
 ) -> usize {
-    use std::collections::{HashMap, HashSet};
+    use std::collections::HashSet;
     use village_timetable::model::TimePattern;
     let old = &base.compiled.problem;
     let sol = &base.result.solution;
     let moving: HashSet<usize> = units.iter().flatten().copied().collect();
-    let next_index: HashMap<&str, usize> = next
-        .problem
-        .classes
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (c.id.as_str(), i))
-        .collect();
+    let next_index = next.problem.class_indices();
     let at: Vec<Option<TimePattern>> = (0..old.classes.len())
         .map(|c| {
             let pl = sol.placements.get(c).copied().flatten()?;

@@ -97,27 +97,20 @@ fn is_active(el: &Element) -> bool {
     text_of(el, "Active").is_none_or(|a| a != "false")
 }
 
-/// As [`names_in`], the names as written, spaces and all.
-fn written_names_in(list: Option<&Element>, item: &str) -> Vec<String> {
-    list.map(|l| {
-        l.children_named(item)
-            .map(|c| match c.child("Name") {
-                Some(n) => n.raw_text.clone(),
-                None => c.raw_text.clone(),
-            })
-            .collect()
-    })
-    .unwrap_or_default()
+/// The names of the `item`s of a list (their `Name`, or their own text), trimmed.
+fn names_in(list: Option<&Element>, item: &str) -> Vec<String> {
+    names_by(list, item, |e| &e.text)
 }
 
-fn names_in(list: Option<&Element>, item: &str) -> Vec<String> {
+/// As [`names_in`], the names as written, spaces and all.
+fn written_names_in(list: Option<&Element>, item: &str) -> Vec<String> {
+    names_by(list, item, |e| &e.raw_text)
+}
+
+fn names_by(list: Option<&Element>, item: &str, text: fn(&Element) -> &String) -> Vec<String> {
     list.map(|l| {
         l.children_named(item)
-            .map(|c| {
-                c.child_text("Name")
-                    .map(str::to_string)
-                    .unwrap_or_else(|| c.text.clone())
-            })
+            .map(|c| text(c.child("Name").unwrap_or(c)).clone())
             .collect()
     })
     .unwrap_or_default()

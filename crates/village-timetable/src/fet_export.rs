@@ -214,7 +214,7 @@ mod tests {
     use super::*;
     use crate::fet::import;
     use crate::model::Placement;
-    use crate::solver::{solve, SolveOptions};
+    use crate::solver::{solve, SolveOptions, SolveResult};
 
     /// Two days of three hours, one year of two groups, two teachers, two rooms.
     const SMALL: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
@@ -250,9 +250,8 @@ mod tests {
 </fet>
 "#;
 
-    #[test]
-    fn locked_file_reimports_with_one_placement_per_activity() {
-        let imported = import(SMALL).unwrap();
+    /// A valid timetable of an imported file (one thread, a fixed number of iterations).
+    fn solved(imported: &FetImport) -> SolveResult {
         let options = SolveOptions {
             threads: 1,
             max_iterations: Some(2_000),
@@ -260,6 +259,13 @@ mod tests {
         };
         let result = solve(&imported.problem, &options, None).unwrap();
         assert!(result.evaluation.is_valid(), "{:?}", result.evaluation.hard);
+        result
+    }
+
+    #[test]
+    fn locked_file_reimports_with_one_placement_per_activity() {
+        let imported = import(SMALL).unwrap();
+        let result = solved(&imported);
 
         let locked = lock_solution(SMALL, &imported, &result.solution).unwrap();
         assert_eq!(locked.times_locked, 4);
@@ -318,13 +324,7 @@ mod tests {
         assert_eq!(imported.written_room_names[1], " Studio");
         assert_eq!(imported.written_day_names[0], "Mon ");
         assert_eq!(imported.day_names[0], "Mon");
-        let options = SolveOptions {
-            threads: 1,
-            max_iterations: Some(2_000),
-            ..SolveOptions::default()
-        };
-        let result = solve(&imported.problem, &options, None).unwrap();
-        assert!(result.evaluation.is_valid(), "{:?}", result.evaluation.hard);
+        let result = solved(&imported);
         let locked = lock_solution(&spaced, &imported, &result.solution).unwrap();
         assert_eq!(locked.rooms_locked, 2);
         assert!(locked.text.contains("<Room> Studio</Room>"));

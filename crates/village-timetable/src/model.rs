@@ -494,6 +494,16 @@ pub struct Problem {
 }
 
 impl Problem {
+    /// Each class's index by its id, to match classes across two compilations of one
+    /// school (ids survive recompiling; indices need not).
+    pub fn class_indices(&self) -> std::collections::HashMap<&str, usize> {
+        self.classes
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.id.as_str(), i))
+            .collect()
+    }
+
     /// Travel time in slots between two rooms (0 when either is absent).
     pub fn travel(&self, a: Option<usize>, b: Option<usize>) -> u32 {
         match (a, b) {

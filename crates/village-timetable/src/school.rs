@@ -1514,13 +1514,7 @@ fn class_place<'a>(
 /// left unplaced or unenrolled, for the solver to repair. Pass the result as
 /// `SolveOptions::initial` to re-solve with few changes.
 pub fn carry_over(prev: &Compiled, prev_solution: &Solution, next: &Compiled) -> Solution {
-    let prev_class: HashMap<&str, usize> = prev
-        .problem
-        .classes
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (c.id.as_str(), i))
-        .collect();
+    let prev_class = prev.problem.class_indices();
     let next_room: HashMap<&str, usize> = next
         .problem
         .rooms
@@ -1549,13 +1543,7 @@ pub fn carry_over(prev: &Compiled, prev_solution: &Solution, next: &Compiled) ->
             Some(Placement { time, room })
         })
         .collect();
-    let next_class: HashMap<&str, usize> = next
-        .problem
-        .classes
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (c.id.as_str(), i))
-        .collect();
+    let next_class = next.problem.class_indices();
     let prev_student: HashMap<&str, usize> = prev
         .problem
         .students
@@ -1628,13 +1616,7 @@ pub fn assignment_changes(
         .iter()
         .filter(|a| !pairs_before.contains(&(a.0, a.1)))
         .count();
-    let next_class: HashMap<&str, usize> = next
-        .problem
-        .classes
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (c.id.as_str(), i))
-        .collect();
+    let next_class = next.problem.class_indices();
     let moved_classes = prev
         .problem
         .classes

@@ -59,6 +59,25 @@ fn import_fully(file: &str) -> FetImport {
     imp
 }
 
+/// Solve on one thread with `seed` until the first complete timetable (3 seconds at most)
+/// and insist on a valid one.
+fn solve_complete(p: &Problem, seed: u64) -> SolveResult {
+    let r = solve(
+        p,
+        &SolveOptions {
+            time_limit: Duration::from_secs(3),
+            threads: 1,
+            seed,
+            stop_when_complete: true,
+            ..SolveOptions::default()
+        },
+        None,
+    )
+    .unwrap();
+    assert!(r.evaluation.is_valid(), "{:?}", r.evaluation.hard);
+    r
+}
+
 /// Solve on one thread within `seconds` and insist on a valid timetable.
 fn solve_valid(p: &Problem, seconds: u64) -> SolveResult {
     let r = solve(
@@ -512,19 +531,7 @@ fn real_days_per_week_and_a_minimum_of_selected_slots_are_modelled() {
     assert!(has(DistributionKind::MinSlotsAmong(0, 2), &[3, 4]));
     assert_eq!(p.slot_selections[0].len(), 2);
     for seed in 1..=3 {
-        let r = solve(
-            p,
-            &SolveOptions {
-                time_limit: Duration::from_secs(3),
-                threads: 1,
-                seed,
-                stop_when_complete: true,
-                ..SolveOptions::default()
-            },
-            None,
-        )
-        .unwrap();
-        assert!(r.evaluation.is_valid(), "{:?}", r.evaluation.hard);
+        let r = solve_complete(p, seed);
         let at = |c: usize| {
             let pl = r.solution.placements[c].unwrap();
             p.classes[c].times[pl.time].pattern
@@ -575,19 +582,7 @@ fn activities_at_once_in_selected_slots_are_limited() {
         && d.kind == DistributionKind::MaxSimultaneousAmong(0, 1)
         && d.classes == [0, 1, 2]));
     for seed in 1..=3 {
-        let r = solve(
-            p,
-            &SolveOptions {
-                time_limit: Duration::from_secs(3),
-                threads: 1,
-                seed,
-                stop_when_complete: true,
-                ..SolveOptions::default()
-            },
-            None,
-        )
-        .unwrap();
-        assert!(r.evaluation.is_valid(), "{:?}", r.evaluation.hard);
+        let r = solve_complete(p, seed);
         let first_hour = (0..3)
             .filter(|&c| {
                 let pl = r.solution.placements[c].unwrap();
@@ -694,19 +689,7 @@ fn three_activities_grouped_are_modelled() {
         .iter()
         .any(|d| d.required && d.kind == DistributionKind::Grouped && d.classes == [0, 1, 2]));
     for seed in 1..=3 {
-        let r = solve(
-            p,
-            &SolveOptions {
-                time_limit: Duration::from_secs(3),
-                threads: 1,
-                seed,
-                stop_when_complete: true,
-                ..SolveOptions::default()
-            },
-            None,
-        )
-        .unwrap();
-        assert!(r.evaluation.is_valid(), "{:?}", r.evaluation.hard);
+        let r = solve_complete(p, seed);
         let mut at: Vec<(u32, u32, u32)> = (0..3)
             .map(|c| {
                 let t = p.classes[c].times[r.solution.placements[c].unwrap().time].pattern;
@@ -761,19 +744,7 @@ fn resting_hours_between_morning_and_afternoon_are_modelled() {
         && d.kind == DistributionKind::MinRestBetweenHalves(1)
         && d.classes == [0, 1, 2, 3]));
     for seed in 1..=3 {
-        let r = solve(
-            p,
-            &SolveOptions {
-                time_limit: Duration::from_secs(3),
-                threads: 1,
-                seed,
-                stop_when_complete: true,
-                ..SolveOptions::default()
-            },
-            None,
-        )
-        .unwrap();
-        assert!(r.evaluation.is_valid(), "{:?}", r.evaluation.hard);
+        let r = solve_complete(p, seed);
         let taught = |day: u32, hour: u32| {
             (0..4).any(|c| {
                 let pl = r.solution.placements[c].unwrap();
