@@ -36,6 +36,11 @@ const HARD_TEMP: f64 = 0.12;
 const FOCUS_MOVES: f64 = 0.5;
 /// Share of moves, while hard violations are left, that are swaps (`solver/swap.rs`).
 const SWAP_MOVES: f64 = 0.3;
+/// Share of the other moves, while hard violations are left, that move a Kempe chain
+/// (`solver/swap.rs`). On the FET files with gap-free days it solved Vietnam-HungYen and
+/// brought Italy-simpler, Romania-TgMures and Belize-SHC to a few violations (see
+/// docs/benchmarks.md).
+const KEMPE_MOVES: f64 = 0.3;
 /// Iterations without fewer hard violations after which the local search, stuck with
 /// violations left, hands them to repair.
 const STUCK: u64 = 50_000;
@@ -2238,8 +2243,14 @@ pub(crate) fn run(m: &Model<'_>, seed: u64, ctl: &Control<'_>) -> Outcome {
                 } else {
                     None
                 };
+                let kempe = partner.is_none()
+                    && st.hard > 0
+                    && m.group(c).is_none()
+                    && rng.unit() < KEMPE_MOVES;
                 if let Some(o) = partner {
                     st.try_swap(c, o, &mut |d| accepts(d, temp, hard_temp, &mut rng));
+                } else if kempe {
+                    st.try_kempe(c, pi, &mut |d| accepts(d, temp, hard_temp, &mut rng));
                 } else if m.group(c).is_some() && (home_move || rng.unit() < 0.5) {
                     // A time-locked group moves as one.
                     st.try_group_move(c, pi, &mut |d| accepts(d, temp, hard_temp, &mut rng));

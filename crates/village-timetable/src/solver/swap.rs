@@ -7,9 +7,19 @@
 //! rooms' weeks change, and the move is judged on those. Partners are drawn from the
 //! required NotOverlap and SameAttendees rules a class is in: the lessons of one
 //! students set, or of one teacher.
+//!
+//! The Kempe chain generalises it: a class moves from its time to another, what is in
+//! its way there moves to its time, what is then in their way moves back, and so on
+//! until nothing is in the way. Every person and room busy at only one of the two times
+//! trades it for the other; one busy at both stays busy at both. When a tight room (one
+//! gym for a whole school) and gap-free days leave no single move or swap that mends the
+//! last clashes, a chain through several students sets and teachers often does.
 
 use super::rng::Rng;
 use super::search::{key_of, PatKey, State, NONE};
+
+/// Most classes a Kempe chain may move; longer chains rarely pay for their cost.
+const KEMPE_LIMIT: usize = 40;
 use crate::model::DistributionKind;
 
 impl State<'_, '_> {
@@ -51,6 +61,81 @@ impl State<'_, '_> {
             dom.iter()
                 .position(|x| key_of(&x.t) == key && x.room == room)
         })
+    }
+
+    /// The Kempe chain of class `c` between its time and the time of its candidate `pi`:
+    /// the moves, class and candidate, starting with `c` to `pi`. `None` when the chain
+    /// cannot close cleanly: a class in the way at a time that only partly overlaps, one
+    /// of a time-locked group, one without a candidate at the other time in its room, or
+    /// a chain longer than `KEMPE_LIMIT`.
+    pub(crate) fn kempe_chain(&self, c: usize, pi: usize) -> Option<Vec<(usize, usize)>> {
+        let from = key_of(&self.cur(c)?.t);
+        let to = key_of(&self.cand_at(c, pi)?.t);
+        if from == to || self.m.group(c).is_some() {
+            return None;
+        }
+        let mut moves = vec![(c, pi)];
+        let mut i = 0;
+        while let Some(&(x, xpi)) = moves.get(i) {
+            i += 1;
+            let target = self.cand_at(x, xpi)?.t;
+            let (here, there) = if key_of(&target) == to {
+                (from, to)
+            } else {
+                (to, from)
+            };
+            for y in self.conflicts_of(x, xpi) {
+                if moves.iter().any(|&(z, _)| z == y) {
+                    continue;
+                }
+                let yc = *self.cur(y)?;
+                // Not in the way in time (two lessons of a subject on one day, say): the
+                // cost of the whole chain judges that.
+                if !yc.t.overlaps(&target) {
+                    continue;
+                }
+                if key_of(&yc.t) != there || self.m.group(y).is_some() {
+                    return None;
+                }
+                let ypi = self.cand_with(y, here, [yc.room, yc.room])?;
+                moves.push((y, ypi));
+                if moves.len() > KEMPE_LIMIT {
+                    return None;
+                }
+            }
+        }
+        Some(moves)
+    }
+
+    /// Moves every class of `c`'s Kempe chain towards candidate `pi` (see the module
+    /// comment). Kept when `accept` takes the change in (hard, soft), else put back.
+    pub(crate) fn try_kempe(
+        &mut self,
+        c: usize,
+        pi: usize,
+        accept: &mut dyn FnMut((i64, i64)) -> bool,
+    ) -> bool {
+        let Some(moves) = self.kempe_chain(c, pi) else {
+            return false;
+        };
+        let undo: Vec<(usize, usize)> = moves
+            .iter()
+            .map(|&(x, _)| (x, self.assign.get(x).copied().unwrap_or(NONE)))
+            .collect();
+        let before = (self.hard, self.soft);
+        for &(x, _) in &moves {
+            self.unassign(x);
+        }
+        for &(x, xpi) in &moves {
+            let d = self.delta(x, xpi);
+            self.apply(x, xpi, d);
+        }
+        if accept((self.hard - before.0, self.soft - before.1)) {
+            true
+        } else {
+            self.undo(&undo);
+            false
+        }
     }
 
     /// Classes `a` and `b` trade times, each keeping its room if it can there, else taking
@@ -176,6 +261,82 @@ mod tests {
         }));
         assert_eq!(seen, Some((0, -10)));
         assert_eq!(st.assign, vec![0, 1, 2]);
+        assert_eq!((st.hard, st.soft), st.full_cost());
+    }
+
+    /// Two students sets, A (classes 0 and 1) and B (2 and 3), and a teacher of classes 0
+    /// and 2, at two times; class 0 costs 10 at the first. Class 0 at the second time is in
+    /// the way of class 1 (its set) and class 2 (its teacher); class 2 at the first is in
+    /// the way of class 3. Only all four moving mends it.
+    fn two_sets_and_a_teacher() -> Problem {
+        let mut p = Problem::empty("t", 5, 1, 288);
+        for r in 0..4 {
+            p.rooms.push(Room {
+                id: format!("r{r}"),
+                capacity: 30,
+                unavailable: vec![],
+            });
+        }
+        p.travel = vec![0; 16];
+        for i in 0..4usize {
+            add_course(&mut p, i, vec![i]);
+            p.classes.push(Class {
+                id: format!("{i}"),
+                subpart: i,
+                config: i,
+                course: i,
+                parent: None,
+                limit: 5,
+                rooms: vec![RoomOption {
+                    room: i,
+                    penalty: 0,
+                }],
+                times: (0..2u32)
+                    .map(|k| TimeOption {
+                        pattern: TimePattern {
+                            days: 1,
+                            start: 100 + 12 * k,
+                            length: 12,
+                            weeks: 1,
+                        },
+                        penalty: if i == 0 && k == 0 { 10 } else { 0 },
+                    })
+                    .collect(),
+            });
+        }
+        for (origin, classes) in [("A", vec![0, 1]), ("B", vec![2, 3]), ("T", vec![0, 2])] {
+            p.distributions.push(Distribution {
+                kind: DistributionKind::NotOverlap,
+                required: true,
+                penalty: 0,
+                classes,
+                origin: origin.into(),
+                off: Vec::new(),
+            });
+        }
+        p
+    }
+
+    #[test]
+    fn a_kempe_chain_moves_everything_in_the_way_and_only_that() {
+        let p = two_sets_and_a_teacher();
+        let m = Model::new(&p, None, 0);
+        // One room each, so a candidate index is a time.
+        let mut st = placed(&m, &[(0, 0), (1, 1), (2, 1), (3, 0)]);
+        assert_eq!((st.hard, st.soft), (0, 10));
+
+        let mut chain = st.kempe_chain(0, 1).expect("a chain closes");
+        chain.sort_unstable();
+        assert_eq!(chain, vec![(0, 1), (1, 0), (2, 0), (3, 1)]);
+        // A single move of class 0 breaks two rules; the swap with its set's other
+        // lesson still clashes with the teacher's.
+        assert_eq!(st.delta(0, 1).0, 2);
+
+        assert!(!st.try_kempe(0, 1, &mut |_| false));
+        assert_eq!(st.assign, vec![0, 1, 1, 0]);
+        assert!(st.try_kempe(0, 1, &mut |d| d == (0, -10)));
+        assert_eq!(st.assign, vec![1, 0, 0, 1]);
+        assert_eq!((st.hard, st.soft), (0, 0));
         assert_eq!((st.hard, st.soft), st.full_cost());
     }
 
