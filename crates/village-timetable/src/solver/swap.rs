@@ -18,8 +18,9 @@
 use super::rng::Rng;
 use super::search::{key_of, PatKey, State, NONE};
 
-/// Most classes a Kempe chain may move; longer chains rarely pay for their cost.
-const KEMPE_LIMIT: usize = 40;
+/// Most classes a Kempe chain may move. On Romania-TgMures a limit of 40 left one clash
+/// in its gym after 60 s where 150 found a complete timetable (see docs/benchmarks.md).
+const KEMPE_LIMIT: usize = 150;
 use crate::model::DistributionKind;
 
 impl State<'_, '_> {
