@@ -50,6 +50,10 @@ pub struct SolveArgs {
     pub threads: usize,
     /// Stop at the first complete timetable instead of improving it until the limit.
     pub stop_when_complete: bool,
+    /// Stop each search after this many iterations. Far from the time limit, a run is
+    /// then reproducible: the same timetable for the same seed and thread count, which
+    /// makes two builds' speeds comparable on exactly the same work.
+    pub max_iterations: Option<u64>,
 }
 
 impl SolveArgs {
@@ -62,6 +66,7 @@ impl SolveArgs {
             out: None,
             threads: 0,
             stop_when_complete: false,
+            max_iterations: None,
         }
     }
 }
@@ -77,6 +82,8 @@ pub struct SolveSummary {
     /// The weighted objective (the exact ITC 2019 objective for ITC 2019 input).
     pub soft_cost: u64,
     pub seconds: f64,
+    /// Iterations of the search, over all threads.
+    pub iterations: u64,
 }
 
 impl SolveSummary {
@@ -161,6 +168,7 @@ pub fn solve_command(
         seed: args.seed,
         threads: args.threads,
         stop_when_complete: args.stop_when_complete,
+        max_iterations: args.max_iterations,
         ..SolveOptions::default()
     };
     let result = solve(&problem, &options, progress)?;
@@ -183,6 +191,7 @@ pub fn solve_command(
             hard_violations: result.evaluation.hard.len(),
             soft_cost: result.evaluation.objective,
             seconds: result.seconds,
+            iterations: result.iterations,
         },
         evaluation: result.evaluation,
         solution_xml,

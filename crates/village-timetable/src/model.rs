@@ -12,6 +12,7 @@
 //! are kept for output and messages.
 
 use serde::{Deserialize, Serialize};
+use std::cell::RefCell;
 
 /// A meeting pattern: days of the week and weeks of the term as bit sets, plus a start
 /// slot and a length in slots. Bit `d` of `days` is day `d` (0 = the first character of
@@ -714,18 +715,113 @@ pub fn school_excess(
     ) {
         return None;
     }
+    DAY_SCRATCH.with_borrow_mut(|scratch| day_excess(p, kind, off, pats, scratch))
+}
+
+/// Buffers for `day_excess`, kept between calls: the solver calls it for every move it
+/// weighs, and allocating them each time cost more than the counting.
+#[derive(Default)]
+struct DayScratch {
+    /// The (start, end) of every meeting of a lesson, grouped by (week, day).
+    meets: Vec<(u32, u32)>,
+    /// Where the group of each (week, day) starts in `meets`, and one past the last.
+    first: Vec<usize>,
+    fill: Vec<usize>,
+    lessons: Vec<(u32, u32)>,
+    breaks: Vec<(u32, u32)>,
+}
+
+thread_local! {
+    static DAY_SCRATCH: RefCell<DayScratch> = RefCell::new(DayScratch::default());
+    /// Buffer for `covered`.
+    static CLIPPED: RefCell<Vec<(u32, u32)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Calls `f(slot, start, end)` for every (week, day) each of `pats` meets on, the slot
+/// numbered `week * nr_days + day`.
+fn each_meeting(
+    pats: &[TimePattern],
+    nr_weeks: u32,
+    nr_days: u32,
+    mut f: impl FnMut(usize, u32, u32),
+) {
+    for t in pats {
+        let mut weeks = t.weeks & (u64::MAX >> (64 - nr_weeks));
+        while weeks != 0 {
+            let w = weeks.trailing_zeros();
+            weeks &= weeks - 1;
+            let mut days = t.days & (u32::MAX >> (32 - nr_days));
+            while days != 0 {
+                let d = days.trailing_zeros();
+                days &= days - 1;
+                f((w * nr_days + d) as usize, t.start, t.end());
+            }
+        }
+    }
+}
+
+/// The excess of the kinds counted day by day (gaps, loads, early starts, days used).
+fn day_excess(
+    p: &Problem,
+    kind: DistributionKind,
+    off: &[TimePattern],
+    pats: &[TimePattern],
+    scratch: &mut DayScratch,
+) -> Option<u64> {
+    use DistributionKind::*;
+    let (nr_weeks, nr_days) = (p.nr_weeks.clamp(1, 64), p.nr_days.clamp(1, 32));
+    // The lessons grouped by day with a counting sort: one pass over them, where
+    // filtering them for each day would take one pass per day.
+    let DayScratch {
+        meets,
+        first,
+        fill,
+        lessons,
+        breaks,
+    } = scratch;
+    let slots = (nr_weeks * nr_days) as usize;
+    first.clear();
+    first.resize(slots + 1, 0);
+    each_meeting(pats, nr_weeks, nr_days, |k, _, _| {
+        if let Some(n) = first.get_mut(k + 1) {
+            *n += 1;
+        }
+    });
+    for k in 0..slots {
+        let before = first.get(k).copied().unwrap_or(0);
+        if let Some(n) = first.get_mut(k + 1) {
+            *n += before;
+        }
+    }
+    fill.clear();
+    fill.extend_from_slice(first);
+    meets.clear();
+    meets.resize(first.get(slots).copied().unwrap_or(0), (0, 0));
+    each_meeting(pats, nr_weeks, nr_days, |k, a, b| {
+        if let Some(at) = fill.get_mut(k) {
+            if let Some(m) = meets.get_mut(*at) {
+                *m = (a, b);
+            }
+            *at += 1;
+        }
+    });
     let mut total = 0u64;
-    let mut lessons: Vec<(u32, u32)> = Vec::new();
-    let mut breaks: Vec<(u32, u32)> = Vec::new();
-    for w in 0..p.nr_weeks.clamp(1, 64) {
+    for w in 0..nr_weeks {
         let week = 1u64 << w;
         let (mut week_gaps, mut one_late, mut in_interval) = (0u64, 0u64, 0u64);
         let (mut days_with_classes, mut days_among) = (0u64, 0u64);
-        for d in 0..p.nr_days.clamp(1, 32) {
+        for d in 0..nr_days {
             let day = 1u32 << d;
             let on_day = |t: &&TimePattern| t.weeks & week != 0 && t.days & day != 0;
+            let k = (w * nr_days + d) as usize;
+            let (from, to) = (
+                first.get(k).copied().unwrap_or(0),
+                first.get(k + 1).copied().unwrap_or(0),
+            );
             lessons.clear();
-            lessons.extend(pats.iter().filter(on_day).map(|t| (t.start, t.end())));
+            lessons.extend_from_slice(meets.get(from..to).unwrap_or(&[]));
+            // A handful a day: sorted here, `covered` need not sort them again.
+            lessons.sort_unstable();
             let (Some(first), Some(last)) = (
                 lessons.iter().map(|l| l.0).min(),
                 lessons.iter().map(|l| l.1).max(),
@@ -756,7 +852,7 @@ pub fn school_excess(
                     total += u64::from(s.saturating_sub(load));
                 }
                 MaxGapsPerDay(_) | MaxGapsPerWeek(_) => {
-                    let gaps = u64::from(day_gaps(&lessons, &breaks, first, last));
+                    let gaps = u64::from(day_gaps(lessons, breaks, first, last));
                     match kind {
                         MaxGapsPerDay(g) => total += gaps.saturating_sub(u64::from(g)),
                         _ => week_gaps += gaps,
@@ -764,7 +860,7 @@ pub fn school_excess(
                 }
                 MaxGapsAmong(mask, g) => {
                     if mask & day != 0 {
-                        let gaps = u64::from(day_gaps(&lessons, &breaks, first, last));
+                        let gaps = u64::from(day_gaps(lessons, breaks, first, last));
                         total += gaps.saturating_sub(u64::from(g));
                     }
                 }
@@ -944,20 +1040,27 @@ fn day_gaps(lessons: &[(u32, u32)], breaks: &[(u32, u32)], first: u32, last: u32
 
 /// How many slots of `[lo, hi)` the intervals cover (overlaps counted once).
 fn covered<'i>(intervals: impl Iterator<Item = &'i (u32, u32)>, lo: u32, hi: u32) -> u32 {
-    let mut clipped: Vec<(u32, u32)> = intervals
-        .map(|&(a, b)| (a.max(lo), b.min(hi)))
-        .filter(|(a, b)| a < b)
-        .collect();
-    clipped.sort_unstable();
-    let (mut total, mut reach) = (0, lo);
-    for (a, b) in clipped {
-        let a = a.max(reach);
-        if b > a {
-            total += b - a;
-            reach = b;
+    CLIPPED.with_borrow_mut(|clipped| {
+        clipped.clear();
+        clipped.extend(
+            intervals
+                .map(|&(a, b)| (a.max(lo), b.min(hi)))
+                .filter(|(a, b)| a < b),
+        );
+        // The sweep needs the intervals by start only.
+        if !clipped.is_sorted_by_key(|x| x.0) {
+            clipped.sort_unstable();
         }
-    }
-    total
+        let (mut total, mut reach) = (0, lo);
+        for &(a, b) in clipped.iter() {
+            let a = a.max(reach);
+            if b > a {
+                total += b - a;
+                reach = b;
+            }
+        }
+        total
+    })
 }
 
 /// Where one class was placed: an index into its `times` and, if it needs one, a room

@@ -105,6 +105,10 @@ enum TimetableCommand {
         /// instead of improving it until the time limit.
         #[arg(long)]
         stop_when_complete: bool,
+        /// Stop each search after this many iterations; far from the time limit the run
+        /// is then reproducible for a given seed and thread count.
+        #[arg(long)]
+        iterations: Option<u64>,
     },
     /// Check a solution against its instance with the independent evaluator.
     Check {
@@ -339,6 +343,7 @@ fn timetable(command: TimetableCommand) -> Result<()> {
             threads,
             out,
             stop_when_complete,
+            iterations,
         } => {
             let args = SolveArgs {
                 input,
@@ -348,6 +353,7 @@ fn timetable(command: TimetableCommand) -> Result<()> {
                 out,
                 threads,
                 stop_when_complete,
+                max_iterations: iterations,
             };
             let progress = |p: &village_timetable::Progress| {
                 // Thread 0's regular lines, and the first complete timetable from any thread.

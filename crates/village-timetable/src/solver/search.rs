@@ -6,6 +6,7 @@
 //! perturbation penalty when re-solving). This module computes them incrementally and
 //! on its own; the evaluator in `crate::eval` is the independent referee.
 
+use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
 
@@ -387,7 +388,8 @@ fn pair_ok(p: &Problem, kind: DistributionKind, a: &Cand, b: &Cand) -> bool {
         SameWeeks => (x.weeks | y.weeks) == x.weeks || (x.weeks | y.weeks) == y.weeks,
         DifferentWeeks => x.weeks & y.weeks == 0,
         Overlap => meet_together && y.start < xe && x.start < ye,
-        NotOverlap => !meet_together || xe <= y.start || ye <= x.start,
+        // As `State::pair_violations` counts it without this dispatch.
+        NotOverlap => !x.overlaps(y),
         SameRoom => a.room.is_none() || b.room.is_none() || a.room == b.room,
         DifferentRoom => a.room.is_none() || b.room.is_none() || a.room != b.room,
         SameAttendees => {
@@ -581,6 +583,13 @@ pub(crate) struct State<'m, 'a> {
     gap_repair: bool,
     /// Sectioning looks past full classes (see `swap_into`), which are then made room in.
     pub(super) past_limits: bool,
+    /// The excess of each global distribution as the classes are placed now, once
+    /// computed; `set` forgets it for the distributions of the class it moves. A move's
+    /// change is its cost at the new place less that at the old, so without this every
+    /// move would compute each of its global distributions twice (see `global_at`).
+    excess: Vec<Cell<Option<(i64, bool)>>>,
+    /// Buffer for the times `global_at` hands to `global_excess`.
+    times: RefCell<Vec<TimePattern>>,
 }
 
 impl<'m, 'a> State<'m, 'a> {
@@ -603,7 +612,80 @@ impl<'m, 'a> State<'m, 'a> {
             soft: 0,
             gap_repair: false,
             past_limits: false,
+            excess: vec![Cell::new(None); p.distributions.len()],
+            times: RefCell::new(Vec::new()),
         }
+    }
+
+    /// `global_excess` of distribution `di` with class `c` at time `t` (left out at
+    /// `None`) and the others where they are; from the cache when that is how they are.
+    fn global_at(
+        &self,
+        di: usize,
+        d: &Distribution,
+        c: usize,
+        t: Option<TimePattern>,
+    ) -> (i64, bool) {
+        let here = self.cur(c).map(|x| x.t) == t;
+        let cached = if here {
+            self.excess.get(di).and_then(Cell::get)
+        } else {
+            None
+        };
+        if let Some(v) = cached {
+            return v;
+        }
+        let mut times = self.times.borrow_mut();
+        times.clear();
+        times.extend(d.classes.iter().filter_map(|&o| {
+            if o == c {
+                t
+            } else {
+                self.cur(o).map(|x| x.t)
+            }
+        }));
+        let v = global_excess(self.m.p, d, &times);
+        if here {
+            if let Some(cell) = self.excess.get(di) {
+                cell.set(Some(v));
+            }
+        }
+        v
+    }
+
+    /// How many members of pairwise distribution `d` break it with `c` at `me`.
+    fn pair_violations(&self, d: &Distribution, c: usize, me: &Cand) -> i64 {
+        if d.kind == DistributionKind::NotOverlap {
+            // Every students set and teacher of a FET file is one of these, so most
+            // pairs weighed are: the test without `pair_ok`'s dispatch.
+            let clashing = d
+                .classes
+                .iter()
+                .filter(|&&o| o != c)
+                .filter_map(|&o| self.cur(o))
+                .filter(|oc| me.t.overlaps(&oc.t))
+                .count();
+            return i64::try_from(clashing).unwrap_or(i64::MAX);
+        }
+        let p = self.m.p;
+        let mut violations = 0i64;
+        let mut before = true;
+        for &o in &d.classes {
+            if o == c {
+                before = false;
+                continue;
+            }
+            let Some(oc) = self.cur(o) else { continue };
+            let ok = if before {
+                pair_ok(p, d.kind, oc, me)
+            } else {
+                pair_ok(p, d.kind, me, oc)
+            };
+            if !ok {
+                violations += 1;
+            }
+        }
+        violations
     }
 
     pub(super) fn cand_at(&self, c: usize, pi: usize) -> Option<&Cand> {
@@ -661,32 +743,15 @@ impl<'m, 'a> State<'m, 'a> {
                 continue;
             };
             let (req, w) = self.m.dist_weight(di);
-            let mut violations = 0i64;
             if d.kind.is_pairwise() {
-                let mut before = true;
-                for &o in &d.classes {
-                    if o == c {
-                        before = false;
-                        continue;
-                    }
-                    let Some(oc) = self.cur(o) else { continue };
-                    let ok = if before {
-                        pair_ok(p, d.kind, oc, me)
-                    } else {
-                        pair_ok(p, d.kind, me, oc)
-                    };
-                    if !ok {
-                        violations += 1;
-                    }
-                }
+                let violations = self.pair_violations(d, c, me);
                 if req {
                     hard += violations;
                 } else {
                     soft += w * violations;
                 }
             } else {
-                let pats = self.times_with(&d.classes, c, me.t);
-                let (ex, scaled) = global_excess(p, d, &pats);
+                let (ex, scaled) = self.global_at(di, d, c, Some(me.t));
                 if req {
                     hard += ex;
                 } else if scaled {
@@ -769,20 +834,6 @@ impl<'m, 'a> State<'m, 'a> {
         added
     }
 
-    /// The times of `classes` as they are placed now, with `c` at time `t`.
-    fn times_with(&self, classes: &[usize], c: usize, t: TimePattern) -> Vec<TimePattern> {
-        classes
-            .iter()
-            .filter_map(|&o| {
-                if o == c {
-                    Some(t)
-                } else {
-                    self.cur(o).map(|x| x.t)
-                }
-            })
-            .collect()
-    }
-
     /// The hard part of `class_cost(c, pi)` that comes from the kinds repair leaves to
     /// the search (see [`left_to_search`]).
     pub(crate) fn unmendable_hard(&self, c: usize, pi: usize) -> i64 {
@@ -798,7 +849,7 @@ impl<'m, 'a> State<'m, 'a> {
             if !d.required || !left_to_search(d.kind, self.gap_repair) {
                 continue;
             }
-            hard += global_excess(p, d, &self.times_with(&d.classes, c, me.t)).0;
+            hard += self.global_at(di, d, c, Some(me.t)).0;
         }
         hard
     }
@@ -818,13 +869,7 @@ impl<'m, 'a> State<'m, 'a> {
                 continue;
             }
             let (req, w) = self.m.dist_weight(di);
-            let pats: Vec<TimePattern> = d
-                .classes
-                .iter()
-                .filter(|&&o| o != c)
-                .filter_map(|&o| self.cur(o).map(|x| x.t))
-                .collect();
-            let (ex, scaled) = global_excess(p, d, &pats);
+            let (ex, scaled) = self.global_at(di, d, c, None);
             if req {
                 hard += ex;
             } else if scaled {
@@ -859,6 +904,11 @@ impl<'m, 'a> State<'m, 'a> {
         }
         if let Some(a) = self.assign.get_mut(c) {
             *a = pi;
+        }
+        for &di in self.m.dists_of.get(c).map(Vec::as_slice).unwrap_or(&[]) {
+            if let Some(cell) = self.excess.get(di) {
+                cell.set(None);
+            }
         }
         if let Some(r) = self.cur(c).and_then(|x| x.room) {
             if let Some(v) = self.room_occ.get_mut(r) {
@@ -1096,8 +1146,10 @@ impl<'m, 'a> State<'m, 'a> {
             return;
         }
         let (h, s) = self.class_cost(c, cur);
-        let (gh, gs) = self.global_without(c);
+        // Out first: then the cost without `c` is the cost as things are, which is kept
+        // for the next move's `delta` to read.
         self.set(c, NONE);
+        let (gh, gs) = self.global_without(c);
         self.hard -= h - gh;
         self.soft -= s - gs;
     }
