@@ -42,6 +42,9 @@ const SWAP_MOVES: f64 = 0.3;
 /// brought Italy-simpler, Romania-TgMures and Belize-SHC to a few violations (see
 /// docs/benchmarks.md).
 const KEMPE_MOVES: f64 = 0.3;
+/// Iterations without fewer hard violations after which a run starts again from nothing
+/// (half as long again after each restart).
+const RESTART_AFTER: u64 = 600_000;
 /// Iterations without fewer hard violations after which the local search, stuck with
 /// violations left, hands them to repair.
 const STUCK: u64 = 50_000;
@@ -1485,6 +1488,23 @@ impl<'m, 'a> State<'m, 'a> {
 
     // ----- construction -----
 
+    /// A first timetable from nothing: sectioning, construction, sectioning again.
+    fn start_afresh(&mut self, rng: &mut Rng, stop: &dyn Fn() -> bool) {
+        let students = !self.m.p.students.is_empty();
+        // Sectioning first puts learners with a fixed group in it, so that construction
+        // already sees which classes share learners.
+        if students {
+            self.section_all(rng, stop);
+        }
+        self.construct(rng, stop);
+        let (h, s) = self.full_cost();
+        self.hard = h;
+        self.soft = s;
+        if students {
+            self.section_all(rng, stop);
+        }
+    }
+
     /// Greedy construction: hardest classes first, each to its cheapest candidate.
     pub(crate) fn construct(&mut self, rng: &mut Rng, stop: &dyn Fn() -> bool) {
         let n = self.assign.len();
@@ -1995,6 +2015,9 @@ pub(crate) struct Control<'c> {
     pub report: &'c dyn Fn(u64, (i64, i64), (i64, i64), &'static str),
 }
 
+/// A run's best timetable: its cost, its classes' candidates and its enrollments.
+type Best = ((i64, i64), Vec<usize>, Vec<Vec<usize>>);
+
 /// What one run returns.
 pub(crate) struct Outcome {
     pub assign: Vec<usize>,
@@ -2028,18 +2051,7 @@ pub(crate) fn run(m: &Model<'_>, seed: u64, ctl: &Control<'_>) -> Outcome {
             }
         }
     } else {
-        // Sectioning first puts learners with a fixed group in it, so that construction
-        // already sees which classes share learners.
-        if students {
-            st.section_all(&mut rng, &out_of_time);
-        }
-        st.construct(&mut rng, &out_of_time);
-        let (h, s) = st.full_cost();
-        st.hard = h;
-        st.soft = s;
-        if students {
-            st.section_all(&mut rng, &out_of_time);
-        }
+        st.start_afresh(&mut rng, &out_of_time);
     }
     let n = st.assign.len();
     let mut unassigned: Vec<usize> = (0..n)
@@ -2098,6 +2110,11 @@ pub(crate) fn run(m: &Model<'_>, seed: u64, ctl: &Control<'_>) -> Outcome {
     let mut stagnant = 0u64;
     let mut told_complete = best.0 .0 == 0;
     let mut last_hard_gain = 0u64;
+    // Restarts: the best of the runs before the last restart, the iteration of this run's
+    // last fewer hard violations, and how long it may go without one.
+    let mut kept: Option<Best> = None;
+    let mut last_fewer = 0u64;
+    let mut restart_after = RESTART_AFTER;
     if told_complete {
         (ctl.report)(0, best.0, best.0, "complete");
     }
@@ -2117,7 +2134,7 @@ pub(crate) fn run(m: &Model<'_>, seed: u64, ctl: &Control<'_>) -> Outcome {
                 (ctl.report)(
                     it,
                     (st.hard + unassigned.len() as i64 * UNASSIGNED, st.soft),
-                    best.0,
+                    kept.as_ref().map_or(best.0, |k| k.0.min(best.0)),
                     if unassigned.is_empty() {
                         "anneal"
                     } else {
@@ -2129,6 +2146,31 @@ pub(crate) fn run(m: &Model<'_>, seed: u64, ctl: &Control<'_>) -> Outcome {
         it += 1;
         if n == 0 {
             break;
+        }
+        // A run that has found no timetable with fewer hard violations for long starts
+        // again from nothing, keeping its best: on the FET files with gap-free days the
+        // time to a complete timetable is heavy-tailed (a few seconds in some runs, not
+        // in three minutes in others), which restarts cut short.
+        if !resolving && best.0 .0 > 0 && it.is_multiple_of(1024) && it - last_fewer > restart_after
+        {
+            if kept.as_ref().is_none_or(|k| best.0 < k.0) {
+                kept = Some(best.clone());
+            }
+            st = State::new(m);
+            st.start_afresh(&mut rng, &out_of_time);
+            unassigned = (0..n)
+                .filter(|&c| st.assign.get(c) == Some(&NONE))
+                .collect();
+            best = (
+                (st.hard + unassigned.len() as i64 * UNASSIGNED, st.soft),
+                st.assign.clone(),
+                st.enrollments(),
+            );
+            only_unary = false;
+            focus.clear();
+            tabu.iter_mut().for_each(Vec::clear);
+            (last_fewer, last_hard_gain, best_iter, stagnant) = (it, it, it, 0);
+            restart_after += restart_after / 2;
         }
         // The local search may trade a violation repair leaves to it (a gap, a short day)
         // for one repair can mend (a clash): when the count of hard violations stays put,
@@ -2344,6 +2386,7 @@ pub(crate) fn run(m: &Model<'_>, seed: u64, ctl: &Control<'_>) -> Outcome {
             // Snapshot, but not on every tiny improvement.
             if key.0 < best.0 .0 {
                 last_hard_gain = it;
+                last_fewer = it;
             }
             if key.0 < best.0 .0 || it - best_iter > 500 {
                 best = (key, st.assign.clone(), st.enrollments());
@@ -2360,6 +2403,9 @@ pub(crate) fn run(m: &Model<'_>, seed: u64, ctl: &Control<'_>) -> Outcome {
     let key = (st.hard + unassigned.len() as i64 * UNASSIGNED, st.soft);
     if key < best.0 {
         best = (key, st.assign.clone(), st.enrollments());
+    }
+    if let Some(k) = kept.filter(|k| k.0 < best.0) {
+        best = k;
     }
     // Complete the best timetable: classes still unassigned go to their cheapest place.
     if best.1.contains(&NONE) {
