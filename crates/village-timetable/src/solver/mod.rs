@@ -109,6 +109,8 @@ pub struct SolveResult {
     pub evaluation: Evaluation,
     pub seconds: f64,
     pub iterations: u64,
+    /// How often a run started again from nothing, over all threads.
+    pub restarts: u64,
     pub threads: usize,
     pub stop: StopReason,
 }
@@ -226,6 +228,7 @@ pub fn solve(
         });
     }
     let iterations = outcomes.iter().map(|o| o.iterations).sum();
+    let restarts = outcomes.iter().map(|o| o.restarts).sum();
     let best = outcomes
         .into_iter()
         .min_by_key(|o| o.cost)
@@ -264,6 +267,7 @@ pub fn solve(
         evaluation,
         seconds: start.elapsed().as_secs_f64(),
         iterations,
+        restarts,
         threads,
         stop,
     })
