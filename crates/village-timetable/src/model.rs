@@ -729,12 +729,12 @@ struct DayScratch {
     fill: Vec<usize>,
     lessons: Vec<(u32, u32)>,
     breaks: Vec<(u32, u32)>,
+    /// For `covered`.
+    clipped: Vec<(u32, u32)>,
 }
 
 thread_local! {
     static DAY_SCRATCH: RefCell<DayScratch> = RefCell::new(DayScratch::default());
-    /// Buffer for `covered`.
-    static CLIPPED: RefCell<Vec<(u32, u32)>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Calls `f(slot, start, end)` for every (week, day) each of `pats` meets on, the slot
@@ -778,6 +778,7 @@ fn day_excess(
         fill,
         lessons,
         breaks,
+        clipped,
     } = scratch;
     let slots = (nr_weeks * nr_days) as usize;
     first.clear();
@@ -852,7 +853,7 @@ fn day_excess(
                     total += u64::from(s.saturating_sub(load));
                 }
                 MaxGapsPerDay(_) | MaxGapsPerWeek(_) => {
-                    let gaps = u64::from(day_gaps(lessons, breaks, first, last));
+                    let gaps = u64::from(day_gaps(lessons, breaks, first, last, clipped));
                     match kind {
                         MaxGapsPerDay(g) => total += gaps.saturating_sub(u64::from(g)),
                         _ => week_gaps += gaps,
@@ -860,7 +861,7 @@ fn day_excess(
                 }
                 MaxGapsAmong(mask, g) => {
                     if mask & day != 0 {
-                        let gaps = u64::from(day_gaps(lessons, breaks, first, last));
+                        let gaps = u64::from(day_gaps(lessons, breaks, first, last, clipped));
                         total += gaps.saturating_sub(u64::from(g));
                     }
                 }
@@ -870,7 +871,7 @@ fn day_excess(
                     }
                 }
                 _ => {
-                    let late = first.saturating_sub(covered(breaks.iter(), 0, first));
+                    let late = first.saturating_sub(covered(breaks.iter(), 0, first, clipped));
                     match late {
                         0 => {}
                         1 => one_late += 1,
@@ -958,6 +959,7 @@ pub fn gap_slots(p: &Problem, pats: &[TimePattern], days: u32, weeks: u64) -> u6
     let mut total = 0u64;
     let mut lessons: Vec<(u32, u32)> = Vec::new();
     let mut breaks: Vec<(u32, u32)> = Vec::new();
+    let mut clipped: Vec<(u32, u32)> = Vec::new();
     for w in (0..p.nr_weeks.clamp(1, 64)).filter(|w| weeks >> w & 1 == 1) {
         let week = 1u64 << w;
         for d in (0..p.nr_days.clamp(1, 32)).filter(|d| days >> d & 1 == 1) {
@@ -972,7 +974,7 @@ pub fn gap_slots(p: &Problem, pats: &[TimePattern], days: u32, weeks: u64) -> u6
             let last = lessons.iter().map(|l| l.1).max().unwrap_or(0);
             breaks.clear();
             breaks.extend(p.breaks.iter().filter(on_day).map(|t| (t.start, t.end())));
-            total += u64::from(day_gaps(&lessons, &breaks, first, last));
+            total += u64::from(day_gaps(&lessons, &breaks, first, last, &mut clipped));
         }
     }
     total
@@ -1034,33 +1036,43 @@ fn load_spread(pats: &[TimePattern], days: impl Iterator<Item = (u32, u32)>) -> 
 }
 
 /// Empty slots between `first` and `last` that neither a lesson nor a break covers.
-fn day_gaps(lessons: &[(u32, u32)], breaks: &[(u32, u32)], first: u32, last: u32) -> u32 {
-    (last - first).saturating_sub(covered(lessons.iter().chain(breaks), first, last))
+fn day_gaps(
+    lessons: &[(u32, u32)],
+    breaks: &[(u32, u32)],
+    first: u32,
+    last: u32,
+    clipped: &mut Vec<(u32, u32)>,
+) -> u32 {
+    (last - first).saturating_sub(covered(lessons.iter().chain(breaks), first, last, clipped))
 }
 
-/// How many slots of `[lo, hi)` the intervals cover (overlaps counted once).
-fn covered<'i>(intervals: impl Iterator<Item = &'i (u32, u32)>, lo: u32, hi: u32) -> u32 {
-    CLIPPED.with_borrow_mut(|clipped| {
-        clipped.clear();
-        clipped.extend(
-            intervals
-                .map(|&(a, b)| (a.max(lo), b.min(hi)))
-                .filter(|(a, b)| a < b),
-        );
-        // The sweep needs the intervals by start only.
-        if !clipped.is_sorted_by_key(|x| x.0) {
-            clipped.sort_unstable();
+/// How many slots of `[lo, hi)` the intervals cover (overlaps counted once); `clipped` is
+/// a buffer, reused by callers that ask often.
+fn covered<'i>(
+    intervals: impl Iterator<Item = &'i (u32, u32)>,
+    lo: u32,
+    hi: u32,
+    clipped: &mut Vec<(u32, u32)>,
+) -> u32 {
+    clipped.clear();
+    clipped.extend(
+        intervals
+            .map(|&(a, b)| (a.max(lo), b.min(hi)))
+            .filter(|(a, b)| a < b),
+    );
+    // The sweep needs the intervals by start only.
+    if !clipped.is_sorted_by_key(|x| x.0) {
+        clipped.sort_unstable();
+    }
+    let (mut total, mut reach) = (0, lo);
+    for &(a, b) in clipped.iter() {
+        let a = a.max(reach);
+        if b > a {
+            total += b - a;
+            reach = b;
         }
-        let (mut total, mut reach) = (0, lo);
-        for &(a, b) in clipped.iter() {
-            let a = a.max(reach);
-            if b > a {
-                total += b - a;
-                reach = b;
-            }
-        }
-        total
-    })
+    }
+    total
 }
 
 /// Where one class was placed: an index into its `times` and, if it needs one, a room

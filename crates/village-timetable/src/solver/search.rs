@@ -391,7 +391,7 @@ fn pair_ok(p: &Problem, kind: DistributionKind, a: &Cand, b: &Cand) -> bool {
         SameWeeks => (x.weeks | y.weeks) == x.weeks || (x.weeks | y.weeks) == y.weeks,
         DifferentWeeks => x.weeks & y.weeks == 0,
         Overlap => meet_together && y.start < xe && x.start < ye,
-        // As `State::pair_violations` counts it without this dispatch.
+        // As `State::pair_breakers` tests it without this dispatch.
         NotOverlap => !x.overlaps(y),
         SameRoom => a.room.is_none() || b.room.is_none() || a.room == b.room,
         DifferentRoom => a.room.is_none() || b.room.is_none() || a.room != b.room,
@@ -656,22 +656,20 @@ impl<'m, 'a> State<'m, 'a> {
         v
     }
 
-    /// How many members of pairwise distribution `d` break it with `c` at `me`.
-    fn pair_violations(&self, d: &Distribution, c: usize, me: &Cand) -> i64 {
+    /// Calls `found` with each member of pairwise distribution `d` that breaks it with
+    /// `c` at `me`.
+    fn pair_breakers(&self, d: &Distribution, c: usize, me: &Cand, mut found: impl FnMut(usize)) {
         if d.kind == DistributionKind::NotOverlap {
-            // Every students set and teacher of a FET file is one of these, so most
-            // pairs weighed are: the test without `pair_ok`'s dispatch.
-            let clashing = d
-                .classes
-                .iter()
-                .filter(|&&o| o != c)
-                .filter_map(|&o| self.cur(o))
-                .filter(|oc| me.t.overlaps(&oc.t))
-                .count();
-            return i64::try_from(clashing).unwrap_or(i64::MAX);
+            // Every students set and teacher of a FET file is one of these, so most pairs
+            // weighed are: a loop of its own, without `pair_ok`'s dispatch.
+            for &o in &d.classes {
+                if o != c && self.cur(o).is_some_and(|oc| me.t.overlaps(&oc.t)) {
+                    found(o);
+                }
+            }
+            return;
         }
-        let p = self.m.p;
-        let mut violations = 0i64;
+        // The rule reads its classes in order (precedence): those before `c`, then after.
         let mut before = true;
         for &o in &d.classes {
             if o == c {
@@ -680,15 +678,14 @@ impl<'m, 'a> State<'m, 'a> {
             }
             let Some(oc) = self.cur(o) else { continue };
             let ok = if before {
-                pair_ok(p, d.kind, oc, me)
+                pair_ok(self.m.p, d.kind, oc, me)
             } else {
-                pair_ok(p, d.kind, me, oc)
+                pair_ok(self.m.p, d.kind, me, oc)
             };
             if !ok {
-                violations += 1;
+                found(o);
             }
         }
-        violations
     }
 
     pub(super) fn cand_at(&self, c: usize, pi: usize) -> Option<&Cand> {
@@ -747,7 +744,8 @@ impl<'m, 'a> State<'m, 'a> {
             };
             let (req, w) = self.m.dist_weight(di);
             if d.kind.is_pairwise() {
-                let violations = self.pair_violations(d, c, me);
+                let mut violations = 0i64;
+                self.pair_breakers(d, c, me, |_| violations += 1);
                 if req {
                     hard += violations;
                 } else {
@@ -1064,22 +1062,7 @@ impl<'m, 'a> State<'m, 'a> {
                 continue;
             }
             if d.kind.is_pairwise() {
-                let mut before = true;
-                for &o in &d.classes {
-                    if o == c {
-                        before = false;
-                        continue;
-                    }
-                    let Some(oc) = self.cur(o) else { continue };
-                    let ok = if before {
-                        pair_ok(p, d.kind, oc, me)
-                    } else {
-                        pair_ok(p, d.kind, me, oc)
-                    };
-                    if !ok {
-                        out.push(o);
-                    }
-                }
+                self.pair_breakers(d, c, me, |o| out.push(o));
             } else if !left_to_search(d.kind, self.gap_repair) {
                 // Drop other members (last placed first) until the constraint holds.
                 let mut members: Vec<usize> = d
@@ -1487,6 +1470,24 @@ impl<'m, 'a> State<'m, 'a> {
     }
 
     // ----- construction -----
+
+    /// The classes not in the timetable.
+    fn unassigned(&self) -> Vec<usize> {
+        (0..self.assign.len())
+            .filter(|&c| self.assign.get(c) == Some(&NONE))
+            .collect()
+    }
+
+    /// The cost a run compares timetables by, with `unassigned` classes left out.
+    fn key(&self, unassigned: usize) -> (i64, i64) {
+        let out = i64::try_from(unassigned).unwrap_or(i64::MAX);
+        (self.hard + out * UNASSIGNED, self.soft)
+    }
+
+    /// This timetable as a run's best, at cost `key`.
+    fn snapshot(&self, key: (i64, i64)) -> Best {
+        (key, self.assign.clone(), self.enrollments())
+    }
 
     /// A first timetable from nothing: sectioning, construction, sectioning again.
     fn start_afresh(&mut self, rng: &mut Rng, stop: &dyn Fn() -> bool) {
@@ -2015,6 +2016,12 @@ pub(crate) struct Control<'c> {
     pub report: &'c dyn Fn(u64, (i64, i64), (i64, i64), &'static str),
 }
 
+/// Iterations without fewer hard violations after which a run that has restarted
+/// `restarts` times starts again: `RESTART_AFTER`, half as long again each time.
+fn restart_after(restarts: u64) -> u64 {
+    (0..restarts).fold(RESTART_AFTER, |after, _| after.saturating_add(after / 2))
+}
+
 /// A run's best timetable: its cost, its classes' candidates and its enrollments.
 type Best = ((i64, i64), Vec<usize>, Vec<Vec<usize>>);
 
@@ -2056,14 +2063,8 @@ pub(crate) fn run(m: &Model<'_>, seed: u64, ctl: &Control<'_>) -> Outcome {
         st.start_afresh(&mut rng, &out_of_time);
     }
     let n = st.assign.len();
-    let mut unassigned: Vec<usize> = (0..n)
-        .filter(|&c| st.assign.get(c) == Some(&NONE))
-        .collect();
-    let mut best = (
-        (st.hard + unassigned.len() as i64 * UNASSIGNED, st.soft),
-        st.assign.clone(),
-        st.enrollments(),
-    );
+    let mut unassigned = st.unassigned();
+    let mut best = st.snapshot(st.key(unassigned.len()));
     let mut best_iter = 0u64;
     let mut last_improvement = Instant::now();
     let mut stall_mark = best.0;
@@ -2113,10 +2114,9 @@ pub(crate) fn run(m: &Model<'_>, seed: u64, ctl: &Control<'_>) -> Outcome {
     let mut told_complete = best.0 .0 == 0;
     let mut last_hard_gain = 0u64;
     // Restarts: the best of the runs before the last restart, the iteration of this run's
-    // last fewer hard violations, and how long it may go without one.
+    // last fewer hard violations, and how often it has started again.
     let mut kept: Option<Best> = None;
     let mut last_fewer = 0u64;
-    let mut restart_after = RESTART_AFTER;
     let mut restarts = 0u64;
     if told_complete {
         (ctl.report)(0, best.0, best.0, "complete");
@@ -2136,7 +2136,7 @@ pub(crate) fn run(m: &Model<'_>, seed: u64, ctl: &Control<'_>) -> Outcome {
                 last_report = Instant::now();
                 (ctl.report)(
                     it,
-                    (st.hard + unassigned.len() as i64 * UNASSIGNED, st.soft),
+                    st.key(unassigned.len()),
                     kept.as_ref().map_or(best.0, |k| k.0.min(best.0)),
                     if unassigned.is_empty() {
                         "anneal"
@@ -2154,26 +2154,22 @@ pub(crate) fn run(m: &Model<'_>, seed: u64, ctl: &Control<'_>) -> Outcome {
         // again from nothing, keeping its best: on the FET files with gap-free days the
         // time to a complete timetable is heavy-tailed (a few seconds in some runs, not
         // in three minutes in others), which restarts cut short.
-        if !resolving && best.0 .0 > 0 && it.is_multiple_of(1024) && it - last_fewer > restart_after
+        if !resolving
+            && best.0 .0 > 0
+            && it.is_multiple_of(1024)
+            && it - last_fewer > restart_after(restarts)
         {
             if kept.as_ref().is_none_or(|k| best.0 < k.0) {
                 kept = Some(best.clone());
             }
             st = State::new(m);
             st.start_afresh(&mut rng, &out_of_time);
-            unassigned = (0..n)
-                .filter(|&c| st.assign.get(c) == Some(&NONE))
-                .collect();
-            best = (
-                (st.hard + unassigned.len() as i64 * UNASSIGNED, st.soft),
-                st.assign.clone(),
-                st.enrollments(),
-            );
+            unassigned = st.unassigned();
+            best = st.snapshot(st.key(unassigned.len()));
             only_unary = false;
             focus.clear();
             tabu.iter_mut().for_each(Vec::clear);
             (last_fewer, last_hard_gain, best_iter, stagnant) = (it, it, it, 0);
-            restart_after += restart_after / 2;
             restarts += 1;
         }
         // The local search may trade a violation repair leaves to it (a gap, a short day)
@@ -2376,7 +2372,7 @@ pub(crate) fn run(m: &Model<'_>, seed: u64, ctl: &Control<'_>) -> Outcome {
             }
         }
         stagnant += 1;
-        let key = (st.hard + unassigned.len() as i64 * UNASSIGNED, st.soft);
+        let key = st.key(unassigned.len());
         if key < best.0 {
             stagnant = 0;
             // The stall clock restarts on real progress only: fewer hard violations, or
@@ -2393,7 +2389,7 @@ pub(crate) fn run(m: &Model<'_>, seed: u64, ctl: &Control<'_>) -> Outcome {
                 last_fewer = it;
             }
             if key.0 < best.0 .0 || it - best_iter > 500 {
-                best = (key, st.assign.clone(), st.enrollments());
+                best = st.snapshot(key);
                 best_iter = it;
             }
             // Say at once when the first complete timetable is found: on a small instance
@@ -2404,9 +2400,9 @@ pub(crate) fn run(m: &Model<'_>, seed: u64, ctl: &Control<'_>) -> Outcome {
             }
         }
     }
-    let key = (st.hard + unassigned.len() as i64 * UNASSIGNED, st.soft);
+    let key = st.key(unassigned.len());
     if key < best.0 {
-        best = (key, st.assign.clone(), st.enrollments());
+        best = st.snapshot(key);
     }
     if let Some(k) = kept.filter(|k| k.0 < best.0) {
         best = k;
@@ -2414,7 +2410,7 @@ pub(crate) fn run(m: &Model<'_>, seed: u64, ctl: &Control<'_>) -> Outcome {
     // Complete the best timetable: classes still unassigned go to their cheapest place.
     if best.1.contains(&NONE) {
         let fin = State::completed(m, &best.1, &mut rng);
-        best = ((fin.hard, fin.soft), fin.assign.clone(), fin.enrollments());
+        best = fin.snapshot((fin.hard, fin.soft));
     }
     Outcome {
         assign: best.1,

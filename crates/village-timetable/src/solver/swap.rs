@@ -15,6 +15,7 @@
 //! gym for a whole school) and gap-free days leave no single move or swap that mends the
 //! last clashes, a chain through several students sets and teachers often does.
 
+use super::minimal::Undo;
 use super::rng::Rng;
 use super::search::{key_of, PatKey, State, NONE};
 
@@ -116,26 +117,9 @@ impl State<'_, '_> {
         pi: usize,
         accept: &mut dyn FnMut((i64, i64)) -> bool,
     ) -> bool {
-        let Some(moves) = self.kempe_chain(c, pi) else {
-            return false;
-        };
-        let undo: Vec<(usize, usize)> = moves
-            .iter()
-            .map(|&(x, _)| (x, self.assign.get(x).copied().unwrap_or(NONE)))
-            .collect();
-        let before = (self.hard, self.soft);
-        for &(x, _) in &moves {
-            self.unassign(x);
-        }
-        for &(x, xpi) in &moves {
-            let d = self.delta(x, xpi);
-            self.apply(x, xpi, d);
-        }
-        if accept((self.hard - before.0, self.soft - before.1)) {
-            true
-        } else {
-            self.undo(&undo);
-            false
+        match self.kempe_chain(c, pi) {
+            Some(moves) => self.try_moves(&moves, accept),
+            None => false,
         }
     }
 
@@ -156,16 +140,28 @@ impl State<'_, '_> {
         ) else {
             return false;
         };
-        let undo = vec![
-            (a, self.assign.get(a).copied().unwrap_or(NONE)),
-            (b, self.assign.get(b).copied().unwrap_or(NONE)),
-        ];
+        self.try_moves(&[(a, pa), (b, pb)], accept)
+    }
+
+    /// Every class of `moves` to its candidate at once (all taken out, then all put in,
+    /// so that they may trade places). Kept when `accept` takes the change in (hard,
+    /// soft), else put back.
+    fn try_moves(
+        &mut self,
+        moves: &[(usize, usize)],
+        accept: &mut dyn FnMut((i64, i64)) -> bool,
+    ) -> bool {
+        let undo: Undo = moves
+            .iter()
+            .map(|&(x, _)| (x, self.assign.get(x).copied().unwrap_or(NONE)))
+            .collect();
         let before = (self.hard, self.soft);
-        self.unassign(a);
-        self.unassign(b);
-        for (c, pi) in [(a, pa), (b, pb)] {
-            let d = self.delta(c, pi);
-            self.apply(c, pi, d);
+        for &(x, _) in moves {
+            self.unassign(x);
+        }
+        for &(x, xpi) in moves {
+            let d = self.delta(x, xpi);
+            self.apply(x, xpi, d);
         }
         if accept((self.hard - before.0, self.soft - before.1)) {
             true
