@@ -129,7 +129,7 @@ FET_QUIET=(--htmllevel=0 --writetimetableconflicts=false --writetimetablesstatis
     --warnifusinggroupactivitiesininitialorder=false --warnsubgroupswiththesameactivities=false)
 
 now() { date +%s.%N; }
-elapsed() { python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.2f}')" "$1" "$2"; }
+elapsed() { python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.3f}')" "$1" "$2"; }
 load() { cut -d' ' -f1 /proc/loadavg; }
 record() { printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$RESULTS"; }
 
@@ -202,7 +202,7 @@ except Exception:
     first=${first:-$solver}
     # The search may end with a few classes unplaced that the final completion step places.
     if [[ "$phase" == done || -z "$phase" ]]; then late="complete only at the final step; "; fi
-    secs=$(python3 -c "import sys; print(f'{float(sys.argv[1]) - float(sys.argv[2]) + float(sys.argv[3]):.2f}')" "$wall" "$solver" "$first")
+    secs=$(python3 -c "import sys; print(f'{float(sys.argv[1]) - float(sys.argv[2]) + float(sys.argv[3]):.3f}')" "$wall" "$solver" "$first")
     if ! "$VILLAGE" timetable export-fet "$input" "$dir/solution.xml" --out "$dir/locked.fet" --hard-only \
         >"$dir/export.json" 2>"$dir/export.err"; then
         record "$label" "village-t$threads" "$seed" unverified "$secs" \
@@ -342,7 +342,7 @@ for f in files:
         if not rs:
             cells.append("–")
             continue
-        med = f"{statistics.median(ok):.2f}" if ok else "–"
+        med = f"{statistics.median(ok):.3f}" if ok else "–"
         cells.append(f"{len(ok)}/{len(rs)}, {med}")
         for r in rs:
             if r["status"] != "solved" and r["note"] not in ("", "-"):
@@ -366,7 +366,7 @@ for t in ("village-t1", "village-t2"):
     for f in files:
         a, b = solved_secs(f, t), solved_secs(f, "fet")
         if a and b:
-            ratios.append(statistics.median(a) / max(statistics.median(b), 0.01))
+            ratios.append(statistics.median(a) / max(statistics.median(b), 0.001))
     if ratios:
         lines.append(f"- Median ratio of Village's time ({names[t]}) to FET's, over the {len(ratios)} files both solve: "
                      f"**{statistics.median(ratios):.2f}** (range {min(ratios):.2f} to {max(ratios):.2f}).")

@@ -4,6 +4,8 @@
 //! namespaces, no external entities. Reading them with our own reader keeps every error
 //! tied to a line and column of the input, which is what a person fixing a file needs.
 
+use std::borrow::Cow;
+
 use crate::error::{Error, Location};
 
 /// One element: its name, attributes in document order, child elements, text and position.
@@ -125,16 +127,18 @@ impl<'a> Parser<'a> {
     }
 
     fn advance(&mut self, bytes: usize) {
-        let taken = self.src.get(self.pos..self.pos + bytes).unwrap_or("");
-        for ch in taken.chars() {
-            if ch == '\n' {
+        let end = (self.pos + bytes).min(self.src.len());
+        let taken = self.src.as_bytes().get(self.pos..end).unwrap_or(&[]);
+        for &b in taken {
+            if b == b'\n' {
                 self.line += 1;
                 self.column = 1;
-            } else {
+            } else if b & 0xC0 != 0x80 {
+                // Columns count characters: every byte but a UTF-8 continuation byte.
                 self.column += 1;
             }
         }
-        self.pos = (self.pos + bytes).min(self.src.len());
+        self.pos = end;
     }
 
     fn skip_ws(&mut self) {
@@ -207,11 +211,23 @@ impl<'a> Parser<'a> {
 
     fn parse_name(&mut self) -> Result<String, Error> {
         let r = self.rest();
-        let n = r
-            .char_indices()
-            .find(|(_, c)| !(c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | ':')))
-            .map(|(i, _)| i)
+        let name_char = |c: char| c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | ':');
+        // Names are nearly always ASCII: look at bytes, and at characters past the first
+        // byte that is not.
+        let ascii = r
+            .bytes()
+            .position(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b':')))
             .unwrap_or(r.len());
+        let n = match r.get(ascii..) {
+            Some(tail) if tail.bytes().next().is_some_and(|b| !b.is_ascii()) => {
+                ascii
+                    + tail
+                        .char_indices()
+                        .find(|&(_, c)| !name_char(c))
+                        .map_or(tail.len(), |(i, _)| i)
+            }
+            _ => ascii,
+        };
         if n == 0 {
             return Err(self.err("expected a name"));
         }
@@ -264,7 +280,7 @@ impl<'a> Parser<'a> {
                 return Err(self.err(format!("unterminated value of attribute `{key}`")));
             };
             let raw = self.rest().get(..end).unwrap_or("");
-            let value = unescape(raw).map_err(|m| self.err(m))?;
+            let value = unescape(raw).map_err(|m| self.err(m))?.into_owned();
             self.advance(end + 1);
             if el.attributes.iter().any(|(k, _)| *k == key) {
                 return Err(self.err(format!("attribute `{key}` appears twice")));
@@ -296,7 +312,10 @@ impl<'a> Parser<'a> {
                     return Err(self.err("expected `>`"));
                 }
                 self.advance(1);
-                el.text = text.trim().to_string();
+                let trimmed = text.trim();
+                if !trimmed.is_empty() {
+                    el.text = trimmed.to_string();
+                }
                 el.blank = el.text.is_empty() && !text.is_empty() && el.children.is_empty();
                 el.raw_text = text;
                 return Ok(el);
@@ -325,9 +344,9 @@ impl<'a> Parser<'a> {
     }
 }
 
-fn unescape(raw: &str) -> Result<String, String> {
+fn unescape(raw: &str) -> Result<Cow<'_, str>, String> {
     if !raw.contains('&') {
-        return Ok(raw.to_string());
+        return Ok(Cow::Borrowed(raw));
     }
     let mut out = String::with_capacity(raw.len());
     let mut rest = raw;
@@ -363,7 +382,7 @@ fn unescape(raw: &str) -> Result<String, String> {
         rest = after.get(semi + 1..).unwrap_or("");
     }
     out.push_str(rest);
-    Ok(out)
+    Ok(Cow::Owned(out))
 }
 
 /// Escape text for an attribute value or character data.

@@ -359,7 +359,7 @@ fn timetable(command: TimetableCommand) -> Result<()> {
                 // Thread 0's regular lines, and the first complete timetable from any thread.
                 if p.thread == 0 || p.phase == "complete" {
                     eprintln!(
-                        "{:7.2}s {} best: {} hard, {} soft",
+                        "{:8.3}s {} best: {} hard, {} soft",
                         p.seconds, p.phase, p.best_hard, p.best_soft
                     );
                 }
