@@ -558,6 +558,8 @@ fn pair_satisfied(problem: &Problem, kind: DistributionKind, a: &Placed, b: &Pla
         | MaxSimultaneousAmong(_, _)
         | MinRestBetweenHalves(_)
         | MinRealDayLoad(_, _)
+        | MaxPerTerm(_, _)
+        | MaxTerms(_, _)
         | Grouped => true,
     }
 }

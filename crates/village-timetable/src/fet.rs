@@ -185,12 +185,19 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
     // FET's mornings-and-afternoons mode lists each real day as two days, its morning and
     // its afternoon. FET 6 files say so in `Mode`; the mode's own FET 5 builds in their
     // version (`5.27.3-ma9`, `5.27.3-algeria17`, `5.27.3-morocco30`).
-    let mornings_afternoons = root
-        .child("Mode")
-        .is_some_and(|m| m.text.trim() == "Mornings_Afternoons")
-        || ["-ma", "-algeria", "-morocco"]
-            .iter()
-            .any(|build| version.contains(build));
+    let mode = mode_of(&root, version);
+    let mornings_afternoons = mode == Some(Mode::MorningsAfternoons);
+    // FET's terms mode splits the days into terms of so many days each (a school year of
+    // five terms of a week, say). FET 6 files say so in `Mode` and `Number_of_Days_Per_Term`;
+    // the mode's FET 5 builds (`5.42.2-mathmake`) have terms of five days, as FET itself
+    // reads them.
+    let term_days: Option<u32> = match mode {
+        Some(Mode::Terms) => match root.child_text("Number_of_Days_Per_Term") {
+            Some(t) => t.trim().parse().ok().filter(|&n| n > 0),
+            None => Some(5),
+        },
+        _ => None,
+    };
     // Every other day from `first`: the mornings (0) or the afternoons (1).
     let n_days = days.len() as u32;
     let half_days = |first: u32| -> u32 {
@@ -592,6 +599,16 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
             "MaxRealDaysPerWeek" if people.starts_with("teacher") && !tagged => {
                 DistributionKind::MaxRealDays(num(c, "Max_Days_Per_Week")?)
             }
+            // The span of a day runs from the start of its first lesson to the end of its
+            // last, gaps included: a limit on every two lessons of one day (`WorkDay`).
+            // Teachers' "one day may be one hour longer" is not modelled.
+            "MaxSpanPerDay"
+                if !tagged
+                    && text_of(c, "Allow_One_Day_Exception_of_Plus_One")
+                        .is_none_or(|v| v.trim() != "true") =>
+            {
+                DistributionKind::WorkDay(num(c, "Max_Span")?)
+            }
             "MinDaysPerWeek" if people.starts_with("teacher") && !tagged => {
                 DistributionKind::MinDays(num(c, "Minimum_Days_Per_Week")?)
             }
@@ -790,6 +807,20 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
                     for ai in matching(&acts, c, component, &shares_set) {
                         restrict_starts(&mut time_pen, ai, &starts, w);
                     }
+                }
+                "ConstraintActivitiesMaxInATerm" | "ConstraintActivitiesOccupyMaxTerms"
+                    if term_days.is_some() =>
+                {
+                    let len = term_days.unwrap_or(1);
+                    let kind = if c.name == "ConstraintActivitiesMaxInATerm" {
+                        DistributionKind::MaxPerTerm(
+                            len,
+                            num(c, "Max_Number_of_Activities_in_A_Term")?,
+                        )
+                    } else {
+                        DistributionKind::MaxTerms(len, num(c, "Max_Number_of_Occupied_Terms")?)
+                    };
+                    dists.push(dist(kind, w, acts_of(c)?, origin));
                 }
                 "ConstraintMinDaysBetweenActivities" => {
                     let ids = acts_of(c)?;
@@ -1202,6 +1233,43 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
         hour_names: hours,
         written_room_names,
     })
+}
+
+/// FET's modes that change what a day is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Each real day is two days of the file, its morning and its afternoon.
+    MorningsAfternoons,
+    /// The days fall into terms of so many days each.
+    Terms,
+}
+
+/// The file's mode: FET 6 files name it in `<Mode>`; FET 5 files were written by builds
+/// for one mode, named after the version number (`5.27.3-ma9`, `5.27.3-algeria17`,
+/// `5.27.3-morocco30`, `5.42.2-mathmake`), a build name being followed by nothing, a digit,
+/// `-` or `_` (so `-mathmake` is not `-ma`).
+fn mode_of(root: &Element, version: &str) -> Option<Mode> {
+    if let Some(m) = root.child("Mode") {
+        return match m.text.trim() {
+            "Mornings_Afternoons" => Some(Mode::MorningsAfternoons),
+            "Terms" => Some(Mode::Terms),
+            _ => None,
+        };
+    }
+    let build = version.trim_start_matches(|c: char| c.is_ascii_digit() || c == '.');
+    let is = |name: &str| {
+        build.strip_prefix(name).is_some_and(|rest| {
+            rest.is_empty()
+                || rest.starts_with(|c: char| c.is_ascii_digit() || c == '-' || c == '_')
+        })
+    };
+    if ["-ma", "-algeria", "-morocco"].into_iter().any(is) {
+        Some(Mode::MorningsAfternoons)
+    } else if is("-mathmake") {
+        Some(Mode::Terms)
+    } else {
+        None
+    }
 }
 
 /// Every hour an activity occupies must be one of `slots` (hard), or each placement that

@@ -214,6 +214,14 @@ pub enum DistributionKind {
     /// that day and the mean day, in units of `u` slots, rounded down (a staff member's
     /// balanced week, soft).
     EvenDays(u32, u32),
+    /// In each term of every week, at most `n` of the classes meet: `MaxPerTerm(len, n)`,
+    /// a term being `len` days in a row, the first from the week's first day (FET's
+    /// activities max in a term, in its terms mode). A class meeting on several days of a
+    /// term counts once.
+    MaxPerTerm(u32, u32),
+    /// The classes meet in at most `n` terms of every week: `MaxTerms(len, n)`, terms as
+    /// in `MaxPerTerm` (FET's activities occupy max terms).
+    MaxTerms(u32, u32),
 }
 
 impl DistributionKind {
@@ -242,6 +250,8 @@ impl DistributionKind {
                 | DistributionKind::MinRestBetweenHalves(_)
                 | DistributionKind::MinRealDayLoad(_, _)
                 | DistributionKind::Grouped
+                | DistributionKind::MaxPerTerm(_, _)
+                | DistributionKind::MaxTerms(_, _)
         )
     }
 
@@ -273,6 +283,8 @@ impl DistributionKind {
                     | DistributionKind::MaxDaysAmong(_, 0)
                     | DistributionKind::MaxRealDays(0)
                     | DistributionKind::MaxSimultaneousAmong(_, 0)
+                    | DistributionKind::MaxPerTerm(_, 0)
+                    | DistributionKind::MaxTerms(_, 0)
                     | DistributionKind::MaxSlotsAmong(_, _)
             )
     }
@@ -328,6 +340,8 @@ impl DistributionKind {
             MinSlotsAmong(i, n) => format!("MinSlotsAmong({i},{n})"),
             MaxSimultaneousAmong(i, n) => format!("MaxSimultaneousAmong({i},{n})"),
             MinRestBetweenHalves(h) => format!("MinRestBetweenHalves({h})"),
+            MaxPerTerm(len, n) => format!("MaxPerTerm({len},{n})"),
+            MaxTerms(len, n) => format!("MaxTerms({len},{n})"),
             MinRealDayLoad(s, empty) => format!("MinRealDayLoad({s},{})", u32::from(*empty)),
             Grouped => "Grouped".into(),
         }
@@ -386,6 +400,8 @@ impl DistributionKind {
             ("MinSlotsAmong", [i, n]) => MinSlotsAmong(*i, *n),
             ("MaxSimultaneousAmong", [i, n]) => MaxSimultaneousAmong(*i, *n),
             ("MinRestBetweenHalves", [h]) => MinRestBetweenHalves(*h),
+            ("MaxPerTerm", [len, n]) if *len > 0 => MaxPerTerm(*len, *n),
+            ("MaxTerms", [len, n]) if *len > 0 => MaxTerms(*len, *n),
             ("MinRealDayLoad", [s, e @ (0 | 1)]) => MinRealDayLoad(*s, *e == 1),
             ("Grouped", []) => Grouped,
             _ => return None,
@@ -687,6 +703,27 @@ pub fn school_excess(
                     .sum()
             }))
         }
+        MaxPerTerm(len, n) => {
+            return Some(per_week(p, |w| {
+                terms(p, len)
+                    .map(|days| {
+                        let meeting = pats
+                            .iter()
+                            .filter(|t| days.clone().any(|d| t.meets_on(w, d)))
+                            .count();
+                        (meeting as u64).saturating_sub(u64::from(n))
+                    })
+                    .sum()
+            }))
+        }
+        MaxTerms(len, n) => {
+            return Some(per_week(p, |w| {
+                let busy = terms(p, len)
+                    .filter(|days| days.clone().any(|d| pats.iter().any(|t| t.meets_on(w, d))))
+                    .count();
+                (busy as u64).saturating_sub(u64::from(n))
+            }))
+        }
         MaxRealDays(n) => {
             return Some(per_week(p, |w| {
                 let busy = real_days(p)
@@ -904,6 +941,16 @@ fn real_days(p: &Problem) -> impl Iterator<Item = std::ops::Range<u32>> {
     (0..days)
         .step_by(2)
         .map(move |first| first..(first + 2).min(days))
+}
+
+/// The terms of a week, each as its days, `len` days in a row from the first; a shorter
+/// last term holds the days left.
+fn terms(p: &Problem, len: u32) -> impl Iterator<Item = std::ops::Range<u32>> {
+    let days = p.nr_days.clamp(1, 32);
+    let len = len.max(1);
+    (0..days)
+        .step_by(len as usize)
+        .map(move |first| first..first.saturating_add(len).min(days))
 }
 
 /// The slots of classes on a real day (`days`) of week `w`.
@@ -1295,6 +1342,44 @@ mod tests {
             ..hour(0, 5, 3)
         };
         assert_eq!(day_load_cost(&[both], &days, 1000), 6);
+    }
+
+    #[test]
+    fn terms_count_classes_and_the_terms_they_meet_in() {
+        // Seven days in terms of three: days 0-2, 3-5, and a short last term, day 6.
+        let p = week_of(7, 4);
+        let excess = |kind, pats: &[TimePattern]| school_excess(&p, kind, &[], pats);
+        let pats = [
+            hour(0, 0, 1),
+            hour(2, 1, 1),
+            hour(2, 2, 1),
+            hour(4, 0, 1),
+            hour(6, 0, 1),
+        ];
+        // Three classes in the first term, one in each of the others.
+        assert_eq!(excess(DistributionKind::MaxPerTerm(3, 3), &pats), Some(0));
+        assert_eq!(excess(DistributionKind::MaxPerTerm(3, 2), &pats), Some(1));
+        assert_eq!(excess(DistributionKind::MaxPerTerm(3, 0), &pats), Some(5));
+        assert_eq!(excess(DistributionKind::MaxTerms(3, 3), &pats), Some(0));
+        assert_eq!(excess(DistributionKind::MaxTerms(3, 1), &pats), Some(2));
+        // A class meeting on two days of one term counts once there.
+        let two_days = TimePattern {
+            days: 0b11,
+            ..hour(0, 0, 1)
+        };
+        assert_eq!(
+            excess(DistributionKind::MaxPerTerm(3, 0), &[two_days]),
+            Some(1)
+        );
+        assert_eq!(
+            excess(DistributionKind::MaxTerms(1, 1), &[two_days]),
+            Some(1)
+        );
+        for kind in ["MaxPerTerm(3,2)", "MaxTerms(5,1)"] {
+            let parsed = DistributionKind::parse_itc(kind);
+            assert_eq!(parsed.map(|k| k.itc_name()), Some(kind.to_string()));
+        }
+        assert_eq!(DistributionKind::parse_itc("MaxTerms(0,1)"), None);
     }
 
     #[test]

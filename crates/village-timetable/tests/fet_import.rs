@@ -942,3 +942,86 @@ fn away_times_are_neither_gaps_nor_late_starts() {
     let r = solve_valid(&imp.problem, 2);
     assert_eq!(r.evaluation.hard.len(), 0);
 }
+
+/// A file of FET 5's terms build (`-mathmake`, terms of five days): at most two of three
+/// lessons in a term, four others all in one term, a students set's day no longer than
+/// two hours from first to last lesson, and its min hours daily read day by day (the
+/// build's name starts like the mornings-and-afternoons `-ma`, and is not that mode).
+#[test]
+fn terms_and_a_days_span_are_modelled_in_a_terms_file() {
+    let days: String = (1..=2)
+        .flat_map(|t| {
+            ["Mo", "Tu", "We", "Th", "Fr"].map(|d| format!("<Day><Name>T{t} {d}</Name></Day>"))
+        })
+        .collect();
+    let act = |id: u32, set: &str| {
+        format!("<Activity><Teacher>T1</Teacher><Subject>Maths</Subject><Students>{set}</Students><Duration>1</Duration><Id>{id}</Id><Active>true</Active></Activity>")
+    };
+    let acts: String = (1..=3)
+        .map(|i| act(i, "Y7"))
+        .chain((4..=7).map(|i| act(i, "Y8")))
+        .collect();
+    let file = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<fet version="5.42.2-mathmake">
+<Institution_Name>Terms</Institution_Name>
+<Days_List><Number_of_Days>10</Number_of_Days>{days}</Days_List>
+<Hours_List><Number_of_Hours>4</Number_of_Hours><Hour><Name>1</Name></Hour><Hour><Name>2</Name></Hour><Hour><Name>3</Name></Hour><Hour><Name>4</Name></Hour></Hours_List>
+<Subjects_List><Subject><Name>Maths</Name></Subject></Subjects_List>
+<Teachers_List><Teacher><Name>T1</Name></Teacher></Teachers_List>
+<Students_List><Year><Name>Y7</Name><Number_of_Students>20</Number_of_Students></Year><Year><Name>Y8</Name><Number_of_Students>20</Number_of_Students></Year></Students_List>
+<Activities_List>{acts}</Activities_List>
+<Rooms_List></Rooms_List>
+<Time_Constraints_List>
+  <ConstraintBasicCompulsoryTime><Weight_Percentage>100</Weight_Percentage><Active>true</Active></ConstraintBasicCompulsoryTime>
+  <ConstraintActivitiesMaxInATerm><Weight_Percentage>100</Weight_Percentage><Number_of_Activities>3</Number_of_Activities><Activity_Id>1</Activity_Id><Activity_Id>2</Activity_Id><Activity_Id>3</Activity_Id><Max_Number_of_Activities_in_A_Term>2</Max_Number_of_Activities_in_A_Term><Active>true</Active></ConstraintActivitiesMaxInATerm>
+  <ConstraintActivitiesOccupyMaxTerms><Weight_Percentage>100</Weight_Percentage><Number_of_Activities>4</Number_of_Activities><Activity_Id>4</Activity_Id><Activity_Id>5</Activity_Id><Activity_Id>6</Activity_Id><Activity_Id>7</Activity_Id><Max_Number_of_Occupied_Terms>1</Max_Number_of_Occupied_Terms><Active>true</Active></ConstraintActivitiesOccupyMaxTerms>
+  <ConstraintStudentsSetMaxSpanPerDay><Weight_Percentage>100</Weight_Percentage><Students>Y8</Students><Max_Span>2</Max_Span><Active>true</Active></ConstraintStudentsSetMaxSpanPerDay>
+  <ConstraintStudentsSetMinHoursDaily><Weight_Percentage>100</Weight_Percentage><Minimum_Hours_Daily>2</Minimum_Hours_Daily><Students>Y8</Students><Allow_Empty_Days>true</Allow_Empty_Days><Active>true</Active></ConstraintStudentsSetMinHoursDaily>
+</Time_Constraints_List>
+<Space_Constraints_List>
+  <ConstraintBasicCompulsorySpace><Weight_Percentage>100</Weight_Percentage><Active>true</Active></ConstraintBasicCompulsorySpace>
+</Space_Constraints_List>
+</fet>"#
+    );
+    let imp = import_fully(&file);
+    let p = &imp.problem;
+    let has = |kind: DistributionKind, classes: &[usize]| {
+        p.distributions
+            .iter()
+            .any(|d| d.kind == kind && d.required && d.classes == classes)
+    };
+    assert!(has(DistributionKind::MaxPerTerm(5, 2), &[0, 1, 2]));
+    assert!(has(DistributionKind::MaxTerms(5, 1), &[3, 4, 5, 6]));
+    assert!(has(DistributionKind::WorkDay(2), &[3, 4, 5, 6]));
+    assert!(has(DistributionKind::MinDayLoad(2, true), &[3, 4, 5, 6]));
+    for seed in 1..=3 {
+        let r = solve_complete(p, seed);
+        let at = |c: usize| {
+            let pl = r.solution.placements[c].unwrap();
+            p.classes[c].times[pl.time].pattern
+        };
+        let term = |c: usize| at(c).first_day() / 5;
+        let first_term = (0..3).filter(|&c| term(c) == 0).count();
+        assert!(
+            (1..=2).contains(&first_term),
+            "seed {seed}: {first_term} in term 1"
+        );
+        assert!(
+            (3..7).all(|c| term(c) == term(3)),
+            "seed {seed}: Y8 in two terms"
+        );
+        // Y8's days: at least two lessons each, within two hours from first to last.
+        for c in 3..7 {
+            let same_day: Vec<usize> = (3..7).filter(|&o| at(o).days == at(c).days).collect();
+            assert!(same_day.len() >= 2, "seed {seed}: a day with one Y8 lesson");
+            let start = same_day.iter().map(|&o| at(o).start).min().unwrap_or(0);
+            let end = same_day.iter().map(|&o| at(o).end()).max().unwrap_or(0);
+            assert!(
+                end - start <= 2,
+                "seed {seed}: Y8's day spans {}",
+                end - start
+            );
+        }
+    }
+}
