@@ -560,6 +560,8 @@ fn pair_satisfied(problem: &Problem, kind: DistributionKind, a: &Placed, b: &Pla
         | MinRealDayLoad(_, _)
         | MaxPerTerm(_, _)
         | MaxTerms(_, _)
+        | MaxRealDayGaps(_)
+        | MaxConsecutiveDays(_)
         | Grouped => true,
     }
 }

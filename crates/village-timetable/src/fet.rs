@@ -579,6 +579,24 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
                 DistributionKind::MaxGapsAmong(half_days(1), 0)
             }
             "MaxGapsPerWeek" => DistributionKind::MaxGapsPerWeek(num(c, "Max_Gaps")?),
+            // Half-days in a row: the exception for afternoon, morning, afternoon, morning
+            // (which FET then allows) is not modelled.
+            "MaxThreeConsecutiveDays"
+                if mornings_afternoons
+                    && !tagged
+                    && text_of(c, "Allow_Afternoon_Morning_Afternoon_Morning_Exception")
+                        .is_none_or(|v| v.trim() != "true") =>
+            {
+                DistributionKind::MaxConsecutiveDays(3)
+            }
+            "MaxGapsPerRealDay"
+                if mornings_afternoons
+                    && !tagged
+                    && text_of(c, "Allow_One_Day_Exception_of_Plus_One")
+                        .is_none_or(|v| v.trim() != "true") =>
+            {
+                DistributionKind::MaxRealDayGaps(num(c, "Max_Gaps")?)
+            }
             "EarlyMaxBeginningsAtSecondHour" if !tagged => {
                 DistributionKind::EarlyStart(num(c, "Max_Beginnings_At_Second_Hour")?)
             }

@@ -222,6 +222,16 @@ pub enum DistributionKind {
     /// The classes meet in at most `n` terms of every week: `MaxTerms(len, n)`, terms as
     /// in `MaxPerTerm` (FET's activities occupy max terms).
     MaxTerms(u32, u32),
+    /// At most this many empty slots on each real day between the first class and the
+    /// last, the afternoon's slots following the morning's as if one day, and break and
+    /// away times not counted, as in `MaxGapsPerDay` (FET's max gaps per real day, whose
+    /// own verdicts on two lessons either side of the midday show this reading).
+    MaxRealDayGaps(u32),
+    /// Classes on at most this many days in a row, in every week; each day past the limit
+    /// in a row counts one (FET's max three consecutive days, in mornings-and-afternoons
+    /// files, where the days are half-days: `fet-cl` refuses a teacher four half-days in a
+    /// row, and accepts three).
+    MaxConsecutiveDays(u32),
 }
 
 impl DistributionKind {
@@ -252,6 +262,8 @@ impl DistributionKind {
                 | DistributionKind::Grouped
                 | DistributionKind::MaxPerTerm(_, _)
                 | DistributionKind::MaxTerms(_, _)
+                | DistributionKind::MaxRealDayGaps(_)
+                | DistributionKind::MaxConsecutiveDays(_)
         )
     }
 
@@ -285,6 +297,7 @@ impl DistributionKind {
                     | DistributionKind::MaxSimultaneousAmong(_, 0)
                     | DistributionKind::MaxPerTerm(_, 0)
                     | DistributionKind::MaxTerms(_, 0)
+                    | DistributionKind::MaxConsecutiveDays(0)
                     | DistributionKind::MaxSlotsAmong(_, _)
             )
     }
@@ -342,6 +355,8 @@ impl DistributionKind {
             MinRestBetweenHalves(h) => format!("MinRestBetweenHalves({h})"),
             MaxPerTerm(len, n) => format!("MaxPerTerm({len},{n})"),
             MaxTerms(len, n) => format!("MaxTerms({len},{n})"),
+            MaxRealDayGaps(g) => format!("MaxRealDayGaps({g})"),
+            MaxConsecutiveDays(n) => format!("MaxConsecutiveDays({n})"),
             MinRealDayLoad(s, empty) => format!("MinRealDayLoad({s},{})", u32::from(*empty)),
             Grouped => "Grouped".into(),
         }
@@ -402,6 +417,8 @@ impl DistributionKind {
             ("MinRestBetweenHalves", [h]) => MinRestBetweenHalves(*h),
             ("MaxPerTerm", [len, n]) if *len > 0 => MaxPerTerm(*len, *n),
             ("MaxTerms", [len, n]) if *len > 0 => MaxTerms(*len, *n),
+            ("MaxRealDayGaps", [g]) => MaxRealDayGaps(*g),
+            ("MaxConsecutiveDays", [n]) => MaxConsecutiveDays(*n),
             ("MinRealDayLoad", [s, e @ (0 | 1)]) => MinRealDayLoad(*s, *e == 1),
             ("Grouped", []) => Grouped,
             _ => return None,
@@ -724,6 +741,50 @@ pub fn school_excess(
                 (busy as u64).saturating_sub(u64::from(n))
             }))
         }
+        MaxRealDayGaps(g) => {
+            let (mut lessons, mut breaks, mut clipped) = (Vec::new(), Vec::new(), Vec::new());
+            return Some(per_week(p, |w| {
+                real_days(p)
+                    .map(|days| {
+                        lessons.clear();
+                        breaks.clear();
+                        for (half, d) in days.enumerate() {
+                            // The afternoon's slots come after the morning's.
+                            let shift = p.slots_per_day * half as u32;
+                            let on_day = |t: &&TimePattern| t.meets_on(w, d);
+                            let shifted = |t: &TimePattern| (t.start + shift, t.end() + shift);
+                            lessons.extend(pats.iter().filter(on_day).map(shifted));
+                            breaks.extend(p.breaks.iter().chain(off).filter(on_day).map(shifted));
+                        }
+                        let first = lessons.iter().map(|l| l.0).min();
+                        let last = lessons.iter().map(|l| l.1).max();
+                        match (first, last) {
+                            (Some(first), Some(last)) if lessons.len() > 1 => {
+                                let gaps = day_gaps(&lessons, &breaks, first, last, &mut clipped);
+                                u64::from(gaps.saturating_sub(g))
+                            }
+                            _ => 0,
+                        }
+                    })
+                    .sum()
+            }));
+        }
+        MaxConsecutiveDays(n) => {
+            return Some(per_week(p, |w| {
+                let (mut run, mut excess) = (0u32, 0u64);
+                for d in 0..p.nr_days.clamp(1, 32) {
+                    if pats.iter().any(|t| t.meets_on(w, d)) {
+                        run += 1;
+                        if run > n {
+                            excess += 1;
+                        }
+                    } else {
+                        run = 0;
+                    }
+                }
+                excess
+            }));
+        }
         MaxRealDays(n) => {
             return Some(per_week(p, |w| {
                 let busy = real_days(p)
@@ -930,7 +991,7 @@ fn day_excess(
 }
 
 /// A week-by-week excess, summed over the weeks.
-fn per_week(p: &Problem, excess: impl Fn(u32) -> u64) -> u64 {
+fn per_week(p: &Problem, excess: impl FnMut(u32) -> u64) -> u64 {
     (0..p.nr_weeks.clamp(1, 64)).map(excess).sum()
 }
 
@@ -1342,6 +1403,51 @@ mod tests {
             ..hour(0, 5, 3)
         };
         assert_eq!(day_load_cost(&[both], &days, 1000), 6);
+    }
+
+    /// The gaps FET itself allows on a real day of two halves of four hours (found with
+    /// `fet-cl` on two lessons of one teacher locked in place, raising the limit until it
+    /// placed them): its afternoon follows its morning as if one day.
+    #[test]
+    fn real_day_gaps_read_the_afternoon_after_the_morning() {
+        let p = week_of(4, 4);
+        let gaps = |pats: &[TimePattern]| {
+            (0..8).find(|&g| {
+                school_excess(&p, DistributionKind::MaxRealDayGaps(g), &[], pats) == Some(0)
+            })
+        };
+        // Morning hour 1 and afternoon hour 4; morning 4 and afternoon 1; both hour 1.
+        assert_eq!(gaps(&[hour(0, 0, 1), hour(1, 3, 1)]), Some(6));
+        assert_eq!(gaps(&[hour(0, 3, 1), hour(1, 0, 1)]), Some(0));
+        assert_eq!(gaps(&[hour(0, 0, 1), hour(1, 0, 1)]), Some(3));
+        assert_eq!(gaps(&[hour(0, 1, 1), hour(1, 1, 1)]), Some(3));
+        // Within a morning as within a day; on two real days, no gap between them.
+        assert_eq!(gaps(&[hour(0, 0, 1), hour(0, 3, 1)]), Some(2));
+        assert_eq!(gaps(&[hour(0, 0, 1), hour(2, 3, 1)]), Some(0));
+        // Over the limit by the excess, each real day on its own.
+        let two_days = [hour(0, 0, 1), hour(1, 3, 1), hour(2, 0, 1), hour(3, 0, 1)];
+        assert_eq!(
+            school_excess(&p, DistributionKind::MaxRealDayGaps(2), &[], &two_days),
+            Some(4 + 1)
+        );
+    }
+
+    /// `fet-cl`'s verdicts on a teacher's half-days under max three consecutive days.
+    #[test]
+    fn consecutive_days_count_each_day_past_the_limit() {
+        let p = week_of(10, 2);
+        let excess = |days: &[u32]| {
+            let pats: Vec<TimePattern> = days.iter().map(|&d| hour(d, 0, 1)).collect();
+            school_excess(&p, DistributionKind::MaxConsecutiveDays(3), &[], &pats)
+        };
+        // Four mornings (days 0, 2, 4, 6) are not in a row; three half-days in a row are.
+        assert_eq!(excess(&[0, 2, 4, 6]), Some(0));
+        assert_eq!(excess(&[1, 2, 3]), Some(0));
+        assert_eq!(excess(&[0, 1, 3, 4]), Some(0));
+        // Four in a row (FET refuses both), and six: three past the limit.
+        assert_eq!(excess(&[0, 1, 2, 3]), Some(1));
+        assert_eq!(excess(&[1, 2, 3, 4]), Some(1));
+        assert_eq!(excess(&[2, 3, 4, 5, 6, 7]), Some(3));
     }
 
     #[test]

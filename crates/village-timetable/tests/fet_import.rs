@@ -1025,3 +1025,60 @@ fn terms_and_a_days_span_are_modelled_in_a_terms_file() {
         }
     }
 }
+
+/// A teacher's max gaps per real day (mornings-and-afternoons files), the afternoon read
+/// after the morning as one day; the rule with its "one day may have one gap more"
+/// exception is not modelled, and says so.
+#[test]
+fn gaps_per_real_day_are_modelled_without_the_exception() {
+    let file = |exception: &str| {
+        format!(
+            r#"<?xml version="1.0" encoding="UTF-8"?>
+<fet version="6.8.5">
+<Mode>Mornings_Afternoons</Mode>
+<Institution_Name>Real-day gaps</Institution_Name>
+<Days_List><Number_of_Days>2</Number_of_Days><Day><Name>Mon_m</Name></Day><Day><Name>Mon_a</Name></Day></Days_List>
+<Hours_List><Number_of_Hours>2</Number_of_Hours><Hour><Name>1</Name></Hour><Hour><Name>2</Name></Hour></Hours_List>
+<Subjects_List><Subject><Name>Maths</Name></Subject></Subjects_List>
+<Teachers_List><Teacher><Name>T1</Name></Teacher></Teachers_List>
+<Students_List><Year><Name>Y7</Name><Number_of_Students>20</Number_of_Students></Year><Year><Name>Y8</Name><Number_of_Students>20</Number_of_Students></Year></Students_List>
+<Activities_List>
+  <Activity><Teacher>T1</Teacher><Subject>Maths</Subject><Students>Y7</Students><Duration>1</Duration><Id>1</Id><Active>true</Active></Activity>
+  <Activity><Teacher>T1</Teacher><Subject>Maths</Subject><Students>Y8</Students><Duration>1</Duration><Id>2</Id><Active>true</Active></Activity>
+</Activities_List>
+<Rooms_List></Rooms_List>
+<Time_Constraints_List>
+  <ConstraintBasicCompulsoryTime><Weight_Percentage>100</Weight_Percentage><Active>true</Active></ConstraintBasicCompulsoryTime>
+  <ConstraintTeacherMaxGapsPerRealDay><Weight_Percentage>100</Weight_Percentage><Teacher_Name>T1</Teacher_Name><Max_Gaps>0</Max_Gaps>{exception}<Active>true</Active></ConstraintTeacherMaxGapsPerRealDay>
+</Time_Constraints_List>
+<Space_Constraints_List></Space_Constraints_List>
+</fet>"#
+        )
+    };
+    let imp = import_fully(&file(
+        "<Allow_One_Day_Exception_of_Plus_One>false</Allow_One_Day_Exception_of_Plus_One>",
+    ));
+    let p = &imp.problem;
+    assert!(p
+        .distributions
+        .iter()
+        .any(|d| d.kind == DistributionKind::MaxRealDayGaps(0) && d.classes == [0, 1]));
+    for seed in 1..=3 {
+        let r = solve_complete(p, seed);
+        // Four slots in a row (morning 1, 2, afternoon 1, 2): no gap between the two.
+        let slot = |c: usize| {
+            let pl = r.solution.placements[c].unwrap();
+            let t = p.classes[c].times[pl.time].pattern;
+            t.first_day() * 2 + t.start
+        };
+        assert_eq!(slot(0).abs_diff(slot(1)), 1, "seed {seed}");
+    }
+    let with_exception = import(&file(
+        "<Allow_One_Day_Exception_of_Plus_One>true</Allow_One_Day_Exception_of_Plus_One>",
+    ))
+    .unwrap();
+    assert!(with_exception
+        .notes
+        .iter()
+        .any(|n| n.starts_with("ConstraintTeacherMaxGapsPerRealDay: not modelled")));
+}

@@ -516,7 +516,7 @@ fn left_to_search(kind: DistributionKind, gap_repair: bool) -> bool {
         || (!gap_repair
             && matches!(
                 kind,
-                MaxGapsPerDay(_) | MaxGapsPerWeek(_) | MaxGapsAmong(_, _)
+                MaxGapsPerDay(_) | MaxGapsPerWeek(_) | MaxGapsAmong(_, _) | MaxRealDayGaps(_)
             ))
 }
 
