@@ -9,8 +9,8 @@
 use serde::Serialize;
 
 use crate::model::{
-    back_to_back, day_load_cost, days_apart, gap_slots, school_excess, teaching_days, Distribution,
-    DistributionKind, Placement, Problem, Solution, TimePattern,
+    back_to_back, day_load_cost, days_apart, gap_slots, real_days_of, school_excess, teaching_days,
+    Distribution, DistributionKind, Placement, Problem, Solution, TimePattern,
 };
 
 /// What kind of hard rule a violation breaks.
@@ -536,6 +536,9 @@ fn pair_satisfied(problem: &Problem, kind: DistributionKind, a: &Placed, b: &Pla
         WorkDay(s) => !same_days_weeks || i.end().max(j.end()) - i.start.min(j.start) <= s,
         MinGap(g) => !same_days_weeks || i.end() + g <= j.start || j.end() + g <= i.start,
         MinDaysApart(d) => (i.weeks & j.weeks) == 0 || days_apart(i.days, j.days) >= d,
+        MinRealDaysApart(d) => {
+            (i.weeks & j.weeks) == 0 || days_apart(real_days_of(i.days), real_days_of(j.days)) >= d
+        }
         BeforeIfSameDay => !same_days_weeks || i.end() <= j.start,
         BackToBack => back_to_back(problem, i, j),
         MaxDays(_)

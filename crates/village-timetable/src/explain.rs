@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::model::{days_apart, DistributionKind, Problem, Solution, TimePattern};
+use crate::model::{days_apart, real_days_of, DistributionKind, Problem, Solution, TimePattern};
 
 /// A request that the solution does not meet, and what stands in the way.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -285,6 +285,9 @@ fn relaxed_ok(kind: DistributionKind, a: &TimePattern, b: &TimePattern) -> bool 
         WorkDay(s) => !together || a.end().max(b.end()) - a.start.min(b.start) <= s,
         MinGap(g) => !together || a.end() + g <= b.start || b.end() + g <= a.start,
         MinDaysApart(d) => a.weeks & b.weeks == 0 || days_apart(a.days, b.days) >= d,
+        MinRealDaysApart(d) => {
+            a.weeks & b.weeks == 0 || days_apart(real_days_of(a.days), real_days_of(b.days)) >= d
+        }
         BeforeIfSameDay => !together || a.end() <= b.start,
         _ => true,
     }

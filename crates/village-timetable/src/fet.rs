@@ -183,8 +183,7 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
         .collect();
     let n_hours = hours.len() as u32;
     // FET's mornings-and-afternoons mode lists each real day as two days, its morning and
-    // its afternoon. FET 6 files say so in `Mode`; the mode's own FET 5 builds in their
-    // version (`5.27.3-ma9`, `5.27.3-algeria17`, `5.27.3-morocco30`).
+    // its afternoon.
     let mode = mode_of(&root, version);
     let mornings_afternoons = mode == Some(Mode::MorningsAfternoons);
     // FET's terms mode splits the days into terms of so many days each (a school year of
@@ -826,10 +825,12 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
                         restrict_starts(&mut time_pen, ai, &starts, w);
                     }
                 }
-                "ConstraintActivitiesMaxInATerm" | "ConstraintActivitiesOccupyMaxTerms"
-                    if term_days.is_some() =>
-                {
-                    let len = term_days.unwrap_or(1);
+                "ConstraintActivitiesMaxInATerm" | "ConstraintActivitiesOccupyMaxTerms" => {
+                    // Outside the terms mode there are no terms to count.
+                    let Some(len) = term_days else {
+                        *ignored.entry(c.name.clone()).or_insert(0) += 1;
+                        continue;
+                    };
                     let kind = if c.name == "ConstraintActivitiesMaxInATerm" {
                         DistributionKind::MaxPerTerm(
                             len,
@@ -845,6 +846,10 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
                     let min_days: u32 = num(c, "MinDays")?;
                     match min_days {
                         0 => {}
+                        // In mornings-and-afternoons files FET counts real days.
+                        d if mornings_afternoons => {
+                            dists.push(dist(DistributionKind::MinRealDaysApart(d), w, ids, origin))
+                        }
                         1 => dists.push(dist(DistributionKind::DifferentDays, w, ids, origin)),
                         d => dists.push(dist(DistributionKind::MinDaysApart(d), w, ids, origin)),
                     }

@@ -147,6 +147,10 @@ pub enum DistributionKind {
     // Kinds school timetables need that ITC 2019 does not have (FET's constraints).
     /// Any two classes meeting in the same week are at least this many days apart.
     MinDaysApart(u32),
+    /// The same over real days, a real day being two days of the problem, morning and
+    /// afternoon (FET's min days between activities in mornings-and-afternoons files:
+    /// `fet-cl` refuses MinDays 1 for a morning and its afternoon).
+    MinRealDaysApart(u32),
     /// Of two classes listed in this order, on a day both meet the first ends before the
     /// second starts (FET's "activity ends the students' day", one pair per other class).
     BeforeIfSameDay,
@@ -336,6 +340,7 @@ impl DistributionKind {
             MaxBreaks(r, s) => format!("MaxBreaks({r},{s})"),
             MaxBlock(m, s) => format!("MaxBlock({m},{s})"),
             MinDaysApart(d) => format!("MinDaysApart({d})"),
+            MinRealDaysApart(d) => format!("MinRealDaysApart({d})"),
             BeforeIfSameDay => "BeforeIfSameDay".into(),
             BackToBack => "BackToBack".into(),
             MinDayLoad(s, empty) => format!("MinDayLoad({s},{})", u32::from(*empty)),
@@ -398,6 +403,7 @@ impl DistributionKind {
             ("MaxBreaks", [r, s]) => MaxBreaks(*r, *s),
             ("MaxBlock", [m, s]) => MaxBlock(*m, *s),
             ("MinDaysApart", [d]) => MinDaysApart(*d),
+            ("MinRealDaysApart", [d]) => MinRealDaysApart(*d),
             ("BeforeIfSameDay", []) => BeforeIfSameDay,
             ("BackToBack", []) => BackToBack,
             ("MinDayLoad", [s, e @ (0 | 1)]) => MinDayLoad(*s, *e == 1),
@@ -608,6 +614,17 @@ impl Problem {
 
 /// The fewest days between a day of `a` and a day of `b` (bit sets of days); 0 when they
 /// share one, 32 when either is empty.
+/// The real days of a set of days (bit `k` for days `2k` and `2k+1`).
+pub fn real_days_of(days: u32) -> u32 {
+    (0..16).fold(0, |acc, k| {
+        if days >> (2 * k) & 0b11 != 0 {
+            acc | 1 << k
+        } else {
+            acc
+        }
+    })
+}
+
 pub fn days_apart(a: u32, b: u32) -> u32 {
     let mut best = 32;
     let mut rest = a;
@@ -1315,6 +1332,22 @@ mod tests {
 
     fn week_of(days: u32, hours: u32) -> Problem {
         Problem::empty("t", days, 1, hours)
+    }
+
+    /// `fet-cl` refuses min days 1 for a morning and its afternoon, and min days 2 for
+    /// two mornings or two afternoons a real day apart; it accepts an afternoon and the
+    /// next morning at 1.
+    #[test]
+    fn real_days_pair_the_days_of_a_morning_and_its_afternoon() {
+        assert_eq!(real_days_of(0b0011), 0b01);
+        assert_eq!(real_days_of(0b0110), 0b11);
+        assert_eq!(real_days_of(1 << 31), 1 << 15);
+        let apart = |a: u32, b: u32| days_apart(real_days_of(1 << a), real_days_of(1 << b));
+        assert_eq!(apart(0, 1), 0);
+        assert_eq!(apart(1, 2), 1);
+        assert_eq!(apart(0, 2), 1);
+        assert_eq!(apart(1, 3), 1);
+        assert_eq!(apart(0, 4), 2);
     }
 
     #[test]

@@ -995,6 +995,12 @@ fn terms_and_a_days_span_are_modelled_in_a_terms_file() {
     assert!(has(DistributionKind::MaxTerms(5, 1), &[3, 4, 5, 6]));
     assert!(has(DistributionKind::WorkDay(2), &[3, 4, 5, 6]));
     assert!(has(DistributionKind::MinDayLoad(2, true), &[3, 4, 5, 6]));
+    // Outside the terms mode, the term rules have no terms to count, and say so.
+    let plain = import(&file.replace("5.42.2-mathmake", "6.8.5")).unwrap();
+    for name in ["ActivitiesMaxInATerm", "ActivitiesOccupyMaxTerms"] {
+        let note = format!("Constraint{name}: not modelled");
+        assert!(plain.notes.iter().any(|n| n.starts_with(&note)), "{name}");
+    }
     for seed in 1..=3 {
         let r = solve_complete(p, seed);
         let at = |c: usize| {
@@ -1028,7 +1034,7 @@ fn terms_and_a_days_span_are_modelled_in_a_terms_file() {
 
 /// A teacher's max gaps per real day (mornings-and-afternoons files), the afternoon read
 /// after the morning as one day; the rule with its "one day may have one gap more"
-/// exception is not modelled, and says so.
+/// exception is not modelled, and says so. Min days between activities count real days.
 #[test]
 fn gaps_per_real_day_are_modelled_without_the_exception() {
     let file = |exception: &str| {
@@ -1050,6 +1056,7 @@ fn gaps_per_real_day_are_modelled_without_the_exception() {
 <Time_Constraints_List>
   <ConstraintBasicCompulsoryTime><Weight_Percentage>100</Weight_Percentage><Active>true</Active></ConstraintBasicCompulsoryTime>
   <ConstraintTeacherMaxGapsPerRealDay><Weight_Percentage>100</Weight_Percentage><Teacher_Name>T1</Teacher_Name><Max_Gaps>0</Max_Gaps>{exception}<Active>true</Active></ConstraintTeacherMaxGapsPerRealDay>
+  <ConstraintMinDaysBetweenActivities><Weight_Percentage>95</Weight_Percentage><Consecutive_If_Same_Day>true</Consecutive_If_Same_Day><Number_of_Activities>2</Number_of_Activities><Activity_Id>1</Activity_Id><Activity_Id>2</Activity_Id><MinDays>1</MinDays><Active>true</Active></ConstraintMinDaysBetweenActivities>
 </Time_Constraints_List>
 <Space_Constraints_List></Space_Constraints_List>
 </fet>"#
@@ -1063,6 +1070,12 @@ fn gaps_per_real_day_are_modelled_without_the_exception() {
         .distributions
         .iter()
         .any(|d| d.kind == DistributionKind::MaxRealDayGaps(0) && d.classes == [0, 1]));
+    // Min days between activities count real days there (soft here, so that the two
+    // may still share the real day the gap rule asks of them).
+    assert!(p
+        .distributions
+        .iter()
+        .any(|d| d.kind == DistributionKind::MinRealDaysApart(1) && !d.required));
     for seed in 1..=3 {
         let r = solve_complete(p, seed);
         // Four slots in a row (morning 1, 2, afternoon 1, 2): no gap between the two.

@@ -12,8 +12,8 @@ use std::time::Instant;
 
 use super::rng::Rng;
 use crate::model::{
-    back_to_back, day_load_cost, days_apart, gap_slots, school_excess, teaching_days, Distribution,
-    DistributionKind, Placement, Problem, Solution, TimePattern,
+    back_to_back, day_load_cost, days_apart, gap_slots, real_days_of, school_excess, teaching_days,
+    Distribution, DistributionKind, Placement, Problem, Solution, TimePattern,
 };
 
 pub(crate) const NONE: usize = usize::MAX;
@@ -407,6 +407,9 @@ fn pair_ok(p: &Problem, kind: DistributionKind, a: &Cand, b: &Cand) -> bool {
         WorkDay(s) => !meet_together || xe.max(ye) - x.start.min(y.start) <= s,
         MinGap(g) => !meet_together || xe + g <= y.start || ye + g <= x.start,
         MinDaysApart(d) => x.weeks & y.weeks == 0 || days_apart(x.days, y.days) >= d,
+        MinRealDaysApart(d) => {
+            x.weeks & y.weeks == 0 || days_apart(real_days_of(x.days), real_days_of(y.days)) >= d
+        }
         BeforeIfSameDay => !meet_together || xe <= y.start,
         BackToBack => back_to_back(p, x, y),
         _ => true,
