@@ -752,10 +752,7 @@ pub fn school_excess(
         }
         MaxTerms(len, n) => {
             return Some(per_week(p, |w| {
-                let busy = terms(p, len)
-                    .filter(|days| days.clone().any(|d| pats.iter().any(|t| t.meets_on(w, d))))
-                    .count();
-                (busy as u64).saturating_sub(u64::from(n))
+                busy_terms(p, len, w, pats).saturating_sub(u64::from(n))
             }))
         }
         MaxRealDayGaps(g) => {
@@ -804,10 +801,7 @@ pub fn school_excess(
         }
         MaxRealDays(n) => {
             return Some(per_week(p, |w| {
-                let busy = real_days(p)
-                    .filter(|days| days.clone().any(|d| pats.iter().any(|t| t.meets_on(w, d))))
-                    .count();
-                (busy as u64).saturating_sub(u64::from(n))
+                busy_terms(p, 2, w, pats).saturating_sub(u64::from(n))
             }))
         }
         _ => {}
@@ -1015,10 +1009,14 @@ fn per_week(p: &Problem, excess: impl FnMut(u32) -> u64) -> u64 {
 /// The real days of a week, each as its days: (0, 1), (2, 3), ...; an odd last day is a
 /// real day of its own.
 fn real_days(p: &Problem) -> impl Iterator<Item = std::ops::Range<u32>> {
-    let days = p.nr_days.clamp(1, 32);
-    (0..days)
-        .step_by(2)
-        .map(move |first| first..(first + 2).min(days))
+    terms(p, 2)
+}
+
+/// How many of the terms of `len` days (see [`terms`]) have a class in week `w`.
+fn busy_terms(p: &Problem, len: u32, w: u32, pats: &[TimePattern]) -> u64 {
+    terms(p, len)
+        .filter(|days| days.clone().any(|d| pats.iter().any(|t| t.meets_on(w, d))))
+        .count() as u64
 }
 
 /// The terms of a week, each as its days, `len` days in a row from the first; a shorter
