@@ -93,6 +93,12 @@ pub(crate) struct Model<'a> {
     pub groups: Vec<Vec<usize>>,
     /// For classes in a group: candidate indices by time pattern.
     pub by_pattern: Vec<HashMap<PatKey, Vec<usize>>>,
+    /// For each distribution, its place among the not-overlap ones (`NONE` for other
+    /// kinds): the state keeps their placed members by day (see `State::day_members`).
+    pub overlap_slot: Vec<usize>,
+    /// How many not-overlap distributions there are, and the days of the week.
+    pub overlap_count: usize,
+    pub nr_days: usize,
 }
 
 /// A time pattern without its length: members of a group share it.
@@ -198,6 +204,19 @@ impl<'a> Model<'a> {
                     .unwrap_or(NONE)
             })
             .collect();
+        let mut overlap_count = 0;
+        let overlap_slot = p
+            .distributions
+            .iter()
+            .map(|d| {
+                if d.kind == DistributionKind::NotOverlap {
+                    overlap_count += 1;
+                    overlap_count - 1
+                } else {
+                    NONE
+                }
+            })
+            .collect();
         Model {
             p,
             dom,
@@ -229,7 +248,17 @@ impl<'a> Model<'a> {
             group_of,
             groups,
             by_pattern,
+            overlap_slot,
+            overlap_count,
+            nr_days: p.nr_days.clamp(1, 32) as usize,
         }
+    }
+
+    /// Where not-overlap distribution `di`'s members meeting on `day` are kept in
+    /// `State::day_members` (`None` for other kinds).
+    fn day_bucket(&self, di: usize, day: u32) -> Option<usize> {
+        let slot = *self.overlap_slot.get(di)?;
+        (slot != NONE && (day as usize) < self.nr_days).then(|| slot * self.nr_days + day as usize)
     }
 
     /// Cost of moving class `c` from where the re-solved timetable has it: the penalty,
@@ -596,6 +625,11 @@ pub(crate) struct State<'m, 'a> {
     excess: Vec<Cell<Option<(i64, bool)>>>,
     /// Buffer for the times `global_at` hands to `global_excess`.
     times: RefCell<Vec<TimePattern>>,
+    /// The placed members of each not-overlap distribution by day, with their times
+    /// (`Model::day_bucket`). In a FET file every teacher and students set is one, with
+    /// dozens of lessons: a candidate is checked against that day's lessons only, not
+    /// every member, placed or not (construction and repair weigh every candidate).
+    day_members: Vec<Vec<(usize, TimePattern)>>,
 }
 
 impl<'m, 'a> State<'m, 'a> {
@@ -620,6 +654,7 @@ impl<'m, 'a> State<'m, 'a> {
             past_limits: false,
             excess: vec![Cell::new(None); p.distributions.len()],
             times: RefCell::new(Vec::new()),
+            day_members: vec![Vec::new(); m.overlap_count * m.nr_days],
         }
     }
 
@@ -661,13 +696,35 @@ impl<'m, 'a> State<'m, 'a> {
 
     /// Calls `found` with each member of pairwise distribution `d` that breaks it with
     /// `c` at `me`.
-    fn pair_breakers(&self, d: &Distribution, c: usize, me: &Cand, mut found: impl FnMut(usize)) {
+    fn pair_breakers(
+        &self,
+        di: usize,
+        d: &Distribution,
+        c: usize,
+        me: &Cand,
+        mut found: impl FnMut(usize),
+    ) {
         if d.kind == DistributionKind::NotOverlap {
             // Every students set and teacher of a FET file is one of these, so most pairs
-            // weighed are: a loop of its own, without `pair_ok`'s dispatch.
-            for &o in &d.classes {
-                if o != c && self.cur(o).is_some_and(|oc| me.t.overlaps(&oc.t)) {
-                    found(o);
+            // weighed are: only the members placed on `me`'s days, each found once (on
+            // the first day it shares with `me`).
+            let mut days = me.t.days;
+            while days != 0 {
+                let day = days.trailing_zeros();
+                days &= days - 1;
+                let Some(bucket) = self.m.day_bucket(di, day) else {
+                    continue;
+                };
+                for &(o, ot) in self
+                    .day_members
+                    .get(bucket)
+                    .map(Vec::as_slice)
+                    .unwrap_or(&[])
+                {
+                    if o != c && (me.t.days & ot.days).trailing_zeros() == day && me.t.overlaps(&ot)
+                    {
+                        found(o);
+                    }
                 }
             }
             return;
@@ -748,7 +805,7 @@ impl<'m, 'a> State<'m, 'a> {
             let (req, w) = self.m.dist_weight(di);
             if d.kind.is_pairwise() {
                 let mut violations = 0i64;
-                self.pair_breakers(d, c, me, |_| violations += 1);
+                self.pair_breakers(di, d, c, me, |_| violations += 1);
                 if req {
                     hard += violations;
                 } else {
@@ -901,10 +958,11 @@ impl<'m, 'a> State<'m, 'a> {
     }
 
     fn set(&mut self, c: usize, pi: usize) {
-        if let Some(r) = self.cur(c).and_then(|x| x.room) {
-            if let Some(v) = self.room_occ.get_mut(r) {
+        if let Some(old) = self.cur(c).copied() {
+            if let Some(v) = old.room.and_then(|r| self.room_occ.get_mut(r)) {
                 v.retain(|&x| x != c);
             }
+            self.file_by_day(c, old.t, false);
         }
         if let Some(a) = self.assign.get_mut(c) {
             *a = pi;
@@ -914,9 +972,34 @@ impl<'m, 'a> State<'m, 'a> {
                 cell.set(None);
             }
         }
-        if let Some(r) = self.cur(c).and_then(|x| x.room) {
-            if let Some(v) = self.room_occ.get_mut(r) {
+        if let Some(new) = self.cur(c).copied() {
+            if let Some(v) = new.room.and_then(|r| self.room_occ.get_mut(r)) {
                 v.push(c);
+            }
+            self.file_by_day(c, new.t, true);
+        }
+    }
+
+    /// Add class `c` at `t` to (or take it out of) its not-overlap distributions' lists
+    /// of members by day.
+    fn file_by_day(&mut self, c: usize, t: TimePattern, add: bool) {
+        let m = self.m;
+        for &di in m.dists_of.get(c).map(Vec::as_slice).unwrap_or(&[]) {
+            let mut days = t.days;
+            while days != 0 {
+                let day = days.trailing_zeros();
+                days &= days - 1;
+                let Some(v) = m
+                    .day_bucket(di, day)
+                    .and_then(|b| self.day_members.get_mut(b))
+                else {
+                    continue;
+                };
+                if add {
+                    v.push((c, t));
+                } else if let Some(i) = v.iter().position(|&(x, _)| x == c) {
+                    v.swap_remove(i);
+                }
             }
         }
     }
@@ -1065,27 +1148,28 @@ impl<'m, 'a> State<'m, 'a> {
                 continue;
             }
             if d.kind.is_pairwise() {
-                self.pair_breakers(d, c, me, |o| out.push(o));
-            } else if !left_to_search(d.kind, self.gap_repair) {
-                // Drop other members (last placed first) until the constraint holds.
-                let mut members: Vec<usize> = d
+                self.pair_breakers(di, d, c, me, |o| out.push(o));
+            } else if !left_to_search(d.kind, self.gap_repair)
+                && self.global_at(di, d, c, Some(me.t)).0 > 0
+            {
+                // Drop other members (last in the rule first) until the constraint holds:
+                // `c`'s time, then the members', and a shorter prefix each time.
+                let members: Vec<(usize, TimePattern)> = d
                     .classes
                     .iter()
-                    .copied()
-                    .filter(|&o| o != c && self.cur(o).is_some())
+                    .filter(|&&o| o != c)
+                    .filter_map(|&o| self.cur(o).map(|x| (o, x.t)))
                     .collect();
-                loop {
-                    let mut pats: Vec<TimePattern> = members
-                        .iter()
-                        .filter_map(|&o| self.cur(o).map(|x| x.t))
-                        .collect();
-                    pats.push(me.t);
-                    if global_excess(p, d, &pats).0 == 0 {
+                let mut pats: Vec<TimePattern> = Vec::with_capacity(members.len() + 1);
+                pats.push(me.t);
+                pats.extend(members.iter().map(|&(_, t)| t));
+                for (k, &(o, _)) in members.iter().enumerate().rev() {
+                    out.push(o);
+                    if pats
+                        .get(..=k)
+                        .is_some_and(|pre| global_excess(p, d, pre).0 == 0)
+                    {
                         break;
-                    }
-                    match members.pop() {
-                        Some(o) => out.push(o),
-                        None => break,
                     }
                 }
             }
@@ -2759,6 +2843,86 @@ pub(crate) mod tests {
             seen.student_day_load = seen.student_day_load.max(ev.student_day_load);
         }
         seen
+    }
+
+    /// Six classes without rooms, on one or two days of three, under one required and
+    /// one preferred not-overlap rule.
+    fn not_overlapping_over_days() -> Problem {
+        let mut p = Problem::empty("t", 3, 1, 288);
+        for i in 0..6 {
+            add_course(&mut p, i, vec![i]);
+            p.classes.push(Class {
+                id: format!("{i}"),
+                subpart: i,
+                config: i,
+                course: i,
+                parent: None,
+                limit: 5,
+                rooms: vec![],
+                times: [0b011, 0b110, 0b101, 0b001, 0b100]
+                    .iter()
+                    .flat_map(|&days| {
+                        (0..2).map(move |k| TimeOption {
+                            pattern: TimePattern {
+                                days,
+                                start: 100 + 6 * k,
+                                length: 12,
+                                weeks: 1,
+                            },
+                            penalty: 0,
+                        })
+                    })
+                    .collect(),
+            });
+        }
+        for (required, classes) in [(true, vec![0, 1, 2, 3]), (false, vec![2, 3, 4, 5])] {
+            p.distributions.push(Distribution {
+                kind: DistributionKind::NotOverlap,
+                required,
+                penalty: 2,
+                classes,
+                origin: "test".into(),
+                off: Vec::new(),
+            });
+        }
+        p
+    }
+
+    #[test]
+    fn not_overlap_rules_read_by_day_count_each_clash_once() {
+        // Members sharing two days with a class are kept under both days: a clash must
+        // still be counted, and displaced, once.
+        let p = not_overlapping_over_days();
+        let m = Model::new(&p, None, 0);
+        let mut st = State::new(&m);
+        let mut rng = Rng::new(3);
+        for _ in 0..2000 {
+            let c = rng.below(6);
+            if rng.below(5) == 0 {
+                st.unassign(c);
+            } else {
+                let pi = rng.below(st.domain_len(c));
+                let d = st.delta(c, pi);
+                st.apply(c, pi, d);
+            }
+            assert_eq!((st.hard, st.soft), st.full_cost());
+            let c = rng.below(6);
+            let pi = rng.below(st.domain_len(c));
+            let me = st.cand_at(c, pi).copied();
+            let mut expected: Vec<usize> = p.distributions[0]
+                .classes
+                .iter()
+                .copied()
+                .filter(|&o| o != c && p.distributions[0].classes.contains(&c))
+                .filter(|&o| {
+                    st.cur(o)
+                        .zip(me)
+                        .is_some_and(|(oc, me)| oc.t.overlaps(&me.t))
+                })
+                .collect();
+            expected.sort_unstable();
+            assert_eq!(st.conflicts_of(c, pi), expected);
+        }
     }
 
     #[test]
