@@ -7,7 +7,7 @@
 //! Constraints with weight 100% are hard, others soft with the weight as penalty.
 //! Constraints not modelled are listed in [`FetImport::notes`], never silently dropped.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use crate::error::Error;
 use crate::model::{
@@ -68,7 +68,7 @@ fn matching(
     let field = |name: &str| {
         el.child(name)
             .filter(|f| !f.text.is_empty() || f.blank)
-            .map(|f| f.text.as_str())
+            .map(|f| f.text.as_ref())
     };
     let teacher = field("Teacher_Name");
     let students = field("Students_Name");
@@ -107,10 +107,14 @@ fn written_names_in(list: Option<&Element>, item: &str) -> Vec<String> {
     names_by(list, item, |e| &e.raw_text)
 }
 
-fn names_by(list: Option<&Element>, item: &str, text: fn(&Element) -> &String) -> Vec<String> {
+fn names_by(
+    list: Option<&Element<'_>>,
+    item: &str,
+    text: for<'e> fn(&'e Element<'_>) -> &'e str,
+) -> Vec<String> {
     list.map(|l| {
         l.children_named(item)
-            .map(|c| text(c.child("Name").unwrap_or(c)).clone())
+            .map(|c| text(c.child("Name").unwrap_or(c)).to_string())
             .collect()
     })
     .unwrap_or_default()
@@ -268,6 +272,7 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
 
     // Activities.
     let mut acts: Vec<Activity> = Vec::new();
+    let mut ids_seen: HashSet<&str> = HashSet::new();
     let mut inactive: BTreeSet<String> = BTreeSet::new();
     if let Some(al) = root.child("Activities_List") {
         for a in al.children_named("Activity") {
@@ -277,9 +282,11 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
                 }
                 continue;
             }
-            let id = text_of(a, "Id")
-                .ok_or_else(|| a.error("activity without <Id>"))?
-                .to_string();
+            let id_text = text_of(a, "Id").ok_or_else(|| a.error("activity without <Id>"))?;
+            if !ids_seen.insert(id_text) {
+                return Err(a.error(format!("activity id {id_text} is used twice")));
+            }
+            let id = id_text.to_string();
             let duration: u32 = num(a, "Duration")?;
             if duration == 0 || duration > n_hours {
                 return Err(a.error(format!(
@@ -288,15 +295,12 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
             }
             let students: Vec<String> = a
                 .children_named("Students")
-                .map(|s| s.text.clone())
+                .map(|s| s.text.to_string())
                 .collect();
             for s in &students {
                 if !units.contains_key(s) {
                     return Err(a.error(format!("activity {id}: unknown students set `{s}`")));
                 }
-            }
-            if acts.iter().any(|x| x.id == id) {
-                return Err(a.error(format!("activity id {id} is used twice")));
             }
             // FET gives the parts of a split activity consecutive ids from the group's id.
             let group: u64 = text_of(a, "Activity_Group_Id")
@@ -310,12 +314,12 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
                 id,
                 teachers: a
                     .children_named("Teacher")
-                    .map(|t| t.text.clone())
+                    .map(|t| t.text.to_string())
                     .collect(),
                 subject: text_of(a, "Subject").unwrap_or("").to_string(),
                 tags: a
                     .children_named("Activity_Tag")
-                    .map(|t| t.text.clone())
+                    .map(|t| t.text.to_string())
                     .collect(),
                 size: text_of(a, "Number_Of_Students").and_then(|n| n.parse().ok()),
                 students,
@@ -389,7 +393,7 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
             let name = r.child_text("Name").unwrap_or("").to_string();
             written_room_names.push(
                 r.child("Name")
-                    .map(|n| n.raw_text.clone())
+                    .map(|n| n.raw_text.to_string())
                     .unwrap_or_default(),
             );
             let cap = r
@@ -503,7 +507,7 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
         if !is_active(c) || !weight(c)?.0 {
             continue;
         }
-        match c.name.as_str() {
+        match c.name {
             "ConstraintTeacherNotAvailableTimes" => {
                 let t = text_of(c, "Teacher").unwrap_or("").to_string();
                 let slots = slots_of(c, "Not_Available_Time")?;
@@ -698,7 +702,7 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
             }
             let w = weight(c)?;
             let origin = format!("{} (line {})", c.name, c.line);
-            match c.name.as_str() {
+            match c.name {
                 "ConstraintBasicCompulsoryTime" => {}
                 "ConstraintTeacherNotAvailableTimes" => {
                     let t = text_of(c, "Teacher").unwrap_or("");
@@ -755,7 +759,7 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
                 }
                 "ConstraintActivitiesPreferredTimeSlots"
                 | "ConstraintSubactivitiesPreferredTimeSlots" => {
-                    let component = match c.name.as_str() {
+                    let component = match c.name {
                         "ConstraintSubactivitiesPreferredTimeSlots" => {
                             Some(num(c, "Component_Number")?)
                         }
@@ -789,7 +793,7 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
                         .collect::<Result<Vec<_>, Error>>()?;
                     let i = p.slot_selections.len() as u32;
                     p.slot_selections.push(selection);
-                    let kind = match c.name.as_str() {
+                    let kind = match c.name {
                         "ConstraintActivitiesOccupyMinTimeSlotsFromSelection" => {
                             DistributionKind::MinSlotsAmong(
                                 i,
@@ -811,7 +815,7 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
                 }
                 "ConstraintActivitiesPreferredStartingTimes"
                 | "ConstraintSubactivitiesPreferredStartingTimes" => {
-                    let component = match c.name.as_str() {
+                    let component = match c.name {
                         "ConstraintSubactivitiesPreferredStartingTimes" => {
                             Some(num(c, "Component_Number")?)
                         }
@@ -828,7 +832,7 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
                 "ConstraintActivitiesMaxInATerm" | "ConstraintActivitiesOccupyMaxTerms" => {
                     // Outside the terms mode there are no terms to count.
                     let Some(len) = term_days else {
-                        *ignored.entry(c.name.clone()).or_insert(0) += 1;
+                        *ignored.entry(c.name.to_string()).or_insert(0) += 1;
                         continue;
                     };
                     let kind = if c.name == "ConstraintActivitiesMaxInATerm" {
@@ -879,7 +883,7 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
                     dists.push(dist(DistributionKind::MinGap(gap), w, acts_of(c)?, origin));
                 }
                 "ConstraintActivityEndsStudentsDay" | "ConstraintActivitiesEndStudentsDay" => {
-                    let last: Vec<usize> = match c.name.as_str() {
+                    let last: Vec<usize> = match c.name {
                         "ConstraintActivityEndsStudentsDay" => {
                             act_of(c, text_of(c, "Activity_Id").unwrap_or(""))?
                                 .into_iter()
@@ -921,7 +925,7 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
                     // Consecutive: the second starts where the first ends, on its day.
                     // Grouped: the two back to back in either order. FET lets a break
                     // lie between them (its own saved timetables do that).
-                    let kinds: &[DistributionKind] = match c.name.as_str() {
+                    let kinds: &[DistributionKind] = match c.name {
                         "ConstraintTwoActivitiesOrdered" => &[DistributionKind::Precedence],
                         "ConstraintTwoActivitiesOrderedIfSameDay" => {
                             &[DistributionKind::BeforeIfSameDay]
@@ -981,13 +985,13 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
                     .ok_or_else(|| c.error(format!("unknown room `{name}`")))
             };
             let preferred: Vec<String> = match c.child("Room") {
-                Some(r) => vec![r.text.clone()],
+                Some(r) => vec![r.text.to_string()],
                 None => c
                     .children_named("Preferred_Room")
-                    .map(|r| r.text.clone())
+                    .map(|r| r.text.to_string())
                     .collect(),
             };
-            let targets: Option<Vec<usize>> = match c.name.as_str() {
+            let targets: Option<Vec<usize>> = match c.name {
                 "ConstraintActivityPreferredRoom" | "ConstraintActivityPreferredRooms" => Some(
                     act_of(c, text_of(c, "Activity_Id").unwrap_or(""))?
                         .into_iter()

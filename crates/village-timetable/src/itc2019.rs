@@ -47,10 +47,10 @@ pub fn parse_problem(text: &str) -> Result<Problem, Error> {
 
     let mut seen_sections = HashSet::new();
     for section in &root.children {
-        if !seen_sections.insert(section.name.clone()) {
+        if !seen_sections.insert(section.name) {
             return Err(section.error(format!("section <{}> appears twice", section.name)));
         }
-        match section.name.as_str() {
+        match section.name {
             "optimization" => {
                 p.weights = Weights {
                     time: section.opt_num_attr("time")?.unwrap_or(0),
@@ -83,7 +83,7 @@ pub fn parse_problem(text: &str) -> Result<Problem, Error> {
             }
             let mut unavailable = Vec::new();
             for c in &r.children {
-                match c.name.as_str() {
+                match c.name {
                     "travel" => travels.push((idx, c)),
                     "unavailable" => unavailable.push(parse_pattern(c, &p, true)?),
                     other => return Err(c.error(format!("unexpected <{other}> in <room>"))),
@@ -175,7 +175,7 @@ pub fn parse_problem(text: &str) -> Result<Problem, Error> {
                         let mut rooms = Vec::new();
                         let mut times = Vec::new();
                         for o in &cl.children {
-                            match o.name.as_str() {
+                            match o.name {
                                 "room" => {
                                     let rid = o.required_attr("id")?;
                                     let room = *room_index.get(rid).ok_or_else(|| {

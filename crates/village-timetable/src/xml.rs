@@ -10,15 +10,15 @@ use crate::error::{Error, Location};
 
 /// One element: its name, attributes in document order, child elements, text and position.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Element {
-    pub name: String,
-    pub attributes: Vec<(String, String)>,
-    pub children: Vec<Element>,
+pub struct Element<'a> {
+    pub name: &'a str,
+    pub attributes: Vec<(&'a str, Cow<'a, str>)>,
+    pub children: Vec<Element<'a>>,
     /// Concatenated character data directly inside this element, trimmed.
-    pub text: String,
+    pub text: Cow<'a, str>,
     /// The same, as written (FET keeps the spaces around a name, so a file written back
     /// for FET must too).
-    pub raw_text: String,
+    pub raw_text: Cow<'a, str>,
     /// The character data was not empty but only white space (FET allows a name of
     /// spaces, which trimming would turn into "no name").
     pub blank: bool,
@@ -26,13 +26,13 @@ pub struct Element {
     pub column: usize,
 }
 
-impl Element {
+impl<'a> Element<'a> {
     /// Where this element starts, for error messages.
     pub fn location(&self) -> Location {
         Location {
             line: self.line,
             column: self.column,
-            element: self.name.clone(),
+            element: self.name.to_string(),
         }
     }
 
@@ -40,8 +40,8 @@ impl Element {
     pub fn attr(&self, name: &str) -> Option<&str> {
         self.attributes
             .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.as_ref())
     }
 
     /// The value of an attribute that must be present.
@@ -72,18 +72,21 @@ impl Element {
     }
 
     /// Child elements with the given name.
-    pub fn children_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Element> + 'a {
+    pub fn children_named<'e>(
+        &'e self,
+        name: &'e str,
+    ) -> impl Iterator<Item = &'e Element<'a>> + 'e {
         self.children.iter().filter(move |c| c.name == name)
     }
 
     /// The first child element with the given name.
-    pub fn child(&self, name: &str) -> Option<&Element> {
+    pub fn child(&self, name: &str) -> Option<&Element<'a>> {
         self.children.iter().find(|c| c.name == name)
     }
 
     /// Text of the first child with the given name (trimmed), if present.
     pub fn child_text(&self, name: &str) -> Option<&str> {
-        self.child(name).map(|c| c.text.as_str())
+        self.child(name).map(|c| c.text.as_ref())
     }
 
     /// An error located at this element.
@@ -96,7 +99,7 @@ impl Element {
 }
 
 /// Parse a whole document and return its root element.
-pub fn parse(input: &str) -> Result<Element, Error> {
+pub fn parse(input: &str) -> Result<Element<'_>, Error> {
     let mut p = Parser {
         src: input.strip_prefix('\u{feff}').unwrap_or(input),
         pos: 0,
@@ -193,7 +196,7 @@ impl<'a> Parser<'a> {
         Err(self.err("unterminated DOCTYPE"))
     }
 
-    fn parse_document(&mut self) -> Result<Element, Error> {
+    fn parse_document(&mut self) -> Result<Element<'a>, Error> {
         self.skip_misc()?;
         if !self.rest().starts_with('<') {
             if self.rest().is_empty() {
@@ -209,7 +212,7 @@ impl<'a> Parser<'a> {
         Ok(root)
     }
 
-    fn parse_name(&mut self) -> Result<String, Error> {
+    fn parse_name(&mut self) -> Result<&'a str, Error> {
         let r = self.rest();
         let name_char = |c: char| c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | ':');
         // Names are nearly always ASCII: look at bytes, and at characters past the first
@@ -231,12 +234,12 @@ impl<'a> Parser<'a> {
         if n == 0 {
             return Err(self.err("expected a name"));
         }
-        let name = r.get(..n).unwrap_or("").to_string();
+        let name = r.get(..n).unwrap_or("");
         self.advance(n);
         Ok(name)
     }
 
-    fn parse_element(&mut self) -> Result<Element, Error> {
+    fn parse_element(&mut self) -> Result<Element<'a>, Error> {
         let (line, column) = (self.line, self.column);
         self.advance(1); // '<'
         let name = self.parse_name()?;
@@ -244,8 +247,8 @@ impl<'a> Parser<'a> {
             name,
             attributes: Vec::new(),
             children: Vec::new(),
-            text: String::new(),
-            raw_text: String::new(),
+            text: Cow::Borrowed(""),
+            raw_text: Cow::Borrowed(""),
             blank: false,
             line,
             column,
@@ -280,15 +283,16 @@ impl<'a> Parser<'a> {
                 return Err(self.err(format!("unterminated value of attribute `{key}`")));
             };
             let raw = self.rest().get(..end).unwrap_or("");
-            let value = unescape(raw).map_err(|m| self.err(m))?.into_owned();
+            let value = unescape(raw).map_err(|m| self.err(m))?;
             self.advance(end + 1);
             if el.attributes.iter().any(|(k, _)| *k == key) {
                 return Err(self.err(format!("attribute `{key}` appears twice")));
             }
             el.attributes.push((key, value));
         }
-        // Content.
-        let mut text = String::new();
+        // Content: borrowed from the input while it is one piece without entities, as
+        // nearly every leaf's is.
+        let mut text: Cow<'a, str> = Cow::Borrowed("");
         loop {
             let r = self.rest();
             if r.is_empty() {
@@ -312,10 +316,10 @@ impl<'a> Parser<'a> {
                     return Err(self.err("expected `>`"));
                 }
                 self.advance(1);
-                let trimmed = text.trim();
-                if !trimmed.is_empty() {
-                    el.text = trimmed.to_string();
-                }
+                el.text = match &text {
+                    Cow::Borrowed(s) => Cow::Borrowed(s.trim()),
+                    Cow::Owned(s) => Cow::Owned(s.trim().to_string()),
+                };
                 el.blank = el.text.is_empty() && !text.is_empty() && el.children.is_empty();
                 el.raw_text = text;
                 return Ok(el);
@@ -326,7 +330,10 @@ impl<'a> Parser<'a> {
                 let Some(end) = self.rest().find("]]>") else {
                     return Err(self.err("unterminated CDATA section"));
                 };
-                text.push_str(self.rest().get(..end).unwrap_or(""));
+                push_text(
+                    &mut text,
+                    Cow::Borrowed(self.rest().get(..end).unwrap_or("")),
+                );
                 self.advance(end + 3);
             } else if r.starts_with("<?") {
                 self.skip_past("?>", "processing instruction")?;
@@ -337,10 +344,19 @@ impl<'a> Parser<'a> {
                 let end = r.find('<').unwrap_or(r.len());
                 let raw = r.get(..end).unwrap_or("");
                 let piece = unescape(raw).map_err(|m| self.err(m))?;
-                text.push_str(&piece);
+                push_text(&mut text, piece);
                 self.advance(end);
             }
         }
+    }
+}
+
+/// Append `piece` to an element's character data, copying only from the second piece.
+fn push_text<'a>(text: &mut Cow<'a, str>, piece: Cow<'a, str>) {
+    if text.is_empty() {
+        *text = piece;
+    } else if !piece.is_empty() {
+        text.to_mut().push_str(&piece);
     }
 }
 
