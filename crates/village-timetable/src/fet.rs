@@ -414,7 +414,8 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
     let mut time_pen: Vec<Vec<(TimePattern, u32, bool)>> = acts
         .iter()
         .map(|a| {
-            let mut v = Vec::new();
+            let starts = (n_hours - a.duration + 1) as usize;
+            let mut v = Vec::with_capacity(days.len() * starts);
             for d in 0..days.len() as u32 {
                 for h in 0..=(n_hours - a.duration) {
                     v.push((
