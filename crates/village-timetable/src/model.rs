@@ -811,17 +811,7 @@ pub fn school_excess(
         let unit = u128::from(unit.max(1));
         return Some(u64::try_from(spread / (n.max(1) * unit * unit)).unwrap_or(u64::MAX));
     }
-    if !matches!(
-        kind,
-        MinDayLoad(_, _)
-            | MaxGapsPerDay(_)
-            | MaxGapsPerWeek(_)
-            | MaxGapsAmong(_, _)
-            | EarlyStart(_)
-            | MaxDaysInInterval(_, _, _)
-            | MinDays(_)
-            | MaxDaysAmong(_, _)
-    ) {
+    if !is_day_counted(kind) {
         return None;
     }
     DAY_SCRATCH.with_borrow_mut(|scratch| day_excess(p, kind, off, pats, scratch))
@@ -848,7 +838,7 @@ thread_local! {
 
 /// Calls `f(slot, start, end)` for every (week, day) each of `pats` meets on, the slot
 /// numbered `week * nr_days + day`.
-fn each_meeting(
+pub(crate) fn each_meeting(
     pats: &[TimePattern],
     nr_weeks: u32,
     nr_days: u32,
@@ -869,6 +859,175 @@ fn each_meeting(
     }
 }
 
+/// Is `kind` counted day by day: a sum over the days of what each adds on its own
+/// ([`DayTally::total`]), and limits on what each week's days add up to? Those are the
+/// kinds [`day_tally`] and [`week_excess`] take, which let the solver recount only the
+/// days a move touches.
+pub fn is_day_counted(kind: DistributionKind) -> bool {
+    use DistributionKind::*;
+    matches!(
+        kind,
+        MinDayLoad(_, _)
+            | MaxGapsPerDay(_)
+            | MaxGapsPerWeek(_)
+            | MaxGapsAmong(_, _)
+            | EarlyStart(_)
+            | MaxDaysInInterval(_, _, _)
+            | MinDays(_)
+            | MaxDaysAmong(_, _)
+    )
+}
+
+/// What one day of one week adds to a day-counted kind (see [`is_day_counted`]). Every
+/// field adds up over days, so a week's tally is the sum of its days'.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DayTally {
+    /// Excess counted on the day itself (a short day, a day with too many gaps).
+    pub total: u64,
+    /// Free slots between lessons.
+    gaps: u64,
+    /// A day starting one slot late.
+    one_late: u64,
+    /// A day with a lesson in the interval of `MaxDaysInInterval`.
+    in_interval: u64,
+    /// A day with lessons.
+    busy: u64,
+    /// A day with lessons among the days of `MaxDaysAmong`.
+    among: u64,
+}
+
+impl DayTally {
+    pub fn add(&mut self, o: &DayTally) {
+        self.total += o.total;
+        self.gaps += o.gaps;
+        self.one_late += o.one_late;
+        self.in_interval += o.in_interval;
+        self.busy += o.busy;
+        self.among += o.among;
+    }
+
+    /// Take out `o`, which this sum holds.
+    pub fn remove(&mut self, o: &DayTally) {
+        self.total = self.total.saturating_sub(o.total);
+        self.gaps = self.gaps.saturating_sub(o.gaps);
+        self.one_late = self.one_late.saturating_sub(o.one_late);
+        self.in_interval = self.in_interval.saturating_sub(o.in_interval);
+        self.busy = self.busy.saturating_sub(o.busy);
+        self.among = self.among.saturating_sub(o.among);
+    }
+}
+
+/// The excess of a day-counted kind in a week whose days add up to `week`.
+pub fn week_excess(kind: DistributionKind, week: &DayTally) -> u64 {
+    use DistributionKind::*;
+    week.total
+        + match kind {
+            MaxGapsPerWeek(g) => week.gaps.saturating_sub(u64::from(g)),
+            EarlyStart(n) => week.one_late.saturating_sub(u64::from(n)),
+            MaxDaysInInterval(_, _, d) => week.in_interval.saturating_sub(u64::from(d)),
+            MinDays(d) => u64::from(d).saturating_sub(week.busy),
+            MaxDaysAmong(_, n) => week.among.saturating_sub(u64::from(n)),
+            _ => 0,
+        }
+}
+
+/// The tally of day `d` of week `w` for a day-counted kind, with `lessons` the (start,
+/// end) of the lessons then (sorted here).
+pub fn day_tally(
+    p: &Problem,
+    kind: DistributionKind,
+    off: &[TimePattern],
+    w: u32,
+    d: u32,
+    lessons: &mut [(u32, u32)],
+) -> DayTally {
+    DAY_SCRATCH.with_borrow_mut(|scratch| {
+        let DayScratch {
+            breaks, clipped, ..
+        } = scratch;
+        tally_with(p, kind, off, w, d, lessons, breaks, clipped)
+    })
+}
+
+/// [`day_tally`] with its buffers.
+#[allow(clippy::too_many_arguments)]
+fn tally_with(
+    p: &Problem,
+    kind: DistributionKind,
+    off: &[TimePattern],
+    w: u32,
+    d: u32,
+    lessons: &mut [(u32, u32)],
+    breaks: &mut Vec<(u32, u32)>,
+    clipped: &mut Vec<(u32, u32)>,
+) -> DayTally {
+    use DistributionKind::*;
+    let mut tally = DayTally::default();
+    // A handful a day: sorted here, `covered` need not sort them again.
+    lessons.sort_unstable();
+    let (Some(first), Some(last)) = (
+        lessons.iter().map(|l| l.0).min(),
+        lessons.iter().map(|l| l.1).max(),
+    ) else {
+        if let MinDayLoad(s, false) = kind {
+            tally.total += u64::from(s);
+        }
+        return tally;
+    };
+    let (week, day) = (
+        1u64.checked_shl(w).unwrap_or(0),
+        1u32.checked_shl(d).unwrap_or(0),
+    );
+    tally.busy = 1;
+    breaks.clear();
+    breaks.extend(
+        p.breaks
+            .iter()
+            .chain(off)
+            .filter(|t| t.weeks & week != 0 && t.days & day != 0)
+            .map(|t| (t.start, t.end())),
+    );
+    match kind {
+        MinDays(_) => {}
+        MaxDaysAmong(mask, _) => {
+            if mask & day != 0 {
+                tally.among = 1;
+            }
+        }
+        MinDayLoad(s, _) => {
+            let load: u32 = lessons.iter().map(|(a, b)| b - a).sum();
+            tally.total += u64::from(s.saturating_sub(load));
+        }
+        MaxGapsPerDay(_) | MaxGapsPerWeek(_) => {
+            let gaps = u64::from(day_gaps(lessons, breaks, first, last, clipped));
+            match kind {
+                MaxGapsPerDay(g) => tally.total += gaps.saturating_sub(u64::from(g)),
+                _ => tally.gaps = gaps,
+            }
+        }
+        MaxGapsAmong(mask, g) => {
+            if mask & day != 0 {
+                let gaps = u64::from(day_gaps(lessons, breaks, first, last, clipped));
+                tally.total += gaps.saturating_sub(u64::from(g));
+            }
+        }
+        MaxDaysInInterval(from, to, _) => {
+            if lessons.iter().any(|&(a, b)| a < to && from < b) {
+                tally.in_interval = 1;
+            }
+        }
+        _ => {
+            let late = first.saturating_sub(covered(breaks.iter(), 0, first, clipped));
+            match late {
+                0 => {}
+                1 => tally.one_late = 1,
+                _ => tally.total += 1,
+            }
+        }
+    }
+    tally
+}
+
 /// The excess of the kinds counted day by day (gaps, loads, early starts, days used).
 fn day_excess(
     p: &Problem,
@@ -877,7 +1036,6 @@ fn day_excess(
     pats: &[TimePattern],
     scratch: &mut DayScratch,
 ) -> Option<u64> {
-    use DistributionKind::*;
     let (nr_weeks, nr_days) = (p.nr_weeks.clamp(1, 64), p.nr_days.clamp(1, 32));
     // The lessons grouped by day with a counting sort: one pass over them, where
     // filtering them for each day would take one pass per day.
@@ -917,12 +1075,8 @@ fn day_excess(
     });
     let mut total = 0u64;
     for w in 0..nr_weeks {
-        let week = 1u64 << w;
-        let (mut week_gaps, mut one_late, mut in_interval) = (0u64, 0u64, 0u64);
-        let (mut days_with_classes, mut days_among) = (0u64, 0u64);
+        let mut week = DayTally::default();
         for d in 0..nr_days {
-            let day = 1u32 << d;
-            let on_day = |t: &&TimePattern| t.weeks & week != 0 && t.days & day != 0;
             let k = (w * nr_days + d) as usize;
             let (from, to) = (
                 first.get(k).copied().unwrap_or(0),
@@ -930,73 +1084,9 @@ fn day_excess(
             );
             lessons.clear();
             lessons.extend_from_slice(meets.get(from..to).unwrap_or(&[]));
-            // A handful a day: sorted here, `covered` need not sort them again.
-            lessons.sort_unstable();
-            let (Some(first), Some(last)) = (
-                lessons.iter().map(|l| l.0).min(),
-                lessons.iter().map(|l| l.1).max(),
-            ) else {
-                if let MinDayLoad(s, false) = kind {
-                    total += u64::from(s);
-                }
-                continue;
-            };
-            days_with_classes += 1;
-            breaks.clear();
-            breaks.extend(
-                p.breaks
-                    .iter()
-                    .chain(off)
-                    .filter(on_day)
-                    .map(|t| (t.start, t.end())),
-            );
-            match kind {
-                MinDays(_) => {}
-                MaxDaysAmong(mask, _) => {
-                    if mask & day != 0 {
-                        days_among += 1;
-                    }
-                }
-                MinDayLoad(s, _) => {
-                    let load: u32 = lessons.iter().map(|(a, b)| b - a).sum();
-                    total += u64::from(s.saturating_sub(load));
-                }
-                MaxGapsPerDay(_) | MaxGapsPerWeek(_) => {
-                    let gaps = u64::from(day_gaps(lessons, breaks, first, last, clipped));
-                    match kind {
-                        MaxGapsPerDay(g) => total += gaps.saturating_sub(u64::from(g)),
-                        _ => week_gaps += gaps,
-                    }
-                }
-                MaxGapsAmong(mask, g) => {
-                    if mask & day != 0 {
-                        let gaps = u64::from(day_gaps(lessons, breaks, first, last, clipped));
-                        total += gaps.saturating_sub(u64::from(g));
-                    }
-                }
-                MaxDaysInInterval(from, to, _) => {
-                    if lessons.iter().any(|&(a, b)| a < to && from < b) {
-                        in_interval += 1;
-                    }
-                }
-                _ => {
-                    let late = first.saturating_sub(covered(breaks.iter(), 0, first, clipped));
-                    match late {
-                        0 => {}
-                        1 => one_late += 1,
-                        _ => total += 1,
-                    }
-                }
-            }
+            week.add(&tally_with(p, kind, off, w, d, lessons, breaks, clipped));
         }
-        match kind {
-            MaxGapsPerWeek(g) => total += week_gaps.saturating_sub(u64::from(g)),
-            EarlyStart(n) => total += one_late.saturating_sub(u64::from(n)),
-            MaxDaysInInterval(_, _, d) => total += in_interval.saturating_sub(u64::from(d)),
-            MinDays(d) => total += u64::from(d).saturating_sub(days_with_classes),
-            MaxDaysAmong(_, n) => total += days_among.saturating_sub(u64::from(n)),
-            _ => {}
-        }
+        total += week_excess(kind, &week);
     }
     Some(total)
 }

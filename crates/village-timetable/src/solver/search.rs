@@ -12,8 +12,9 @@ use std::time::Instant;
 
 use super::rng::Rng;
 use crate::model::{
-    back_to_back, day_load_cost, days_apart, gap_slots, real_days_of, school_excess, teaching_days,
-    Distribution, DistributionKind, Placement, Problem, Solution, TimePattern,
+    back_to_back, day_load_cost, day_tally, days_apart, each_meeting, gap_slots, is_day_counted,
+    real_days_of, school_excess, teaching_days, week_excess, DayTally, Distribution,
+    DistributionKind, Placement, Problem, Solution, TimePattern,
 };
 
 pub(crate) const NONE: usize = usize::MAX;
@@ -99,6 +100,11 @@ pub(crate) struct Model<'a> {
     /// How many not-overlap distributions there are, and the days of the week.
     pub overlap_count: usize,
     pub nr_days: usize,
+    /// For each distribution, its place among the day-counted ones (`NONE` for other
+    /// kinds; see `model::is_day_counted`): the state keeps their tallies by day.
+    pub day_rule_slot: Vec<usize>,
+    pub day_rules: usize,
+    pub nr_weeks: usize,
 }
 
 /// A time pattern without its length: members of a group share it.
@@ -217,6 +223,19 @@ impl<'a> Model<'a> {
                 }
             })
             .collect();
+        let mut day_rules = 0;
+        let day_rule_slot = p
+            .distributions
+            .iter()
+            .map(|d| {
+                if is_day_counted(d.kind) {
+                    day_rules += 1;
+                    day_rules - 1
+                } else {
+                    NONE
+                }
+            })
+            .collect();
         Model {
             p,
             dom,
@@ -251,7 +270,30 @@ impl<'a> Model<'a> {
             overlap_slot,
             overlap_count,
             nr_days: p.nr_days.clamp(1, 32) as usize,
+            day_rule_slot,
+            day_rules,
+            nr_weeks: p.nr_weeks.clamp(1, 64) as usize,
         }
+    }
+
+    /// Day-counted distribution `di`'s place among them (`None` for other kinds).
+    fn day_rule(&self, di: usize) -> Option<usize> {
+        self.day_rule_slot.get(di).copied().filter(|&r| r != NONE)
+    }
+
+    /// The (week, day) slots of the week.
+    fn week_slots(&self) -> usize {
+        self.nr_weeks * self.nr_days
+    }
+
+    /// The (week, day) slots `t` meets on, numbered `week * nr_days + day`.
+    fn slots_of(&self, t: &TimePattern, mut f: impl FnMut(usize)) {
+        each_meeting(
+            std::slice::from_ref(t),
+            self.nr_weeks as u32,
+            self.nr_days as u32,
+            |k, _, _| f(k),
+        );
     }
 
     /// Where not-overlap distribution `di`'s members meeting on `day` are kept in
@@ -598,6 +640,9 @@ fn as_choice(e: &Enr) -> Option<(usize, &[usize])> {
     e.as_ref().map(|(k, c)| (*k, c.as_slice()))
 }
 
+/// A day's lessons (start, end), and the weeks a move touches with their new sums.
+type RuleScratch = (Vec<(u32, u32)>, Vec<(usize, DayTally)>);
+
 /// The mutable search state of one thread.
 pub(crate) struct State<'m, 'a> {
     pub m: &'m Model<'a>,
@@ -630,6 +675,16 @@ pub(crate) struct State<'m, 'a> {
     /// dozens of lessons: a candidate is checked against that day's lessons only, not
     /// every member, placed or not (construction and repair weigh every candidate).
     day_members: Vec<Vec<(usize, TimePattern)>>,
+    /// For each day-counted distribution (`Model::day_rule`) and (week, day) slot: its
+    /// placed members meeting then, and what that day adds to it (`model::day_tally`);
+    /// and for each week, the sum of its days' tallies. A move changes the days it
+    /// leaves and the days it goes to, and only those are counted again (the whole
+    /// distribution was, on every move weighed).
+    rule_lessons: Vec<Vec<(usize, u32, u32)>>,
+    rule_days: Vec<DayTally>,
+    rule_weeks: Vec<DayTally>,
+    /// Buffers for `day_rule_excess`.
+    rule_scratch: RefCell<RuleScratch>,
 }
 
 impl<'m, 'a> State<'m, 'a> {
@@ -655,6 +710,159 @@ impl<'m, 'a> State<'m, 'a> {
             excess: vec![Cell::new(None); p.distributions.len()],
             times: RefCell::new(Vec::new()),
             day_members: vec![Vec::new(); m.overlap_count * m.nr_days],
+            rule_lessons: vec![Vec::new(); m.day_rules * m.week_slots()],
+            rule_days: {
+                // An empty day still counts for some kinds (a day without lessons is
+                // short of a minimum load).
+                let mut v = Vec::with_capacity(m.day_rules * m.week_slots());
+                for d in p.distributions.iter().filter(|d| is_day_counted(d.kind)) {
+                    for k in 0..m.week_slots() {
+                        let (w, day) = ((k / m.nr_days) as u32, (k % m.nr_days) as u32);
+                        v.push(day_tally(p, d.kind, &d.off, w, day, &mut []));
+                    }
+                }
+                v
+            },
+            rule_weeks: Vec::new(),
+            rule_scratch: RefCell::new((Vec::new(), Vec::new())),
+        }
+        .with_week_sums()
+    }
+
+    /// Fill `rule_weeks` from `rule_days`.
+    fn with_week_sums(mut self) -> Self {
+        let m = self.m;
+        self.rule_weeks = vec![DayTally::default(); m.day_rules * m.nr_weeks];
+        for (i, t) in self.rule_days.iter().enumerate() {
+            let (rule, k) = (i / m.week_slots(), i % m.week_slots());
+            if let Some(w) = self.rule_weeks.get_mut(rule * m.nr_weeks + k / m.nr_days) {
+                w.add(t);
+            }
+        }
+        self
+    }
+
+    /// Excess of day-counted distribution `di` (place `rule`) with class `c` at `t`
+    /// (left out at `None`) and the others where they are: the days `c` leaves and goes
+    /// to are counted again, the other days' tallies are read as they are.
+    fn day_rule_excess(
+        &self,
+        d: &Distribution,
+        rule: usize,
+        c: usize,
+        t: Option<TimePattern>,
+    ) -> i64 {
+        let m = self.m;
+        let mut scratch = self.rule_scratch.borrow_mut();
+        let (lessons, weeks) = &mut *scratch;
+        weeks.clear();
+        let mut recount = |k: usize| {
+            let w = k / m.nr_days;
+            let at = rule * m.week_slots() + k;
+            lessons.clear();
+            lessons.extend(
+                self.rule_lessons
+                    .get(at)
+                    .into_iter()
+                    .flatten()
+                    .filter(|&&(o, _, _)| o != c)
+                    .map(|&(_, a, b)| (a, b)),
+            );
+            if let Some(t) = t {
+                m.slots_of(&t, |j| {
+                    if j == k {
+                        lessons.push((t.start, t.end()));
+                    }
+                });
+            }
+            let new = day_tally(
+                m.p,
+                d.kind,
+                &d.off,
+                w as u32,
+                (k % m.nr_days) as u32,
+                lessons,
+            );
+            let old = self.rule_days.get(at).copied().unwrap_or_default();
+            let i = match weeks.iter().position(|&(x, _)| x == w) {
+                Some(i) => i,
+                None => {
+                    let sum = self
+                        .rule_weeks
+                        .get(rule * m.nr_weeks + w)
+                        .copied()
+                        .unwrap_or_default();
+                    weeks.push((w, sum));
+                    weeks.len() - 1
+                }
+            };
+            if let Some((_, sum)) = weeks.get_mut(i) {
+                sum.remove(&old);
+                sum.add(&new);
+            }
+        };
+        let mut seen: Vec<usize> = Vec::new();
+        let mut once = |k: usize| {
+            if !seen.contains(&k) {
+                seen.push(k);
+                recount(k);
+            }
+        };
+        if let Some(now) = self.cur(c) {
+            m.slots_of(&now.t, &mut once);
+        }
+        if let Some(t) = t {
+            m.slots_of(&t, &mut once);
+        }
+        let mut total = 0u64;
+        for w in 0..m.nr_weeks {
+            let sum = match weeks.iter().find(|&&(x, _)| x == w) {
+                Some((_, s)) => *s,
+                None => self
+                    .rule_weeks
+                    .get(rule * m.nr_weeks + w)
+                    .copied()
+                    .unwrap_or_default(),
+            };
+            total += week_excess(d.kind, &sum);
+        }
+        i64::try_from(total).unwrap_or(i64::MAX)
+    }
+
+    /// Add class `c` at `t` to (or take it out of) its day-counted distributions'
+    /// lessons by day, and count those days again.
+    fn file_day_rules(&mut self, c: usize, t: TimePattern, add: bool) {
+        let m = self.m;
+        let mut ks: Vec<usize> = Vec::new();
+        m.slots_of(&t, |k| ks.push(k));
+        for &di in m.dists_of.get(c).map(Vec::as_slice).unwrap_or(&[]) {
+            let (Some(rule), Some(d)) = (m.day_rule(di), m.p.distributions.get(di)) else {
+                continue;
+            };
+            for &k in &ks {
+                let at = rule * m.week_slots() + k;
+                let Some(v) = self.rule_lessons.get_mut(at) else {
+                    continue;
+                };
+                if add {
+                    v.push((c, t.start, t.end()));
+                } else if let Some(i) = v.iter().position(|&(x, _, _)| x == c) {
+                    v.swap_remove(i);
+                }
+                let lessons = &mut self.rule_scratch.get_mut().0;
+                lessons.clear();
+                lessons.extend(v.iter().map(|&(_, a, b)| (a, b)));
+                let (w, day) = (k / m.nr_days, k % m.nr_days);
+                let new = day_tally(m.p, d.kind, &d.off, w as u32, day as u32, lessons);
+                let old = self.rule_days.get(at).copied().unwrap_or_default();
+                if let Some(x) = self.rule_days.get_mut(at) {
+                    *x = new;
+                }
+                if let Some(sum) = self.rule_weeks.get_mut(rule * m.nr_weeks + w) {
+                    sum.remove(&old);
+                    sum.add(&new);
+                }
+            }
         }
     }
 
@@ -674,6 +882,15 @@ impl<'m, 'a> State<'m, 'a> {
             None
         };
         if let Some(v) = cached {
+            return v;
+        }
+        if let Some(rule) = self.m.day_rule(di) {
+            let v = (self.day_rule_excess(d, rule, c, t), true);
+            if here {
+                if let Some(cell) = self.excess.get(di) {
+                    cell.set(Some(v));
+                }
+            }
             return v;
         }
         let mut times = self.times.borrow_mut();
@@ -963,6 +1180,7 @@ impl<'m, 'a> State<'m, 'a> {
                 v.retain(|&x| x != c);
             }
             self.file_by_day(c, old.t, false);
+            self.file_day_rules(c, old.t, false);
         }
         if let Some(a) = self.assign.get_mut(c) {
             *a = pi;
@@ -977,6 +1195,7 @@ impl<'m, 'a> State<'m, 'a> {
                 v.push(c);
             }
             self.file_by_day(c, new.t, true);
+            self.file_day_rules(c, new.t, true);
         }
     }
 
@@ -2922,6 +3141,85 @@ pub(crate) mod tests {
                 .collect();
             expected.sort_unstable();
             assert_eq!(st.conflicts_of(c, pi), expected);
+        }
+    }
+
+    #[test]
+    fn day_counted_rules_recount_only_the_days_a_move_touches_and_stay_exact() {
+        // Two weeks of three days, lessons on one or two days and in one or both weeks,
+        // a break and a rule's own off times: every day-counted kind, required and not,
+        // must read the same through the state's day tallies as counted from scratch.
+        use DistributionKind::*;
+        let mut p = not_overlapping_over_days();
+        p.nr_weeks = 2;
+        p.distributions.clear();
+        for class in &mut p.classes {
+            for (i, t) in class.times.iter_mut().enumerate() {
+                t.pattern.weeks = [0b01, 0b10, 0b11][i % 3];
+                t.pattern.start = 100 + 18 * (i as u32 % 4);
+            }
+        }
+        p.breaks.push(TimePattern {
+            days: 0b010,
+            start: 130,
+            length: 6,
+            weeks: 0b11,
+        });
+        let kinds = [
+            MinDayLoad(30, false),
+            MinDayLoad(20, true),
+            MaxGapsPerDay(0),
+            MaxGapsPerWeek(10),
+            MaxGapsAmong(0b101, 0),
+            EarlyStart(1),
+            MaxDaysInInterval(110, 140, 1),
+            MinDays(3),
+            MaxDaysAmong(0b011, 1),
+        ];
+        for (i, kind) in kinds.into_iter().enumerate() {
+            p.distributions.push(Distribution {
+                kind,
+                required: i % 2 == 0,
+                penalty: 3,
+                classes: (0..6).filter(|c| (c + i) % 3 != 0).collect(),
+                origin: "test".into(),
+                off: vec![TimePattern {
+                    days: 0b100,
+                    start: 100,
+                    length: 10,
+                    weeks: 0b01,
+                }],
+            });
+        }
+        let m = Model::new(&p, None, 0);
+        let mut st = State::new(&m);
+        // Empty days already fall short of the minimum loads and days.
+        (st.hard, st.soft) = st.full_cost();
+        assert!(st.hard > 0);
+        let mut rng = Rng::new(5);
+        for _ in 0..3000 {
+            let c = rng.below(6);
+            if rng.below(6) == 0 {
+                st.unassign(c);
+            } else {
+                let pi = rng.below(st.domain_len(c));
+                let d = st.delta(c, pi);
+                st.apply(c, pi, d);
+            }
+            assert_eq!((st.hard, st.soft), st.full_cost());
+            // Any class at any time (or out), read through the tallies and from scratch.
+            let c = rng.below(6);
+            let mine = &m.dists_of[c];
+            let di = mine[rng.below(mine.len())];
+            let d = &p.distributions[di];
+            let t = st.cand_at(c, rng.below(st.domain_len(c))).map(|x| x.t);
+            let t = if rng.below(4) == 0 { None } else { t };
+            let times: Vec<TimePattern> = d
+                .classes
+                .iter()
+                .filter_map(|&o| if o == c { t } else { st.cur(o).map(|x| x.t) })
+                .collect();
+            assert_eq!(st.global_at(di, d, c, t), global_excess(&p, d, &times));
         }
     }
 
