@@ -867,7 +867,10 @@ pub fn is_day_counted(kind: DistributionKind) -> bool {
     use DistributionKind::*;
     matches!(
         kind,
-        MinDayLoad(_, _)
+        MaxDayLoad(_)
+            | MaxBreaks(_, _)
+            | MaxBlock(_, _)
+            | MinDayLoad(_, _)
             | MaxGapsPerDay(_)
             | MaxGapsPerWeek(_)
             | MaxGapsAmong(_, _)
@@ -974,11 +977,52 @@ fn tally_with(
         }
         return tally;
     };
+    tally.busy = 1;
+    // The ITC 2019 kinds: lessons alone, merged into blocks when less than `s` apart.
+    let blocks = |s: u32, on_block: &mut dyn FnMut(u32, u32, usize)| {
+        let mut cur: Option<(u32, u32, usize)> = None;
+        for &(a, b) in lessons.iter() {
+            cur = match cur {
+                Some((cs, ce, n)) if ce + s >= a => Some((cs, ce.max(b), n + 1)),
+                Some((cs, ce, n)) => {
+                    on_block(cs, ce, n);
+                    Some((a, b, 1))
+                }
+                None => Some((a, b, 1)),
+            };
+        }
+        if let Some((cs, ce, n)) = cur {
+            on_block(cs, ce, n);
+        }
+    };
+    match kind {
+        MaxDayLoad(s) => {
+            let load: u32 = lessons.iter().map(|(a, b)| b - a).sum();
+            tally.total += u64::from(load.saturating_sub(s));
+            return tally;
+        }
+        MaxBreaks(r, s) => {
+            let mut n = 0u64;
+            blocks(s, &mut |_, _, _| n += 1);
+            tally.total += n.saturating_sub(u64::from(r) + 1);
+            return tally;
+        }
+        MaxBlock(m, s) => {
+            let mut n = 0u64;
+            blocks(s, &mut |a, b, k| {
+                if k >= 2 && b - a > m {
+                    n += 1;
+                }
+            });
+            tally.total += n;
+            return tally;
+        }
+        _ => {}
+    }
     let (week, day) = (
         1u64.checked_shl(w).unwrap_or(0),
         1u32.checked_shl(d).unwrap_or(0),
     );
-    tally.busy = 1;
     breaks.clear();
     breaks.extend(
         p.breaks

@@ -3166,6 +3166,9 @@ pub(crate) mod tests {
             weeks: 0b11,
         });
         let kinds = [
+            MaxDayLoad(20),
+            MaxBreaks(0, 4),
+            MaxBlock(20, 6),
             MinDayLoad(30, false),
             MinDayLoad(20, true),
             MaxGapsPerDay(0),
