@@ -714,12 +714,11 @@ impl<'m, 'a> State<'m, 'a> {
             rule_days: {
                 // An empty day still counts for some kinds (a day without lessons is
                 // short of a minimum load).
+                // (What an empty day adds does not depend on which day it is.)
                 let mut v = Vec::with_capacity(m.day_rules * m.week_slots());
                 for d in p.distributions.iter().filter(|d| is_day_counted(d.kind)) {
-                    for k in 0..m.week_slots() {
-                        let (w, day) = ((k / m.nr_days) as u32, (k % m.nr_days) as u32);
-                        v.push(day_tally(p, d.kind, &d.off, w, day, &mut []));
-                    }
+                    let empty = day_tally(p, d.kind, &d.off, 0, 0, &mut []);
+                    v.extend(std::iter::repeat_n(empty, m.week_slots()));
                 }
                 v
             },
