@@ -487,95 +487,17 @@ fn pair_ok(p: &Problem, kind: DistributionKind, a: &Cand, b: &Cand) -> bool {
     }
 }
 
-/// A callback on the (start, end) intervals of one day.
-type DayFn<'f> = dyn FnMut(&mut Vec<(u32, u32)>) + 'f;
-
-/// Excess for the global kinds and whether the soft penalty is divided by weeks.
+/// Excess for the global kinds and whether the soft penalty is divided by weeks: `MaxDays`
+/// here, the others as the model counts them (`model::school_excess`; the ones counted
+/// day by day are also kept incrementally, see `State::day_rule_excess`).
 fn global_excess(p: &Problem, d: &Distribution, pats: &[TimePattern]) -> (i64, bool) {
-    use DistributionKind::*;
-    let kind = d.kind;
-    let per_day = |f: &mut DayFn<'_>| {
-        let mut buf: Vec<(u32, u32)> = Vec::new();
-        for w in 0..p.nr_weeks.min(64) {
-            let wb = 1u64 << w;
-            if pats.iter().all(|t| t.weeks & wb == 0) {
-                continue;
-            }
-            for d in 0..p.nr_days.min(32) {
-                let db = 1u32 << d;
-                buf.clear();
-                buf.extend(
-                    pats.iter()
-                        .filter(|t| t.weeks & wb != 0 && t.days & db != 0)
-                        .map(|t| (t.start, t.start + t.length)),
-                );
-                if !buf.is_empty() {
-                    f(&mut buf);
-                }
-            }
-        }
-    };
-    let blocks =
-        |iv: &mut Vec<(u32, u32)>, s: u32, mut on_block: Box<dyn FnMut(u32, u32, usize) + '_>| {
-            iv.sort_unstable();
-            let mut cur: Option<(u32, u32, usize)> = None;
-            for &(a, b) in iv.iter() {
-                cur = match cur {
-                    Some((cs, ce, n)) if ce + s >= a => Some((cs, ce.max(b), n + 1)),
-                    Some((cs, ce, n)) => {
-                        on_block(cs, ce, n);
-                        Some((a, b, 1))
-                    }
-                    None => Some((a, b, 1)),
-                };
-            }
-            if let Some((cs, ce, n)) = cur {
-                on_block(cs, ce, n);
-            }
-        };
-    match kind {
-        MaxDays(d) => {
-            let days = pats.iter().fold(0u32, |a, t| a | t.days);
-            (i64::from(days.count_ones().saturating_sub(d)), false)
-        }
-        MaxDayLoad(s) => {
-            let mut total = 0i64;
-            per_day(&mut |iv| {
-                let load: u32 = iv.iter().map(|(a, b)| b - a).sum();
-                total += i64::from(load.saturating_sub(s));
-            });
-            (total, true)
-        }
-        MaxBreaks(r, s) => {
-            let mut total = 0i64;
-            per_day(&mut |iv| {
-                let mut n = 0i64;
-                blocks(iv, s, Box::new(|_, _, _| n += 1));
-                total += (n - i64::from(r) - 1).max(0);
-            });
-            (total, true)
-        }
-        MaxBlock(m, s) => {
-            let mut total = 0i64;
-            per_day(&mut |iv| {
-                let mut n = 0i64;
-                blocks(
-                    iv,
-                    s,
-                    Box::new(|a, b, k| {
-                        if k >= 2 && b - a > m {
-                            n += 1;
-                        }
-                    }),
-                );
-                total += n;
-            });
-            (total, true)
-        }
-        _ => match school_excess(p, kind, &d.off, pats) {
-            Some(excess) => (i64::try_from(excess).unwrap_or(i64::MAX), true),
-            None => (0, false),
-        },
+    if let DistributionKind::MaxDays(n) = d.kind {
+        let days = pats.iter().fold(0u32, |a, t| a | t.days);
+        return (i64::from(days.count_ones().saturating_sub(n)), false);
+    }
+    match school_excess(p, d.kind, &d.off, pats) {
+        Some(excess) => (i64::try_from(excess).unwrap_or(i64::MAX), true),
+        None => (0, false),
     }
 }
 
