@@ -411,11 +411,11 @@ impl State<'_, '_> {
 mod tests {
     use super::*;
     use crate::model::{
-        Class, Distribution, DistributionKind, Placement, Problem, Request, Room, RoomOption,
-        Solution, Student, TimeOption, TimePattern,
+        Distribution, DistributionKind, Placement, Problem, Request, Room, RoomOption, Solution,
+        Student,
     };
     use crate::solver::rng::Rng;
-    use crate::solver::search::tests::{add_course, placed};
+    use crate::solver::search::tests::{add_lone_class, hour, placed};
     use crate::solver::search::Model;
 
     /// `n` one-class courses in `rooms` rooms at `times` consecutive hours of one day; the
@@ -437,29 +437,10 @@ mod tests {
         }
         p.travel = vec![0; rooms * rooms];
         for i in 0..n {
-            add_course(&mut p, i, vec![i]);
-            p.classes.push(Class {
-                id: format!("{i}"),
-                subpart: i,
-                config: i,
-                course: i,
-                parent: None,
-                limit: 5,
-                rooms: (0..rooms)
-                    .map(|room| RoomOption { room, penalty: 0 })
-                    .collect(),
-                times: (0..times)
-                    .map(|k| TimeOption {
-                        pattern: TimePattern {
-                            days: 1,
-                            start: 100 + 12 * k,
-                            length: 12,
-                            weeks: 1,
-                        },
-                        penalty: 0,
-                    })
-                    .collect(),
-            });
+            let options = (0..rooms)
+                .map(|room| RoomOption { room, penalty: 0 })
+                .collect();
+            add_lone_class(&mut p, i, options, (0..times).map(|k| hour(k, 0)).collect());
         }
         if !locked.is_empty() {
             for kind in [

@@ -2686,6 +2686,39 @@ pub(crate) mod tests {
         st.section_all(rng, &|| false);
     }
 
+    /// Class `i`, the only class of course `i` (see [`add_course`]).
+    pub(crate) fn add_lone_class(
+        p: &mut Problem,
+        i: usize,
+        rooms: Vec<RoomOption>,
+        times: Vec<TimeOption>,
+    ) {
+        add_course(p, i, vec![i]);
+        p.classes.push(Class {
+            id: format!("{i}"),
+            subpart: i,
+            config: i,
+            course: i,
+            parent: None,
+            limit: 5,
+            rooms,
+            times,
+        });
+    }
+
+    /// The `k`-th hour (12 slots from slot 100) of the first day and week, at `penalty`.
+    pub(crate) fn hour(k: u32, penalty: u32) -> TimeOption {
+        TimeOption {
+            pattern: TimePattern {
+                days: 1,
+                start: 100 + 12 * k,
+                length: 12,
+                weeks: 1,
+            },
+            penalty,
+        }
+    }
+
     pub(crate) fn add_course(p: &mut Problem, i: usize, classes: Vec<usize>) {
         p.courses.push(Course {
             id: format!("c{i}"),
@@ -2712,30 +2745,11 @@ pub(crate) mod tests {
         });
         p.travel = vec![0];
         for i in 0..3 {
-            add_course(&mut p, i, vec![i]);
-            p.classes.push(Class {
-                id: format!("{i}"),
-                subpart: i,
-                config: i,
-                course: i,
-                parent: None,
-                limit: 5,
-                rooms: vec![RoomOption {
-                    room: 0,
-                    penalty: 0,
-                }],
-                times: (0..3)
-                    .map(|k| TimeOption {
-                        pattern: TimePattern {
-                            days: 1,
-                            start: 100 + 12 * k,
-                            length: 12,
-                            weeks: 1,
-                        },
-                        penalty: k,
-                    })
-                    .collect(),
-            });
+            let rooms = vec![RoomOption {
+                room: 0,
+                penalty: 0,
+            }];
+            add_lone_class(&mut p, i, rooms, (0..3).map(|k| hour(k, k)).collect());
         }
         p.distributions.push(Distribution {
             kind: DistributionKind::Precedence,
@@ -2787,15 +2801,7 @@ pub(crate) mod tests {
         st.hard = h;
         st.soft = s;
         for _ in 0..500 {
-            let c = rng.below(3);
-            if rng.below(2) == 0 {
-                st.unassign(c);
-            } else {
-                let pi = rng.below(st.domain_len(c));
-                let d = st.delta(c, pi);
-                st.apply(c, pi, d);
-            }
-            assert_eq!((st.hard, st.soft), st.full_cost());
+            random_step_checked(&mut st, &mut rng, 2);
         }
     }
 
@@ -2990,30 +2996,21 @@ pub(crate) mod tests {
     fn not_overlapping_over_days() -> Problem {
         let mut p = Problem::empty("t", 3, 1, 288);
         for i in 0..6 {
-            add_course(&mut p, i, vec![i]);
-            p.classes.push(Class {
-                id: format!("{i}"),
-                subpart: i,
-                config: i,
-                course: i,
-                parent: None,
-                limit: 5,
-                rooms: vec![],
-                times: [0b011, 0b110, 0b101, 0b001, 0b100]
-                    .iter()
-                    .flat_map(|&days| {
-                        (0..2).map(move |k| TimeOption {
-                            pattern: TimePattern {
-                                days,
-                                start: 100 + 6 * k,
-                                length: 12,
-                                weeks: 1,
-                            },
-                            penalty: 0,
-                        })
+            let times = [0b011, 0b110, 0b101, 0b001, 0b100]
+                .iter()
+                .flat_map(|&days| {
+                    (0..2).map(move |k| TimeOption {
+                        pattern: TimePattern {
+                            days,
+                            start: 100 + 6 * k,
+                            length: 12,
+                            weeks: 1,
+                        },
+                        penalty: 0,
                     })
-                    .collect(),
-            });
+                })
+                .collect();
+            add_lone_class(&mut p, i, vec![], times);
         }
         for (required, classes) in [(true, vec![0, 1, 2, 3]), (false, vec![2, 3, 4, 5])] {
             p.distributions.push(Distribution {
@@ -3028,6 +3025,20 @@ pub(crate) mod tests {
         p
     }
 
+    /// Move a random class to a random candidate, or one time in `out_one_in` take it
+    /// out, and check the running totals against counting from scratch.
+    fn random_step_checked(st: &mut State<'_, '_>, rng: &mut Rng, out_one_in: usize) {
+        let c = rng.below(st.assign.len());
+        if rng.below(out_one_in) == 0 {
+            st.unassign(c);
+        } else {
+            let pi = rng.below(st.domain_len(c));
+            let d = st.delta(c, pi);
+            st.apply(c, pi, d);
+        }
+        assert_eq!((st.hard, st.soft), st.full_cost());
+    }
+
     #[test]
     fn not_overlap_rules_read_by_day_count_each_clash_once() {
         // Members sharing two days with a class are kept under both days: a clash must
@@ -3037,15 +3048,7 @@ pub(crate) mod tests {
         let mut st = State::new(&m);
         let mut rng = Rng::new(3);
         for _ in 0..2000 {
-            let c = rng.below(6);
-            if rng.below(5) == 0 {
-                st.unassign(c);
-            } else {
-                let pi = rng.below(st.domain_len(c));
-                let d = st.delta(c, pi);
-                st.apply(c, pi, d);
-            }
-            assert_eq!((st.hard, st.soft), st.full_cost());
+            random_step_checked(&mut st, &mut rng, 5);
             let c = rng.below(6);
             let pi = rng.below(st.domain_len(c));
             let me = st.cand_at(c, pi).copied();
@@ -3122,15 +3125,7 @@ pub(crate) mod tests {
         assert!(st.hard > 0);
         let mut rng = Rng::new(5);
         for _ in 0..3000 {
-            let c = rng.below(6);
-            if rng.below(6) == 0 {
-                st.unassign(c);
-            } else {
-                let pi = rng.below(st.domain_len(c));
-                let d = st.delta(c, pi);
-                st.apply(c, pi, d);
-            }
-            assert_eq!((st.hard, st.soft), st.full_cost());
+            random_step_checked(&mut st, &mut rng, 6);
             // Any class at any time (or out), read through the tallies and from scratch.
             let c = rng.below(6);
             let mine = &m.dists_of[c];

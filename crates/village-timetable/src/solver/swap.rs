@@ -174,11 +174,9 @@ impl State<'_, '_> {
 
 #[cfg(test)]
 mod tests {
-    use crate::model::{
-        Class, Distribution, DistributionKind, Problem, Room, RoomOption, TimeOption, TimePattern,
-    };
+    use crate::model::{Distribution, DistributionKind, Problem, Room, RoomOption};
     use crate::solver::rng::Rng;
-    use crate::solver::search::tests::{add_course, placed};
+    use crate::solver::search::tests::{add_lone_class, hour, placed};
     use crate::solver::search::Model;
 
     /// Three one-hour lessons of one students set on one day, each in its own room, which
@@ -194,30 +192,14 @@ mod tests {
         }
         p.travel = vec![0; 9];
         for i in 0..3usize {
-            add_course(&mut p, i, vec![i]);
-            p.classes.push(Class {
-                id: format!("{i}"),
-                subpart: i,
-                config: i,
-                course: i,
-                parent: None,
-                limit: 5,
-                rooms: vec![RoomOption {
-                    room: i,
-                    penalty: 0,
-                }],
-                times: (0..3u32)
-                    .map(|k| TimeOption {
-                        pattern: TimePattern {
-                            days: 1,
-                            start: 100 + 12 * k,
-                            length: 12,
-                            weeks: 1,
-                        },
-                        penalty: if i == 2 && k != 2 { 10 } else { 0 },
-                    })
-                    .collect(),
-            });
+            let room = vec![RoomOption {
+                room: i,
+                penalty: 0,
+            }];
+            let times = (0..3u32)
+                .map(|k| hour(k, if i == 2 && k != 2 { 10 } else { 0 }))
+                .collect();
+            add_lone_class(&mut p, i, room, times);
         }
         for kind in [
             DistributionKind::NotOverlap,
@@ -276,30 +258,14 @@ mod tests {
         }
         p.travel = vec![0; 16];
         for i in 0..4usize {
-            add_course(&mut p, i, vec![i]);
-            p.classes.push(Class {
-                id: format!("{i}"),
-                subpart: i,
-                config: i,
-                course: i,
-                parent: None,
-                limit: 5,
-                rooms: vec![RoomOption {
-                    room: i,
-                    penalty: 0,
-                }],
-                times: (0..2u32)
-                    .map(|k| TimeOption {
-                        pattern: TimePattern {
-                            days: 1,
-                            start: 100 + 12 * k,
-                            length: 12,
-                            weeks: 1,
-                        },
-                        penalty: if i == 0 && k == 0 { 10 } else { 0 },
-                    })
-                    .collect(),
-            });
+            let room = vec![RoomOption {
+                room: i,
+                penalty: 0,
+            }];
+            let times = (0..2u32)
+                .map(|k| hour(k, if i == 0 && k == 0 { 10 } else { 0 }))
+                .collect();
+            add_lone_class(&mut p, i, room, times);
         }
         for (origin, classes) in [("A", vec![0, 1]), ("B", vec![2, 3]), ("T", vec![0, 2])] {
             p.distributions.push(Distribution {
