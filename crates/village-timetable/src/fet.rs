@@ -97,6 +97,11 @@ fn is_active(el: &Element) -> bool {
     text_of(el, "Active").is_none_or(|a| a != "false")
 }
 
+/// Does the constraint turn on its exception `flag` (FET's `Allow_…` elements)?
+fn allows(el: &Element, flag: &str) -> bool {
+    text_of(el, flag).is_some_and(|v| v.trim() == "true")
+}
+
 /// The names of the `item`s of a list (their `Name`, or their own text), trimmed.
 fn names_in(list: Option<&Element>, item: &str) -> Vec<String> {
     names_by(list, item, |e| &e.text)
@@ -588,16 +593,14 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
             "MaxThreeConsecutiveDays"
                 if mornings_afternoons
                     && !tagged
-                    && text_of(c, "Allow_Afternoon_Morning_Afternoon_Morning_Exception")
-                        .is_none_or(|v| v.trim() != "true") =>
+                    && !allows(c, "Allow_Afternoon_Morning_Afternoon_Morning_Exception") =>
             {
                 DistributionKind::MaxConsecutiveDays(3)
             }
             "MaxGapsPerRealDay"
                 if mornings_afternoons
                     && !tagged
-                    && text_of(c, "Allow_One_Day_Exception_of_Plus_One")
-                        .is_none_or(|v| v.trim() != "true") =>
+                    && !allows(c, "Allow_One_Day_Exception_of_Plus_One") =>
             {
                 DistributionKind::MaxRealDayGaps(num(c, "Max_Gaps")?)
             }
@@ -624,11 +627,7 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
             // The span of a day runs from the start of its first lesson to the end of its
             // last, gaps included: a limit on every two lessons of one day (`WorkDay`).
             // Teachers' "one day may be one hour longer" is not modelled.
-            "MaxSpanPerDay"
-                if !tagged
-                    && text_of(c, "Allow_One_Day_Exception_of_Plus_One")
-                        .is_none_or(|v| v.trim() != "true") =>
-            {
+            "MaxSpanPerDay" if !tagged && !allows(c, "Allow_One_Day_Exception_of_Plus_One") => {
                 DistributionKind::WorkDay(num(c, "Max_Span")?)
             }
             "MinDaysPerWeek" if people.starts_with("teacher") && !tagged => {

@@ -612,8 +612,6 @@ impl Problem {
     }
 }
 
-/// The fewest days between a day of `a` and a day of `b` (bit sets of days); 0 when they
-/// share one, 32 when either is empty.
 /// The real days of a set of days (bit `k` for days `2k` and `2k+1`).
 pub fn real_days_of(days: u32) -> u32 {
     (0..16).fold(0, |acc, k| {
@@ -625,6 +623,8 @@ pub fn real_days_of(days: u32) -> u32 {
     })
 }
 
+/// The fewest days between a day of `a` and a day of `b` (bit sets of days); 0 when they
+/// share one, 32 when either is empty.
 pub fn days_apart(a: u32, b: u32) -> u32 {
     let mut best = 32;
     let mut rest = a;

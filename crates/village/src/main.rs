@@ -183,7 +183,7 @@ fn main() -> std::process::ExitCode {
     let result = match cli.command {
         // Timetabling reads a file, solves and writes: it needs neither the server's async
         // runtime (whose worker threads start with it) nor its logging, which together
-        // took a third of the time of solving a small FET file.
+        // took about half a millisecond of a small FET file's three.
         Command::Timetable { command } => timetable(command),
         command => tokio::runtime::Runtime::new()
             .context("starting the async runtime")

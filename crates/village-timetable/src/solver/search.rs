@@ -210,32 +210,9 @@ impl<'a> Model<'a> {
                     .unwrap_or(NONE)
             })
             .collect();
-        let mut overlap_count = 0;
-        let overlap_slot = p
-            .distributions
-            .iter()
-            .map(|d| {
-                if d.kind == DistributionKind::NotOverlap {
-                    overlap_count += 1;
-                    overlap_count - 1
-                } else {
-                    NONE
-                }
-            })
-            .collect();
-        let mut day_rules = 0;
-        let day_rule_slot = p
-            .distributions
-            .iter()
-            .map(|d| {
-                if is_day_counted(d.kind) {
-                    day_rules += 1;
-                    day_rules - 1
-                } else {
-                    NONE
-                }
-            })
-            .collect();
+        let (overlap_slot, overlap_count) =
+            number_distributions(p, |k| k == DistributionKind::NotOverlap);
+        let (day_rule_slot, day_rules) = number_distributions(p, is_day_counted);
         Model {
             p,
             dom,
@@ -284,6 +261,12 @@ impl<'a> Model<'a> {
     /// The (week, day) slots of the week.
     fn week_slots(&self) -> usize {
         self.nr_weeks * self.nr_days
+    }
+
+    /// Day-counted distribution `d`'s tally on (week, day) slot `k` with `lessons` then.
+    fn tally_at(&self, d: &Distribution, k: usize, lessons: &mut [(u32, u32)]) -> DayTally {
+        let (w, day) = ((k / self.nr_days) as u32, (k % self.nr_days) as u32);
+        day_tally(self.p, d.kind, &d.off, w, day, lessons)
     }
 
     /// The (week, day) slots `t` meets on, numbered `week * nr_days + day`.
@@ -612,6 +595,18 @@ pub(crate) struct State<'m, 'a> {
 impl<'m, 'a> State<'m, 'a> {
     pub(crate) fn new(m: &'m Model<'a>) -> Self {
         let p = m.p;
+        // Nothing is placed: every day is empty, which still counts for some kinds (a
+        // day without lessons is short of a minimum load), the same on any day.
+        let (mut rule_days, mut rule_weeks) = (Vec::new(), Vec::new());
+        for d in p.distributions.iter().filter(|d| is_day_counted(d.kind)) {
+            let empty = day_tally(p, d.kind, &d.off, 0, 0, &mut []);
+            let mut week = DayTally::default();
+            for _ in 0..m.nr_days {
+                week.add(&empty);
+            }
+            rule_days.extend(std::iter::repeat_n(empty, m.week_slots()));
+            rule_weeks.extend(std::iter::repeat_n(week, m.nr_weeks));
+        }
         State {
             m,
             assign: vec![NONE; p.classes.len()],
@@ -633,34 +628,10 @@ impl<'m, 'a> State<'m, 'a> {
             times: RefCell::new(Vec::new()),
             day_members: vec![Vec::new(); m.overlap_count * m.nr_days],
             rule_lessons: vec![Vec::new(); m.day_rules * m.week_slots()],
-            rule_days: {
-                // An empty day still counts for some kinds (a day without lessons is
-                // short of a minimum load).
-                // (What an empty day adds does not depend on which day it is.)
-                let mut v = Vec::with_capacity(m.day_rules * m.week_slots());
-                for d in p.distributions.iter().filter(|d| is_day_counted(d.kind)) {
-                    let empty = day_tally(p, d.kind, &d.off, 0, 0, &mut []);
-                    v.extend(std::iter::repeat_n(empty, m.week_slots()));
-                }
-                v
-            },
-            rule_weeks: Vec::new(),
+            rule_days,
+            rule_weeks,
             rule_scratch: RefCell::new((Vec::new(), Vec::new())),
         }
-        .with_week_sums()
-    }
-
-    /// Fill `rule_weeks` from `rule_days`.
-    fn with_week_sums(mut self) -> Self {
-        let m = self.m;
-        self.rule_weeks = vec![DayTally::default(); m.day_rules * m.nr_weeks];
-        for (i, t) in self.rule_days.iter().enumerate() {
-            let (rule, k) = (i / m.week_slots(), i % m.week_slots());
-            if let Some(w) = self.rule_weeks.get_mut(rule * m.nr_weeks + k / m.nr_days) {
-                w.add(t);
-            }
-        }
-        self
     }
 
     /// Excess of day-counted distribution `di` (place `rule`) with class `c` at `t`
@@ -696,14 +667,7 @@ impl<'m, 'a> State<'m, 'a> {
                     }
                 });
             }
-            let new = day_tally(
-                m.p,
-                d.kind,
-                &d.off,
-                w as u32,
-                (k % m.nr_days) as u32,
-                lessons,
-            );
+            let new = m.tally_at(d, k, lessons);
             let old = self.rule_days.get(at).copied().unwrap_or_default();
             let i = match weeks.iter().position(|&(x, _)| x == w) {
                 Some(i) => i,
@@ -773,13 +737,12 @@ impl<'m, 'a> State<'m, 'a> {
                 let lessons = &mut self.rule_scratch.get_mut().0;
                 lessons.clear();
                 lessons.extend(v.iter().map(|&(_, a, b)| (a, b)));
-                let (w, day) = (k / m.nr_days, k % m.nr_days);
-                let new = day_tally(m.p, d.kind, &d.off, w as u32, day as u32, lessons);
+                let new = m.tally_at(d, k, lessons);
                 let old = self.rule_days.get(at).copied().unwrap_or_default();
                 if let Some(x) = self.rule_days.get_mut(at) {
                     *x = new;
                 }
-                if let Some(sum) = self.rule_weeks.get_mut(rule * m.nr_weeks + w) {
+                if let Some(sum) = self.rule_weeks.get_mut(rule * m.nr_weeks + k / m.nr_days) {
                     sum.remove(&old);
                     sum.add(&new);
                 }
@@ -805,25 +768,21 @@ impl<'m, 'a> State<'m, 'a> {
         if let Some(v) = cached {
             return v;
         }
-        if let Some(rule) = self.m.day_rule(di) {
-            let v = (self.day_rule_excess(d, rule, c, t), true);
-            if here {
-                if let Some(cell) = self.excess.get(di) {
-                    cell.set(Some(v));
-                }
+        let v = match self.m.day_rule(di) {
+            Some(rule) => (self.day_rule_excess(d, rule, c, t), true),
+            None => {
+                let mut times = self.times.borrow_mut();
+                times.clear();
+                times.extend(d.classes.iter().filter_map(|&o| {
+                    if o == c {
+                        t
+                    } else {
+                        self.cur(o).map(|x| x.t)
+                    }
+                }));
+                global_excess(self.m.p, d, &times)
             }
-            return v;
-        }
-        let mut times = self.times.borrow_mut();
-        times.clear();
-        times.extend(d.classes.iter().filter_map(|&o| {
-            if o == c {
-                t
-            } else {
-                self.cur(o).map(|x| x.t)
-            }
-        }));
-        let v = global_excess(self.m.p, d, &times);
+        };
         if here {
             if let Some(cell) = self.excess.get(di) {
                 cell.set(Some(v));
@@ -846,10 +805,7 @@ impl<'m, 'a> State<'m, 'a> {
             // Every students set and teacher of a FET file is one of these, so most pairs
             // weighed are: only the members placed on `me`'s days, each found once (on
             // the first day it shares with `me`).
-            let mut days = me.t.days;
-            while days != 0 {
-                let day = days.trailing_zeros();
-                days &= days - 1;
+            for day in days_of(me.t.days) {
                 let Some(bucket) = self.m.day_bucket(di, day) else {
                     continue;
                 };
@@ -1125,10 +1081,7 @@ impl<'m, 'a> State<'m, 'a> {
     fn file_by_day(&mut self, c: usize, t: TimePattern, add: bool) {
         let m = self.m;
         for &di in m.dists_of.get(c).map(Vec::as_slice).unwrap_or(&[]) {
-            let mut days = t.days;
-            while days != 0 {
-                let day = days.trailing_zeros();
-                days &= days - 1;
+            for day in days_of(t.days) {
                 let Some(v) = m
                     .day_bucket(di, day)
                     .and_then(|b| self.day_members.get_mut(b))
@@ -2245,6 +2198,39 @@ pub(crate) struct Control<'c> {
 
 /// Iterations without fewer hard violations after which a run that has restarted
 /// `restarts` times starts again: `RESTART_AFTER`, half as long again each time.
+/// Each distribution's place among those whose kind `pick` takes (`NONE` for the
+/// others), and how many it takes.
+fn number_distributions(
+    p: &Problem,
+    pick: impl Fn(DistributionKind) -> bool,
+) -> (Vec<usize>, usize) {
+    let mut n = 0;
+    let places = p
+        .distributions
+        .iter()
+        .map(|d| {
+            if pick(d.kind) {
+                n += 1;
+                n - 1
+            } else {
+                NONE
+            }
+        })
+        .collect();
+    (places, n)
+}
+
+/// The days of a bit set of days, lowest first.
+fn days_of(mut days: u32) -> impl Iterator<Item = u32> {
+    std::iter::from_fn(move || {
+        (days != 0).then(|| {
+            let day = days.trailing_zeros();
+            days &= days - 1;
+            day
+        })
+    })
+}
+
 fn restart_after(restarts: u64) -> u64 {
     (0..restarts).fold(RESTART_AFTER, |after, _| after.saturating_add(after / 2))
 }
