@@ -67,8 +67,8 @@ fn matching(
 ) -> Vec<usize> {
     let field = |name: &str| {
         el.child(name)
-            .filter(|f| !f.text.is_empty() || f.blank)
-            .map(|f| f.text.as_ref())
+            .filter(|f| !f.text().is_empty() || f.is_blank())
+            .map(Element::text)
     };
     let teacher = field("Teacher_Name");
     let students = field("Students_Name");
@@ -104,7 +104,7 @@ fn allows(el: &Element, flag: &str) -> bool {
 
 /// The names of the `item`s of a list (their `Name`, or their own text), trimmed.
 fn names_in(list: Option<&Element>, item: &str) -> Vec<String> {
-    names_by(list, item, |e| &e.text)
+    names_by(list, item, |e| e.text())
 }
 
 /// As [`names_in`], the names as written, spaces and all.
@@ -300,7 +300,7 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
             }
             let students: Vec<String> = a
                 .children_named("Students")
-                .map(|s| s.text.to_string())
+                .map(|s| s.text().to_string())
                 .collect();
             for s in &students {
                 if !units.contains_key(s) {
@@ -319,18 +319,18 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
                 id,
                 teachers: a
                     .children_named("Teacher")
-                    .map(|t| t.text.to_string())
+                    .map(|t| t.text().to_string())
                     .collect(),
                 subject: text_of(a, "Subject").unwrap_or("").to_string(),
                 tags: a
                     .children_named("Activity_Tag")
-                    .map(|t| t.text.to_string())
+                    .map(|t| t.text().to_string())
                     .collect(),
                 size: text_of(a, "Number_Of_Students").and_then(|n| n.parse().ok()),
                 students,
                 duration,
                 component,
-                el_line: a.line,
+                el_line: a.line as usize,
             });
         }
     }
@@ -353,7 +353,7 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
     let acts_of = |el: &Element| -> Result<Vec<usize>, Error> {
         let mut v = Vec::new();
         for a in el.children_named("Activity_Id") {
-            v.extend(act_of(el, &a.text)?);
+            v.extend(act_of(el, a.text())?);
         }
         Ok(v)
     };
@@ -985,10 +985,10 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
                     .ok_or_else(|| c.error(format!("unknown room `{name}`")))
             };
             let preferred: Vec<String> = match c.child("Room") {
-                Some(r) => vec![r.text.to_string()],
+                Some(r) => vec![r.text().to_string()],
                 None => c
                     .children_named("Preferred_Room")
-                    .map(|r| r.text.to_string())
+                    .map(|r| r.text().to_string())
                     .collect(),
             };
             let targets: Option<Vec<usize>> = match c.name {
@@ -1277,7 +1277,7 @@ enum Mode {
 /// `-` or `_` (so `-mathmake` is not `-ma`).
 fn mode_of(root: &Element, version: &str) -> Option<Mode> {
     if let Some(m) = root.child("Mode") {
-        return match m.text.trim() {
+        return match m.text() {
             "Mornings_Afternoons" => Some(Mode::MorningsAfternoons),
             "Terms" => Some(Mode::Terms),
             _ => None,

@@ -14,24 +14,33 @@ pub struct Element<'a> {
     pub name: &'a str,
     pub attributes: Vec<(&'a str, Cow<'a, str>)>,
     pub children: Vec<Element<'a>>,
-    /// Concatenated character data directly inside this element, trimmed.
-    pub text: Cow<'a, str>,
-    /// The same, as written (FET keeps the spaces around a name, so a file written back
-    /// for FET must too).
+    /// The character data directly inside this element, as written (FET keeps the
+    /// spaces around a name, so a file written back for FET must too); [`Element::text`]
+    /// trims it.
     pub raw_text: Cow<'a, str>,
-    /// The character data was not empty but only white space (FET allows a name of
-    /// spaces, which trimming would turn into "no name").
-    pub blank: bool,
-    pub line: usize,
-    pub column: usize,
+    /// Where the element starts (1-based). Kept as `u32`: the tree of a large file has
+    /// tens of thousands of elements, and their size is most of the memory it touches.
+    pub line: u32,
+    pub column: u32,
 }
 
 impl<'a> Element<'a> {
+    /// The character data directly inside this element, trimmed.
+    pub fn text(&self) -> &str {
+        self.raw_text.trim()
+    }
+
+    /// The character data is not empty but only white space (FET allows a name of
+    /// spaces, which trimming would turn into "no name").
+    pub fn is_blank(&self) -> bool {
+        !self.raw_text.is_empty() && self.text().is_empty() && self.children.is_empty()
+    }
+
     /// Where this element starts, for error messages.
     pub fn location(&self) -> Location {
         Location {
-            line: self.line,
-            column: self.column,
+            line: self.line as usize,
+            column: self.column as usize,
             element: self.name.to_string(),
         }
     }
@@ -86,7 +95,7 @@ impl<'a> Element<'a> {
 
     /// Text of the first child with the given name (trimmed), if present.
     pub fn child_text(&self, name: &str) -> Option<&str> {
-        self.child(name).map(|c| c.text.as_ref())
+        self.child(name).map(Element::text)
     }
 
     /// An error located at this element.
@@ -103,8 +112,11 @@ pub fn parse(input: &str) -> Result<Element<'_>, Error> {
     let mut p = Parser {
         src: input.strip_prefix('\u{feff}').unwrap_or(input),
         pos: 0,
-        line: 1,
-        column: 1,
+        counted: Counted {
+            pos: 0,
+            line: 1,
+            column: 1,
+        },
         pending: Vec::new(),
     };
     p.parse_document()
@@ -113,12 +125,43 @@ pub fn parse(input: &str) -> Result<Element<'_>, Error> {
 struct Parser<'a> {
     src: &'a str,
     pos: usize,
-    line: usize,
-    column: usize,
+    /// Line and column are counted only when asked for (at each element's start and for
+    /// an error), from the last place they were counted: counting them byte by byte as
+    /// the reader moved was a third of its time.
+    counted: Counted,
     /// Children of the open elements, innermost last: each element takes its own off
     /// the end when it closes, in one allocation of the right size (growing every
     /// element's list one child at a time cost a third of the memory read).
     pending: Vec<Element<'a>>,
+}
+
+/// A byte offset and its line and column (1-based; columns count characters).
+#[derive(Debug, Clone, Copy)]
+struct Counted {
+    pos: usize,
+    line: usize,
+    column: usize,
+}
+
+impl Counted {
+    /// The line and column at `to`, counting on from `self` over `src[self.pos..to]`.
+    fn moved_to(self, src: &[u8], to: usize) -> Counted {
+        let seg = src.get(self.pos..to).unwrap_or(&[]);
+        // Every byte but a UTF-8 continuation byte starts a character.
+        let chars = |b: &[u8]| b.iter().filter(|&&c| c & 0xC0 != 0x80).count();
+        match seg.iter().rposition(|&b| b == b'\n') {
+            Some(last) => Counted {
+                pos: to,
+                line: self.line + seg.iter().filter(|&&b| b == b'\n').count(),
+                column: 1 + chars(seg.get(last + 1..).unwrap_or(&[])),
+            },
+            None => Counted {
+                pos: to,
+                line: self.line,
+                column: self.column + chars(seg),
+            },
+        }
+    }
 }
 
 impl<'a> Parser<'a> {
@@ -126,27 +169,23 @@ impl<'a> Parser<'a> {
         self.src.get(self.pos..).unwrap_or("")
     }
 
+    /// Line and column of the current place, remembered so the next count starts here.
+    fn here(&mut self) -> (usize, usize) {
+        self.counted = self.counted.moved_to(self.src.as_bytes(), self.pos);
+        (self.counted.line, self.counted.column)
+    }
+
     fn err(&self, message: impl Into<String>) -> Error {
+        let at = self.counted.moved_to(self.src.as_bytes(), self.pos);
         Error::Xml {
-            line: self.line,
-            column: self.column,
+            line: at.line,
+            column: at.column,
             message: message.into(),
         }
     }
 
     fn advance(&mut self, bytes: usize) {
-        let end = (self.pos + bytes).min(self.src.len());
-        let taken = self.src.as_bytes().get(self.pos..end).unwrap_or(&[]);
-        for &b in taken {
-            if b == b'\n' {
-                self.line += 1;
-                self.column = 1;
-            } else if b & 0xC0 != 0x80 {
-                // Columns count characters: every byte but a UTF-8 continuation byte.
-                self.column += 1;
-            }
-        }
-        self.pos = end;
+        self.pos = (self.pos + bytes).min(self.src.len());
     }
 
     fn skip_ws(&mut self) {
@@ -245,18 +284,16 @@ impl<'a> Parser<'a> {
     }
 
     fn parse_element(&mut self) -> Result<Element<'a>, Error> {
-        let (line, column) = (self.line, self.column);
+        let (line, column) = self.here();
         self.advance(1); // '<'
         let name = self.parse_name()?;
         let mut el = Element {
             name,
             attributes: Vec::new(),
             children: Vec::new(),
-            text: Cow::Borrowed(""),
             raw_text: Cow::Borrowed(""),
-            blank: false,
-            line,
-            column,
+            line: u32::try_from(line).unwrap_or(u32::MAX),
+            column: u32::try_from(column).unwrap_or(u32::MAX),
         };
         loop {
             self.skip_ws();
@@ -322,12 +359,7 @@ impl<'a> Parser<'a> {
                     return Err(self.err("expected `>`"));
                 }
                 self.advance(1);
-                el.text = match &text {
-                    Cow::Borrowed(s) => Cow::Borrowed(s.trim()),
-                    Cow::Owned(s) => Cow::Owned(s.trim().to_string()),
-                };
                 el.children = self.pending.split_off(mark);
-                el.blank = el.text.is_empty() && !text.is_empty() && el.children.is_empty();
                 el.raw_text = text;
                 return Ok(el);
             } else if r.starts_with("<!--") {
@@ -437,8 +469,50 @@ mod tests {
         assert_eq!(root.line, 3);
         assert_eq!(root.children.len(), 2);
         assert_eq!(root.children[1].line, 4);
-        assert_eq!(root.text, "hi &  there");
+        assert_eq!(root.text(), "hi &  there");
         assert_eq!(root.child_text("c"), Some("t"));
+    }
+
+    /// Line and column counted in jumps, from wherever they were last counted, agree
+    /// with counting every character from the start.
+    #[test]
+    fn positions_counted_in_jumps_match_counting_every_character() {
+        let src = "a\u{e9}b\n\ncd\u{1f600}e\nf\n\u{e9}\u{e9}g";
+        let naive = |to: usize| {
+            let before = &src[..to];
+            let line = 1 + before.matches('\n').count();
+            let column = 1 + before.rsplit('\n').next().unwrap().chars().count();
+            (line, column)
+        };
+        let stops: Vec<usize> = (0..=src.len())
+            .filter(|&i| src.is_char_boundary(i))
+            .collect();
+        for stride in 1..stops.len() {
+            let mut at = Counted {
+                pos: 0,
+                line: 1,
+                column: 1,
+            };
+            for &to in stops.iter().step_by(stride) {
+                at = at.moved_to(src.as_bytes(), to);
+                assert_eq!(
+                    (at.line, at.column),
+                    naive(to),
+                    "stride {stride}, byte {to}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn elements_and_errors_carry_their_place_after_wide_characters() {
+        let root = parse("<a>\n  <\u{e9}t\u{e9}>\u{e9}</\u{e9}t\u{e9}> <b/>\n</a>").unwrap();
+        assert_eq!((root.children[0].line, root.children[0].column), (2, 3));
+        assert_eq!((root.children[1].line, root.children[1].column), (2, 16));
+        let err = parse("<a>\n <\u{e9}>\u{e9}\u{e9}</b>")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("line 2, column 10"), "{err}");
     }
 
     #[test]
