@@ -4,6 +4,7 @@
 //! references and duplicated identifiers are errors naming the line and column.
 
 use std::collections::{HashMap, HashSet};
+use std::fmt::Write as _;
 
 use crate::error::Error;
 use crate::model::{
@@ -11,7 +12,7 @@ use crate::model::{
     Problem, Request, Room, RoomOption, Solution, Student, Subpart, TimeOption, TimePattern,
     Weights,
 };
-use crate::xml::{self, Element};
+use crate::xml::{self, Element, Escaped};
 
 /// Read an ITC 2019 problem from XML text.
 pub fn parse_problem(text: &str) -> Result<Problem, Error> {
@@ -543,19 +544,21 @@ pub fn write_solution(problem: &Problem, solution: &Solution, meta: &SolutionMet
             }
         }
     }
-    let mut out = String::new();
+    // `write!` into a `String` cannot fail.
+    let mut out = String::with_capacity(64 + 96 * problem.classes.len());
     out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     out.push_str("<!DOCTYPE solution PUBLIC \"-//ITC 2019//DTD Problem Format/EN\" \"http://www.itc2019.org/competition-format.dtd\">\n");
-    out.push_str(&format!(
-        "<solution name=\"{}\" runtime=\"{:.1}\" cores=\"{}\" technique=\"{}\" author=\"{}\" institution=\"{}\" country=\"{}\">\n",
-        xml::escape(&problem.name),
+    let _ = writeln!(
+        out,
+        "<solution name=\"{}\" runtime=\"{:.1}\" cores=\"{}\" technique=\"{}\" author=\"{}\" institution=\"{}\" country=\"{}\">",
+        Escaped(&problem.name),
         meta.runtime_seconds,
         meta.cores,
-        xml::escape(&meta.technique),
-        xml::escape(&meta.author),
-        xml::escape(&meta.institution),
-        xml::escape(&meta.country)
-    ));
+        Escaped(&meta.technique),
+        Escaped(&meta.author),
+        Escaped(&meta.institution),
+        Escaped(&meta.country)
+    );
     for (ci, class) in problem.classes.iter().enumerate() {
         let Some(Some(pl)) = solution.placements.get(ci) else {
             continue;
@@ -563,15 +566,16 @@ pub fn write_solution(problem: &Problem, solution: &Solution, meta: &SolutionMet
         let Some(t) = class.times.get(pl.time) else {
             continue;
         };
-        out.push_str(&format!(
+        let _ = write!(
+            out,
             "  <class id=\"{}\" days=\"{}\" start=\"{}\" weeks=\"{}\"",
-            xml::escape(&class.id),
+            Escaped(&class.id),
             format_bits(u64::from(t.pattern.days), problem.nr_days),
             t.pattern.start,
             format_bits(t.pattern.weeks, problem.nr_weeks)
-        ));
+        );
         if let Some(room) = pl.room.and_then(|r| problem.rooms.get(r)) {
-            out.push_str(&format!(" room=\"{}\"", xml::escape(&room.id)));
+            let _ = write!(out, " room=\"{}\"", Escaped(&room.id));
         }
         let studs = students_of.get(ci).map(Vec::as_slice).unwrap_or(&[]);
         if studs.is_empty() {
@@ -580,7 +584,7 @@ pub fn write_solution(problem: &Problem, solution: &Solution, meta: &SolutionMet
             out.push_str(">\n");
             for &s in studs {
                 if let Some(st) = problem.students.get(s) {
-                    out.push_str(&format!("    <student id=\"{}\"/>\n", xml::escape(&st.id)));
+                    let _ = writeln!(out, "    <student id=\"{}\"/>", Escaped(&st.id));
                 }
             }
             out.push_str("  </class>\n");

@@ -442,18 +442,31 @@ fn unescape(raw: &str) -> Result<Cow<'_, str>, String> {
 
 /// Escape text for an attribute value or character data.
 pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for ch in s.chars() {
-        match ch {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c => out.push(c),
+    Escaped(s).to_string()
+}
+
+/// Text escaped as it is written out, for `write!` into a larger document without a
+/// string of its own per value.
+pub struct Escaped<'s>(pub &'s str);
+
+impl std::fmt::Display for Escaped<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut rest = self.0;
+        while let Some(i) = rest.find(['<', '>', '&', '"', '\'']) {
+            let (plain, tail) = rest.split_at(i);
+            f.write_str(plain)?;
+            let mut chars = tail.chars();
+            f.write_str(match chars.next() {
+                Some('<') => "&lt;",
+                Some('>') => "&gt;",
+                Some('&') => "&amp;",
+                Some('"') => "&quot;",
+                _ => "&apos;",
+            })?;
+            rest = chars.as_str();
         }
+        f.write_str(rest)
     }
-    out
 }
 
 #[cfg(test)]
@@ -513,6 +526,19 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("line 2, column 10"), "{err}");
+    }
+
+    #[test]
+    fn escaping_round_trips_through_the_reader() {
+        let text = "a<b>&\"c\"'d' \u{e9}";
+        assert_eq!(
+            escape(text),
+            "a&lt;b&gt;&amp;&quot;c&quot;&apos;d&apos; \u{e9}"
+        );
+        let doc = format!("<x v=\"{}\">{}</x>", Escaped(text), Escaped(text));
+        let root = parse(&doc).unwrap();
+        assert_eq!(root.attr("v"), Some(text));
+        assert_eq!(root.text(), text);
     }
 
     #[test]
