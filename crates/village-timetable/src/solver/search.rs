@@ -865,9 +865,16 @@ impl<'m, 'a> State<'m, 'a> {
     /// `class_cost` without learners' days (free time and load), which are soft and costs a look at every
     /// learner of the class: enough wherever only the hard part is read.
     pub(crate) fn placement_cost(&self, c: usize, pi: usize) -> (i64, i64) {
+        self.placement_cost_within(c, pi, i64::MAX)
+            .unwrap_or((0, 0))
+    }
+
+    /// `placement_cost`, or `None` as soon as its hard part is known to pass `cap`: a
+    /// scan for the cheapest candidate need not finish counting one that has lost.
+    fn placement_cost_within(&self, c: usize, pi: usize, cap: i64) -> Option<(i64, i64)> {
         let p = self.m.p;
         let Some(me) = self.cand_at(c, pi) else {
-            return (0, 0);
+            return Some((0, 0));
         };
         let mut hard = me.hard;
         let mut soft = me.soft;
@@ -893,6 +900,9 @@ impl<'m, 'a> State<'m, 'a> {
             }
         }
         for &di in self.m.dists_of.get(c).map(Vec::as_slice).unwrap_or(&[]) {
+            if hard > cap {
+                return None;
+            }
             let Some(d) = p.distributions.get(di) else {
                 continue;
             };
@@ -930,7 +940,7 @@ impl<'m, 'a> State<'m, 'a> {
                 }
             }
         }
-        (hard, soft)
+        (hard <= cap).then_some((hard, soft))
     }
 
     /// The times, as placed now, of learner `s`'s placed classes.
@@ -946,13 +956,20 @@ impl<'m, 'a> State<'m, 'a> {
 
     /// `class_cost` for a scan over many candidates of `c`: learners' days depend only
     /// on the time, not the room, so it is worked out once per time in `memo`.
-    fn scan_cost(&self, c: usize, pi: usize, memo: &mut Vec<(usize, i64)>) -> (i64, i64) {
-        let (hard, soft) = self.placement_cost(c, pi);
+    /// `None` when the hard part passes `cap`.
+    fn scan_cost(
+        &self,
+        c: usize,
+        pi: usize,
+        cap: i64,
+        memo: &mut Vec<(usize, i64)>,
+    ) -> Option<(i64, i64)> {
+        let (hard, soft) = self.placement_cost_within(c, pi, cap)?;
         let Some(me) = self.cand_at(c, pi) else {
-            return (hard, soft);
+            return Some((hard, soft));
         };
         if !self.m.weighs_days() {
-            return (hard, soft);
+            return Some((hard, soft));
         }
         let days = match memo.iter().find(|(t, _)| *t == me.time) {
             Some(&(_, g)) => g,
@@ -962,7 +979,7 @@ impl<'m, 'a> State<'m, 'a> {
                 g
             }
         };
-        (hard, soft + days)
+        Some((hard, soft + days))
     }
 
     /// What class `c` at time `t` adds to the cost of its learners' days (free time
@@ -1350,7 +1367,9 @@ impl<'m, 'a> State<'m, 'a> {
                     continue;
                 }
             }
-            let soft = self.scan_cost(c, pi, &mut memo).1;
+            let soft = self
+                .scan_cost(c, pi, i64::MAX, &mut memo)
+                .map_or(0, |(_, soft)| soft);
             let key = (key_head.0, unary, soft);
             match &best {
                 Some((bk, _, _)) if key > *bk => {}
@@ -1743,7 +1762,11 @@ impl<'m, 'a> State<'m, 'a> {
             if pi == cur || tabu.is_some_and(|t| t.contains(&pi)) {
                 return;
             }
-            let cost = self.scan_cost(c, pi, &mut memo);
+            // A candidate with more hard violations than the best so far has lost.
+            let cap = best.map_or(i64::MAX, |((hard, _), _)| hard);
+            let Some(cost) = self.scan_cost(c, pi, cap, &mut memo) else {
+                return;
+            };
             match best {
                 Some((b, _)) if cost > b => {}
                 Some((b, _)) if cost == b => {
@@ -3019,6 +3042,12 @@ pub(crate) mod tests {
             st.unassign(c);
         } else {
             let pi = rng.below(st.domain_len(c));
+            // A capped count stops only when the hard part passes the cap.
+            let full = st.placement_cost(c, pi);
+            for cap in [0, 1, full.0 - 1, full.0, i64::MAX] {
+                let within = st.placement_cost_within(c, pi, cap);
+                assert_eq!(within, (full.0 <= cap).then_some(full), "cap {cap}");
+            }
             let d = st.delta(c, pi);
             st.apply(c, pi, d);
         }
