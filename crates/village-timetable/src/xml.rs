@@ -15,8 +15,8 @@ pub struct Element<'a> {
     pub attributes: Vec<(&'a str, Cow<'a, str>)>,
     pub children: Vec<Element<'a>>,
     /// The character data directly inside this element, as written (FET keeps the
-    /// spaces around a name, so a file written back for FET must too); [`Element::text`]
-    /// trims it.
+    /// spaces around a name, so a file written back for FET must too), but for white
+    /// space after a child element; [`Element::text`] trims it.
     pub raw_text: Cow<'a, str>,
     /// Where the element starts (1-based). Kept as `u32`: the tree of a large file has
     /// tens of thousands of elements, and their size is most of the memory it touches.
@@ -382,8 +382,13 @@ impl<'a> Parser<'a> {
             } else {
                 let end = r.find('<').unwrap_or(r.len());
                 let raw = r.get(..end).unwrap_or("");
-                let piece = unescape(raw).map_err(|m| self.err(m))?;
-                push_text(&mut text, piece);
+                // The white space that lays out child elements is not kept: joining it
+                // copied a string for nearly every element with children.
+                let layout = self.pending.len() > mark && raw.trim().is_empty();
+                if !layout {
+                    let piece = unescape(raw).map_err(|m| self.err(m))?;
+                    push_text(&mut text, piece);
+                }
                 self.advance(end);
             }
         }
