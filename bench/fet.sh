@@ -14,8 +14,8 @@
 # activity at its time and room in a copy of the file, switches off the constraints below
 # 100% (FET may break those too, but rejects a placement that breaks one with that
 # probability, which a locked timetable cannot escape), and `fet-cl` must then place them
-# all within VERIFY_LIMIT seconds. Seconds are wall-clock from the start of the program,
-# reading the file included, to the first complete timetable. Both stop there (Village
+# all within VERIFY_LIMIT seconds. Seconds are wall-clock, around the tool's process alone
+# (bench/timed_run.py), reading the file included, to the first complete timetable. Both stop there (Village
 # with `--stop-when-complete`); Village's time is read from its progress line for the
 # first complete timetable (printed at once) plus the time it took to read the file.
 #
@@ -128,11 +128,11 @@ FET_QUIET=(--htmllevel=0 --writetimetableconflicts=false --writetimetablesstatis
     --warnifusingstudentsminhoursdailywithallowemptydays=false
     --warnifusinggroupactivitiesininitialorder=false --warnsubgroupswiththesameactivities=false)
 
-# The clock is bash's own: `$(date +%s.%N)` forked a process for each reading, and the
-# 2-3 ms that took was counted in every run of either tool (about 4.5 ms in all with the
-# `timeout` below, against 2.5 ms now; a tenth of FET's time and most of Village's on
-# the smallest files). Read it as `t0=${EPOCHREALTIME/,/.}`: `$(...)` would fork again.
-elapsed() { python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.4f}')" "$1" "$2"; }
+# Each run is timed by bench/timed_run.py, around the tool's process alone. Timing it
+# in the shell, `$(date)` before and after and `timeout` around it, counted three more
+# processes' start-up in every run of either tool: running /bin/true measured 3-4.5 ms
+# that way, 1.0-1.2 ms with timed_run.py (1.1-1.5 ms for bash running it directly).
+TIMED_RUN=(python3 "$ROOT/bench/timed_run.py")
 load() { cut -d' ' -f1 /proc/loadavg; }
 record() { printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$RESULTS"; }
 
@@ -140,14 +140,14 @@ record() { printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$RESULTS"; }
 # a locked activity may not look at its time limit, so it gets SIGTERM (it then writes what
 # it has and stops) GRACE seconds after the limit.
 fet_cl() {
-    local input=$1 dir=$2 limit=$3 seed=$4 grace=${5:-120} t0 t1 last
+    local input=$1 dir=$2 limit=$3 seed=$4 grace=${5:-120} wall last
     rm -rf "$dir" && mkdir -p "$dir"
-    t0=${EPOCHREALTIME/,/.}
-    timeout $((limit + grace)) fet-cl --inputfile="$input" --outputdir="$dir" --timelimitseconds="$limit" \
+    "${TIMED_RUN[@]}" "$dir/wall.txt" $((limit + grace)) -- \
+        fet-cl --inputfile="$input" --outputdir="$dir" --timelimitseconds="$limit" \
         --randomseeds10="$seed" --randomseeds11="$seed" --randomseeds12="$seed" \
         --randomseeds20="$seed" --randomseeds21="$seed" --randomseeds22="$seed" \
         "${FET_QUIET[@]}" >"$dir/stdout.txt" 2>&1 || true
-    t1=${EPOCHREALTIME/,/.}
+    wall=$(cat "$dir/wall.txt" 2>/dev/null || echo 0)
     last=$(grep -v '^\s*$' "$dir/logs/result.txt" 2>/dev/null | tail -1 | tr '\t' ' ' | cut -c1-120)
     local slots
     slots=$(grep -c 'has no allowed slot' "$dir/stdout.txt" || true)
@@ -160,25 +160,23 @@ fet_cl() {
             "$dir/logs/difficult_activities.txt" | awk '{print $2}')"
     fi
     if grep -q '^Simulation successful' "$dir/logs/result.txt" 2>/dev/null; then
-        echo "solved $(elapsed "$t0" "$t1") -"
+        echo "solved $wall -"
     else
-        echo "unsolved $(elapsed "$t0" "$t1") ${last:-no result (see $dir/stdout.txt)}"
+        echo "unsolved $wall ${last:-no result (see $dir/stdout.txt)}"
     fi
 }
 
 # village_run LABEL INPUT SEED THREADS: solve, verify with FET, record.
 village_run() {
-    local label=$1 input=$2 seed=$3 threads=$4 dir t0 t1 wall summary first status note secs
+    local label=$1 input=$2 seed=$3 threads=$4 dir wall summary first status note secs
     local placed="" total="" hard="" solver="" vsecs="" phase="" late=""
     dir=$OUT/runs/$label/village-t$threads-s$seed
     rm -rf "$dir" && mkdir -p "$dir"
-    t0=${EPOCHREALTIME/,/.}
-    timeout $((TIME_LIMIT * 2 + 300)) \
+    "${TIMED_RUN[@]}" "$dir/wall.txt" $((TIME_LIMIT * 2 + 300)) -- \
         "$VILLAGE" timetable solve "$input" --format fet --time-limit "$TIME_LIMIT" --seed "$seed" \
         --threads "$threads" --stop-when-complete --out "$dir/solution.xml" \
         >"$dir/summary.json" 2>"$dir/stderr.txt" || true
-    t1=${EPOCHREALTIME/,/.}
-    wall=$(elapsed "$t0" "$t1")
+    wall=$(cat "$dir/wall.txt" 2>/dev/null || echo 0)
     summary=$(tail -1 "$dir/summary.json")
     # placed total hard solver-seconds, or nothing when solving failed.
     read -r placed total hard solver < <(python3 -c '
