@@ -15,9 +15,10 @@
 # 100% (FET may break those too, but rejects a placement that breaks one with that
 # probability, which a locked timetable cannot escape), and `fet-cl` must then place them
 # all within VERIFY_LIMIT seconds. Seconds are wall-clock, around the tool's process alone
-# (bench/timed_run.py), reading the file included, to the first complete timetable. Both stop there (Village
-# with `--stop-when-complete`); Village's time is read from its progress line for the
-# first complete timetable (printed at once) plus the time it took to read the file.
+# (bench/timed_run.py), reading the file included, to the first complete timetable. Both
+# stop there (Village with `--stop-when-complete`); Village's time is read from its
+# progress line for the first complete timetable (printed at once) plus the time it took
+# to read the file.
 #
 # Settings (environment): TIME_LIMIT=180 SEEDS=3 QUICK=60 VERIFY_LIMIT=30 RESUME=1 (keep
 # $OUT/results.tsv, run only the files not in it again, the last one it has included)

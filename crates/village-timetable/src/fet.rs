@@ -1264,14 +1264,12 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
         }
     }
     // Each subgroup's activities, in activity order: one pass over the activities
-    // rather than one per subgroup (a third of Namibia-PBS's import).
-    let mut unit_acts: BTreeMap<&str, Vec<usize>> =
-        all_units.iter().map(|u| (u.as_str(), Vec::new())).collect();
+    // rather than one per subgroup (a third of Namibia-PBS's import). A subgroup without
+    // activities would make no rule, so it need not be listed.
+    let mut unit_acts: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (i, au) in act_units.iter().enumerate() {
         for u in au {
-            if let Some(v) = unit_acts.get_mut(u.as_str()) {
-                v.push(i);
-            }
+            unit_acts.entry(u.as_str()).or_default().push(i);
         }
     }
     for (u, v) in unit_acts {
