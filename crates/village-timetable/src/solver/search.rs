@@ -100,6 +100,8 @@ pub(crate) struct Model<'a> {
     /// How many not-overlap distributions there are, and the days of the week.
     pub overlap_count: usize,
     pub nr_days: usize,
+    /// Slots of a day per bit of `State::day_masks` (a day is drawn on 64 bits).
+    pub mask_unit: u32,
     /// For each distribution, its place among the day-counted ones (`NONE` for other
     /// kinds; see `model::is_day_counted`): the state keeps their tallies by day.
     pub day_rule_slot: Vec<usize>,
@@ -247,6 +249,7 @@ impl<'a> Model<'a> {
             overlap_slot,
             overlap_count,
             nr_days: p.nr_days.clamp(1, 32) as usize,
+            mask_unit: p.slots_per_day.div_ceil(64).max(1),
             day_rule_slot,
             day_rules,
             nr_weeks: p.nr_weeks.clamp(1, 64) as usize,
@@ -284,6 +287,23 @@ impl<'a> Model<'a> {
     fn day_bucket(&self, di: usize, day: u32) -> Option<usize> {
         let slot = *self.overlap_slot.get(di)?;
         (slot != NONE && (day as usize) < self.nr_days).then(|| slot * self.nr_days + day as usize)
+    }
+
+    /// The bits of a day's mask that `t` covers (`State::day_masks`). Lessons whose
+    /// masks share no bit cannot overlap; the converse need not hold, as a bit stands for
+    /// `mask_unit` slots and for every week.
+    fn day_mask(&self, t: &TimePattern) -> u64 {
+        let first = t.start / self.mask_unit;
+        let last = (t.end().max(t.start + 1) - 1) / self.mask_unit;
+        if first >= 64 {
+            return 0;
+        }
+        let upto = if last >= 63 {
+            u64::MAX
+        } else {
+            (1u64 << (last + 1)) - 1
+        };
+        upto & !((1u64 << first) - 1)
     }
 
     /// Cost of moving class `c` from where the re-solved timetable has it: the penalty,
@@ -580,6 +600,9 @@ pub(crate) struct State<'m, 'a> {
     /// dozens of lessons: a candidate is checked against that day's lessons only, not
     /// every member, placed or not (construction and repair weigh every candidate).
     day_members: Vec<Vec<(usize, TimePattern)>>,
+    /// For each list of `day_members`, the union of its lessons' `Model::day_mask`: a
+    /// candidate sharing no bit with it breaks nothing there, and the list is not read.
+    day_masks: Vec<u64>,
     /// For each day-counted distribution (`Model::day_rule`) and (week, day) slot: its
     /// placed members meeting then, and what that day adds to it (`model::day_tally`);
     /// and for each week, the sum of its days' tallies. A move changes the days it
@@ -627,6 +650,7 @@ impl<'m, 'a> State<'m, 'a> {
             excess: vec![Cell::new(None); p.distributions.len()],
             times: RefCell::new(Vec::new()),
             day_members: vec![Vec::new(); m.overlap_count * m.nr_days],
+            day_masks: vec![0; m.overlap_count * m.nr_days],
             rule_lessons: vec![Vec::new(); m.day_rules * m.week_slots()],
             rule_days,
             rule_weeks,
@@ -805,10 +829,14 @@ impl<'m, 'a> State<'m, 'a> {
             // Every students set and teacher of a FET file is one of these, so most pairs
             // weighed are: only the members placed on `me`'s days, each found once (on
             // the first day it shares with `me`).
+            let mask = self.m.day_mask(&me.t);
             for day in days_of(me.t.days) {
                 let Some(bucket) = self.m.day_bucket(di, day) else {
                     continue;
                 };
+                if self.day_masks.get(bucket).is_some_and(|&b| b & mask == 0) {
+                    continue;
+                }
                 for &(o, ot) in self
                     .day_members
                     .get(bucket)
@@ -1099,16 +1127,20 @@ impl<'m, 'a> State<'m, 'a> {
         let m = self.m;
         for &di in m.dists_of.get(c).map(Vec::as_slice).unwrap_or(&[]) {
             for day in days_of(t.days) {
-                let Some(v) = m
-                    .day_bucket(di, day)
-                    .and_then(|b| self.day_members.get_mut(b))
+                let Some(b) = m.day_bucket(di, day) else {
+                    continue;
+                };
+                let (Some(v), Some(mask)) =
+                    (self.day_members.get_mut(b), self.day_masks.get_mut(b))
                 else {
                     continue;
                 };
                 if add {
                     v.push((c, t));
+                    *mask |= m.day_mask(&t);
                 } else if let Some(i) = v.iter().position(|&(x, _)| x == c) {
                     v.swap_remove(i);
+                    *mask = v.iter().fold(0, |acc, (_, ot)| acc | m.day_mask(ot));
                 }
             }
         }
@@ -1238,15 +1270,26 @@ impl<'m, 'a> State<'m, 'a> {
     /// Assigned classes that would have to be unassigned for `c` to take candidate `pi`
     /// without breaking a hard rule (room clashes, required distributions, hard clashes).
     pub(crate) fn conflicts_of(&self, c: usize, pi: usize) -> Vec<usize> {
+        let mut out = Vec::new();
+        self.conflicts_within(c, pi, u64::MAX, &mut out);
+        out
+    }
+
+    /// `conflicts_of` into `out` (sorted, each class once), with what displacing them
+    /// costs (`displacement_cost`); `None`, with `out` left part-filled, as soon as that
+    /// cost passes `cap`: a scan for the least disruptive candidate need not finish
+    /// listing one that has lost.
+    fn conflicts_within(&self, c: usize, pi: usize, cap: u64, out: &mut Vec<usize>) -> Option<u64> {
         let p = self.m.p;
-        let mut out: Vec<usize> = Vec::new();
+        out.clear();
+        let mut cost = 0u64;
         let Some(me) = self.cand_at(c, pi) else {
-            return out;
+            return Some(0);
         };
         if let Some(r) = me.room {
             for &o in self.room_occ.get(r).map(Vec::as_slice).unwrap_or(&[]) {
                 if o != c && self.cur(o).is_some_and(|oc| me.t.overlaps(&oc.t)) {
-                    out.push(o);
+                    self.add_conflict(o, out, &mut cost);
                 }
             }
         }
@@ -1258,7 +1301,7 @@ impl<'m, 'a> State<'m, 'a> {
                 continue;
             }
             if d.kind.is_pairwise() {
-                self.pair_breakers(di, d, c, me, |o| out.push(o));
+                self.pair_breakers(di, d, c, me, |o| self.add_conflict(o, out, &mut cost));
             } else if !left_to_search(d.kind, self.gap_repair)
                 && self.global_at(di, d, c, Some(me.t)).0 > 0
             {
@@ -1274,7 +1317,7 @@ impl<'m, 'a> State<'m, 'a> {
                 pats.push(me.t);
                 pats.extend(members.iter().map(|&(_, t)| t));
                 for (k, &(o, _)) in members.iter().enumerate().rev() {
-                    out.push(o);
+                    self.add_conflict(o, out, &mut cost);
                     if pats
                         .get(..=k)
                         .is_some_and(|pre| global_excess(p, d, pre).0 == 0)
@@ -1283,41 +1326,56 @@ impl<'m, 'a> State<'m, 'a> {
                     }
                 }
             }
+            if cost > cap {
+                return None;
+            }
         }
         if p.student_conflicts_hard {
             if let Some(sh) = self.shared.get(c) {
                 for &o in sh.keys() {
                     if self.cur(o).is_some_and(|oc| clash(p, me, oc)) {
-                        out.push(o);
+                        self.add_conflict(o, out, &mut cost);
                     }
                 }
             }
         }
+        if cost > cap {
+            return None;
+        }
         out.sort_unstable();
-        out.dedup();
-        out
+        Some(cost)
+    }
+
+    /// Adds `o` to the conflicts in `out` and its displacing to `cost`, unless it is
+    /// there already (found by its room and by its teacher, say): it is displaced once.
+    fn add_conflict(&self, o: usize, out: &mut Vec<usize>, cost: &mut u64) {
+        if !out.contains(&o) {
+            out.push(o);
+            *cost = cost.saturating_add(self.displace_cost(o));
+        }
     }
 
     /// Cost of displacing `conf`: one per class plus how often it was displaced before.
     /// When re-solving, displacing a class also costs what moving it (and the classes
     /// locked to it) would change for its learners, so repairs stay small.
     fn displacement_cost(&self, conf: &[usize]) -> u64 {
-        conf.iter()
-            .map(|&o| {
-                let again = 1 + u64::from(self.displaced.get(o).copied().unwrap_or(0));
-                if self.m.initial.is_none() {
-                    return again;
-                }
-                let learners: u64 = match self.m.group(o) {
-                    Some(g) => g
-                        .iter()
-                        .map(|&x| u64::from(self.m.initial_count.get(x).copied().unwrap_or(0)))
-                        .sum(),
-                    None => u64::from(self.m.initial_count.get(o).copied().unwrap_or(0)),
-                };
-                again * (4 + learners)
-            })
-            .sum()
+        conf.iter().map(|&o| self.displace_cost(o)).sum()
+    }
+
+    /// `displacement_cost` of the one class `o`.
+    fn displace_cost(&self, o: usize) -> u64 {
+        let again = 1 + u64::from(self.displaced.get(o).copied().unwrap_or(0));
+        if self.m.initial.is_none() {
+            return again;
+        }
+        let learners: u64 = match self.m.group(o) {
+            Some(g) => g
+                .iter()
+                .map(|&x| u64::from(self.m.initial_count.get(x).copied().unwrap_or(0)))
+                .sum(),
+            None => u64::from(self.m.initial_count.get(o).copied().unwrap_or(0)),
+        };
+        again * (4 + learners)
     }
 
     /// Take class `c` out of the timetable.
@@ -1347,6 +1405,7 @@ impl<'m, 'a> State<'m, 'a> {
         let mut best: Option<IfsChoice> = None;
         let mut ties = 0usize;
         let mut memo = Vec::new();
+        let mut conf = Vec::new();
         let sample = 300;
         let picks: Vec<usize> = if len <= sample {
             (0..len).collect()
@@ -1357,11 +1416,14 @@ impl<'m, 'a> State<'m, 'a> {
             if tabu.contains(&pi) && len > tabu.len() {
                 continue;
             }
-            let conf = self.conflicts_of(c, pi);
+            let cap = best.as_ref().map_or(u64::MAX, |(bk, _, _)| bk.0);
+            let Some(displaced) = self.conflicts_within(c, pi, cap, &mut conf) else {
+                continue;
+            };
             let unary =
                 self.cand_at(c, pi).map(|x| x.hard).unwrap_or(0) + self.unmendable_hard(c, pi);
             // Soft cost only matters among equally disruptive candidates.
-            let key_head = (self.displacement_cost(&conf), unary);
+            let key_head = (displaced, unary);
             if let Some((bk, _, _)) = &best {
                 if key_head > (bk.0, bk.1) {
                     continue;
@@ -1376,12 +1438,12 @@ impl<'m, 'a> State<'m, 'a> {
                 Some((bk, _, _)) if key == *bk => {
                     ties += 1;
                     if rng.below(ties + 1) == 0 {
-                        best = Some((key, pi, conf));
+                        best = Some((key, pi, conf.clone()));
                     }
                 }
                 _ => {
                     ties = 0;
-                    best = Some((key, pi, conf));
+                    best = Some((key, pi, conf.clone()));
                 }
             }
         }
@@ -3048,10 +3110,56 @@ pub(crate) mod tests {
                 let within = st.placement_cost_within(c, pi, cap);
                 assert_eq!(within, (full.0 <= cap).then_some(full), "cap {cap}");
             }
+            // So does a capped list of conflicts, when what displacing them costs does.
+            let conf = st.conflicts_of(c, pi);
+            let cost = st.displacement_cost(&conf);
+            let mut out = Vec::new();
+            for cap in [0, cost.saturating_sub(1), cost, u64::MAX] {
+                let within = st.conflicts_within(c, pi, cap, &mut out);
+                assert_eq!(within, (cost <= cap).then_some(cost), "cap {cap}");
+                if within.is_some() {
+                    assert_eq!(out, conf);
+                }
+            }
             let d = st.delta(c, pi);
             st.apply(c, pi, d);
         }
         assert_eq!((st.hard, st.soft), st.full_cost());
+        // Each day's mask is the union of its lessons'.
+        for (members, &mask) in st.day_members.iter().zip(&st.day_masks) {
+            let union = members.iter().fold(0, |acc, (_, t)| acc | st.m.day_mask(t));
+            assert_eq!(mask, union);
+        }
+    }
+
+    #[test]
+    fn lessons_that_overlap_share_a_bit_of_their_day_masks() {
+        // A bit stands for several slots when a day has more than 64: two lessons that
+        // overlap must still share one, or a clash would go unseen.
+        for slots_per_day in [10, 64, 65, 288, 1440] {
+            let p = Problem::empty("t", 1, 1, slots_per_day);
+            let m = Model::new(&p, None, 0);
+            let at = |start, length| TimePattern {
+                days: 1,
+                start,
+                length,
+                weeks: 1,
+            };
+            for a in 0..slots_per_day {
+                for len_a in [1, 2, 7, 60] {
+                    let x = at(a, len_a);
+                    assert_ne!(m.day_mask(&x), 0);
+                    for b in a.saturating_sub(60)..(a + 61).min(slots_per_day) {
+                        for len_b in [1, 3, 12] {
+                            let y = at(b, len_b);
+                            if x.overlaps(&y) {
+                                assert_ne!(m.day_mask(&x) & m.day_mask(&y), 0, "{x:?} {y:?}");
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 
     #[test]
