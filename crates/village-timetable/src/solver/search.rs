@@ -100,8 +100,9 @@ pub(crate) struct Model<'a> {
     /// How many not-overlap distributions there are, and the days of the week.
     pub overlap_count: usize,
     pub nr_days: usize,
-    /// Slots of a day per bit of `State::day_masks` (a day is drawn on 64 bits).
-    pub mask_unit: u32,
+    /// A bit of `State::day_masks` stands for `1 << mask_shift` slots of a day (a day is
+    /// drawn on 64 bits); a shift, as the masks are made in the search's inner loops.
+    pub mask_shift: u32,
     /// For each distribution, its place among the day-counted ones (`NONE` for other
     /// kinds; see `model::is_day_counted`): the state keeps their tallies by day.
     pub day_rule_slot: Vec<usize>,
@@ -249,7 +250,12 @@ impl<'a> Model<'a> {
             overlap_slot,
             overlap_count,
             nr_days: p.nr_days.clamp(1, 32) as usize,
-            mask_unit: p.slots_per_day.div_ceil(64).max(1),
+            mask_shift: p
+                .slots_per_day
+                .div_ceil(64)
+                .max(1)
+                .next_power_of_two()
+                .trailing_zeros(),
             day_rule_slot,
             day_rules,
             nr_weeks: p.nr_weeks.clamp(1, 64) as usize,
@@ -291,10 +297,10 @@ impl<'a> Model<'a> {
 
     /// The bits of a day's mask that `t` covers (`State::day_masks`). Lessons whose
     /// masks share no bit cannot overlap; the converse need not hold, as a bit stands for
-    /// `mask_unit` slots and for every week.
+    /// `1 << mask_shift` slots and for every week.
     fn day_mask(&self, t: &TimePattern) -> u64 {
-        let first = t.start / self.mask_unit;
-        let last = (t.end().max(t.start + 1) - 1) / self.mask_unit;
+        let first = t.start >> self.mask_shift;
+        let last = (t.end().max(t.start + 1) - 1) >> self.mask_shift;
         if first >= 64 {
             return 0;
         }
@@ -816,14 +822,14 @@ impl<'m, 'a> State<'m, 'a> {
     }
 
     /// Calls `found` with each member of pairwise distribution `d` that breaks it with
-    /// `c` at `me`.
+    /// `c` at `me`, until it returns `false`.
     fn pair_breakers(
         &self,
         di: usize,
         d: &Distribution,
         c: usize,
         me: &Cand,
-        mut found: impl FnMut(usize),
+        mut found: impl FnMut(usize) -> bool,
     ) {
         if d.kind == DistributionKind::NotOverlap {
             // Every students set and teacher of a FET file is one of these, so most pairs
@@ -843,9 +849,12 @@ impl<'m, 'a> State<'m, 'a> {
                     .map(Vec::as_slice)
                     .unwrap_or(&[])
                 {
-                    if o != c && (me.t.days & ot.days).trailing_zeros() == day && me.t.overlaps(&ot)
+                    if o != c
+                        && (me.t.days & ot.days).trailing_zeros() == day
+                        && me.t.overlaps(&ot)
+                        && !found(o)
                     {
-                        found(o);
+                        return;
                     }
                 }
             }
@@ -864,8 +873,8 @@ impl<'m, 'a> State<'m, 'a> {
             } else {
                 pair_ok(self.m.p, d.kind, me, oc)
             };
-            if !ok {
-                found(o);
+            if !ok && !found(o) {
+                return;
             }
         }
     }
@@ -937,7 +946,10 @@ impl<'m, 'a> State<'m, 'a> {
             let (req, w) = self.m.dist_weight(di);
             if d.kind.is_pairwise() {
                 let mut violations = 0i64;
-                self.pair_breakers(di, d, c, me, |_| violations += 1);
+                self.pair_breakers(di, d, c, me, |_| {
+                    violations += 1;
+                    true
+                });
                 if req {
                     hard += violations;
                 } else {
@@ -1301,7 +1313,10 @@ impl<'m, 'a> State<'m, 'a> {
                 continue;
             }
             if d.kind.is_pairwise() {
-                self.pair_breakers(di, d, c, me, |o| self.add_conflict(o, out, &mut cost));
+                self.pair_breakers(di, d, c, me, |o| {
+                    self.add_conflict(o, out, &mut cost);
+                    cost <= cap
+                });
             } else if !left_to_search(d.kind, self.gap_repair)
                 && self.global_at(di, d, c, Some(me.t)).0 > 0
             {
