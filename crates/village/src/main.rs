@@ -367,10 +367,11 @@ fn timetable(command: TimetableCommand) -> Result<()> {
                 max_iterations: iterations,
             };
             let progress = |p: &village_timetable::Progress| {
-                // Thread 0's regular lines, and the first complete timetable from any thread.
-                // To a tenth of a millisecond (scripts time small files by it), and in one
-                // write: standard error is unbuffered, and `eprintln!` wrote each piece.
-                if p.thread == 0 || p.phase == "complete" {
+                // Thread 0's regular lines, and the first complete timetable and restarts
+                // from any thread. To a tenth of a millisecond (scripts time small files by
+                // it), and in one write: standard error is unbuffered, and `eprintln!`
+                // wrote each piece.
+                if p.thread == 0 || p.phase == "complete" || p.phase == "restart" {
                     let line = format!(
                         "{:9.4}s {} best: {} hard, {} soft\n",
                         p.seconds, p.phase, p.best_hard, p.best_soft

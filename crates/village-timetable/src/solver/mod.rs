@@ -83,6 +83,9 @@ pub struct Progress {
     pub thread: usize,
     pub iteration: u64,
     pub seconds: f64,
+    /// `repair` (classes left out), `anneal`, `complete` (the first complete timetable,
+    /// said at once), `restart` (the run starts again from nothing, keeping its best) or
+    /// `done`.
     pub phase: &'static str,
     /// Current (hard, soft) of this run.
     pub hard: i64,

@@ -2296,8 +2296,6 @@ pub(crate) struct Control<'c> {
     pub report: &'c dyn Fn(u64, (i64, i64), (i64, i64), &'static str),
 }
 
-/// Iterations without fewer hard violations after which a run that has restarted
-/// `restarts` times starts again: `RESTART_AFTER`, half as long again each time.
 /// Each distribution's place among those whose kind `pick` takes (`NONE` for the
 /// others), and how many it takes.
 fn number_distributions(
@@ -2331,6 +2329,8 @@ fn days_of(mut days: u32) -> impl Iterator<Item = u32> {
     })
 }
 
+/// Iterations without fewer hard violations after which a run that has restarted
+/// `restarts` times starts again: `RESTART_AFTER`, half as long again each time.
 fn restart_after(restarts: u64) -> u64 {
     (0..restarts).fold(RESTART_AFTER, |after, _| after.saturating_add(after / 2))
 }
@@ -2484,6 +2484,13 @@ pub(crate) fn run(m: &Model<'_>, seed: u64, ctl: &Control<'_>) -> Outcome {
             tabu.iter_mut().for_each(Vec::clear);
             (last_fewer, last_hard_gain, best_iter, stagnant) = (it, it, it, 0);
             restarts += 1;
+            // Said in the progress, as where a run stands on a hard file depends on it.
+            (ctl.report)(
+                it,
+                st.key(unassigned.len()),
+                kept.as_ref().map_or(best.0, |k| k.0.min(best.0)),
+                "restart",
+            );
         }
         // The local search may trade a violation repair leaves to it (a gap, a short day)
         // for one repair can mend (a clash): when the count of hard violations stays put,
@@ -2918,7 +2925,12 @@ pub(crate) mod tests {
         p.students.clear();
         let m = Model::new(&p, None, 0);
         let never = || false;
-        let quiet = |_: u64, _: (i64, i64), _: (i64, i64), _: &'static str| {};
+        let told = std::cell::Cell::new(0u64);
+        let count_restarts = |_: u64, _: (i64, i64), _: (i64, i64), phase: &'static str| {
+            if phase == "restart" {
+                told.set(told.get() + 1);
+            }
+        };
         let now = Instant::now();
         let ctl = Control {
             start: now,
@@ -2926,11 +2938,12 @@ pub(crate) mod tests {
             max_iterations: Some(RESTART_AFTER * 3),
             stall: None,
             stop: &never,
-            report: &quiet,
+            report: &count_restarts,
         };
         let out = run(&m, 5, &ctl);
         // After 600,000 iterations without fewer, then 900,000: two at most in 1.8 million.
         assert!((1..=2).contains(&out.restarts), "{} restarts", out.restarts);
+        assert_eq!(told.get(), out.restarts, "each restart is reported");
         assert!(out.assign.iter().all(|&pi| pi != NONE));
         assert_eq!(out.cost.0, 1, "one clash is the least possible");
         let st = State::with_assignment(&m, &out.assign);
