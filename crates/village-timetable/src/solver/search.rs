@@ -297,19 +297,12 @@ impl<'a> Model<'a> {
 
     /// The bits of a day's mask that `t` covers (`State::day_masks`). Lessons whose
     /// masks share no bit cannot overlap; the converse need not hold, as a bit stands for
-    /// `1 << mask_shift` slots and for every week.
+    /// `1 << mask_shift` slots and for every week. Slots past the day's end (a file's
+    /// mistake) all fall on the last bit, so no lesson's mask is empty.
     fn day_mask(&self, t: &TimePattern) -> u64 {
-        let first = t.start >> self.mask_shift;
-        let last = (t.end().max(t.start + 1) - 1) >> self.mask_shift;
-        if first >= 64 {
-            return 0;
-        }
-        let upto = if last >= 63 {
-            u64::MAX
-        } else {
-            (1u64 << (last + 1)) - 1
-        };
-        upto & !((1u64 << first) - 1)
+        let first = (t.start >> self.mask_shift).min(63);
+        let last = ((t.end().max(t.start + 1) - 1) >> self.mask_shift).min(63);
+        (u64::MAX >> (63 - last)) & (u64::MAX << first)
     }
 
     /// Cost of moving class `c` from where the re-solved timetable has it: the penalty,
@@ -2338,6 +2331,12 @@ fn restart_after(restarts: u64) -> u64 {
 /// A run's best timetable: its cost, its classes' candidates and its enrollments.
 type Best = ((i64, i64), Vec<usize>, Vec<Vec<usize>>);
 
+/// The cost of the best timetable of all a run's starts: `kept` is the best before its
+/// last restart, `best` the best since.
+fn best_of_all(kept: &Option<Best>, best: &Best) -> (i64, i64) {
+    kept.as_ref().map_or(best.0, |k| k.0.min(best.0))
+}
+
 /// What one run returns.
 pub(crate) struct Outcome {
     pub assign: Vec<usize>,
@@ -2450,7 +2449,7 @@ pub(crate) fn run(m: &Model<'_>, seed: u64, ctl: &Control<'_>) -> Outcome {
                 (ctl.report)(
                     it,
                     st.key(unassigned.len()),
-                    kept.as_ref().map_or(best.0, |k| k.0.min(best.0)),
+                    best_of_all(&kept, &best),
                     if unassigned.is_empty() {
                         "anneal"
                     } else {
@@ -2488,7 +2487,7 @@ pub(crate) fn run(m: &Model<'_>, seed: u64, ctl: &Control<'_>) -> Outcome {
             (ctl.report)(
                 it,
                 st.key(unassigned.len()),
-                kept.as_ref().map_or(best.0, |k| k.0.min(best.0)),
+                best_of_all(&kept, &best),
                 "restart",
             );
         }
