@@ -43,6 +43,11 @@ const SWAP_MOVES: f64 = 0.3;
 /// brought Italy-simpler, Romania-TgMures and Belize-SHC to a few violations (see
 /// docs/benchmarks.md).
 const KEMPE_MOVES: f64 = 0.3;
+/// Iterations over which the annealing cools while hard rules are broken (when no
+/// iteration limit is set): about what three minutes of a hard FET file take (4 to 10
+/// million on the benchmark machine), so that the temperature falls much as it did when
+/// it followed the clock over the benchmark's time limit.
+const HARD_COOLING: u64 = 8_000_000;
 /// Iterations without fewer hard violations after which a run starts again from nothing
 /// (half as long again after each restart).
 const RESTART_AFTER: u64 = 600_000;
@@ -2639,15 +2644,11 @@ pub(crate) fn run(m: &Model<'_>, seed: u64, ctl: &Control<'_>) -> Outcome {
                         }
                     }
                 }
-                let elapsed = ctl.start.elapsed().as_secs_f64();
-                let mut frac = elapsed / total;
-                if let Some(mx) = ctl.max_iterations {
-                    frac = frac.max(it as f64 / mx.max(1) as f64);
-                }
+                let frac = cooled(st.hard > 0 && !resolving, it, ctl.max_iterations, || {
+                    ctl.start.elapsed().as_secs_f64() / total
+                });
                 // Reheat after long stagnation.
-                let temp = t0
-                    * (0.001f64).powf(frac.min(1.0))
-                    * if stagnant > 200_000 { 5.0 } else { 1.0 };
+                let temp = t0 * (0.001f64).powf(frac) * if stagnant > 200_000 { 5.0 } else { 1.0 };
                 if stagnant > 200_000 {
                     stagnant = 0;
                 }
@@ -2738,6 +2739,27 @@ pub(crate) fn run(m: &Model<'_>, seed: u64, ctl: &Control<'_>) -> Outcome {
         iterations: it,
         restarts,
     }
+}
+
+/// How far the annealing has cooled, from 0 (its first temperature) to 1 (its last), at
+/// iteration `it`. While hard rules are broken (`hard_broken`) it follows the iterations,
+/// not the clock: a run's way to its first complete timetable is then the same for its
+/// seed on any machine, at any load and with any time limit. After that it follows the
+/// share of the time limit gone (`time_gone`), or of `max_iterations` if that is further.
+fn cooled(
+    hard_broken: bool,
+    it: u64,
+    max_iterations: Option<u64>,
+    time_gone: impl FnOnce() -> f64,
+) -> f64 {
+    let by_iterations = |limit: u64| it as f64 / limit.max(1) as f64;
+    let frac = if hard_broken {
+        by_iterations(max_iterations.unwrap_or(HARD_COOLING))
+    } else {
+        let gone = time_gone();
+        max_iterations.map_or(gone, |mx| gone.max(by_iterations(mx)))
+    };
+    frac.min(1.0)
 }
 
 /// The annealing's rule for a move that changes the cost by `d`: a move that breaks more
@@ -2965,6 +2987,20 @@ pub(crate) mod tests {
         assert_eq!(taken(0.12, (2, 0), &mut rng), 0);
     }
 
+    #[test]
+    fn while_hard_rules_are_broken_the_cooling_does_not_read_the_clock() {
+        let clock = || panic!("the clock was read");
+        assert_eq!(cooled(true, 0, None, clock), 0.0);
+        assert_eq!(cooled(true, HARD_COOLING / 4, None, clock), 0.25);
+        assert_eq!(cooled(true, 3 * HARD_COOLING, None, clock), 1.0);
+        // An iteration limit is the horizon, as it is after the first complete timetable.
+        assert_eq!(cooled(true, 500, Some(1_000), clock), 0.5);
+        // Then it follows the clock, or the iteration limit where that is further on.
+        assert_eq!(cooled(false, 10, None, || 0.3), 0.3);
+        assert_eq!(cooled(false, 800, Some(1_000), || 0.3), 0.8);
+        assert_eq!(cooled(false, 100, Some(1_000), || 0.3), 0.3);
+        assert_eq!(cooled(false, 100, None, || 7.0), 1.0);
+    }
     /// Four courses of two sections each, on two days with a break, and three learners
     /// with optional requests: learners' free time changes with every move and sectioning.
     fn with_gaps() -> Problem {
