@@ -17,6 +17,8 @@
 //!   and what took its place elsewhere (often back home too: two units swap back), and
 //!   keeps the result only if it is cheaper.
 
+use std::time::Instant;
+
 use super::search::{key_of, PatKey, State, NONE};
 
 /// How many targets of an unplaced unit the repair tries chains from.
@@ -322,8 +324,9 @@ impl State<'_, '_> {
     /// from its most promising targets, judged by the whole cost (the perturbation counts
     /// what every moved class changes for its learners; a class left out counts as a hard
     /// violation and as moved). Returns the classes left out of the timetable, or `None`,
-    /// with nothing changed, when the unit has no target at all.
-    pub(crate) fn minimal_repair(&mut self, c: usize) -> Option<Vec<usize>> {
+    /// with nothing changed, when the unit has no target at all. Past `until` it takes the
+    /// best chain tried so far.
+    pub(crate) fn minimal_repair(&mut self, c: usize, until: Instant) -> Option<Vec<usize>> {
         let mut scored: Vec<((u64, i64), Target)> = self
             .targets(c)
             .into_iter()
@@ -335,6 +338,9 @@ impl State<'_, '_> {
         scored.sort_by_key(|(k, _)| *k);
         let mut best: Option<((i64, i64), Target)> = None;
         for &(_, t) in scored.iter().take(CHAIN_TARGETS) {
+            if best.is_some() && Instant::now() >= until {
+                break;
+            }
             let mut undo = Undo::new();
             let mut left = Vec::new();
             if self.chain(c, t, &mut undo, CHAIN_DEPTH, &mut left) {
@@ -596,7 +602,13 @@ mod tests {
         let mut st = start(&m);
         // Every hour left is taken by the students' other classes: the block has to
         // displace one, which then goes to the free hour 0.
-        let left = st.minimal_repair(0).unwrap();
+        // Out of time, the repair takes the first chain it tries: the block is placed.
+        let mut hurried = start(&m);
+        assert!(hurried.minimal_repair(0, Instant::now()).is_some());
+        assert!(hurried.assign[0] != NONE && hurried.assign[1] != NONE);
+        assert_eq!((hurried.hard, hurried.soft), hurried.full_cost());
+        let in_time = Instant::now() + std::time::Duration::from_secs(60);
+        let left = st.minimal_repair(0, in_time).unwrap();
         assert!(left.is_empty(), "{left:?}");
         assert!(st.assign.iter().all(|&a| a != NONE));
         assert_eq!((st.hard, st.soft), st.full_cost());

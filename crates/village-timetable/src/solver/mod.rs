@@ -14,7 +14,9 @@
 //! threads; the best result wins.
 //!
 //! A run is deterministic for a given seed, thread count and `max_iterations` when no time
-//! limit interrupts it. Runs stop at the time limit, at `max_iterations`, or when the
+//! limit interrupts it; until its first complete timetable, each thread's way is the same
+//! for its seed with any time limit (the annealing cools by iterations while hard rules
+//! are broken). Runs stop at the time limit, at `max_iterations`, or when the
 //! cancel flag is set, and always return the best solution seen.
 
 mod minimal;
@@ -103,6 +105,8 @@ pub enum StopReason {
     Cancelled,
     /// A complete timetable was found and `stop_when_complete` was set.
     Complete,
+    /// The complete timetable had not improved for `stall_limit`, in every thread.
+    Stalled,
 }
 
 /// What the solver found, checked by the independent evaluator.
@@ -230,6 +234,7 @@ pub fn solve(
             }
         });
     }
+    let stalled = outcomes.iter().all(|o| o.stalled);
     let iterations = outcomes.iter().map(|o| o.iterations).sum();
     let restarts = outcomes.iter().map(|o| o.restarts).sum();
     let best = outcomes
@@ -262,6 +267,8 @@ pub fn solve(
         StopReason::Cancelled
     } else if Instant::now() >= deadline {
         StopReason::TimeLimit
+    } else if stalled {
+        StopReason::Stalled
     } else {
         StopReason::Iterations
     };
@@ -337,6 +344,32 @@ mod tests {
         assert_eq!(r.stop, StopReason::Complete);
         assert!(r.evaluation.is_valid(), "{:?}", r.evaluation.hard);
         assert!(r.seconds < 10.0, "{}", r.seconds);
+    }
+
+    #[test]
+    fn a_re_solve_that_brings_nothing_better_stops_on_its_stall_limit() {
+        let p = parse_problem(SMALL).unwrap();
+        let first = solve(
+            &p,
+            &SolveOptions {
+                threads: 1,
+                max_iterations: Some(2000),
+                ..SolveOptions::default()
+            },
+            None,
+        )
+        .unwrap();
+        let opts = SolveOptions {
+            time_limit: Duration::from_secs(30),
+            threads: 2,
+            initial: Some(first.solution),
+            stall_limit: Some(Duration::from_millis(20)),
+            ..SolveOptions::default()
+        };
+        let again = solve(&p, &opts, None).unwrap();
+        assert_eq!(again.stop, StopReason::Stalled);
+        assert!(again.seconds < 5.0, "{} s", again.seconds);
+        assert!(again.evaluation.is_valid(), "{:?}", again.evaluation.hard);
     }
 
     #[test]

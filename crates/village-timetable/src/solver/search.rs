@@ -48,6 +48,12 @@ const KEMPE_MOVES: f64 = 0.3;
 /// million on the benchmark machine), so that the temperature falls much as it did when
 /// it followed the clock over the benchmark's time limit.
 const HARD_COOLING: u64 = 8_000_000;
+/// How long a re-solve's repair places classes by chains that count what each move
+/// changes for learners (`solver/minimal.rs`); after that, by the plain repair. A chain
+/// for a block of sets weighs up to 40 places and what each displaces, up to half a
+/// second; in the demo school a teacher away with eight blocked lessons set off blocks
+/// displacing blocks, some forty chains and 19 seconds before every lesson had a place.
+pub(crate) const MINIMAL_REPAIR_TIME: std::time::Duration = std::time::Duration::from_secs(2);
 /// Iterations without fewer hard violations after which a run starts again from nothing
 /// (half as long again after each restart).
 const RESTART_AFTER: u64 = 600_000;
@@ -2350,6 +2356,8 @@ pub(crate) struct Outcome {
     pub iterations: u64,
     /// How often the run started again from nothing.
     pub restarts: u64,
+    /// It stopped because its complete timetable had not improved for `Control::stall`.
+    pub stalled: bool,
 }
 
 /// One complete run: construction, sectioning, then repair and annealing until stopped.
@@ -2386,6 +2394,7 @@ pub(crate) fn run(m: &Model<'_>, seed: u64, ctl: &Control<'_>) -> Outcome {
     let mut last_improvement = Instant::now();
     let mut stall_mark = best.0;
     let resolving = m.initial.is_some();
+    let minimal_until = ctl.start + MINIMAL_REPAIR_TIME;
     let mut minimal_tries: Vec<u8> = vec![0; n];
     let mut moved: Vec<usize> = Vec::new();
     let mut it: u64 = 0;
@@ -2435,6 +2444,7 @@ pub(crate) fn run(m: &Model<'_>, seed: u64, ctl: &Control<'_>) -> Outcome {
     let mut kept: Option<Best> = None;
     let mut last_fewer = 0u64;
     let mut restarts = 0u64;
+    let mut stalled = false;
     if told_complete {
         (ctl.report)(0, best.0, best.0, "complete");
     }
@@ -2447,6 +2457,7 @@ pub(crate) fn run(m: &Model<'_>, seed: u64, ctl: &Control<'_>) -> Outcome {
                 .stall
                 .is_some_and(|d| best.0 .0 == 0 && last_improvement.elapsed() >= d)
             {
+                stalled = true;
                 break;
             }
             if last_report.elapsed().as_millis() >= 250 {
@@ -2551,15 +2562,18 @@ pub(crate) fn run(m: &Model<'_>, seed: u64, ctl: &Control<'_>) -> Outcome {
                 let k = rng.below(unassigned.len());
                 let c = unassigned.swap_remove(k);
                 // Re-solving: first try to place the class with what it displaces, counting
-                // what that changes; a few tries per class, since a failed try costs time.
+                // what that changes; a few tries per class, since a failed try costs time,
+                // and only for the first `MINIMAL_REPAIR_TIME` (see there).
                 let tries = minimal_tries.get_mut(c);
-                let try_minimal = resolving && tries.as_ref().is_some_and(|t| **t < 2);
+                let try_minimal = resolving
+                    && tries.as_ref().is_some_and(|t| **t < 2)
+                    && Instant::now() < minimal_until;
                 if let Some(t) = tries {
                     // A class may come back here thousands of times in a hard instance.
                     *t = t.saturating_add(1);
                 }
                 let repaired = if try_minimal {
-                    st.minimal_repair(c)
+                    st.minimal_repair(c, minimal_until)
                 } else {
                     None
                 };
@@ -2738,6 +2752,7 @@ pub(crate) fn run(m: &Model<'_>, seed: u64, ctl: &Control<'_>) -> Outcome {
         cost: best.0,
         iterations: it,
         restarts,
+        stalled,
     }
 }
 
