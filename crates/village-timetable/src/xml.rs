@@ -123,6 +123,8 @@ pub fn parse(input: &str) -> Result<Element<'_>, Error> {
 }
 
 /// The ASCII bytes a name may hold: letters, digits, `_`, `-`, `.` and `:`.
+// Built at compile time; the index stays under 128.
+#[allow(clippy::indexing_slicing)]
 const ASCII_NAME_BYTE: [bool; 256] = {
     let mut table = [false; 256];
     let mut b = 0;
@@ -133,6 +135,14 @@ const ASCII_NAME_BYTE: [bool; 256] = {
     }
     table
 };
+
+/// Is `b` an ASCII byte a name may hold? (A table lookup: every `u8` is in range.)
+fn is_ascii_name_byte(b: u8) -> bool {
+    ASCII_NAME_BYTE
+        .get(usize::from(b))
+        .copied()
+        .unwrap_or(false)
+}
 
 struct Parser<'a> {
     src: &'a str,
@@ -281,7 +291,7 @@ impl<'a> Parser<'a> {
         // file), and at characters past the first byte that is not.
         let ascii = r
             .bytes()
-            .position(|b| !ASCII_NAME_BYTE[usize::from(b)])
+            .position(|b| !is_ascii_name_byte(b))
             .unwrap_or(r.len());
         let n = match r.get(ascii..) {
             Some(tail) if tail.bytes().next().is_some_and(|b| !b.is_ascii()) => {
@@ -370,9 +380,11 @@ impl<'a> Parser<'a> {
                 let close = match self.rest().get(..el.name.len()) {
                     Some(same)
                         if same == el.name
-                            && !self.rest().as_bytes().get(el.name.len()).is_some_and(|&b| {
-                                !b.is_ascii() || ASCII_NAME_BYTE[usize::from(b)]
-                            }) =>
+                            && !self
+                                .rest()
+                                .as_bytes()
+                                .get(el.name.len())
+                                .is_some_and(|&b| !b.is_ascii() || is_ascii_name_byte(b)) =>
                     {
                         self.advance(el.name.len());
                         same
