@@ -3016,6 +3016,7 @@ pub(crate) mod tests {
         assert_eq!(cooled(false, 100, Some(1_000), || 0.3), 0.3);
         assert_eq!(cooled(false, 100, None, || 7.0), 1.0);
     }
+
     /// Four courses of two sections each, on two days with a break, and three learners
     /// with optional requests: learners' free time changes with every move and sectioning.
     fn with_gaps() -> Problem {
