@@ -170,10 +170,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         let units = moving_units(&base, &groups, &teacher, day);
         let floor = unavoidable_changes(&base, &units);
         // Timed as the platform does it (change the model, compile, carry over, solve);
-        // the floors, which only these figures need, before the clock starts.
-        let mut changed = school.clone();
-        changed.mark_unavailable(&teacher, day)?;
-        let tighter = swap_floor(&base, &changed.compile()?, &groups, &units);
+        // the tighter floor, which only these figures need, after the clock stops.
         let started = Instant::now();
         let mut changed = school.clone();
         changed.mark_unavailable(&teacher, day)?;
@@ -206,6 +203,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         };
         let out = changed.solve(&options, Some(&progress))?;
         let seconds = started.elapsed().as_secs_f64();
+        let tighter = swap_floor(&base, &out.compiled, &groups, &units);
         let repaired = repaired.lock().ok().and_then(|g| *g).unwrap_or(f64::NAN);
         let c = assignment_changes(
             &base.compiled,

@@ -377,17 +377,15 @@ impl<'a> Parser<'a> {
                 self.advance(2);
                 // Nearly always the name just opened: compare it whole, without reading
                 // it byte by byte again.
-                let close = match self.rest().get(..el.name.len()) {
-                    Some(same)
-                        if same == el.name
-                            && !self
-                                .rest()
-                                .as_bytes()
-                                .get(el.name.len())
-                                .is_some_and(|&b| !b.is_ascii() || is_ascii_name_byte(b)) =>
+                let close = match self.rest().strip_prefix(el.name) {
+                    Some(after)
+                        if !after
+                            .bytes()
+                            .next()
+                            .is_some_and(|b| !b.is_ascii() || is_ascii_name_byte(b)) =>
                     {
                         self.advance(el.name.len());
-                        same
+                        el.name
                     }
                     _ => self.parse_name()?,
                 };
