@@ -306,6 +306,7 @@ fn set(name: String, staff: String, size: u32) -> Set {
         staff,
         size,
         window: None,
+        cover: Vec::new(),
     }
 }
 
@@ -714,6 +715,7 @@ pub fn secondary_model(facts: &SchoolFacts) -> School {
                             staff: s,
                             size: per,
                             window: Some("early".into()),
+                            cover: Vec::new(),
                         }
                     })
                     .collect();
@@ -1049,6 +1051,7 @@ pub fn secondary_model(facts: &SchoolFacts) -> School {
                 staff,
                 size: g.members.len() as u32,
                 window: Some("after-school".into()),
+                cover: Vec::new(),
             }],
             kind,
             room_kind_of(&subject),

@@ -11,11 +11,13 @@
 //!   time-limited, with progress reports, on one or more threads.
 //! - [`explain`]: why an instance is infeasible, why a request is unmet.
 //! - [`school`]: the school model (building blocks, windows, SECURE, entitlement).
+//! - [`cover`]: a free colleague teaches the lessons of someone away for a day.
 //! - [`fet`]: import of FET `.fet` files.
 //! - [`cli`]: entry points for `village timetable solve|check`.
 
 pub mod choices;
 pub mod cli;
+pub mod cover;
 pub mod error;
 pub mod eval;
 pub mod explain;

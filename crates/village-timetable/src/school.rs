@@ -41,7 +41,7 @@ impl StaffKind {
         }
     }
 
-    fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match self {
             StaffKind::Teacher => "a teacher".into(),
             StaffKind::TeachingAssistant(g) => format!("a teaching assistant (grade {g})"),
@@ -125,6 +125,29 @@ pub struct Set {
     /// Window this group is taught in, if it is fixed.
     #[serde(default)]
     pub window: Option<String>,
+    /// Sessions taught by a colleague in place of `staff` (see [`crate::cover`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cover: Vec<Cover>,
+}
+
+/// One session of a set taught by someone other than the set's own staff member: cover
+/// for a colleague who is away.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Cover {
+    /// The session, counted from 1 in the order of the offer's `sessions`.
+    pub session: usize,
+    pub staff: String,
+}
+
+impl Set {
+    /// Who teaches session `session` (counted from 1): the cover if there is one.
+    pub fn staff_for(&self, session: usize) -> &str {
+        self.cover
+            .iter()
+            .find(|c| c.session == session)
+            .map_or(self.staff.as_str(), |c| c.staff.as_str())
+    }
 }
 
 /// A subject taught to one or more groups, each meeting for the listed sessions.
@@ -574,11 +597,11 @@ fn standard_deviation(loads: &[f64]) -> f64 {
     (loads.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n).sqrt()
 }
 
-fn hhmm(minutes: u32) -> String {
+pub(crate) fn hhmm(minutes: u32) -> String {
     format!("{:02}:{:02}", minutes / 60, minutes % 60)
 }
 
-fn parse_hhmm(s: &str, path: &str) -> Result<u32, Error> {
+pub(crate) fn parse_hhmm(s: &str, path: &str) -> Result<u32, Error> {
     let bad = || Error::school(path, format!("`{s}` is not a time of day (HH:MM)"));
     let (h, m) = s.trim().split_once(':').ok_or_else(bad)?;
     let h: u32 = h.parse().map_err(|_| bad())?;
@@ -908,6 +931,29 @@ impl School {
                     format!("offer `{}` has no sessions", offer.id),
                 ));
             }
+            for (g, set) in offer.sets.iter().enumerate() {
+                let mut seen = BTreeSet::new();
+                for (i, c) in set.cover.iter().enumerate() {
+                    let cpath = format!("{path}.sets[{g}].cover[{i}]");
+                    if c.session == 0 || c.session > offer.sessions.len() {
+                        return Err(Error::school(
+                            cpath,
+                            format!(
+                                "session {} does not exist: `{}` has sessions 1 to {}",
+                                c.session,
+                                offer.id,
+                                offer.sessions.len()
+                            ),
+                        ));
+                    }
+                    if !seen.insert(c.session) {
+                        return Err(Error::school(
+                            cpath,
+                            format!("session {} is covered twice", c.session),
+                        ));
+                    }
+                }
+            }
             let week_options: Vec<u64> = if offer.weekly || self.weeks == 1 {
                 vec![all_weeks]
             } else {
@@ -976,9 +1022,13 @@ impl School {
                         let Some(set) = offer.sets.get(g) else {
                             continue;
                         };
-                        let spath = format!("{path}.sets[{g}]");
-                        let si = *staff_index.get(set.staff.as_str()).ok_or_else(|| {
-                            Error::school(&spath, format!("unknown staff `{}`", set.staff))
+                        let mut spath = format!("{path}.sets[{g}]");
+                        if let Some(i) = set.cover.iter().position(|c| c.session == k + 1) {
+                            spath = format!("{spath}.cover[{i}]");
+                        }
+                        let teacher = set.staff_for(k + 1);
+                        let si = *staff_index.get(teacher).ok_or_else(|| {
+                            Error::school(&spath, format!("unknown staff `{teacher}`"))
                         })?;
                         let staff = self
                             .staff
@@ -1493,7 +1543,7 @@ pub struct Changes {
 
 /// Where a class of a compiled school is, in terms that survive recompiling: its time
 /// pattern and the room's name.
-fn class_place<'a>(
+pub(crate) fn class_place<'a>(
     c: &'a Compiled,
     s: &Solution,
     class: usize,

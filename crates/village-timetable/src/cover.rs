@@ -1,0 +1,583 @@
+//! Cover: when a staff member is away for a day, a free colleague teaches their lessons
+//! at the usual time and in the usual room, so no pupil's timetable moves.
+//!
+//! This is how a school first answers an absence; only the lessons nobody can cover are
+//! left for a re-solve to move. A colleague may cover a lesson when they are of the kind
+//! the offer needs, work then (their availability) and at the room's site, and are not
+//! teaching then, nor so close before or after at another site that they could not
+//! travel. Among those, a colleague who teaches the subject comes first, then one who has
+//! not asked to keep that time free, then the one with the fewest lessons that day, so
+//! cover is shared out; ties go by name, so the same timetable gets the same cover.
+//!
+//! The cover is written into the school model (`Set::cover`), so it is saved, shown on
+//! the colleague's timetable, and checked again by every compile.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use crate::error::Error;
+use crate::model::Solution;
+use crate::school::{class_place, hhmm, parse_hhmm, Compiled, Cover, School, Span};
+
+/// One lesson of the staff member who is away, and who covers it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CoverLine {
+    pub offer: String,
+    pub set: String,
+    /// The session, counted from 1 in the order of the offer's sessions.
+    pub session: usize,
+    pub day: String,
+    pub start: String,
+    pub end: String,
+    pub room: Option<String>,
+    /// The colleague who covers it, if anyone can.
+    pub by: Option<String>,
+    /// The colleague teaches the subject themselves.
+    pub specialist: bool,
+    /// Why nobody can, when nobody can.
+    pub reason: Option<String>,
+}
+
+/// A lesson as cover needs it: who teaches it, when (minutes of the day) and where.
+#[derive(Debug, Clone)]
+struct Taught {
+    class: usize,
+    staff: String,
+    days: u32,
+    weeks: u64,
+    start: u32,
+    end: u32,
+    site: Option<String>,
+}
+
+impl Taught {
+    fn same_day(&self, other: &Taught) -> bool {
+        self.days & other.days != 0 && self.weeks & other.weeks != 0
+    }
+}
+
+/// Give each lesson `away` teaches on `day` in the timetable `(base, base_solution)` to a
+/// free colleague, recording the cover in `school`. Lessons nobody can cover are listed
+/// with the reason and left as they are, for a re-solve to move. Cover already arranged
+/// for other lessons counts: a colleague covers one lesson at a time.
+pub fn arrange_cover(
+    school: &mut School,
+    base: &Compiled,
+    base_solution: &Solution,
+    away: &str,
+    day: &str,
+) -> Result<Vec<CoverLine>, Error> {
+    let d = school
+        .days
+        .iter()
+        .position(|x| x == day)
+        .ok_or_else(|| Error::school("days", format!("unknown day `{day}`")))?;
+    if !school.staff.iter().any(|s| s.name == away) {
+        return Err(Error::school(
+            "staff",
+            format!("unknown staff member `{away}`"),
+        ));
+    }
+    let mut taught = timetable(school, base, base_solution);
+    let mut mine: Vec<usize> = taught
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| t.staff == away && t.days & (1 << d) != 0)
+        .map(|(i, _)| i)
+        .collect();
+    mine.sort_by_key(|&i| taught.get(i).map(|t| (t.start, t.class)));
+    let mut lines = Vec::new();
+    for i in mine {
+        let Some(lesson) = taught.get(i).cloned() else {
+            continue;
+        };
+        let Some(info) = base.classes.get(lesson.class) else {
+            continue;
+        };
+        let room = class_place(base, base_solution, lesson.class)
+            .and_then(|(_, r)| r)
+            .map(str::to_string);
+        let mut line = CoverLine {
+            offer: info.offer.clone(),
+            set: info.set.clone(),
+            session: info.session,
+            day: day.to_string(),
+            start: hhmm(lesson.start),
+            end: hhmm(lesson.end),
+            room,
+            by: None,
+            specialist: false,
+            reason: None,
+        };
+        match best_colleague(school, &taught, &lesson, &info.offer, away)? {
+            Ok((name, specialist)) => {
+                record(school, &info.offer, &info.set, info.session, &name);
+                if let Some(t) = taught.get_mut(i) {
+                    t.staff = name.clone();
+                }
+                line.by = Some(name);
+                line.specialist = specialist;
+            }
+            Err(reason) => line.reason = Some(reason),
+        }
+        lines.push(line);
+    }
+    Ok(lines)
+}
+
+/// Every placed lesson of the timetable, with its teacher as the school now has it (cover
+/// arranged since counts) and its room's site.
+fn timetable(school: &School, base: &Compiled, base_solution: &Solution) -> Vec<Taught> {
+    let mps = base.minutes_per_slot;
+    let site_of: HashMap<&str, &str> = school
+        .rooms
+        .iter()
+        .map(|r| (r.name.as_str(), r.site.as_str()))
+        .collect();
+    let mut out = Vec::new();
+    for (c, info) in base.classes.iter().enumerate() {
+        let Some((t, room)) = class_place(base, base_solution, c) else {
+            continue;
+        };
+        let staff = school
+            .offers
+            .iter()
+            .find(|o| o.id == info.offer)
+            .and_then(|o| o.sets.iter().find(|s| s.name == info.set))
+            .map_or(info.staff.as_str(), |s| s.staff_for(info.session));
+        out.push(Taught {
+            class: c,
+            staff: staff.to_string(),
+            days: t.days,
+            weeks: t.weeks,
+            start: t.start * mps,
+            end: t.end() * mps,
+            site: room.and_then(|r| site_of.get(r)).map(|s| (*s).to_string()),
+        });
+    }
+    out
+}
+
+/// The colleague who should cover `lesson`, and whether they teach its subject; or why
+/// nobody can.
+fn best_colleague(
+    school: &School,
+    taught: &[Taught],
+    lesson: &Taught,
+    offer_id: &str,
+    away: &str,
+) -> Result<Result<(String, bool), String>, Error> {
+    let Some(offer) = school.offers.iter().find(|o| o.id == offer_id) else {
+        return Ok(Err(format!(
+            "the offer `{offer_id}` is no longer in the model"
+        )));
+    };
+    let mut kind_ok = 0usize;
+    let mut best: Option<((bool, bool, usize), String, bool)> = None;
+    for (si, s) in school.staff.iter().enumerate() {
+        if s.name == away || !s.kind.satisfies(&offer.staff_kind) {
+            continue;
+        }
+        kind_ok += 1;
+        let at_site = lesson
+            .site
+            .as_ref()
+            .is_none_or(|site| s.sites.is_empty() || s.sites.contains(site));
+        let path = |what: &str, k: usize| format!("staff[{si}].{what}[{k}]");
+        let works = s.available.is_empty()
+            || spans_hold(school, &s.available, lesson, &|k| path("available", k))?;
+        if !at_site || !works || busy(school, taught, &s.name, lesson) {
+            continue;
+        }
+        let specialist = school
+            .offers
+            .iter()
+            .filter(|o| o.subject == offer.subject)
+            .flat_map(|o| o.sets.iter())
+            .any(|set| set.staff == s.name || set.cover.iter().any(|c| c.staff == s.name));
+        let prefers_not = spans_touch(school, &s.prefers_not, lesson, &|k| path("prefers_not", k))?;
+        let that_day = taught
+            .iter()
+            .filter(|t| t.staff == s.name && t.same_day(lesson))
+            .count();
+        let key = (!specialist, prefers_not, that_day);
+        if best
+            .as_ref()
+            .is_none_or(|(k, n, _)| (key, &s.name) < (*k, n))
+        {
+            best = Some((key, s.name.clone(), specialist));
+        }
+    }
+    Ok(match best {
+        Some((_, name, specialist)) => Ok((name, specialist)),
+        None if kind_ok == 0 => Err(format!(
+            "nobody else on the staff is {}",
+            offer.staff_kind.describe()
+        )),
+        None => Err(format!(
+            "each of the {kind_ok} colleagues who could teach it is teaching then, not working then, too far away to get there, or works at another site"
+        )),
+    })
+}
+
+/// `name` teaches at a time that overlaps `lesson`, or too close to it to travel between
+/// the two sites.
+fn busy(school: &School, taught: &[Taught], name: &str, lesson: &Taught) -> bool {
+    taught.iter().any(|t| {
+        if t.staff != name || !t.same_day(lesson) {
+            return false;
+        }
+        let gap = travel_minutes(school, t.site.as_deref(), lesson.site.as_deref());
+        t.start < lesson.end + gap && lesson.start < t.end + gap
+    })
+}
+
+/// Minutes to travel between two sites (the longer of the two directions, as the
+/// compiled problem counts it); none within a site or without rooms.
+fn travel_minutes(school: &School, a: Option<&str>, b: Option<&str>) -> u32 {
+    let (Some(a), Some(b)) = (a, b) else {
+        return 0;
+    };
+    if a == b {
+        return 0;
+    }
+    let one_way = |from: &str, to: &str| {
+        school
+            .sites
+            .iter()
+            .find(|s| s.name == from)
+            .and_then(|s| s.travel_minutes.get(to).copied())
+            .unwrap_or(0)
+    };
+    one_way(a, b).max(one_way(b, a))
+}
+
+/// A span of `spans` holds the whole lesson (its day, weeks and minutes).
+fn spans_hold(
+    school: &School,
+    spans: &[Span],
+    lesson: &Taught,
+    path: &dyn Fn(usize) -> String,
+) -> Result<bool, Error> {
+    for (k, sp) in spans.iter().enumerate() {
+        let (days, weeks, start, end) = span_minutes(school, sp, &path(k))?;
+        if lesson.days & !days == 0
+            && lesson.weeks & !weeks == 0
+            && start <= lesson.start
+            && lesson.end <= end
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// A span of `spans` overlaps the lesson.
+fn spans_touch(
+    school: &School,
+    spans: &[Span],
+    lesson: &Taught,
+    path: &dyn Fn(usize) -> String,
+) -> Result<bool, Error> {
+    for (k, sp) in spans.iter().enumerate() {
+        let (days, weeks, start, end) = span_minutes(school, sp, &path(k))?;
+        if lesson.days & days != 0
+            && lesson.weeks & weeks != 0
+            && start < lesson.end
+            && lesson.start < end
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// A span as (day bits, week bits, start and end minute).
+fn span_minutes(school: &School, sp: &Span, path: &str) -> Result<(u32, u64, u32, u32), Error> {
+    let d = school
+        .days
+        .iter()
+        .position(|x| *x == sp.day)
+        .ok_or_else(|| Error::school(path, format!("unknown day `{}`", sp.day)))?;
+    let mut weeks = 0u64;
+    for &w in &sp.weeks {
+        weeks |= 1u64.checked_shl(w.saturating_sub(1)).unwrap_or(0);
+    }
+    if weeks == 0 {
+        weeks = u64::MAX;
+    }
+    Ok((
+        1u32.checked_shl(d as u32).unwrap_or(0),
+        weeks,
+        parse_hhmm(&sp.start, path)?,
+        parse_hhmm(&sp.end, path)?,
+    ))
+}
+
+/// Write the cover into the set (replacing any earlier cover of the session; none when the
+/// set's own staff member takes it back).
+fn record(school: &mut School, offer: &str, set: &str, session: usize, staff: &str) {
+    let Some(set) = school
+        .offers
+        .iter_mut()
+        .find(|o| o.id == offer)
+        .and_then(|o| o.sets.iter_mut().find(|s| s.name == set))
+    else {
+        return;
+    };
+    set.cover.retain(|c| c.session != session);
+    if set.staff != staff {
+        set.cover.push(Cover {
+            session,
+            staff: staff.to_string(),
+        });
+        set.cover.sort_by_key(|c| c.session);
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::model::Placement;
+
+    /// Two days of one-hour lessons at two sites, 30 minutes apart. Cy does not work before
+    /// ten on Mondays, Di is an assistant, Eve works only at the South site; Gus and Hal
+    /// teach nothing.
+    fn school() -> School {
+        let offer = |id: &str, subject: &str, set: &str, staff: &str| {
+            json!({"id": id, "subject": subject, "sessions": ["single"], "staff_kind": "teacher",
+                   "sets": [{"name": set, "staff": staff, "size": 20}]})
+        };
+        School::from_json(
+            &json!({
+                "name": "Cover School", "days": ["Mon", "Tue"], "start_every_minutes": 60,
+                "windows": [{"name": "day", "start": "09:00", "end": "12:00"}],
+                "blocks": [{"name": "single", "minutes": 60}],
+                "sites": [{"name": "North", "travel_minutes": {"South": 30}}, {"name": "South"}],
+                "rooms": [
+                    {"name": "N1", "site": "North", "capacity": 30, "kind": "classroom"},
+                    {"name": "N2", "site": "North", "capacity": 30, "kind": "classroom"},
+                    {"name": "N3", "site": "North", "capacity": 30, "kind": "classroom"},
+                    {"name": "S1", "site": "South", "capacity": 30, "kind": "classroom"}
+                ],
+                "staff": [
+                    {"name": "Ada", "kind": "teacher"},
+                    {"name": "Bo", "kind": "teacher"},
+                    {"name": "Cy", "kind": "teacher", "available": [
+                        {"day": "Mon", "start": "10:00", "end": "15:00"},
+                        {"day": "Tue", "start": "09:00", "end": "15:00"}]},
+                    {"name": "Di", "kind": {"teaching_assistant": 2}},
+                    {"name": "Eve", "kind": "teacher", "sites": ["South"]},
+                    {"name": "Fay", "kind": "teacher"},
+                    {"name": "Gus", "kind": "teacher"},
+                    {"name": "Hal", "kind": "teacher"}
+                ],
+                "offers": [
+                    offer("maths-1", "maths", "1", "Ada"),
+                    offer("maths-2", "maths", "2", "Bo"),
+                    offer("english", "english", "A", "Fay"),
+                    offer("history", "history", "A", "Gus"),
+                    offer("geography", "geography", "A", "Gus")
+                ],
+                "pupils": []
+            })
+            .to_string(),
+        )
+        .unwrap()
+    }
+
+    /// The school's timetable with each class (by id) on Monday at the given hour and room.
+    fn timetable_of(s: &School, at: &[(&str, u32, &str)]) -> (Compiled, Solution) {
+        let c = s.compile().unwrap();
+        let mut sol = Solution::empty_for(&c.problem);
+        for &(id, hour, room) in at {
+            let ci = c.problem.classes.iter().position(|x| x.id == id).unwrap();
+            let class = &c.problem.classes[ci];
+            let start = hour * 60 / c.minutes_per_slot;
+            let time = class
+                .times
+                .iter()
+                .position(|t| t.pattern.days == 1 && t.pattern.start == start)
+                .unwrap();
+            let room = c.problem.rooms.iter().position(|r| r.id == room).unwrap();
+            sol.placements[ci] = Some(Placement {
+                time,
+                room: Some(room),
+            });
+        }
+        (c, sol)
+    }
+
+    fn cover_ada(s: &mut School, c: &Compiled, sol: &Solution) -> Vec<CoverLine> {
+        s.mark_unavailable("Ada", "Mon").unwrap();
+        arrange_cover(s, c, sol, "Ada", "Mon").unwrap()
+    }
+
+    #[test]
+    fn a_free_colleague_who_teaches_the_subject_covers_first() {
+        let mut s = school();
+        let (c, sol) = timetable_of(
+            &s,
+            &[
+                ("maths-1/1/1", 9, "N1"),
+                ("maths-2/2/1", 10, "N2"),
+                ("english/A/1", 10, "N3"),
+            ],
+        );
+        let lines = cover_ada(&mut s, &c, &sol);
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        // Bo teaches maths (at ten) and is free at nine. Gus and Hal are free too, with
+        // fewer lessons that day, but Bo teaches the subject.
+        assert_eq!(lines[0].by.as_deref(), Some("Bo"), "{lines:?}");
+        assert!(lines[0].specialist);
+        assert_eq!(
+            (lines[0].start.as_str(), lines[0].end.as_str()),
+            ("09:00", "10:00")
+        );
+        assert_eq!(lines[0].room.as_deref(), Some("N1"));
+        let set = &s.offers[0].sets[0];
+        assert_eq!(
+            set.cover,
+            vec![Cover {
+                session: 1,
+                staff: "Bo".into()
+            }]
+        );
+        assert_eq!(set.staff_for(1), "Bo");
+        // The model with the cover compiles, and the old timetable fits it unchanged.
+        let next = s.compile().unwrap();
+        let carried = crate::school::carry_over(&c, &sol, &next);
+        assert_eq!(carried.placements, sol.placements);
+        assert_eq!(next.classes[0].staff, "Bo");
+    }
+
+    #[test]
+    fn busy_away_too_far_or_of_another_kind_are_passed_over() {
+        // Bo teaches at nine too; Cy does not work before ten on Mondays; Di is an
+        // assistant; Eve works only at the South site; Fay teaches at ten at the South
+        // site, too far to travel in time; Gus teaches at eleven, Hal teaches nothing.
+        let mut s = school();
+        let at = [
+            ("maths-1/1/1", 9, "N1"),
+            ("maths-2/2/1", 9, "N2"),
+            ("english/A/1", 10, "S1"),
+            ("history/A/1", 11, "N1"),
+        ];
+        let (c, sol) = timetable_of(&s, &at);
+        let lines = cover_ada(&mut s, &c, &sol);
+        // Hal has no lessons that day, Gus one: the cover goes to Hal.
+        assert_eq!(lines[0].by.as_deref(), Some("Hal"), "{lines:?}");
+        assert!(!lines[0].specialist);
+        // With Hal away too: Fay and Gus have one lesson each and Fay comes first by name,
+        // but Fay's is at ten at the South site, too far to get there in time. Gus.
+        let mut s = school();
+        s.mark_unavailable("Hal", "Mon").unwrap();
+        let lines = cover_ada(&mut s, &c, &sol);
+        assert_eq!(lines[0].by.as_deref(), Some("Gus"), "{lines:?}");
+        // Fay at ten on the same site and Gus at the South site: Fay.
+        let mut s = school();
+        s.mark_unavailable("Hal", "Mon").unwrap();
+        let swapped = [
+            at[0],
+            at[1],
+            ("english/A/1", 10, "N3"),
+            ("history/A/1", 10, "S1"),
+        ];
+        let (c2, sol2) = timetable_of(&s, &swapped);
+        let lines = cover_ada(&mut s, &c2, &sol2);
+        assert_eq!(lines[0].by.as_deref(), Some("Fay"), "{lines:?}");
+    }
+
+    #[test]
+    fn with_nobody_free_the_lesson_is_left_with_the_reason() {
+        let mut s = school();
+        let (c, sol) = timetable_of(
+            &s,
+            &[
+                ("maths-1/1/1", 9, "N1"),
+                ("maths-2/2/1", 9, "N2"),
+                ("english/A/1", 9, "N3"),
+                ("history/A/1", 9, "S1"),
+            ],
+        );
+        s.mark_unavailable("Hal", "Mon").unwrap();
+        let lines = cover_ada(&mut s, &c, &sol);
+        assert_eq!(lines[0].by, None, "{lines:?}");
+        let why = lines[0].reason.as_deref().unwrap();
+        assert!(why.contains("colleagues who could teach it"), "{why}");
+        assert!(s.offers[0].sets[0].cover.is_empty());
+    }
+
+    #[test]
+    fn a_colleague_covers_one_lesson_at_a_time() {
+        // Ada and Bo both away on Monday, both teaching at nine: Hal covers one, and the
+        // other goes to someone else.
+        let mut s = school();
+        let (c, sol) = timetable_of(&s, &[("maths-1/1/1", 9, "N1"), ("maths-2/2/1", 9, "N2")]);
+        s.mark_unavailable("Bo", "Mon").unwrap();
+        let a = cover_ada(&mut s, &c, &sol);
+        let b = arrange_cover(&mut s, &c, &sol, "Bo", "Mon").unwrap();
+        assert!(a[0].by.is_some() && b[0].by.is_some(), "{a:?} {b:?}");
+        assert_ne!(a[0].by, b[0].by, "{a:?} {b:?}");
+        assert_ne!(b[0].by.as_deref(), Some("Ada"), "Ada is away");
+    }
+
+    #[test]
+    fn unknown_staff_and_days_are_named() {
+        let mut s = school();
+        let (c, sol) = timetable_of(&s, &[("maths-1/1/1", 9, "N1")]);
+        let e = arrange_cover(&mut s, &c, &sol, "Zed", "Mon").unwrap_err();
+        assert!(e.to_string().contains("unknown staff member `Zed`"), "{e}");
+        let e = arrange_cover(&mut s, &c, &sol, "Ada", "Sun").unwrap_err();
+        assert!(e.to_string().contains("unknown day `Sun`"), "{e}");
+    }
+
+    #[test]
+    fn cover_in_the_model_is_checked_by_the_compile() {
+        let s = school();
+        let mut bad = s.clone();
+        bad.offers[0].sets[0].cover = vec![Cover {
+            session: 2,
+            staff: "Bo".into(),
+        }];
+        let e = bad.compile().unwrap_err().to_string();
+        assert!(
+            e.contains("offers[0].sets[0].cover[0]") && e.contains("session 2 does not exist"),
+            "{e}"
+        );
+        bad.offers[0].sets[0].cover = vec![
+            Cover {
+                session: 1,
+                staff: "Bo".into(),
+            },
+            Cover {
+                session: 1,
+                staff: "Gus".into(),
+            },
+        ];
+        let e = bad.compile().unwrap_err().to_string();
+        assert!(e.contains("cover[1]") && e.contains("covered twice"), "{e}");
+        bad.offers[0].sets[0].cover = vec![Cover {
+            session: 1,
+            staff: "Zed".into(),
+        }];
+        let e = bad.compile().unwrap_err().to_string();
+        assert!(
+            e.contains("cover[0]") && e.contains("unknown staff `Zed`"),
+            "{e}"
+        );
+        bad.offers[0].sets[0].cover = vec![Cover {
+            session: 1,
+            staff: "Di".into(),
+        }];
+        let e = bad.compile().unwrap_err().to_string();
+        assert!(
+            e.contains("cover[0]") && e.contains("needs a teacher"),
+            "{e}"
+        );
+    }
+}
