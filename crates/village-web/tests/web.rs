@@ -2975,3 +2975,119 @@ async fn the_timetable_api_gives_lessons_by_day_to_those_the_policy_allows() {
         assert_eq!(none["schools"].as_array().unwrap().len(), 0, "{none}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_teacher_away_for_a_day_is_covered_and_no_pupil_lesson_moves() {
+    for b in backends() {
+        let app = TestApp::new(b).await;
+        let leader = app.sign_in("leader").await;
+        let school = app.school_of(&leader).await;
+        let admin_path = format!("/schools/{school}/timetable");
+        // The teacher with the most sets: they teach on most days.
+        let model: serde_json::Value = serde_json::from_str(
+            &app.get(&format!("{admin_path}/model"), Some(&leader))
+                .await
+                .body,
+        )
+        .unwrap();
+        let mut sets: std::collections::BTreeMap<String, usize> = Default::default();
+        for offer in model["offers"].as_array().unwrap() {
+            for set in offer["sets"].as_array().unwrap() {
+                *sets
+                    .entry(set["staff"].as_str().unwrap().to_string())
+                    .or_default() += 1;
+            }
+        }
+        let (teacher, _) = sets.iter().max_by_key(|(_, n)| **n).unwrap();
+        let days: Vec<String> = model["days"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d.as_str().unwrap().to_string())
+            .collect();
+        // Away on the first day they teach: the page lists each lesson and who covers it.
+        let mut covered_day = None;
+        for day in &days {
+            let admin = app.get(&admin_path, Some(&leader)).await;
+            assert!(admin.body.contains("id=\"a-cover\""), "{}", admin.body);
+            let revision = admin.after("name=\"revision\" value=\"");
+            let r = app
+                .post_form(
+                    &format!("{admin_path}/away"),
+                    Some(&leader),
+                    &[
+                        ("csrf", &leader.csrf),
+                        ("revision", &revision),
+                        ("staff", teacher),
+                        ("day", day),
+                        ("cover", "on"),
+                    ],
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+            if r.body.contains("id=\"cover-h\"") {
+                assert!(r.body.contains("Colleagues cover"), "{}", r.body);
+                covered_day = Some(day.clone());
+                break;
+            }
+            assert!(r.body.contains("Saved."), "{}", r.body);
+        }
+        let day = covered_day.expect("the teacher teaches on some day");
+        // The cover is in the model, session by session.
+        let model: serde_json::Value = serde_json::from_str(
+            &app.get(&format!("{admin_path}/model"), Some(&leader))
+                .await
+                .body,
+        )
+        .unwrap();
+        let covers: Vec<&serde_json::Value> = model["offers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|o| o["sets"].as_array().unwrap())
+            .filter_map(|s| s.get("cover"))
+            .flat_map(|c| c.as_array().unwrap())
+            .collect();
+        assert!(!covers.is_empty(), "no cover saved for {day}");
+        assert!(covers.iter().all(|c| c["staff"].as_str() != Some(teacher)));
+        // The re-solve from the published timetable moves (almost) no pupil's lesson.
+        let r = app
+            .post_form(
+                &format!("{admin_path}/solve"),
+                Some(&leader),
+                &[("csrf", &leader.csrf), ("seconds", "8"), ("keep", "on")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let done = wait_for_run(&app, &leader, r.location()).await;
+        let changed: f64 = done
+            .body
+            .split("%</strong> of pupils' lessons changed")
+            .next()
+            .and_then(|s| s.rsplit("<strong>").next())
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(changed < 2.0, "{changed}% changed: {}", done.body);
+        // Nobody else may arrange cover: a teacher is refused.
+        let other = app.sign_in("teacher").await;
+        let r = app
+            .post_form(
+                &format!("{admin_path}/away"),
+                Some(&other),
+                &[
+                    ("csrf", &other.csrf),
+                    ("revision", "1"),
+                    ("staff", teacher),
+                    ("day", &day),
+                    ("cover", "on"),
+                ],
+            )
+            .await;
+        assert!(
+            r.status == StatusCode::FORBIDDEN || r.status == StatusCode::NOT_FOUND,
+            "{}",
+            r.status
+        );
+    }
+}

@@ -24,6 +24,7 @@ use village_domain::calendar::AcademicYear;
 use village_domain::{OrgId, PersonId};
 use village_store::{CalendarLink, PublishedTimetable, RunRow, StoreError, TimetableChoice};
 use village_timetable::choices;
+use village_timetable::cover::arrange_cover;
 use village_timetable::ical::{self, CalendarRange, WeeklyMeeting};
 use village_timetable::published::RunReport;
 use village_timetable::school::School;
@@ -822,6 +823,18 @@ struct AdminPage {
     published: Option<i64>,
     notice: Option<String>,
     error: Option<String>,
+    cover: Vec<CoverView>,
+}
+
+/// A lesson of someone away, and who covers it, as the timetabler's page shows it.
+pub struct CoverView {
+    pub when: String,
+    pub lesson: String,
+    pub room: String,
+    /// The colleague's name, or none when nobody can.
+    pub by: Option<String>,
+    /// "teaches the subject", or why nobody can.
+    pub note: String,
 }
 
 async fn admin_page(
@@ -830,6 +843,17 @@ async fn admin_page(
     school: OrgId,
     notice: Option<String>,
     error: Option<String>,
+) -> Result<Response, AppError> {
+    admin_page_with_cover(state, user, school, notice, error, Vec::new()).await
+}
+
+async fn admin_page_with_cover(
+    state: &AppState,
+    user: &CurrentUser,
+    school: OrgId,
+    notice: Option<String>,
+    error: Option<String>,
+    cover: Vec<CoverView>,
 ) -> Result<Response, AppError> {
     let (g, org) = views::org_grant::<org_act::ManageTimetable>(state, user, school).await?;
     let setup = state.store.timetable_setup(school).await?;
@@ -891,6 +915,7 @@ async fn admin_page(
             published,
             notice,
             error,
+            cover,
         },
         has_error,
     )
@@ -992,10 +1017,15 @@ pub struct AwayForm {
     staff: String,
     #[serde(default)]
     day: String,
+    /// "on": give their lessons that day to free colleagues first.
+    #[serde(default)]
+    cover: String,
 }
 
 /// A staff member cannot teach on a day (illness, a course, a visit to another school):
-/// the model is changed; a re-solve with minimal change moves only what must move.
+/// the model is changed and, when asked, free colleagues cover their lessons of the
+/// published timetable that day; a re-solve with minimal change then moves only what
+/// nobody could cover.
 pub async fn staff_away(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -1012,22 +1042,117 @@ pub async fn staff_away(
         .ok_or(AppError::NotFound)?;
     let mut school = School::from_json(&setup.model)
         .map_err(|e| AppError::Internal(format!("stored timetable model: {e}")))?;
-    if let Err(e) = school.mark_unavailable(form.staff.trim(), form.day.trim()) {
+    let (staff, day) = (form.staff.trim(), form.day.trim());
+    if let Err(e) = school.mark_unavailable(staff, day) {
         return admin_page(&state, &user, id, None, Some(e.to_string())).await;
+    }
+    let mut lines = Vec::new();
+    let mut no_timetable = false;
+    if form.cover == "on" {
+        match published_base(&state, &g, id).await? {
+            Some(base) => {
+                let compiled = base
+                    .school
+                    .compile()
+                    .map_err(|e| AppError::Internal(format!("published run model: {e}")))?;
+                lines = match arrange_cover(&mut school, &compiled, &base.solution, staff, day) {
+                    Ok(l) => l,
+                    Err(e) => {
+                        return admin_page(&state, &user, id, None, Some(e.to_string())).await
+                    }
+                };
+            }
+            None => no_timetable = true,
+        }
     }
     let model = serde_json::to_string(&school)
         .map_err(|e| AppError::Internal(format!("timetable model: {e}")))?;
     let expected = form.revision.trim().parse::<i64>().ok();
-    let what = format!("{} away on {}", form.staff.trim(), form.day.trim());
+    let covered = lines.iter().filter(|l| l.by.is_some()).count();
+    let what = format!("{staff} away on {day}, {covered} lessons covered");
     match state
         .store
-        .save_timetable_setup(&g, &model, setup.week_a_monday, setup.choices_close_on, expected, &what)
+        .save_timetable_setup(
+            &g,
+            &model,
+            setup.week_a_monday,
+            setup.choices_close_on,
+            expected,
+            &what,
+        )
         .await
     {
-        Ok(_) => admin_page(&state, &user, id, Some("Saved. Solve again, starting from the published timetable, to move only the lessons this affects.".into()), None).await,
-        Err(StoreError::Conflict(m)) => admin_page(&state, &user, id, None, Some(m)).await,
-        Err(e) => Err(e.into()),
+        Ok(_) => {}
+        Err(StoreError::Conflict(m)) => return admin_page(&state, &user, id, None, Some(m)).await,
+        Err(e) => return Err(e.into()),
     }
+    let notice = away_notice(lines.len(), covered, no_timetable);
+    let names = state.store.school_people_names(&g).await?;
+    let name_of = |label: &str| {
+        label
+            .parse::<i64>()
+            .ok()
+            .and_then(|n| names.get(&n).cloned())
+            .unwrap_or_else(|| label.to_string())
+    };
+    let views = lines
+        .into_iter()
+        .map(|l| {
+            let subject = school
+                .offers
+                .iter()
+                .find(|o| o.id == l.offer)
+                .map_or_else(|| l.offer.clone(), |o| o.subject.clone());
+            CoverView {
+                when: format!("{} {}–{}", l.day, l.start, l.end),
+                lesson: format!("{subject}, {} (lesson {})", l.set, l.session),
+                room: l.room.unwrap_or_default(),
+                by: l.by.as_deref().map(&name_of),
+                note: match (l.specialist, l.reason) {
+                    (_, Some(why)) => why,
+                    (true, None) => "teaches the subject".into(),
+                    (false, None) => String::new(),
+                },
+            }
+        })
+        .collect();
+    admin_page_with_cover(&state, &user, id, Some(notice), None, views).await
+}
+
+/// What the timetabler is told after marking someone away.
+fn away_notice(lessons: usize, covered: usize, no_timetable: bool) -> String {
+    let left = lessons - covered.min(lessons);
+    if no_timetable {
+        "Saved. There is no published timetable yet, so there was nothing to cover.".into()
+    } else if lessons == 0 {
+        "Saved. Solve again, starting from the published timetable, to move only the lessons this affects.".into()
+    } else if left == 0 {
+        format!("Saved. Colleagues cover all {lessons} lessons, at the same times and in the same rooms. Solve again from the published timetable and publish it: no pupil's lesson needs to move.")
+    } else {
+        format!("Saved. Colleagues cover {covered} of {lessons} lessons. Solve again from the published timetable to move the {left} nobody can cover; the covered ones stay where they are.")
+    }
+}
+
+/// The published run's model and timetable, to start a re-solve or arrange cover from.
+async fn published_base(
+    state: &AppState,
+    g: &village_access::OrgGrant<org_act::ManageTimetable>,
+    id: OrgId,
+) -> Result<Option<Base>, AppError> {
+    let Some((run, _)) = state.store.published_run(id).await? else {
+        return Ok(None);
+    };
+    let (model, solution) = state.store.timetable_run_solution(g, run).await?;
+    let school = School::from_json(&model)
+        .map_err(|e| AppError::Internal(format!("stored run model: {e}")))?;
+    let solution = solution
+        .and_then(|s| serde_json::from_str(&s).ok())
+        .ok_or_else(|| AppError::Internal("published run without a timetable".into()))?;
+    Ok(Some(Base {
+        run,
+        school,
+        solution,
+    }))
 }
 
 /// The school's model as a `village` JSON file, to edit elsewhere and upload again.
@@ -1229,24 +1354,7 @@ pub async fn solve(
         }
     };
     let base = if form.keep == "on" {
-        match state.store.published_run(id).await? {
-            Some((run, _)) => {
-                let (model, solution) = state.store.timetable_run_solution(&g, run).await?;
-                let base_school = School::from_json(&model)
-                    .map_err(|e| AppError::Internal(format!("stored run model: {e}")))?;
-                let solution = solution
-                    .and_then(|s| serde_json::from_str(&s).ok())
-                    .ok_or_else(|| {
-                        AppError::Internal("published run without a timetable".into())
-                    })?;
-                Some(Base {
-                    run,
-                    school: base_school,
-                    solution,
-                })
-            }
-            None => None,
-        }
+        published_base(&state, &g, id).await?
     } else {
         None
     };
