@@ -1,6 +1,7 @@
 // Personal timetables: a pupil changes a SECURE choice and, after the timetabler solves
 // again and publishes, finds it in their week; the timetabler runs a solve, watches its
-// progress live, and reads the report of requests that could not be met.
+// progress live, and reads the report of requests that could not be met; the timetabler
+// marks a teacher away for a day and free colleagues cover their lessons.
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -127,5 +128,46 @@ test('the timetabler runs a solve, sees its progress and the unmet-request repor
       assert.ok(cells.every((c) => c.length > 0), `each unmet request names the pupil, what they asked for and why: ${JSON.stringify(cells)}`);
     }
     await checkAccessibility(page);
+  });
+});
+
+test('the timetabler marks a teacher away for a day and colleagues cover their lessons', { timeout: JOURNEY_TIMEOUT_MS * 2 }, async () => {
+  await village.withPage(async (page) => {
+    await openTimetabler(page);
+    // The teacher with the most sets, read from the model the page offers to download.
+    const modelUrl = new URL(`${new URL(page.url()).pathname.replace(/\/$/, "")}/model`, page.url()).toString();
+    const model = await (await page.request.get(modelUrl)).json();
+    const sets = new Map();
+    for (const offer of model.offers) for (const set of offer.sets) sets.set(set.staff, (sets.get(set.staff) ?? 0) + 1);
+    const teacher = [...sets.entries()].sort((a, b) => b[1] - a[1])[0][0];
+    const coverBox = page.getByLabel('Ask free colleagues to cover their lessons that day');
+    let covered = false;
+    for (const day of model.days) {
+      await page.getByLabel('Staff member', { exact: true }).selectOption(teacher);
+      await page.getByLabel('Day', { exact: true }).selectOption(day);
+      assert.equal(await coverBox.isChecked(), true, 'cover is offered and asked for by default');
+      await clickAndLoad(page, page.locator('form[action$="/timetable/away"]').getByRole('button', { name: 'Save', exact: true }));
+      const status = normalise(await page.getByRole('status').innerText());
+      assert.match(status, /^Saved\./);
+      if ((await page.locator('#cover-h').count()) > 0) {
+        assert.match(status, /Colleagues cover (all )?\d+/);
+        covered = true;
+        break;
+      }
+    }
+    assert.ok(covered, 'the teacher teaches on some day, and the page lists who covers it');
+    const rows = page.locator('table[aria-labelledby="cover-h"] tbody tr');
+    assert.ok((await rows.count()) > 0);
+    for (let i = 0; i < (await rows.count()); i++) {
+      const cells = (await rows.nth(i).locator('td').allInnerTexts()).map(normalise);
+      assert.match(cells[0], /^\w+ \d\d:\d\d–\d\d:\d\d$/, `when: ${JSON.stringify(cells)}`);
+      assert.ok(cells[3].length > 0, `each lesson says who covers it, or that nobody is free: ${JSON.stringify(cells)}`);
+    }
+    await checkAccessibility(page);
+
+    // The re-solve from the published timetable moves hardly any pupil's lesson.
+    await solveAndWait(page, { seconds: 10, keep: true });
+    const changed = Number((await mainText(page)).match(/([\d.]+)% of pupils' lessons changed/)[1]);
+    assert.ok(changed < 2, `${changed}% of pupils' lessons changed`);
   });
 });
