@@ -183,7 +183,12 @@ fn main() -> Result<(), Box<dyn Error>> {
             iterations: iterations.map(|(_, r)| r),
             perturbation,
         };
-        let (seconds, repaired, out, _) = plain.run(false)?;
+        let Resolved {
+            seconds,
+            repaired,
+            out,
+            ..
+        } = plain.run(false)?;
         let tighter = swap_floor(&base, &out.compiled, &groups, &units);
         let c = assignment_changes(
             &base.compiled,
@@ -219,7 +224,12 @@ fn main() -> Result<(), Box<dyn Error>> {
             days.day_sd_minutes as f64 / days.pupils.max(1) as f64
         );
         // The same absence answered first with cover by free colleagues.
-        let (cover_seconds, _, cover_out, lines) = plain.run(true)?;
+        let Resolved {
+            seconds: cover_seconds,
+            out: cover_out,
+            cover: lines,
+            ..
+        } = plain.run(true)?;
         let cc = assignment_changes(
             &base.compiled,
             &base.result.solution,
@@ -274,6 +284,16 @@ fn main() -> Result<(), Box<dyn Error>> {
     Ok(())
 }
 
+/// What one re-solve gave.
+struct Resolved {
+    /// Seconds in all, and to the first complete timetable.
+    seconds: f64,
+    repaired: f64,
+    out: SchoolOutcome,
+    /// The cover arranged (none without cover).
+    cover: Vec<CoverLine>,
+}
+
 /// One re-solve after `teacher` is away on `day`, timed as the platform runs it: change
 /// the model (and, with cover, give the lessons to free colleagues), compile, carry the
 /// old timetable over, solve.
@@ -289,12 +309,7 @@ struct Resolve<'a> {
 }
 
 impl Resolve<'_> {
-    /// Seconds in all, seconds to the first complete timetable, the outcome, and the
-    /// cover arranged.
-    fn run(
-        &self,
-        cover: bool,
-    ) -> Result<(f64, f64, SchoolOutcome, Vec<CoverLine>), Box<dyn Error>> {
+    fn run(&self, cover: bool) -> Result<Resolved, Box<dyn Error>> {
         let started = Instant::now();
         let mut changed = self.school.clone();
         changed.mark_unavailable(self.teacher, self.day)?;
@@ -340,7 +355,12 @@ impl Resolve<'_> {
         let out = changed.solve(&options, Some(&progress))?;
         let seconds = started.elapsed().as_secs_f64();
         let repaired = repaired.lock().ok().and_then(|g| *g).unwrap_or(f64::NAN);
-        Ok((seconds, repaired, out, lines))
+        Ok(Resolved {
+            seconds,
+            repaired,
+            out,
+            cover: lines,
+        })
     }
 }
 
