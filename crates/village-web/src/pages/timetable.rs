@@ -861,13 +861,7 @@ async fn admin_page_with_cover(
         .as_ref()
         .and_then(|s| School::from_json(&s.model).ok());
     let names = state.store.school_people_names(&g).await?;
-    let name_of = |label: &str| {
-        label
-            .parse::<i64>()
-            .ok()
-            .and_then(|id| names.get(&id).cloned())
-            .unwrap_or_else(|| label.to_string())
-    };
+    let name_of = |label: &str| person_name(&names, label);
     let mut staff: Vec<(String, String)> = model
         .as_ref()
         .map(|m| {
@@ -1088,13 +1082,7 @@ pub async fn staff_away(
     }
     let notice = away_notice(lines.len(), covered, no_timetable);
     let names = state.store.school_people_names(&g).await?;
-    let name_of = |label: &str| {
-        label
-            .parse::<i64>()
-            .ok()
-            .and_then(|n| names.get(&n).cloned())
-            .unwrap_or_else(|| label.to_string())
-    };
+    let name_of = |label: &str| person_name(&names, label);
     let views = lines
         .into_iter()
         .map(|l| {
@@ -1117,6 +1105,16 @@ pub async fn staff_away(
         })
         .collect();
     admin_page_with_cover(&state, &user, id, Some(notice), None, views).await
+}
+
+/// A person's name for a label of the timetable model (staff and pupils are named there
+/// by their person ids); the label itself when it is not one of the school's people.
+fn person_name(names: &std::collections::HashMap<i64, String>, label: &str) -> String {
+    label
+        .parse::<i64>()
+        .ok()
+        .and_then(|id| names.get(&id).cloned())
+        .unwrap_or_else(|| label.to_string())
 }
 
 /// What the timetabler is told after marking someone away.
@@ -1431,13 +1429,7 @@ async fn run_page(
             other => other.into(),
         })?;
     let names = state.store.school_people_names(&g).await?;
-    let name_of = |label: &str| {
-        label
-            .parse::<i64>()
-            .ok()
-            .and_then(|id| names.get(&id).cloned())
-            .unwrap_or_else(|| label.to_string())
-    };
+    let name_of = |label: &str| person_name(&names, label);
     let report = report.unwrap_or_else(RunReport::default);
     let has_error = error.is_some();
     render_form_page(
