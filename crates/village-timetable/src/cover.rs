@@ -79,11 +79,16 @@ pub fn arrange_cover(
             format!("unknown staff member `{away}`"),
         ));
     }
+    // A school of more than 32 days is refused by the compile; here it only finds nothing.
+    let bit = u32::try_from(d)
+        .ok()
+        .and_then(|d| 1u32.checked_shl(d))
+        .unwrap_or(0);
     let mut taught = timetable(school, base, base_solution);
     let mut mine: Vec<usize> = taught
         .iter()
         .enumerate()
-        .filter(|(_, t)| t.staff == away && t.days & (1 << d) != 0)
+        .filter(|(_, t)| t.staff == away && t.days & bit != 0)
         .map(|(i, _)| i)
         .collect();
     mine.sort_by_key(|&i| taught.get(i).map(|t| (t.start, t.class)));
