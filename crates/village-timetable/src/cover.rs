@@ -18,7 +18,8 @@ use serde::Serialize;
 
 use crate::error::Error;
 use crate::model::Solution;
-use crate::school::{class_place, hhmm, parse_hhmm, Compiled, Cover, School, Span};
+use crate::model::TimePattern;
+use crate::school::{class_place, hhmm, works_at, Compiled, Cover, School, Span};
 
 /// One lesson of the staff member who is away, and who covers it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -39,22 +40,15 @@ pub struct CoverLine {
     pub reason: Option<String>,
 }
 
-/// A lesson as cover needs it: who teaches it, when (minutes of the day) and where.
+/// A lesson as cover needs it: who teaches it, when, in which room of the compiled
+/// problem, and at which site.
 #[derive(Debug, Clone)]
 struct Taught {
     class: usize,
     staff: String,
-    days: u32,
-    weeks: u64,
-    start: u32,
-    end: u32,
+    t: TimePattern,
+    room: Option<usize>,
     site: Option<String>,
-}
-
-impl Taught {
-    fn same_day(&self, other: &Taught) -> bool {
-        self.days & other.days != 0 && self.weeks & other.weeks != 0
-    }
 }
 
 /// Give each lesson `away` teaches on `day` in the timetable `(base, base_solution)` to a
@@ -84,14 +78,15 @@ pub fn arrange_cover(
         .ok()
         .and_then(|d| 1u32.checked_shl(d))
         .unwrap_or(0);
+    let mps = base.minutes_per_slot;
     let mut taught = timetable(school, base, base_solution);
     let mut mine: Vec<usize> = taught
         .iter()
         .enumerate()
-        .filter(|(_, t)| t.staff == away && t.days & bit != 0)
+        .filter(|(_, t)| t.staff == away && t.t.days & bit != 0)
         .map(|(i, _)| i)
         .collect();
-    mine.sort_by_key(|&i| taught.get(i).map(|t| (t.start, t.class)));
+    mine.sort_by_key(|&i| taught.get(i).map(|t| (t.t.start, t.class)));
     let mut lines = Vec::new();
     for i in mine {
         let Some(lesson) = taught.get(i).cloned() else {
@@ -100,22 +95,22 @@ pub fn arrange_cover(
         let Some(info) = base.classes.get(lesson.class) else {
             continue;
         };
-        let room = class_place(base, base_solution, lesson.class)
-            .and_then(|(_, r)| r)
-            .map(str::to_string);
         let mut line = CoverLine {
             offer: info.offer.clone(),
             set: info.set.clone(),
             session: info.session,
             day: day.to_string(),
-            start: hhmm(lesson.start),
-            end: hhmm(lesson.end),
-            room,
+            start: hhmm(lesson.t.start * mps),
+            end: hhmm(lesson.t.end() * mps),
+            room: lesson
+                .room
+                .and_then(|r| base.problem.rooms.get(r))
+                .map(|r| r.id.clone()),
             by: None,
             specialist: false,
             reason: None,
         };
-        match best_colleague(school, &taught, &lesson, &info.offer, away)? {
+        match best_colleague(school, base, &taught, &lesson, &info.offer, away)? {
             Ok((name, specialist)) => {
                 record(school, &info.offer, &info.set, info.session, &name);
                 if let Some(t) = taught.get_mut(i) {
@@ -134,7 +129,6 @@ pub fn arrange_cover(
 /// Every placed lesson of the timetable, with its teacher as the school now has it (cover
 /// arranged since counts) and its room's site.
 fn timetable(school: &School, base: &Compiled, base_solution: &Solution) -> Vec<Taught> {
-    let mps = base.minutes_per_slot;
     let site_of: HashMap<&str, &str> = school
         .rooms
         .iter()
@@ -142,7 +136,7 @@ fn timetable(school: &School, base: &Compiled, base_solution: &Solution) -> Vec<
         .collect();
     let mut out = Vec::new();
     for (c, info) in base.classes.iter().enumerate() {
-        let Some((t, room)) = class_place(base, base_solution, c) else {
+        let Some((t, room_name)) = class_place(base, base_solution, c) else {
             continue;
         };
         let staff = school
@@ -154,11 +148,16 @@ fn timetable(school: &School, base: &Compiled, base_solution: &Solution) -> Vec<
         out.push(Taught {
             class: c,
             staff: staff.to_string(),
-            days: t.days,
-            weeks: t.weeks,
-            start: t.start * mps,
-            end: t.end() * mps,
-            site: room.and_then(|r| site_of.get(r)).map(|s| (*s).to_string()),
+            t,
+            room: base_solution
+                .placements
+                .get(c)
+                .copied()
+                .flatten()
+                .and_then(|pl| pl.room),
+            site: room_name
+                .and_then(|r| site_of.get(r))
+                .map(|s| (*s).to_string()),
         });
     }
     out
@@ -168,6 +167,7 @@ fn timetable(school: &School, base: &Compiled, base_solution: &Solution) -> Vec<
 /// nobody can.
 fn best_colleague(
     school: &School,
+    base: &Compiled,
     taught: &[Taught],
     lesson: &Taught,
     offer_id: &str,
@@ -189,10 +189,14 @@ fn best_colleague(
             .site
             .as_ref()
             .is_none_or(|site| s.sites.is_empty() || s.sites.contains(site));
-        let path = |what: &str, k: usize| format!("staff[{si}].{what}[{k}]");
-        let works = s.available.is_empty()
-            || spans_hold(school, &s.available, lesson, &|k| path("available", k))?;
-        if !at_site || !works || busy(school, taught, &s.name, lesson) {
+        let spans = |list: &[Span], what: &str| -> Result<Vec<TimePattern>, Error> {
+            list.iter()
+                .enumerate()
+                .map(|(k, sp)| school.span_pattern(sp, &format!("staff[{si}].{what}[{k}]")))
+                .collect()
+        };
+        let works = works_at(&spans(&s.available, "available")?, &lesson.t);
+        if !at_site || !works || busy(base, taught, &s.name, lesson) {
             continue;
         }
         let specialist = school
@@ -201,10 +205,12 @@ fn best_colleague(
             .filter(|o| o.subject == offer.subject)
             .flat_map(|o| o.sets.iter())
             .any(|set| set.staff == s.name || set.cover.iter().any(|c| c.staff == s.name));
-        let prefers_not = spans_touch(school, &s.prefers_not, lesson, &|k| path("prefers_not", k))?;
+        let prefers_not = spans(&s.prefers_not, "prefers_not")?
+            .iter()
+            .any(|a| a.overlaps(&lesson.t));
         let that_day = taught
             .iter()
-            .filter(|t| t.staff == s.name && t.same_day(lesson))
+            .filter(|t| t.staff == s.name && t.t.shares_days_and_weeks(&lesson.t))
             .count();
         let key = (!specialist, prefers_not, that_day);
         if best
@@ -227,97 +233,15 @@ fn best_colleague(
 }
 
 /// `name` teaches at a time that overlaps `lesson`, or too close to it to travel between
-/// the two sites.
-fn busy(school: &School, taught: &[Taught], name: &str, lesson: &Taught) -> bool {
+/// the two rooms (the compiled problem's travel times, in slots).
+fn busy(base: &Compiled, taught: &[Taught], name: &str, lesson: &Taught) -> bool {
     taught.iter().any(|t| {
-        if t.staff != name || !t.same_day(lesson) {
+        if t.staff != name || !t.t.shares_days_and_weeks(&lesson.t) {
             return false;
         }
-        let gap = travel_minutes(school, t.site.as_deref(), lesson.site.as_deref());
-        t.start < lesson.end + gap && lesson.start < t.end + gap
+        let gap = base.problem.travel(t.room, lesson.room);
+        t.t.start < lesson.t.end() + gap && lesson.t.start < t.t.end() + gap
     })
-}
-
-/// Minutes to travel between two sites (the longer of the two directions, as the
-/// compiled problem counts it); none within a site or without rooms.
-fn travel_minutes(school: &School, a: Option<&str>, b: Option<&str>) -> u32 {
-    let (Some(a), Some(b)) = (a, b) else {
-        return 0;
-    };
-    if a == b {
-        return 0;
-    }
-    let one_way = |from: &str, to: &str| {
-        school
-            .sites
-            .iter()
-            .find(|s| s.name == from)
-            .and_then(|s| s.travel_minutes.get(to).copied())
-            .unwrap_or(0)
-    };
-    one_way(a, b).max(one_way(b, a))
-}
-
-/// A span of `spans` holds the whole lesson (its day, weeks and minutes).
-fn spans_hold(
-    school: &School,
-    spans: &[Span],
-    lesson: &Taught,
-    path: &dyn Fn(usize) -> String,
-) -> Result<bool, Error> {
-    for (k, sp) in spans.iter().enumerate() {
-        let (days, weeks, start, end) = span_minutes(school, sp, &path(k))?;
-        if lesson.days & !days == 0
-            && lesson.weeks & !weeks == 0
-            && start <= lesson.start
-            && lesson.end <= end
-        {
-            return Ok(true);
-        }
-    }
-    Ok(false)
-}
-
-/// A span of `spans` overlaps the lesson.
-fn spans_touch(
-    school: &School,
-    spans: &[Span],
-    lesson: &Taught,
-    path: &dyn Fn(usize) -> String,
-) -> Result<bool, Error> {
-    for (k, sp) in spans.iter().enumerate() {
-        let (days, weeks, start, end) = span_minutes(school, sp, &path(k))?;
-        if lesson.days & days != 0
-            && lesson.weeks & weeks != 0
-            && start < lesson.end
-            && lesson.start < end
-        {
-            return Ok(true);
-        }
-    }
-    Ok(false)
-}
-
-/// A span as (day bits, week bits, start and end minute).
-fn span_minutes(school: &School, sp: &Span, path: &str) -> Result<(u32, u64, u32, u32), Error> {
-    let d = school
-        .days
-        .iter()
-        .position(|x| *x == sp.day)
-        .ok_or_else(|| Error::school(path, format!("unknown day `{}`", sp.day)))?;
-    let mut weeks = 0u64;
-    for &w in &sp.weeks {
-        weeks |= 1u64.checked_shl(w.saturating_sub(1)).unwrap_or(0);
-    }
-    if weeks == 0 {
-        weeks = u64::MAX;
-    }
-    Ok((
-        1u32.checked_shl(d as u32).unwrap_or(0),
-        weeks,
-        parse_hhmm(&sp.start, path)?,
-        parse_hhmm(&sp.end, path)?,
-    ))
 }
 
 /// Write the cover into the set (replacing any earlier cover of the session; none when the

@@ -612,7 +612,58 @@ pub(crate) fn parse_hhmm(s: &str, path: &str) -> Result<u32, Error> {
     Ok(h * 60 + m)
 }
 
+/// Does a staff member with these available spans (none: whenever the school is open)
+/// work at the whole of `pat`?
+pub(crate) fn works_at(available: &[TimePattern], pat: &TimePattern) -> bool {
+    available.is_empty()
+        || available.iter().any(|a| {
+            a.days & pat.days != 0
+                && a.weeks & pat.weeks == pat.weeks
+                && a.start <= pat.start
+                && pat.end() <= a.end()
+        })
+}
+
 impl School {
+    /// A span of the model on the school's grid; errors name `path`.
+    pub(crate) fn span_pattern(&self, s: &Span, path: &str) -> Result<TimePattern, Error> {
+        let mps = self.minutes_per_slot;
+        if mps == 0 {
+            return Err(Error::school("minutes_per_slot", "must not be 0"));
+        }
+        let d = self
+            .days
+            .iter()
+            .position(|x| *x == s.day)
+            .and_then(|d| u32::try_from(d).ok())
+            .and_then(|d| 1u32.checked_shl(d))
+            .ok_or_else(|| Error::school(path, format!("unknown day `{}`", s.day)))?;
+        let a = parse_hhmm(&s.start, path)?;
+        let b = parse_hhmm(&s.end, path)?;
+        if b <= a {
+            return Err(Error::school(
+                path,
+                format!("ends ({}) before it starts ({})", s.end, s.start),
+            ));
+        }
+        let mut weeks = 0u64;
+        for &w in &s.weeks {
+            if w == 0 || w > self.weeks || w > 64 {
+                return Err(Error::school(path, format!("week {w} does not exist")));
+            }
+            weeks |= 1 << (w - 1);
+        }
+        if weeks == 0 {
+            weeks = 1u64.checked_shl(self.weeks).map_or(u64::MAX, |x| x - 1);
+        }
+        Ok(TimePattern {
+            days: d,
+            start: a / mps,
+            length: b / mps - a / mps,
+            weeks,
+        })
+    }
+
     /// Read the Village JSON form; errors name the line and column.
     pub fn from_json(text: &str) -> Result<School, Error> {
         if text.trim().is_empty() {
@@ -738,12 +789,6 @@ impl School {
             )));
         }
         let slot = |m: u32| m / mps;
-        let day_index: HashMap<&str, usize> = self
-            .days
-            .iter()
-            .enumerate()
-            .map(|(i, d)| (d.as_str(), i))
-            .collect();
         let windows: HashMap<&str, (u32, u32)> = self
             .windows
             .iter()
@@ -761,40 +806,11 @@ impl School {
             .iter()
             .map(|b| (b.name.as_str(), b.minutes))
             .collect();
-        let span_pattern = |s: &Span, path: &str| -> Result<TimePattern, Error> {
-            let d = *day_index
-                .get(s.day.as_str())
-                .ok_or_else(|| Error::school(path, format!("unknown day `{}`", s.day)))?;
-            let a = parse_hhmm(&s.start, path)?;
-            let b = parse_hhmm(&s.end, path)?;
-            if b <= a {
-                return Err(Error::school(
-                    path,
-                    format!("ends ({}) before it starts ({})", s.end, s.start),
-                ));
-            }
-            let mut weeks = 0u64;
-            for &w in &s.weeks {
-                if w == 0 || w > self.weeks {
-                    return Err(Error::school(path, format!("week {w} does not exist")));
-                }
-                weeks |= 1 << (w - 1);
-            }
-            if weeks == 0 {
-                weeks = (1u64 << self.weeks) - 1;
-            }
-            Ok(TimePattern {
-                days: 1 << d,
-                start: slot(a),
-                length: slot(b) - slot(a),
-                weeks,
-            })
-        };
         let closed: Vec<TimePattern> = self
             .closed
             .iter()
             .enumerate()
-            .map(|(i, s)| span_pattern(s, &format!("closed[{i}]")))
+            .map(|(i, s)| self.span_pattern(s, &format!("closed[{i}]")))
             .collect::<Result<_, _>>()?;
 
         let mut p = Problem::empty(
@@ -874,14 +890,14 @@ impl School {
                 s.available
                     .iter()
                     .enumerate()
-                    .map(|(k, sp)| span_pattern(sp, &format!("staff[{i}].available[{k}]")))
+                    .map(|(k, sp)| self.span_pattern(sp, &format!("staff[{i}].available[{k}]")))
                     .collect::<Result<_, _>>()?,
             );
             staff_avoid.push(
                 s.prefers_not
                     .iter()
                     .enumerate()
-                    .map(|(k, sp)| span_pattern(sp, &format!("staff[{i}].prefers_not[{k}]")))
+                    .map(|(k, sp)| self.span_pattern(sp, &format!("staff[{i}].prefers_not[{k}]")))
                     .collect::<Result<_, _>>()?,
             );
             for site in &s.sites {
@@ -1022,11 +1038,19 @@ impl School {
                         let Some(set) = offer.sets.get(g) else {
                             continue;
                         };
-                        let mut spath = format!("{path}.sets[{g}]");
-                        if let Some(i) = set.cover.iter().position(|c| c.session == k + 1) {
-                            spath = format!("{spath}.cover[{i}]");
-                        }
-                        let teacher = set.staff_for(k + 1);
+                        // Who teaches this session: its cover if it has one, and errors name
+                        // the cover's place then.
+                        let (teacher, spath) = match set
+                            .cover
+                            .iter()
+                            .enumerate()
+                            .find(|(_, c)| c.session == k + 1)
+                        {
+                            Some((i, c)) => {
+                                (c.staff.as_str(), format!("{path}.sets[{g}].cover[{i}]"))
+                            }
+                            None => (set.staff.as_str(), format!("{path}.sets[{g}]")),
+                        };
                         let si = *staff_index.get(teacher).ok_or_else(|| {
                             Error::school(&spath, format!("unknown staff `{teacher}`"))
                         })?;
@@ -1100,15 +1124,8 @@ impl School {
                                         length: slot(minutes),
                                         weeks,
                                     };
-                                    let avail = staff_avail.get(si).is_none_or(|av| {
-                                        av.is_empty()
-                                            || av.iter().any(|a| {
-                                                a.days & pat.days != 0
-                                                    && a.weeks & pat.weeks == pat.weeks
-                                                    && a.start <= pat.start
-                                                    && pat.end() <= a.end()
-                                            })
-                                    });
+                                    let avail =
+                                        staff_avail.get(si).is_none_or(|av| works_at(av, &pat));
                                     let open = closed.iter().all(|c| !c.overlaps(&pat));
                                     if avail && open {
                                         let avoid = staff_avoid
