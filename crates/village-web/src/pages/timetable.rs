@@ -24,7 +24,7 @@ use village_domain::calendar::AcademicYear;
 use village_domain::{OrgId, PersonId};
 use village_store::{CalendarLink, PublishedTimetable, RunRow, StoreError, TimetableChoice};
 use village_timetable::choices;
-use village_timetable::cover::arrange_cover;
+use village_timetable::cover::{arrange_cover, CoverLine};
 use village_timetable::ical::{self, CalendarRange, WeeklyMeeting};
 use village_timetable::published::RunReport;
 use village_timetable::school::School;
@@ -853,7 +853,7 @@ async fn admin_page_with_cover(
     school: OrgId,
     notice: Option<String>,
     error: Option<String>,
-    cover: Vec<CoverView>,
+    cover: Vec<CoverLine>,
 ) -> Result<Response, AppError> {
     let (g, org) = views::org_grant::<org_act::ManageTimetable>(state, user, school).await?;
     let setup = state.store.timetable_setup(school).await?;
@@ -909,7 +909,10 @@ async fn admin_page_with_cover(
             published,
             notice,
             error,
-            cover,
+            cover: cover
+                .into_iter()
+                .map(|l| cover_view(model.as_ref(), l, &name_of))
+                .collect(),
         },
         has_error,
     )
@@ -1081,30 +1084,25 @@ pub async fn staff_away(
         Err(e) => return Err(e.into()),
     }
     let notice = away_notice(lines.len(), covered, no_timetable);
-    let names = state.store.school_people_names(&g).await?;
-    let name_of = |label: &str| person_name(&names, label);
-    let views = lines
-        .into_iter()
-        .map(|l| {
-            let subject = school
-                .offers
-                .iter()
-                .find(|o| o.id == l.offer)
-                .map_or_else(|| l.offer.clone(), |o| o.subject.clone());
-            CoverView {
-                when: format!("{} {}–{}", l.day, l.start, l.end),
-                lesson: format!("{subject}, {} (lesson {})", l.set, l.session),
-                room: l.room.unwrap_or_default(),
-                by: l.by.as_deref().map(&name_of),
-                note: match (l.specialist, l.reason) {
-                    (_, Some(why)) => why,
-                    (true, None) => "teaches the subject".into(),
-                    (false, None) => String::new(),
-                },
-            }
-        })
-        .collect();
-    admin_page_with_cover(&state, &user, id, Some(notice), None, views).await
+    admin_page_with_cover(&state, &user, id, Some(notice), None, lines).await
+}
+
+/// A cover line in the page's words: the subject's name, the colleague's name.
+fn cover_view(model: Option<&School>, l: CoverLine, name_of: &dyn Fn(&str) -> String) -> CoverView {
+    let subject = model
+        .and_then(|m| m.offers.iter().find(|o| o.id == l.offer))
+        .map_or_else(|| l.offer.clone(), |o| o.subject.clone());
+    CoverView {
+        when: format!("{} {}–{}", l.day, l.start, l.end),
+        lesson: format!("{subject}, {} (lesson {})", l.set, l.session),
+        room: l.room.unwrap_or_default(),
+        by: l.by.as_deref().map(name_of),
+        note: match (l.specialist, l.reason) {
+            (_, Some(why)) => why,
+            (true, None) => "teaches the subject".into(),
+            (false, None) => String::new(),
+        },
+    }
 }
 
 /// A person's name for a label of the timetable model (staff and pupils are named there
