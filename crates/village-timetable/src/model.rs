@@ -934,6 +934,84 @@ pub fn week_excess(kind: DistributionKind, week: &DayTally) -> u64 {
         }
 }
 
+/// For a day-counted kind (see [`is_day_counted`]): the length of the longest prefix of
+/// `pats`, shorter than all of them, within the limit (excess 0), or 0 when no prefix of
+/// one or more is. `None` for other kinds.
+///
+/// The solver's repair asks this to know which lessons of a gap or load limit to take
+/// out (the last first) for a class to fit. Counting each prefix afresh recounts every
+/// day once per lesson; here the lessons are taken off one at a time and only the days
+/// each meets are counted again, with the same result.
+pub fn clean_prefix_len(
+    p: &Problem,
+    kind: DistributionKind,
+    off: &[TimePattern],
+    pats: &[TimePattern],
+) -> Option<usize> {
+    if !is_day_counted(kind) {
+        return None;
+    }
+    let (nr_weeks, nr_days) = (p.nr_weeks.clamp(1, 64), p.nr_days.clamp(1, 32));
+    let per_week = nr_days as usize;
+    let mut by_day: Vec<Vec<(usize, u32, u32)>> = vec![Vec::new(); (nr_weeks * nr_days) as usize];
+    for (i, t) in pats.iter().enumerate() {
+        each_meeting(std::slice::from_ref(t), nr_weeks, nr_days, |k, a, b| {
+            if let Some(v) = by_day.get_mut(k) {
+                v.push((i, a, b));
+            }
+        });
+    }
+    let mut lessons: Vec<(u32, u32)> = Vec::new();
+    let mut tally = |k: usize, day: &[(usize, u32, u32)]| {
+        lessons.clear();
+        lessons.extend(day.iter().map(|&(_, a, b)| (a, b)));
+        let (w, d) = (k / per_week, k % per_week);
+        day_tally(p, kind, off, w as u32, d as u32, &mut lessons)
+    };
+    let mut days: Vec<DayTally> = by_day
+        .iter()
+        .enumerate()
+        .map(|(k, day)| tally(k, day))
+        .collect();
+    let mut weeks = vec![DayTally::default(); nr_weeks as usize];
+    for (k, t) in days.iter().enumerate() {
+        if let Some(w) = weeks.get_mut(k / per_week) {
+            w.add(t);
+        }
+    }
+    let mut touched: Vec<usize> = Vec::new();
+    for len in (1..pats.len()).rev() {
+        // Take lesson `len` out: the prefix is now `pats[..len]`.
+        touched.clear();
+        each_meeting(
+            pats.get(len..=len).unwrap_or(&[]),
+            nr_weeks,
+            nr_days,
+            |k, _, _| {
+                if !touched.contains(&k) {
+                    touched.push(k);
+                }
+            },
+        );
+        for &k in &touched {
+            let Some(day) = by_day.get_mut(k) else {
+                continue;
+            };
+            day.retain(|&(i, _, _)| i != len);
+            let new = tally(k, day);
+            if let (Some(old), Some(w)) = (days.get_mut(k), weeks.get_mut(k / per_week)) {
+                w.remove(old);
+                w.add(&new);
+                *old = new;
+            }
+        }
+        if weeks.iter().all(|w| week_excess(kind, w) == 0) {
+            return Some(len);
+        }
+    }
+    Some(0)
+}
+
 /// The tally of day `d` of week `w` for a day-counted kind, with `lessons` the (start,
 /// end) of the lessons then (sorted here).
 pub fn day_tally(
@@ -1464,6 +1542,59 @@ mod tests {
 
     fn week_of(days: u32, hours: u32) -> Problem {
         Problem::empty("t", days, 1, hours)
+    }
+
+    /// The prefix search the solver's repair asks for, done the slow way: each prefix
+    /// counted afresh, the longest first.
+    fn clean_prefix_by_recount(p: &Problem, kind: DistributionKind, pats: &[TimePattern]) -> usize {
+        (1..pats.len())
+            .rev()
+            .find(|&len| school_excess(p, kind, &[], pats.get(..len).unwrap_or(&[])) == Some(0))
+            .unwrap_or(0)
+    }
+
+    proptest::proptest! {
+        /// Taking lessons off one at a time and recounting only their days finds the same
+        /// prefix as counting every prefix afresh, for every day-counted kind.
+        #[test]
+        fn clean_prefix_matches_counting_each_prefix_afresh(
+            lessons in proptest::collection::vec((0u32..3, 0u32..7, 1u32..3), 0..12),
+            kind_at in 0usize..11,
+            limit in 0u32..3,
+        ) {
+            use DistributionKind::*;
+            let kinds = [
+                MaxGapsPerWeek(limit),
+                MaxGapsPerDay(limit),
+                MaxDayLoad(2 + limit),
+                MinDayLoad(1 + limit, true),
+                EarlyStart(limit),
+                MaxBreaks(limit, 0),
+                MaxBlock(1 + limit, 0),
+                MinDays(limit),
+                MaxDaysInInterval(2, 5, limit),
+                MaxGapsAmong(0b101, limit),
+                MaxDaysAmong(0b011, limit),
+            ];
+            let kind = kinds[kind_at];
+            let p = week_of(3, 8);
+            let pats: Vec<TimePattern> =
+                lessons.iter().map(|&(d, s, l)| hour(d, s, l)).collect();
+            proptest::prop_assert_eq!(
+                clean_prefix_len(&p, kind, &[], &pats),
+                Some(clean_prefix_by_recount(&p, kind, &pats))
+            );
+        }
+    }
+
+    #[test]
+    fn clean_prefix_is_only_for_day_counted_kinds() {
+        let p = week_of(3, 8);
+        let pats = [hour(0, 0, 1), hour(1, 0, 1)];
+        assert_eq!(
+            clean_prefix_len(&p, DistributionKind::MaxDays(1), &[], &pats),
+            None
+        );
     }
 
     /// `fet-cl` refuses min days 1 for a morning and its afternoon, and min days 2 for

@@ -12,9 +12,9 @@ use std::time::Instant;
 
 use super::rng::Rng;
 use crate::model::{
-    back_to_back, day_load_cost, day_tally, days_apart, each_meeting, gap_slots, is_day_counted,
-    real_days_of, school_excess, teaching_days, week_excess, DayTally, Distribution,
-    DistributionKind, Placement, Problem, Solution, TimePattern,
+    back_to_back, clean_prefix_len, day_load_cost, day_tally, days_apart, each_meeting, gap_slots,
+    is_day_counted, real_days_of, school_excess, teaching_days, week_excess, DayTally,
+    Distribution, DistributionKind, Placement, Problem, Solution, TimePattern,
 };
 
 pub(crate) const NONE: usize = usize::MAX;
@@ -1335,13 +1335,23 @@ impl<'m, 'a> State<'m, 'a> {
                 let mut pats: Vec<TimePattern> = Vec::with_capacity(members.len() + 1);
                 pats.push(me.t);
                 pats.extend(members.iter().map(|&(_, t)| t));
-                for (k, &(o, _)) in members.iter().enumerate().rev() {
-                    self.add_conflict(o, out, &mut cost);
-                    if pats
-                        .get(..=k)
-                        .is_some_and(|pre| global_excess(p, d, pre).0 == 0)
-                    {
-                        break;
+                match clean_prefix_len(p, d.kind, &d.off, &pats) {
+                    // The members past the longest clean prefix (`c` is its first).
+                    Some(len) => {
+                        for &(o, _) in members.iter().skip(len.saturating_sub(1)) {
+                            self.add_conflict(o, out, &mut cost);
+                        }
+                    }
+                    None => {
+                        for (k, &(o, _)) in members.iter().enumerate().rev() {
+                            self.add_conflict(o, out, &mut cost);
+                            if pats
+                                .get(..=k)
+                                .is_some_and(|pre| global_excess(p, d, pre).0 == 0)
+                            {
+                                break;
+                            }
+                        }
                     }
                 }
             }
