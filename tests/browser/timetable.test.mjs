@@ -1,7 +1,8 @@
 // Personal timetables: a pupil changes a SECURE choice and, after the timetabler solves
 // again and publishes, finds it in their week; the timetabler runs a solve, watches its
 // progress live, and reads the report of requests that could not be met; the timetabler
-// marks a teacher away for a day and free colleagues cover their lessons.
+// marks a teacher away for a day and free colleagues cover their lessons, then marks
+// them back again.
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -141,7 +142,7 @@ test('the timetabler marks a teacher away for a day and colleagues cover their l
     for (const offer of model.offers) for (const set of offer.sets) sets.set(set.staff, (sets.get(set.staff) ?? 0) + 1);
     const teacher = [...sets.entries()].sort((a, b) => b[1] - a[1])[0][0];
     const coverBox = page.getByLabel('Ask free colleagues to cover their lessons that day');
-    let covered = false;
+    let covered = null;
     for (const day of model.days) {
       await page.getByLabel('Staff member', { exact: true }).selectOption(teacher);
       await page.getByLabel('Day', { exact: true }).selectOption(day);
@@ -151,7 +152,7 @@ test('the timetabler marks a teacher away for a day and colleagues cover their l
       assert.match(status, /^Saved\./);
       if ((await page.locator('#cover-h').count()) > 0) {
         assert.match(status, /Colleagues cover (all )?\d+/);
-        covered = true;
+        covered = day;
         break;
       }
     }
@@ -169,5 +170,18 @@ test('the timetabler marks a teacher away for a day and colleagues cover their l
     await solveAndWait(page, { seconds: 10, keep: true });
     const changed = Number((await mainText(page)).match(/([\d.]+)% of pupils' lessons changed/)[1]);
     assert.ok(changed < 2, `${changed}% of pupils' lessons changed`);
+
+    // The teacher is back: the timetabler marks them back for that day, and its cover ends.
+    await page.goto(modelUrl.replace(/\/model$/, ''));
+    const backForm = page.locator('form[action$="/timetable/back"]')
+      .filter({ has: page.locator(`input[name="staff"][value="${teacher}"]`) })
+      .filter({ has: page.locator(`input[name="day"][value="${covered}"]`) });
+    assert.equal(await backForm.count(), 1, 'the page lists the absence');
+    await clickAndLoad(page, backForm.getByRole('button', { name: /^Back again/ }));
+    assert.match(normalise(await page.getByRole('status').innerText()), /^Saved\. They can teach on \w+ again, and the cover of their \d+ lessons that day has ended\./);
+    await checkAccessibility(page);
+    const after = await (await page.request.get(modelUrl)).json();
+    const left = after.offers.flatMap((o) => o.sets).flatMap((s) => s.cover ?? []).filter((c) => c.day === covered);
+    assert.equal(left.length, 0, 'no cover is left for that day');
   });
 });

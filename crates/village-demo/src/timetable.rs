@@ -1085,6 +1085,7 @@ pub fn secondary_model(facts: &SchoolFacts) -> School {
             sites: vec![home.clone()],
             available,
             prefers_not: Vec::new(),
+            away: Vec::new(),
         });
     }
     for (n, grade) in &assistants {
@@ -1094,6 +1095,7 @@ pub fn secondary_model(facts: &SchoolFacts) -> School {
             sites: vec![home.clone()],
             available: Vec::new(),
             prefers_not: Vec::new(),
+            away: Vec::new(),
         });
     }
     for (i, n) in community.iter().enumerate() {
@@ -1108,6 +1110,7 @@ pub fn secondary_model(facts: &SchoolFacts) -> School {
             available: Vec::new(),
             // Volunteers from the community would rather keep Monday mornings.
             prefers_not: vec![span("Mon", "08:00", "10:00")],
+            away: Vec::new(),
         });
     }
     let largest = b

@@ -112,7 +112,7 @@ pub fn arrange_cover(
         };
         match best_colleague(school, base, &taught, &lesson, &info.offer, away)? {
             Ok((name, specialist)) => {
-                record(school, &info.offer, &info.set, info.session, &name);
+                record(school, &info.offer, &info.set, info.session, &name, day);
                 if let Some(t) = taught.get_mut(i) {
                     t.staff = name.clone();
                 }
@@ -195,7 +195,7 @@ fn best_colleague(
                 .map(|(k, sp)| school.span_pattern(sp, &format!("staff[{si}].{what}[{k}]")))
                 .collect()
         };
-        let works = works_at(&spans(&s.available, "available")?, &lesson.t);
+        let works = works_at(&school.availability(si)?, &lesson.t);
         if !at_site || !works || busy(base, taught, &s.name, lesson) {
             continue;
         }
@@ -244,9 +244,9 @@ fn busy(base: &Compiled, taught: &[Taught], name: &str, lesson: &Taught) -> bool
     })
 }
 
-/// Write the cover into the set (replacing any earlier cover of the session; none when the
-/// set's own staff member takes it back).
-fn record(school: &mut School, offer: &str, set: &str, session: usize, staff: &str) {
+/// Write the cover for the absence on `day` into the set (replacing any earlier cover of
+/// the session; none when the set's own staff member takes it back).
+fn record(school: &mut School, offer: &str, set: &str, session: usize, staff: &str, day: &str) {
     let Some(set) = school
         .offers
         .iter_mut()
@@ -260,6 +260,7 @@ fn record(school: &mut School, offer: &str, set: &str, session: usize, staff: &s
         set.cover.push(Cover {
             session,
             staff: staff.to_string(),
+            day: day.to_string(),
         });
         set.cover.sort_by_key(|c| c.session);
     }
@@ -373,7 +374,8 @@ mod tests {
             set.cover,
             vec![Cover {
                 session: 1,
-                staff: "Bo".into()
+                staff: "Bo".into(),
+                day: "Mon".into(),
             }]
         );
         assert_eq!(set.staff_for(1), "Bo");
@@ -382,6 +384,17 @@ mod tests {
         let carried = crate::school::carry_over(&c, &sol, &next);
         assert_eq!(carried.placements, sol.placements);
         assert_eq!(next.classes[0].staff, "Bo");
+        // Ada back on Monday: the cover ends with the absence, and she teaches it again.
+        // Cover for another absence (Tuesday's) stays.
+        s.offers[0].sets[0].cover.push(Cover {
+            session: 2,
+            staff: "Gus".into(),
+            day: "Tue".into(),
+        });
+        assert_eq!(s.mark_back("Ada", "Mon").unwrap(), 1);
+        assert_eq!(s.offers[0].sets[0].cover.len(), 1);
+        assert_eq!(s.offers[0].sets[0].staff_for(1), "Ada");
+        assert!(s.away().is_empty());
     }
 
     #[test]
@@ -472,6 +485,7 @@ mod tests {
         bad.offers[0].sets[0].cover = vec![Cover {
             session: 2,
             staff: "Bo".into(),
+            day: "Mon".into(),
         }];
         let e = bad.compile().unwrap_err().to_string();
         assert!(
@@ -482,10 +496,12 @@ mod tests {
             Cover {
                 session: 1,
                 staff: "Bo".into(),
+                day: "Mon".into(),
             },
             Cover {
                 session: 1,
                 staff: "Gus".into(),
+                day: "Mon".into(),
             },
         ];
         let e = bad.compile().unwrap_err().to_string();
@@ -493,6 +509,7 @@ mod tests {
         bad.offers[0].sets[0].cover = vec![Cover {
             session: 1,
             staff: "Zed".into(),
+            day: "Mon".into(),
         }];
         let e = bad.compile().unwrap_err().to_string();
         assert!(
@@ -502,6 +519,7 @@ mod tests {
         bad.offers[0].sets[0].cover = vec![Cover {
             session: 1,
             staff: "Di".into(),
+            day: "Mon".into(),
         }];
         let e = bad.compile().unwrap_err().to_string();
         assert!(

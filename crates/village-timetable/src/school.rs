@@ -113,6 +113,11 @@ pub struct Staff {
     /// Times they would rather not teach (a soft preference).
     #[serde(default)]
     pub prefers_not: Vec<Span>,
+    /// Days they are away, in every week of the cycle: they teach nothing then, whatever
+    /// `available` says. Kept apart from `available`, so that marking them back (see
+    /// [`School::mark_back`]) gives them their usual days again.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub away: Vec<String>,
 }
 
 /// One teaching group of an offer: an ability set, or a parallel group.
@@ -138,6 +143,10 @@ pub struct Cover {
     /// The session, counted from 1 in the order of the offer's `sessions`.
     pub session: usize,
     pub staff: String,
+    /// The day of the absence this covers: the cover ends when the set's own staff
+    /// member is marked back on that day. Empty in models written before it was kept.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub day: String,
 }
 
 impl Set {
@@ -625,6 +634,53 @@ pub(crate) fn works_at(available: &[TimePattern], pat: &TimePattern) -> bool {
 }
 
 impl School {
+    /// When staff member `si` can teach, on the grid: their `available` spans (none:
+    /// whenever the school is open) less the days they are `away`. Away every day they
+    /// work, they get one span that matches no time, since no spans would mean "always".
+    pub(crate) fn availability(&self, si: usize) -> Result<Vec<TimePattern>, Error> {
+        let Some(s) = self.staff.get(si) else {
+            return Ok(Vec::new());
+        };
+        for (k, day) in s.away.iter().enumerate() {
+            if !self.days.contains(day) {
+                return Err(Error::school(
+                    format!("staff[{si}].away[{k}]"),
+                    format!("unknown day `{day}`"),
+                ));
+            }
+        }
+        let mut spans: Vec<TimePattern> = s
+            .available
+            .iter()
+            .enumerate()
+            .filter(|(_, sp)| !s.away.contains(&sp.day))
+            .map(|(k, sp)| self.span_pattern(sp, &format!("staff[{si}].available[{k}]")))
+            .collect::<Result<_, _>>()?;
+        if s.away.is_empty() {
+            return Ok(spans);
+        }
+        if s.available.is_empty() {
+            for day in self.days.iter().filter(|d| !s.away.contains(d)) {
+                let all_day = Span {
+                    day: day.clone(),
+                    start: "00:00".into(),
+                    end: "24:00".into(),
+                    weeks: Vec::new(),
+                };
+                spans.push(self.span_pattern(&all_day, &format!("staff[{si}].away"))?);
+            }
+        }
+        if spans.is_empty() {
+            spans.push(TimePattern {
+                days: 0,
+                start: 0,
+                length: 0,
+                weeks: 0,
+            });
+        }
+        Ok(spans)
+    }
+
     /// A span of the model on the school's grid; errors name `path`.
     pub(crate) fn span_pattern(&self, s: &Span, path: &str) -> Result<TimePattern, Error> {
         let mps = self.minutes_per_slot;
@@ -886,13 +942,7 @@ impl School {
         let mut staff_avail: Vec<Vec<TimePattern>> = Vec::new();
         let mut staff_avoid: Vec<Vec<TimePattern>> = Vec::new();
         for (i, s) in self.staff.iter().enumerate() {
-            staff_avail.push(
-                s.available
-                    .iter()
-                    .enumerate()
-                    .map(|(k, sp)| self.span_pattern(sp, &format!("staff[{i}].available[{k}]")))
-                    .collect::<Result<_, _>>()?,
-            );
+            staff_avail.push(self.availability(i)?);
             staff_avoid.push(
                 s.prefers_not
                     .iter()
@@ -1494,50 +1544,88 @@ impl School {
 }
 
 impl School {
-    /// The staff member `staff` cannot teach on `day` (in every week of the cycle), e.g.
-    /// because they are away. Their other availability stays as it was; compile and
-    /// re-solve (with [`carry_over`]) to move their lessons.
+    /// The staff member `staff` is away on `day` (in every week of the cycle): they teach
+    /// nothing then, until [`School::mark_back`]. Compile and re-solve (with
+    /// [`carry_over`]) to move their lessons, or arrange cover first
+    /// ([`crate::cover::arrange_cover`]). Marking a day twice changes nothing.
     pub fn mark_unavailable(&mut self, staff: &str, day: &str) -> Result<(), Error> {
-        if !self.days.iter().any(|d| d == day) {
-            return Err(Error::school(
-                "days",
-                format!(
-                    "unknown day `{day}`: the school's days are {}",
-                    self.days.join(", ")
-                ),
-            ));
-        }
+        self.known_day(day)?;
         let days = self.days.clone();
-        let member = self
-            .staff
-            .iter_mut()
-            .find(|s| s.name == staff)
-            .ok_or_else(|| Error::school("staff", format!("unknown staff member `{staff}`")))?;
-        if member.available.is_empty() {
-            // "Whenever the school is open" becomes every other day, all day.
-            member.available = days
-                .iter()
-                .filter(|d| d.as_str() != day)
-                .map(|d| Span {
-                    day: d.clone(),
-                    start: "00:00".into(),
-                    end: "24:00".into(),
-                    weeks: Vec::new(),
-                })
-                .collect();
-        } else {
-            member.available.retain(|s| s.day != day);
+        let member = self.staff_named(staff)?;
+        if member.away.iter().any(|d| d == day) {
+            return Ok(());
         }
-        if member.available.is_empty() {
-            // An empty list would mean "always available": refuse rather than invert.
+        let works_another_day = days.iter().any(|d| {
+            d != day
+                && !member.away.contains(d)
+                && (member.available.is_empty() || member.available.iter().any(|s| &s.day == d))
+        });
+        if !works_another_day {
             return Err(Error::school(
                 "staff",
                 format!(
-                    "{staff} works only on {day}: with {day} unavailable they could not teach at all; give their sets to other staff instead"
+                    "{staff} works only on {day}: with {day} away they could not teach at all; give their sets to other staff instead"
                 ),
             ));
         }
+        member.away.push(day.to_string());
         Ok(())
+    }
+
+    /// The staff member `staff` is back on `day`, after [`School::mark_unavailable`]:
+    /// their usual availability that day holds again, and the cover arranged for their
+    /// sets that day ends. Returns how many lessons' cover ended. Re-solve from the
+    /// published timetable to give the lessons back to them.
+    pub fn mark_back(&mut self, staff: &str, day: &str) -> Result<usize, Error> {
+        self.known_day(day)?;
+        let member = self.staff_named(staff)?;
+        let Some(i) = member.away.iter().position(|d| d == day) else {
+            return Err(Error::school(
+                "staff",
+                format!("{staff} is not marked away on {day}"),
+            ));
+        };
+        member.away.remove(i);
+        let mut ended = 0;
+        for set in self
+            .offers
+            .iter_mut()
+            .flat_map(|o| o.sets.iter_mut())
+            .filter(|set| set.staff == staff)
+        {
+            let before = set.cover.len();
+            set.cover.retain(|c| c.day != day);
+            ended += before - set.cover.len();
+        }
+        Ok(ended)
+    }
+
+    /// Everyone marked away, and on which days, in the order of the model's staff.
+    pub fn away(&self) -> Vec<(&str, &str)> {
+        self.staff
+            .iter()
+            .flat_map(|s| s.away.iter().map(move |d| (s.name.as_str(), d.as_str())))
+            .collect()
+    }
+
+    fn known_day(&self, day: &str) -> Result<(), Error> {
+        if self.days.iter().any(|d| d == day) {
+            return Ok(());
+        }
+        Err(Error::school(
+            "days",
+            format!(
+                "unknown day `{day}`: the school's days are {}",
+                self.days.join(", ")
+            ),
+        ))
+    }
+
+    fn staff_named(&mut self, staff: &str) -> Result<&mut Staff, Error> {
+        self.staff
+            .iter_mut()
+            .find(|s| s.name == staff)
+            .ok_or_else(|| Error::school("staff", format!("unknown staff member `{staff}`")))
     }
 }
 

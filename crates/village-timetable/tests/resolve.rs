@@ -94,16 +94,38 @@ fn mark_unavailable_names_unknown_staff_and_days() {
         e.contains("unknown day `Sun`") && e.contains("Mon, Tue, Wed"),
         "{e}"
     );
-    // Always available: becomes every other day, all day.
+    // The day is kept apart: their usual availability stays as it was, and a second
+    // mark changes nothing.
+    let usual = s.clone();
+    s.mark_unavailable("Ada", "Tue").unwrap();
     s.mark_unavailable("Ada", "Tue").unwrap();
     let ada = s.staff.iter().find(|x| x.name == "Ada").unwrap();
-    let days: Vec<&str> = ada.available.iter().map(|x| x.day.as_str()).collect();
-    assert_eq!(days, ["Mon", "Wed"]);
-    // Part-time: that day's spans go; losing the last one is refused, not inverted.
+    assert_eq!(ada.away, ["Tue"]);
+    assert_eq!(s.away(), [("Ada", "Tue")]);
+    // Part-time: away on their last working day is refused, not inverted.
     s.mark_unavailable("Cy", "Mon").unwrap();
     let e = s.mark_unavailable("Cy", "Tue").unwrap_err().to_string();
     assert!(
         e.contains("Cy") && e.contains("could not teach at all"),
+        "{e}"
+    );
+    // Back again: as before.
+    assert_eq!(s.mark_back("Ada", "Tue").unwrap(), 0);
+    assert_eq!(s.mark_back("Cy", "Mon").unwrap(), 0);
+    assert_eq!(s, usual);
+    let e = s.mark_back("Ada", "Tue").unwrap_err().to_string();
+    assert!(e.contains("Ada is not marked away on Tue"), "{e}");
+    let e = s.mark_back("Zed", "Tue").unwrap_err().to_string();
+    assert!(e.contains("unknown staff member `Zed`"), "{e}");
+}
+
+#[test]
+fn a_day_away_in_the_model_is_a_known_day() {
+    let mut s = School::from_json(&school(6, 1).to_string()).unwrap();
+    s.staff[0].away = vec!["Sun".into()];
+    let e = s.compile().unwrap_err().to_string();
+    assert!(
+        e.contains("staff[0].away[0]") && e.contains("unknown day `Sun`"),
         "{e}"
     );
 }

@@ -135,6 +135,14 @@ pub fn inventory() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         ),
         (
             spec(
+                "POST",
+                "/schools/{id}/timetable/back",
+                School(OrgAction::ManageTimetable),
+            ),
+            post(timetable::staff_back),
+        ),
+        (
+            spec(
                 "GET",
                 "/schools/{id}/timetable/model",
                 School(OrgAction::ManageTimetable),

@@ -2976,6 +2976,28 @@ async fn the_timetable_api_gives_lessons_by_day_to_those_the_policy_allows() {
     }
 }
 
+/// Post "back again" for `staff` on `day` as `user`.
+async fn mark_back(
+    app: &TestApp,
+    path: &str,
+    user: &Session,
+    staff: &str,
+    day: &str,
+    revision: &str,
+) -> Resp {
+    app.post_form(
+        path,
+        Some(user),
+        &[
+            ("csrf", &user.csrf),
+            ("revision", revision),
+            ("staff", staff),
+            ("day", day),
+        ],
+    )
+    .await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_teacher_away_for_a_day_is_covered_and_no_pupil_lesson_moves() {
     for b in backends() {
@@ -3088,6 +3110,67 @@ async fn a_teacher_away_for_a_day_is_covered_and_no_pupil_lesson_moves() {
             r.status == StatusCode::FORBIDDEN || r.status == StatusCode::NOT_FOUND,
             "{}",
             r.status
+        );
+        // Back again: the page lists the absence; marking them back ends that day's
+        // cover. A teacher may not; a day they are not away is refused with the reason.
+        let back_path = format!("{admin_path}/back");
+        let r = mark_back(&app, &back_path, &other, teacher, &day, "1").await;
+        assert!(
+            r.status == StatusCode::FORBIDDEN || r.status == StatusCode::NOT_FOUND,
+            "{}",
+            r.status
+        );
+        let admin = app.get(&admin_path, Some(&leader)).await;
+        assert!(admin.body.contains("id=\"back-h\""), "{}", admin.body);
+        assert!(
+            admin.body.contains(&format!("value=\"{day}\"")),
+            "{}",
+            admin.body
+        );
+        let revision = admin.after("name=\"revision\" value=\"");
+        let r = mark_back(&app, &back_path, &leader, teacher, &day, &revision).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert!(r.body.contains("has ended"), "{}", r.body);
+        let model: serde_json::Value = serde_json::from_str(
+            &app.get(&format!("{admin_path}/model"), Some(&leader))
+                .await
+                .body,
+        )
+        .unwrap();
+        let left = model["offers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|o| o["sets"].as_array().unwrap())
+            .filter_map(|s| s.get("cover"))
+            .flat_map(|c| c.as_array().unwrap())
+            .filter(|c| c["day"].as_str() == Some(&day))
+            .count();
+        assert_eq!(left, 0, "cover for {day} left after back again");
+        let away_days: Vec<&str> = model["staff"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["name"].as_str() == Some(teacher))
+            .filter_map(|s| s.get("away"))
+            .flat_map(|a| a.as_array().unwrap())
+            .filter_map(|d| d.as_str())
+            .collect();
+        assert!(!away_days.contains(&day.as_str()), "{away_days:?}");
+        let admin = app.get(&admin_path, Some(&leader)).await;
+        let revision = admin.after("name=\"revision\" value=\"");
+        let r = mark_back(&app, &back_path, &leader, teacher, &day, &revision).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert!(
+            r.body.contains(&format!(
+                "is not marked away on {day}, so there was nothing to change"
+            )),
+            "{}",
+            r.body
+        );
+        assert!(
+            !r.body.contains(&format!("{teacher} is not")),
+            "a name, not a label"
         );
     }
 }

@@ -3337,6 +3337,8 @@ pub(crate) mod tests {
         assert!(st.hard > 0);
         let mut rng = Rng::new(5);
         for _ in 0..3000 {
+            // Gap limits displace like upper limits every other step (see `left_to_search`).
+            st.gap_repair = !st.gap_repair;
             random_step_checked(&mut st, &mut rng, 6);
             // Any class at any time (or out), read through the tallies and from scratch.
             let c = rng.below(6);

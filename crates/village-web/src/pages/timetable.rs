@@ -824,6 +824,8 @@ struct AdminPage {
     notice: Option<String>,
     error: Option<String>,
     cover: Vec<CoverView>,
+    /// Who is marked away, and when: (staff label, their name, day).
+    away: Vec<(String, String, String)>,
 }
 
 /// A lesson of someone away, and who covers it, as the timetabler's page shows it.
@@ -913,6 +915,15 @@ async fn admin_page_with_cover(
                 .into_iter()
                 .map(|l| cover_view(model.as_ref(), l, &name_of))
                 .collect(),
+            away: model
+                .as_ref()
+                .map(|m| {
+                    m.away()
+                        .into_iter()
+                        .map(|(who, day)| (who.to_string(), name_of(who), day.to_string()))
+                        .collect()
+                })
+                .unwrap_or_default(),
         },
         has_error,
     )
@@ -1085,6 +1096,80 @@ pub async fn staff_away(
     }
     let notice = away_notice(lines.len(), covered, no_timetable);
     admin_page_with_cover(&state, &user, id, Some(notice), None, lines).await
+}
+
+/// Form of "back again": the staff member and the day they were marked away.
+#[derive(Deserialize)]
+pub struct BackForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    revision: String,
+    #[serde(default)]
+    staff: String,
+    #[serde(default)]
+    day: String,
+}
+
+/// A staff member marked away on a day is back: their usual availability holds again and
+/// the cover arranged for that day ends. The published timetable is not changed; the
+/// next re-solve from it gives their lessons back to them.
+pub async fn staff_back(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    ValidForm(form): ValidForm<BackForm>,
+) -> Result<Response, AppError> {
+    let id: OrgId = parse_id(&id)?;
+    user.check_csrf(&form.csrf)?;
+    let (g, _) = views::org_grant::<org_act::ManageTimetable>(&state, &user, id).await?;
+    let setup = state
+        .store
+        .timetable_setup(id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut school = School::from_json(&setup.model)
+        .map_err(|e| AppError::Internal(format!("stored timetable model: {e}")))?;
+    let (staff, day) = (form.staff.trim(), form.day.trim());
+    if !school.away().contains(&(staff, day)) {
+        // Sent twice, or from a page older than the model: say so by name.
+        let names = state.store.school_people_names(&g).await?;
+        let error = format!(
+            "{} is not marked away on {day}, so there was nothing to change.",
+            person_name(&names, staff)
+        );
+        return admin_page(&state, &user, id, None, Some(error)).await;
+    }
+    let ended = match school.mark_back(staff, day) {
+        Ok(n) => n,
+        Err(e) => return admin_page(&state, &user, id, None, Some(e.to_string())).await,
+    };
+    let model = serde_json::to_string(&school)
+        .map_err(|e| AppError::Internal(format!("timetable model: {e}")))?;
+    let expected = form.revision.trim().parse::<i64>().ok();
+    let what = format!("{staff} back on {day}, cover of {ended} lessons ended");
+    match state
+        .store
+        .save_timetable_setup(
+            &g,
+            &model,
+            setup.week_a_monday,
+            setup.choices_close_on,
+            expected,
+            &what,
+        )
+        .await
+    {
+        Ok(_) => {}
+        Err(StoreError::Conflict(m)) => return admin_page(&state, &user, id, None, Some(m)).await,
+        Err(e) => return Err(e.into()),
+    }
+    let notice = if ended == 0 {
+        format!("Saved. They can teach on {day} again. Solve again from the published timetable to use that.")
+    } else {
+        format!("Saved. They can teach on {day} again, and the cover of their {ended} lessons that day has ended. Solve again from the published timetable and publish it, so that they teach those lessons again.")
+    };
+    admin_page(&state, &user, id, Some(notice), None).await
 }
 
 /// A cover line in the page's words: the subject's name, the colleague's name.
