@@ -209,6 +209,13 @@ pub fn solve(
             stall: options.stall_limit,
             stop: &cancelled,
             report: &report,
+            // A portfolio: every second thread restarts sooner when stuck with hard
+            // violations (see `search::RESTART_AFTER_SHORT`).
+            restart_after: if thread % 2 == 1 {
+                search::RESTART_AFTER_SHORT
+            } else {
+                search::RESTART_AFTER
+            },
         };
         let seed = options
             .seed
