@@ -2976,6 +2976,18 @@ async fn the_timetable_api_gives_lessons_by_day_to_those_the_policy_allows() {
     }
 }
 
+/// Every cover entry of a timetable model (JSON), set by set.
+fn covers_in(model: &serde_json::Value) -> Vec<&serde_json::Value> {
+    model["offers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|o| o["sets"].as_array().unwrap())
+        .filter_map(|s| s.get("cover"))
+        .flat_map(|c| c.as_array().unwrap())
+        .collect()
+}
+
 /// Post "back again" for `staff` on `day` as `user`.
 async fn mark_back(
     app: &TestApp,
@@ -3062,14 +3074,7 @@ async fn a_teacher_away_for_a_day_is_covered_and_no_pupil_lesson_moves() {
                 .body,
         )
         .unwrap();
-        let covers: Vec<&serde_json::Value> = model["offers"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .flat_map(|o| o["sets"].as_array().unwrap())
-            .filter_map(|s| s.get("cover"))
-            .flat_map(|c| c.as_array().unwrap())
-            .collect();
+        let covers = covers_in(&model);
         assert!(!covers.is_empty(), "no cover saved for {day}");
         assert!(covers.iter().all(|c| c["staff"].as_str() != Some(teacher)));
         // The re-solve from the published timetable moves (almost) no pupil's lesson.
@@ -3137,13 +3142,8 @@ async fn a_teacher_away_for_a_day_is_covered_and_no_pupil_lesson_moves() {
                 .body,
         )
         .unwrap();
-        let left = model["offers"]
-            .as_array()
-            .unwrap()
+        let left = covers_in(&model)
             .iter()
-            .flat_map(|o| o["sets"].as_array().unwrap())
-            .filter_map(|s| s.get("cover"))
-            .flat_map(|c| c.as_array().unwrap())
             .filter(|c| c["day"].as_str() == Some(&day))
             .count();
         assert_eq!(left, 0, "cover for {day} left after back again");

@@ -22,7 +22,9 @@ use std::time::Duration;
 use village_access::{act, org_act, Policy};
 use village_domain::calendar::AcademicYear;
 use village_domain::{OrgId, PersonId};
-use village_store::{CalendarLink, PublishedTimetable, RunRow, StoreError, TimetableChoice};
+use village_store::{
+    CalendarLink, PublishedTimetable, RunRow, StoreError, TimetableChoice, TimetableSetup,
+};
 use village_timetable::choices;
 use village_timetable::cover::{arrange_cover, CoverLine};
 use village_timetable::ical::{self, CalendarRange, WeeklyMeeting};
@@ -1043,13 +1045,7 @@ pub async fn staff_away(
     let id: OrgId = parse_id(&id)?;
     user.check_csrf(&form.csrf)?;
     let (g, _) = views::org_grant::<org_act::ManageTimetable>(&state, &user, id).await?;
-    let setup = state
-        .store
-        .timetable_setup(id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let mut school = School::from_json(&setup.model)
-        .map_err(|e| AppError::Internal(format!("stored timetable model: {e}")))?;
+    let (setup, mut school) = stored_model(&state, id).await?;
     let (staff, day) = (form.staff.trim(), form.day.trim());
     if let Err(e) = school.mark_unavailable(staff, day) {
         return admin_page(&state, &user, id, None, Some(e.to_string())).await;
@@ -1073,26 +1069,10 @@ pub async fn staff_away(
             None => no_timetable = true,
         }
     }
-    let model = serde_json::to_string(&school)
-        .map_err(|e| AppError::Internal(format!("timetable model: {e}")))?;
-    let expected = form.revision.trim().parse::<i64>().ok();
     let covered = lines.iter().filter(|l| l.by.is_some()).count();
     let what = format!("{staff} away on {day}, {covered} lessons covered");
-    match state
-        .store
-        .save_timetable_setup(
-            &g,
-            &model,
-            setup.week_a_monday,
-            setup.choices_close_on,
-            expected,
-            &what,
-        )
-        .await
-    {
-        Ok(_) => {}
-        Err(StoreError::Conflict(m)) => return admin_page(&state, &user, id, None, Some(m)).await,
-        Err(e) => return Err(e.into()),
+    if let Err(conflict) = save_model(&state, &g, &setup, &school, &form.revision, &what).await? {
+        return admin_page(&state, &user, id, None, Some(conflict)).await;
     }
     let notice = away_notice(lines.len(), covered, no_timetable);
     admin_page_with_cover(&state, &user, id, Some(notice), None, lines).await
@@ -1123,13 +1103,7 @@ pub async fn staff_back(
     let id: OrgId = parse_id(&id)?;
     user.check_csrf(&form.csrf)?;
     let (g, _) = views::org_grant::<org_act::ManageTimetable>(&state, &user, id).await?;
-    let setup = state
-        .store
-        .timetable_setup(id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let mut school = School::from_json(&setup.model)
-        .map_err(|e| AppError::Internal(format!("stored timetable model: {e}")))?;
+    let (setup, mut school) = stored_model(&state, id).await?;
     let (staff, day) = (form.staff.trim(), form.day.trim());
     if !school.away().contains(&(staff, day)) {
         // Sent twice, or from a page older than the model: say so by name.
@@ -1144,25 +1118,9 @@ pub async fn staff_back(
         Ok(n) => n,
         Err(e) => return admin_page(&state, &user, id, None, Some(e.to_string())).await,
     };
-    let model = serde_json::to_string(&school)
-        .map_err(|e| AppError::Internal(format!("timetable model: {e}")))?;
-    let expected = form.revision.trim().parse::<i64>().ok();
     let what = format!("{staff} back on {day}, cover of {ended} lessons ended");
-    match state
-        .store
-        .save_timetable_setup(
-            &g,
-            &model,
-            setup.week_a_monday,
-            setup.choices_close_on,
-            expected,
-            &what,
-        )
-        .await
-    {
-        Ok(_) => {}
-        Err(StoreError::Conflict(m)) => return admin_page(&state, &user, id, None, Some(m)).await,
-        Err(e) => return Err(e.into()),
+    if let Err(conflict) = save_model(&state, &g, &setup, &school, &form.revision, &what).await? {
+        return admin_page(&state, &user, id, None, Some(conflict)).await;
     }
     let notice = if ended == 0 {
         format!("Saved. They can teach on {day} again. Solve again from the published timetable to use that.")
@@ -1170,6 +1128,50 @@ pub async fn staff_back(
         format!("Saved. They can teach on {day} again, and the cover of their {ended} lessons that day has ended. Solve again from the published timetable and publish it, so that they teach those lessons again.")
     };
     admin_page(&state, &user, id, Some(notice), None).await
+}
+
+/// The school's timetable setup and its model, as stored.
+async fn stored_model(state: &AppState, id: OrgId) -> Result<(TimetableSetup, School), AppError> {
+    let setup = state
+        .store
+        .timetable_setup(id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let school = School::from_json(&setup.model)
+        .map_err(|e| AppError::Internal(format!("stored timetable model: {e}")))?;
+    Ok((setup, school))
+}
+
+/// Save a changed model under the revision the timetabler's page was read at, audited as
+/// `what`. `Ok(Err(message))` when someone saved in between: the page says so and
+/// nothing is saved.
+async fn save_model(
+    state: &AppState,
+    g: &village_access::OrgGrant<org_act::ManageTimetable>,
+    setup: &TimetableSetup,
+    school: &School,
+    revision: &str,
+    what: &str,
+) -> Result<Result<(), String>, AppError> {
+    let model = serde_json::to_string(school)
+        .map_err(|e| AppError::Internal(format!("timetable model: {e}")))?;
+    let expected = revision.trim().parse::<i64>().ok();
+    match state
+        .store
+        .save_timetable_setup(
+            g,
+            &model,
+            setup.week_a_monday,
+            setup.choices_close_on,
+            expected,
+            what,
+        )
+        .await
+    {
+        Ok(_) => Ok(Ok(())),
+        Err(StoreError::Conflict(m)) => Ok(Err(m)),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// A cover line in the page's words: the subject's name, the colleague's name.
