@@ -635,8 +635,8 @@ pub(crate) fn works_at(available: &[TimePattern], pat: &TimePattern) -> bool {
 
 impl School {
     /// When staff member `si` can teach, on the grid: their `available` spans (none:
-    /// whenever the school is open) less the days they are `away`. Away every day they
-    /// work, they get one span that matches no time, since no spans would mean "always".
+    /// whenever the school is open) less the days they are `away`. Away on every day they
+    /// work is an error: no spans would read as "always".
     pub(crate) fn availability(&self, si: usize) -> Result<Vec<TimePattern>, Error> {
         let Some(s) = self.staff.get(si) else {
             return Ok(Vec::new());
@@ -671,12 +671,13 @@ impl School {
             }
         }
         if spans.is_empty() {
-            spans.push(TimePattern {
-                days: 0,
-                start: 0,
-                length: 0,
-                weeks: 0,
-            });
+            return Err(Error::school(
+                format!("staff[{si}].away"),
+                format!(
+                    "{} is away on every day they work, so they could not teach at all; give their sets to other staff instead",
+                    s.name
+                ),
+            ));
         }
         Ok(spans)
     }

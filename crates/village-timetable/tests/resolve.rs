@@ -128,6 +128,20 @@ fn a_day_away_in_the_model_is_a_known_day() {
         e.contains("staff[0].away[0]") && e.contains("unknown day `Sun`"),
         "{e}"
     );
+    // Away on every day they work, written into the model by hand: refused with the
+    // place, not read as "always available".
+    let cy = s.staff.iter().position(|x| x.name == "Cy").unwrap();
+    s.staff[0].away.clear();
+    s.staff[cy].away = s.staff[cy]
+        .available
+        .iter()
+        .map(|a| a.day.clone())
+        .collect();
+    let e = s.compile().unwrap_err().to_string();
+    assert!(
+        e.contains(&format!("staff[{cy}].away")) && e.contains("Cy is away on every day they work"),
+        "{e}"
+    );
 }
 
 #[test]
