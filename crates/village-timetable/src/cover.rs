@@ -19,7 +19,7 @@ use serde::Serialize;
 use crate::error::Error;
 use crate::model::Solution;
 use crate::model::TimePattern;
-use crate::school::{class_place, hhmm, works_at, Compiled, Cover, School, Span};
+use crate::school::{class_place, hhmm, works_at, Compiled, Cover, School};
 
 /// One lesson of the staff member who is away, and who covers it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -189,12 +189,6 @@ fn best_colleague(
             .site
             .as_ref()
             .is_none_or(|site| s.sites.is_empty() || s.sites.contains(site));
-        let spans = |list: &[Span], what: &str| -> Result<Vec<TimePattern>, Error> {
-            list.iter()
-                .enumerate()
-                .map(|(k, sp)| school.span_pattern(sp, &format!("staff[{si}].{what}[{k}]")))
-                .collect()
-        };
         let works = works_at(&school.availability(si)?, &lesson.t);
         if !at_site || !works || busy(base, taught, &s.name, lesson) {
             continue;
@@ -205,9 +199,7 @@ fn best_colleague(
             .filter(|o| o.subject == offer.subject)
             .flat_map(|o| o.sets.iter())
             .any(|set| set.staff == s.name || set.cover.iter().any(|c| c.staff == s.name));
-        let prefers_not = spans(&s.prefers_not, "prefers_not")?
-            .iter()
-            .any(|a| a.overlaps(&lesson.t));
+        let prefers_not = school.avoided(si)?.iter().any(|a| a.overlaps(&lesson.t));
         let that_day = taught
             .iter()
             .filter(|t| t.staff == s.name && t.t.shares_days_and_weeks(&lesson.t))

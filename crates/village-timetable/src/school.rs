@@ -682,6 +682,18 @@ impl School {
         Ok(spans)
     }
 
+    /// The times staff member `si` would rather not teach (`prefers_not`), on the grid.
+    pub(crate) fn avoided(&self, si: usize) -> Result<Vec<TimePattern>, Error> {
+        let Some(s) = self.staff.get(si) else {
+            return Ok(Vec::new());
+        };
+        s.prefers_not
+            .iter()
+            .enumerate()
+            .map(|(k, sp)| self.span_pattern(sp, &format!("staff[{si}].prefers_not[{k}]")))
+            .collect()
+    }
+
     /// A span of the model on the school's grid; errors name `path`.
     pub(crate) fn span_pattern(&self, s: &Span, path: &str) -> Result<TimePattern, Error> {
         let mps = self.minutes_per_slot;
@@ -944,13 +956,7 @@ impl School {
         let mut staff_avoid: Vec<Vec<TimePattern>> = Vec::new();
         for (i, s) in self.staff.iter().enumerate() {
             staff_avail.push(self.availability(i)?);
-            staff_avoid.push(
-                s.prefers_not
-                    .iter()
-                    .enumerate()
-                    .map(|(k, sp)| self.span_pattern(sp, &format!("staff[{i}].prefers_not[{k}]")))
-                    .collect::<Result<_, _>>()?,
-            );
+            staff_avoid.push(self.avoided(i)?);
             for site in &s.sites {
                 if !site_index.contains_key(site.as_str()) {
                     return Err(Error::school(

@@ -1017,8 +1017,9 @@ pub async fn save_settings(
     }
 }
 
+/// A staff member and a day: marked away ("Someone cannot teach on a day") or back again.
 #[derive(Deserialize)]
-pub struct AwayForm {
+pub struct StaffDayForm {
     #[serde(default)]
     csrf: String,
     #[serde(default)]
@@ -1027,7 +1028,7 @@ pub struct AwayForm {
     staff: String,
     #[serde(default)]
     day: String,
-    /// "on": give their lessons that day to free colleagues first.
+    /// Away only: "on" gives their lessons that day to free colleagues first.
     #[serde(default)]
     cover: String,
 }
@@ -1040,7 +1041,7 @@ pub async fn staff_away(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<String>,
-    ValidForm(form): ValidForm<AwayForm>,
+    ValidForm(form): ValidForm<StaffDayForm>,
 ) -> Result<Response, AppError> {
     let id: OrgId = parse_id(&id)?;
     user.check_csrf(&form.csrf)?;
@@ -1078,19 +1079,6 @@ pub async fn staff_away(
     admin_page_with_cover(&state, &user, id, Some(notice), None, lines).await
 }
 
-/// Form of "back again": the staff member and the day they were marked away.
-#[derive(Deserialize)]
-pub struct BackForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    revision: String,
-    #[serde(default)]
-    staff: String,
-    #[serde(default)]
-    day: String,
-}
-
 /// A staff member marked away on a day is back: their usual availability holds again and
 /// the cover arranged for that day ends. The published timetable is not changed; the
 /// next re-solve from it gives their lessons back to them.
@@ -1098,7 +1086,7 @@ pub async fn staff_back(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<String>,
-    ValidForm(form): ValidForm<BackForm>,
+    ValidForm(form): ValidForm<StaffDayForm>,
 ) -> Result<Response, AppError> {
     let id: OrgId = parse_id(&id)?;
     user.check_csrf(&form.csrf)?;
