@@ -15,6 +15,7 @@ mod accounts;
 pub mod audit;
 mod bulk;
 mod challenges;
+mod day_cover;
 mod db;
 mod ladders;
 mod learners;
@@ -33,6 +34,7 @@ pub use accounts::{AccountRow, NewSession, SessionRow};
 pub use audit::{AuditEntry, AuditEvent, ChainReport};
 pub use bulk::{BulkValue, BulkWriter};
 pub use challenges::{ChallengeInputs, ChallengeRow, ShowcaseTeam, TeamView};
+pub use day_cover::{DayAbsence, DayCover, NewDayCover};
 pub use db::{Backend, Store};
 pub use ladders::{GroupLadderRow, Judgement, LadderPosition, LadderRow};
 pub use learners::{

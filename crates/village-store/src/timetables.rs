@@ -77,6 +77,9 @@ pub struct PublishedTimetable {
     pub nr_weeks: u32,
     pub week_a_monday: Date,
     pub lessons: Vec<LessonRow>,
+    /// Cover for single dates touching these lessons: the person's own lessons taught by
+    /// someone else that date, and for staff the lessons they cover.
+    pub cover: Vec<crate::DayCover>,
 }
 
 /// A calendar link, as its owner sees it.
@@ -135,10 +138,10 @@ fn run_from_row(r: &sqlx::any::AnyRow) -> Result<RunRow> {
     })
 }
 
-const LESSON_COLUMNS: &str = "l.class_id, l.subject, l.set_name, l.staff_id, l.room, l.days, l.weeks, l.starts_minute, l.ends_minute, r.org_id,
+pub(crate) const LESSON_COLUMNS: &str = "l.class_id, l.subject, l.set_name, l.staff_id, l.room, l.days, l.weeks, l.starts_minute, l.ends_minute, r.org_id,
     COALESCE((SELECT p.given_name || ' ' || p.family_name FROM people p WHERE p.id = l.staff_id), l.staff_label) AS staff";
 
-fn lesson_from_row(r: &sqlx::any::AnyRow) -> Result<LessonRow> {
+pub(crate) fn lesson_from_row(r: &sqlx::any::AnyRow) -> Result<LessonRow> {
     let int = |col: &'static str| -> Result<i64> { Ok(r.try_get::<i64, _>(col)?) };
     let corrupt = |column: &'static str, v: i64| StoreError::Corrupt {
         column,
@@ -709,6 +712,7 @@ impl Store {
             nr_weeks: cycle.weeks,
             week_a_monday: setup.week_a_monday,
             lessons: Vec::new(),
+            cover: Vec::new(),
         }))
     }
 
@@ -734,6 +738,7 @@ impl Store {
             .iter()
             .map(lesson_from_row)
             .collect::<Result<_>>()?;
+        frame.cover = self.learner_day_cover(grant, frame.run).await?;
         self.record_access(grant, &format!("run {}", frame.run))
             .await?;
         Ok(Some(frame))
@@ -769,6 +774,7 @@ impl Store {
                 .iter()
                 .map(lesson_from_row)
                 .collect::<Result<_>>()?;
+            frame.cover = self.staff_day_cover(person, frame.run).await?;
             if !frame.lessons.is_empty() {
                 out.push(frame);
             }
@@ -909,7 +915,7 @@ impl Store {
         .collect()
     }
 
-    async fn org_audit<A: village_access::org_act::OrgAct>(
+    pub(crate) async fn org_audit<A: village_access::org_act::OrgAct>(
         &self,
         grant: &OrgGrant<A>,
         action: &str,

@@ -62,36 +62,98 @@ pub fn arrange_cover(
     away: &str,
     day: &str,
 ) -> Result<Vec<CoverLine>, Error> {
-    let d = school
-        .days
-        .iter()
-        .position(|x| x == day)
-        .ok_or_else(|| Error::school("days", format!("unknown day `{day}`")))?;
+    let d = check_absence(school, away, day)?;
+    let mut taught = timetable(school, base, base_solution);
+    let lines = plan(school, base, &mut taught, &[away], d, day, None)?;
+    for (_, line) in &lines {
+        if let Some(by) = &line.by {
+            record(school, &line.offer, &line.set, line.session, by, day);
+        }
+    }
+    Ok(lines.into_iter().map(|(_, l)| l).collect())
+}
+
+/// Cover for one date, not every week: `away` is away on a date that is `day` of week
+/// `week` of the cycle. The model is not changed; the lines, each with its class's number
+/// in `base`, are what the platform keeps for that date. `arranged` is the cover already
+/// kept for that date (class number, colleague), which counts as teaching then; a lesson
+/// `away` was to cover that date is covered again. Nobody in `also_away` (others away that
+/// date) is asked.
+pub fn cover_on_date(
+    school: &School,
+    base: &Compiled,
+    base_solution: &Solution,
+    away: &str,
+    also_away: &[&str],
+    (day, week): (&str, u32),
+    arranged: &[(usize, String)],
+) -> Result<Vec<(usize, CoverLine)>, Error> {
+    let d = check_absence(school, away, day)?;
+    let mut taught = timetable(school, base, base_solution);
+    for (class, by) in arranged {
+        if let Some(t) = taught.iter_mut().find(|t| t.class == *class) {
+            t.staff.clone_from(by);
+        }
+    }
+    let mut everyone = vec![away];
+    everyone.extend_from_slice(also_away);
+    plan(school, base, &mut taught, &everyone, d, day, Some(week))
+}
+
+/// The index of `day`, once `away` and `day` are known to the school.
+fn check_absence(school: &School, away: &str, day: &str) -> Result<usize, Error> {
     if !school.staff.iter().any(|s| s.name == away) {
         return Err(Error::school(
             "staff",
             format!("unknown staff member `{away}`"),
         ));
     }
+    school
+        .days
+        .iter()
+        .position(|x| x == day)
+        .ok_or_else(|| Error::school("days", format!("unknown day `{day}`")))
+}
+
+/// Choose a colleague for each lesson the first of `away` teaches on day `d` (in week
+/// `week` only, if given: then only that day's meeting of a lesson is covered, and only
+/// that day counts as busy), updating `taught` as cover is given so that a colleague
+/// covers one lesson at a time. Nobody in `away` is asked.
+fn plan(
+    school: &School,
+    base: &Compiled,
+    taught: &mut [Taught],
+    away: &[&str],
+    d: usize,
+    day: &str,
+    week: Option<u32>,
+) -> Result<Vec<(usize, CoverLine)>, Error> {
+    let Some(&absent) = away.first() else {
+        return Ok(Vec::new());
+    };
     // A school of more than 32 days is refused by the compile; here it only finds nothing.
     let bit = u32::try_from(d)
         .ok()
         .and_then(|d| 1u32.checked_shl(d))
         .unwrap_or(0);
+    let weeks = week.map_or(u64::MAX, |w| 1u64.checked_shl(w).unwrap_or(0));
     let mps = base.minutes_per_slot;
-    let mut taught = timetable(school, base, base_solution);
     let mut mine: Vec<usize> = taught
         .iter()
         .enumerate()
-        .filter(|(_, t)| t.staff == away && t.t.days & bit != 0)
+        .filter(|(_, t)| t.staff == absent && t.t.days & bit != 0 && t.t.weeks & weeks != 0)
         .map(|(i, _)| i)
         .collect();
     mine.sort_by_key(|&i| taught.get(i).map(|t| (t.t.start, t.class)));
     let mut lines = Vec::new();
     for i in mine {
-        let Some(lesson) = taught.get(i).cloned() else {
+        let Some(mut lesson) = taught.get(i).cloned() else {
             continue;
         };
+        if week.is_some() {
+            lesson.t.days = bit;
+            lesson.t.weeks &= weeks;
+        }
         let Some(info) = base.classes.get(lesson.class) else {
             continue;
         };
@@ -110,9 +172,8 @@ pub fn arrange_cover(
             specialist: false,
             reason: None,
         };
-        match best_colleague(school, base, &taught, &lesson, &info.offer, away)? {
+        match best_colleague(school, base, taught, &lesson, &info.offer, away)? {
             Ok((name, specialist)) => {
-                record(school, &info.offer, &info.set, info.session, &name, day);
                 if let Some(t) = taught.get_mut(i) {
                     t.staff = name.clone();
                 }
@@ -121,7 +182,7 @@ pub fn arrange_cover(
             }
             Err(reason) => line.reason = Some(reason),
         }
-        lines.push(line);
+        lines.push((lesson.class, line));
     }
     Ok(lines)
 }
@@ -171,7 +232,7 @@ fn best_colleague(
     taught: &[Taught],
     lesson: &Taught,
     offer_id: &str,
-    away: &str,
+    away: &[&str],
 ) -> Result<Result<(String, bool), String>, Error> {
     let Some(offer) = school.offers.iter().find(|o| o.id == offer_id) else {
         return Ok(Err(format!(
@@ -181,7 +242,7 @@ fn best_colleague(
     let mut kind_ok = 0usize;
     let mut best: Option<((bool, bool, usize), String, bool)> = None;
     for (si, s) in school.staff.iter().enumerate() {
-        if s.name == away || !s.kind.satisfies(&offer.staff_kind) {
+        if away.contains(&s.name.as_str()) || !s.kind.satisfies(&offer.staff_kind) {
             continue;
         }
         kind_ok += 1;
@@ -458,6 +519,46 @@ mod tests {
         assert!(a[0].by.is_some() && b[0].by.is_some(), "{a:?} {b:?}");
         assert_ne!(a[0].by, b[0].by, "{a:?} {b:?}");
         assert_ne!(b[0].by.as_deref(), Some("Ada"), "Ada is away");
+    }
+
+    #[test]
+    fn cover_for_a_date_leaves_the_model_alone_and_counts_what_that_date_has() {
+        let s = school();
+        let (c, sol) = timetable_of(&s, &[("maths-1/1/1", 9, "N1"), ("maths-2/2/1", 9, "N2")]);
+        let class_of = |id: &str| c.problem.classes.iter().position(|x| x.id == id).unwrap();
+        let (ada, bo) = (class_of("maths-1/1/1"), class_of("maths-2/2/1"));
+        // Ada away on a Monday: the model is untouched, the line names her class.
+        let a = cover_on_date(&s, &c, &sol, "Ada", &[], ("Mon", 0), &[]).unwrap();
+        assert_eq!(a.len(), 1, "{a:?}");
+        assert_eq!(a[0].0, ada);
+        let first = a[0].1.by.clone().unwrap();
+        assert!(s
+            .offers
+            .iter()
+            .all(|o| o.sets.iter().all(|x| x.cover.is_empty())));
+        // Bo away the same date: whoever covers Ada at nine is teaching then, and Ada is
+        // away too.
+        let arranged = vec![(ada, first.clone())];
+        let b = cover_on_date(&s, &c, &sol, "Bo", &["Ada"], ("Mon", 0), &arranged).unwrap();
+        assert_eq!(b[0].0, bo);
+        let second = b[0].1.by.clone().unwrap();
+        assert_ne!(second, first);
+        assert_ne!(second, "Ada");
+        // The colleague covering Ada is then away too: Ada's lesson is covered again, by
+        // someone else again.
+        let arranged = vec![(ada, first.clone()), (bo, second.clone())];
+        let again =
+            cover_on_date(&s, &c, &sol, &first, &["Ada", "Bo"], ("Mon", 0), &arranged).unwrap();
+        assert_eq!(again.len(), 1, "{again:?}");
+        assert_eq!(again[0].0, ada);
+        let third = again[0].1.by.clone().unwrap();
+        assert!(![first.as_str(), second.as_str(), "Ada", "Bo"].contains(&third.as_str()));
+        // Nothing on Tuesday; an unknown day or person is named.
+        assert!(cover_on_date(&s, &c, &sol, "Ada", &[], ("Tue", 0), &[])
+            .unwrap()
+            .is_empty());
+        let e = cover_on_date(&s, &c, &sol, "Zed", &[], ("Mon", 0), &[]).unwrap_err();
+        assert!(e.to_string().contains("`Zed`"), "{e}");
     }
 
     #[test]

@@ -499,7 +499,7 @@ pub fn day_weekdays(names: &[String]) -> Result<Vec<Weekday>, Error> {
 
 /// Letters, digits and `-_.` as they are; every other byte as `%XX`, so UIDs need no
 /// escaping and stay the same for the same input.
-fn uid_part(s: &str) -> String {
+pub fn uid_part(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.') {

@@ -143,6 +143,30 @@ pub fn inventory() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         ),
         (
             spec(
+                "POST",
+                "/schools/{id}/timetable/absences",
+                School(OrgAction::ManageTimetable),
+            ),
+            post(timetable::day_away),
+        ),
+        (
+            spec(
+                "POST",
+                "/schools/{id}/timetable/absences/end",
+                School(OrgAction::ManageTimetable),
+            ),
+            post(timetable::day_back),
+        ),
+        (
+            spec(
+                "GET",
+                "/schools/{id}/timetable/cover/{date}",
+                School(OrgAction::ManageTimetable),
+            ),
+            get(timetable::cover_sheet),
+        ),
+        (
+            spec(
                 "GET",
                 "/schools/{id}/timetable/model",
                 School(OrgAction::ManageTimetable),

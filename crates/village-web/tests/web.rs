@@ -310,6 +310,7 @@ fn fill(path: &str, id: &str) -> String {
         .replace("{file}", "ladders.json")
         .replace("{run}", "1")
         .replace("{link}", "1")
+        .replace("{date}", "2026-11-24")
         .replace("{token}", "not-a-calendar-link-at-all.ics")
 }
 
@@ -3171,6 +3172,183 @@ async fn a_teacher_away_for_a_day_is_covered_and_no_pupil_lesson_moves() {
         assert!(
             !r.body.contains(&format!("{teacher} is not")),
             "a name, not a label"
+        );
+    }
+}
+
+/// The staff label of `name` in the timetabler's staff list.
+fn staff_label(admin: &str, name: &str) -> String {
+    let end = format!("\">{name}</option>");
+    let (before, _) = admin
+        .split_once(&end)
+        .unwrap_or_else(|| panic!("{name} not listed"));
+    before.rsplit("value=\"").next().unwrap().to_string()
+}
+
+/// Post a staff member and a date (away on a date, or not after all) as `who`.
+async fn staff_date(app: &TestApp, path: &str, who: &Session, staff: &str, on: &str) -> Resp {
+    app.post_form(
+        path,
+        Some(who),
+        &[("csrf", &who.csrf), ("staff", staff), ("date", on)],
+    )
+    .await
+}
+
+/// One lesson of a day of the timetable API, as (start, staff, change).
+fn day_lessons(api: &serde_json::Value, date: &str) -> Vec<(String, String, String)> {
+    let day = api["days"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["date"] == date)
+        .unwrap_or_else(|| panic!("{date} missing"));
+    day["lessons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            let s = |k: &str| l[k].as_str().unwrap_or_default().to_string();
+            (s("starts"), s("staff"), s("change"))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_teacher_away_on_a_date_is_covered_that_date_only() {
+    for b in backends() {
+        let app = TestApp::new(b).await;
+        let leader = app.sign_in("leader").await;
+        let school = app.school_of(&leader).await;
+        let admin_path = format!("/schools/{school}/timetable");
+        let pupil = app.sign_in("pupil").await;
+        let api = format!("/api/v1{}/timetable", app.learner_link(&pupil).await);
+        let read = |path: String| {
+            let app = &app;
+            let pupil = &pupil;
+            async move {
+                serde_json::from_str::<serde_json::Value>(&app.get(&path, Some(pupil)).await.body)
+                    .unwrap()
+            }
+        };
+        // The pupil's first lesson on Tuesday 24 November (today is Monday the 23rd).
+        let (date, next_week) = ("2026-11-24", "2026-12-01");
+        let before = read(api.clone()).await;
+        let (start, usual, _) = day_lessons(&before, date).into_iter().next().unwrap();
+        let admin = app.get(&admin_path, Some(&leader)).await;
+        assert!(admin.body.contains("id=\"day-away-h\""), "{}", admin.body);
+        let teacher = staff_label(&admin.body, &usual);
+        let away_path = format!("{admin_path}/absences");
+        let away = |who, staff: String, on| {
+            let (app, path) = (&app, &away_path);
+            async move { staff_date(app, path, who, &staff, on).await }
+        };
+        let r = away(&leader, teacher.clone(), date).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert!(
+            r.body.contains("Cover for Tuesday 24 November 2026"),
+            "{}",
+            r.body
+        );
+        assert!(r.body.contains("Saved. Colleagues cover"), "{}", r.body);
+        // The pupil sees who teaches that lesson that date, and the usual teacher a week on.
+        let after = read(api.clone()).await;
+        let lesson = day_lessons(&after, date)
+            .into_iter()
+            .find(|l| l.0 == start)
+            .unwrap();
+        assert_ne!(lesson.1, usual, "{lesson:?}");
+        if lesson.1.is_empty() {
+            assert!(lesson.2.contains("is away"), "{lesson:?}");
+        } else {
+            assert_eq!(lesson.2, format!("Cover for {usual}"));
+        }
+        assert_eq!(
+            day_lessons(&after, next_week),
+            day_lessons(&before, next_week)
+        );
+        assert!(day_lessons(&after, next_week)
+            .iter()
+            .all(|l| l.2.is_empty()));
+        // The cover sheet lists it; the admin page links the date.
+        let sheet_path = format!("{admin_path}/cover/{date}");
+        let sheet = app.get(&sheet_path, Some(&leader)).await;
+        assert_eq!(sheet.status, StatusCode::OK);
+        assert!(
+            sheet.body.contains(&format!("<td>{usual}</td>")),
+            "{}",
+            sheet.body
+        );
+        let admin = app.get(&admin_path, Some(&leader)).await;
+        assert!(
+            admin.body.contains(&format!("href=\"{sheet_path}\"")),
+            "{}",
+            admin.body
+        );
+        // Both teachers see it in their timetables: the colleague has the lesson that date.
+        let absent_id = village_domain::PersonId(teacher.parse().unwrap());
+        let theirs = app.store.staff_timetables(absent_id).await.unwrap();
+        assert!(theirs
+            .iter()
+            .any(|t| t.cover.iter().any(|c| c.date.to_string() == date)));
+        if !lesson.1.is_empty() {
+            let by = staff_label(&admin.body, &lesson.1);
+            let by_id = village_domain::PersonId(by.parse().unwrap());
+            let cover = app.store.staff_timetables(by_id).await.unwrap();
+            let c = cover
+                .iter()
+                .flat_map(|t| &t.cover)
+                .find(|c| c.date.to_string() == date && c.by_id == Some(by_id))
+                .expect("the colleague's timetable has the lesson");
+            assert_eq!(c.lesson.staff, usual);
+        }
+        // Twice is refused; so are a date gone by, a Saturday, nonsense and strangers.
+        let again = away(&leader, teacher.clone(), date).await;
+        assert!(again.body.contains("already marked away"), "{}", again.body);
+        let cases = [
+            ("2026-11-20", "has passed"),
+            ("2026-11-28", "is a Saturday"),
+            ("soon", "Choose the date"),
+        ];
+        for (on, says) in cases {
+            let r = away(&leader, teacher.clone(), on).await;
+            assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{on}");
+            assert!(r.body.contains(says), "{on}: {}", r.body);
+        }
+        let r = away(&leader, "nobody".into(), "2026-11-25").await;
+        assert!(r.body.contains("unknown staff member"), "{}", r.body);
+        let other = app.sign_in("teacher").await;
+        let r = away(&other, teacher.clone(), "2026-11-25").await;
+        assert!(
+            matches!(r.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND),
+            "{}",
+            r.status
+        );
+        let r = app.get(&sheet_path, Some(&other)).await;
+        assert!(
+            matches!(r.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND),
+            "{}",
+            r.status
+        );
+        // Not away after all: the lesson is theirs again; a second time says why not.
+        let end_path = format!("{admin_path}/absences/end");
+        let r = staff_date(&app, &end_path, &leader, &teacher, date).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert!(
+            r.body.contains("not away on 2026-11-24 after all"),
+            "{}",
+            r.body
+        );
+        assert_eq!(
+            day_lessons(&read(api.clone()).await, date),
+            day_lessons(&before, date)
+        );
+        let r = staff_date(&app, &end_path, &leader, &teacher, date).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            r.body.contains("is not marked away on 2026-11-24"),
+            "{}",
+            r.body
         );
     }
 }

@@ -23,10 +23,11 @@ use village_access::{act, org_act, Policy};
 use village_domain::calendar::AcademicYear;
 use village_domain::{OrgId, PersonId};
 use village_store::{
-    CalendarLink, PublishedTimetable, RunRow, StoreError, TimetableChoice, TimetableSetup,
+    CalendarLink, DayAbsence, DayCover, LessonRow, NewDayCover, PublishedTimetable, RunRow,
+    StoreError, TimetableChoice, TimetableSetup,
 };
 use village_timetable::choices;
-use village_timetable::cover::{arrange_cover, CoverLine};
+use village_timetable::cover::{arrange_cover, cover_on_date, CoverLine};
 use village_timetable::ical::{self, CalendarRange, WeeklyMeeting};
 use village_timetable::published::RunReport;
 use village_timetable::school::School;
@@ -41,6 +42,9 @@ pub struct LessonLine {
     pub set_name: String,
     pub staff: String,
     pub room: String,
+    /// A change for this date only, in words ("Cover for Ada Jones"); empty otherwise.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub change: String,
 }
 
 impl LessonLine {
@@ -69,15 +73,21 @@ fn hhmm(m: u32) -> String {
 
 /// Week of the cycle (0 = A) that `date` falls in.
 fn cycle_week(tt: &PublishedTimetable, date: Date) -> i64 {
-    let days = tt
-        .week_a_monday
+    week_of_cycle(tt.week_a_monday, tt.nr_weeks, date)
+}
+
+/// Week of a cycle of `nr_weeks` starting on `week_a_monday` (0 = A) that `date` falls in.
+fn week_of_cycle(week_a_monday: Date, nr_weeks: u32, date: Date) -> i64 {
+    let days = week_a_monday
         .until(date)
         .map(|s| i64::from(s.get_days()))
         .unwrap_or(0);
-    days.div_euclid(7).rem_euclid(i64::from(tt.nr_weeks.max(1)))
+    days.div_euclid(7).rem_euclid(i64::from(nr_weeks.max(1)))
 }
 
-/// A person's lessons on one date, in time order.
+/// A person's lessons on one date, in time order, with that date's cover: a lesson whose
+/// own teacher is away shows who teaches it instead, and a staff member sees the lessons
+/// they cover.
 pub fn lessons_on(tt: &PublishedTimetable, date: Date) -> Vec<LessonLine> {
     let Ok(weekdays) = ical::day_weekdays(&tt.day_names) else {
         return Vec::new();
@@ -86,26 +96,53 @@ pub fn lessons_on(tt: &PublishedTimetable, date: Date) -> Vec<LessonLine> {
         return Vec::new();
     };
     let week = cycle_week(tt, date);
-    let mut out: Vec<(u32, LessonLine)> = tt
+    let cover: Vec<&DayCover> = tt.cover.iter().filter(|c| c.date == date).collect();
+    let mut out: Vec<LessonLine> = tt
         .lessons
         .iter()
         .filter(|l| d < 32 && l.days >> d & 1 == 1 && l.weeks >> week & 1 == 1)
         .map(|l| {
-            (
-                l.starts_minute,
-                LessonLine {
-                    starts: hhmm(l.starts_minute),
-                    ends: hhmm(l.ends_minute),
-                    subject: l.subject.clone(),
-                    set_name: l.set_name.clone(),
-                    staff: l.staff.clone(),
-                    room: l.room.clone().unwrap_or_default(),
-                },
-            )
+            let line = lesson_line(l);
+            match cover.iter().find(|c| c.lesson.class_id == l.class_id) {
+                Some(c) => covered(line, c),
+                None => line,
+            }
         })
         .collect();
-    out.sort_by_key(|(m, _)| *m);
-    out.into_iter().map(|(_, l)| l).collect()
+    // Lessons this person covers that date: not among their own.
+    out.extend(
+        cover
+            .iter()
+            .filter(|c| !tt.lessons.iter().any(|l| l.class_id == c.lesson.class_id))
+            .map(|c| covered(lesson_line(&c.lesson), c)),
+    );
+    out.sort_by(|a, b| a.starts.cmp(&b.starts));
+    out
+}
+
+fn lesson_line(l: &LessonRow) -> LessonLine {
+    LessonLine {
+        starts: hhmm(l.starts_minute),
+        ends: hhmm(l.ends_minute),
+        subject: l.subject.clone(),
+        set_name: l.set_name.clone(),
+        staff: l.staff.clone(),
+        room: l.room.clone().unwrap_or_default(),
+        change: String::new(),
+    }
+}
+
+/// The line as cover changes it that date: taught by the colleague, or by nobody yet.
+fn covered(mut line: LessonLine, c: &DayCover) -> LessonLine {
+    let usual = std::mem::take(&mut line.staff);
+    match &c.by {
+        Some(by) => {
+            line.staff.clone_from(by);
+            line.change = format!("Cover for {usual}");
+        }
+        None => line.change = format!("{usual} is away and no cover is arranged yet"),
+    }
+    line
 }
 
 /// "A" or "B" in a fortnightly timetable; nothing in a weekly one.
@@ -789,8 +826,60 @@ async fn calendar_events(
         skip: &skip,
         uid_domain: "village.invalid",
     };
-    ical::expand(&meetings, &tt.day_names, tt.nr_weeks, &range)
-        .map_err(|e| AppError::Internal(format!("calendar: {e}")))
+    let mut events = ical::expand(&meetings, &tt.day_names, tt.nr_weeks, &range)
+        .map_err(|e| AppError::Internal(format!("calendar: {e}")))?;
+    with_cover(&mut events, tt, first_day, last_day);
+    Ok(events)
+}
+
+/// The calendar with each date's cover: a lesson whose teacher is away says who teaches
+/// it instead, and a lesson this person covers is added as an event of its own.
+fn with_cover(
+    events: &mut Vec<ical::CalendarEvent>,
+    tt: &PublishedTimetable,
+    first: Date,
+    last: Date,
+) {
+    let at = |d: Date, minute: u32| {
+        d.to_datetime(jiff::civil::Time::midnight())
+            .checked_add(i64::from(minute).minutes())
+            .ok()
+    };
+    for c in tt
+        .cover
+        .iter()
+        .filter(|c| first <= c.date && c.date <= last)
+    {
+        let l = &c.lesson;
+        let line = covered(lesson_line(l), c);
+        let description = format!("Staff: {}\n{}", line.staff, line.change);
+        let summary = format!("{} ({})", l.subject, l.set_name);
+        let (Some(start), Some(end)) = (at(c.date, l.starts_minute), at(c.date, l.ends_minute))
+        else {
+            continue;
+        };
+        let own = tt.lessons.iter().any(|x| x.class_id == l.class_id);
+        match events
+            .iter_mut()
+            .find(|e| own && e.start == start && e.summary == summary)
+        {
+            Some(e) => e.description = Some(description),
+            None if !own => events.push(ical::CalendarEvent {
+                uid: format!(
+                    "{}.cover.{}@village.invalid",
+                    ical::uid_part(&format!("{}-{}", tt.school.0, l.class_id)),
+                    c.date.strftime("%Y%m%d")
+                ),
+                summary,
+                location: l.room.clone(),
+                description: Some(description),
+                start,
+                end,
+            }),
+            None => {}
+        }
+    }
+    events.sort_by(|a, b| (a.start, &a.uid).cmp(&(b.start, &b.uid)));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -828,6 +917,9 @@ struct AdminPage {
     cover: Vec<CoverView>,
     /// Who is marked away, and when: (staff label, their name, day).
     away: Vec<(String, String, String)>,
+    /// Staff away on a single date, from today on.
+    absences: Vec<DayAbsence>,
+    today: String,
 }
 
 /// A lesson of someone away, and who covers it, as the timetabler's page shows it.
@@ -889,9 +981,13 @@ async fn admin_page_with_cover(
     let choices_made = state.store.school_timetable_choices(&g).await?.len();
     let runs = state.store.timetable_runs(&g, 20).await?;
     let published = state.store.published_run(school).await?.map(|(r, _)| r);
+    let today = views::today(state.clock.now());
+    let absences = state.store.day_absences(&g, today).await?;
     let has_error = error.is_some();
     render_form_page(
         &AdminPage {
+            absences,
+            today: today.to_string(),
             page: Page::for_user(user, state),
             school,
             school_name: org.name,
@@ -1116,6 +1212,277 @@ pub async fn staff_back(
         format!("Saved. They can teach on {day} again, and the cover of their {ended} lessons that day has ended. Solve again from the published timetable and publish it, so that they teach those lessons again.")
     };
     admin_page(&state, &user, id, Some(notice), None).await
+}
+
+// ---------------------------------------------------------------------------------------
+// Cover for one date
+
+/// A staff member away on one date, or not after all.
+#[derive(Deserialize)]
+pub struct DayAwayForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    staff: String,
+    #[serde(default)]
+    date: String,
+}
+
+#[derive(Template)]
+#[template(path = "timetable_cover.html")]
+struct CoverSheetPage {
+    page: Page,
+    school: OrgId,
+    school_name: String,
+    date: Date,
+    absences: Vec<DayAbsence>,
+    lines: Vec<CoverSheetLine>,
+    /// Some absences were arranged on a timetable since replaced: their cover is not shown.
+    stale: bool,
+    notice: Option<String>,
+    error: Option<String>,
+}
+
+/// A line of the cover sheet.
+pub struct CoverSheetLine {
+    pub when: String,
+    pub lesson: String,
+    pub room: String,
+    /// The lesson's own teacher.
+    pub usual: String,
+    pub by: Option<String>,
+    pub reason: String,
+}
+
+/// The cover sheet of one date: who is away, and who teaches each of their lessons.
+pub async fn cover_sheet(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((id, date)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let id: OrgId = parse_id(&id)?;
+    let Ok(date) = date.parse::<Date>() else {
+        // Not a date: refused like any other page of the school's timetabler, so a
+        // stranger's request is audited and learns nothing.
+        views::org_grant::<org_act::ManageTimetable>(&state, &user, id).await?;
+        return Err(AppError::NotFound);
+    };
+    cover_sheet_page(&state, &user, id, date, None, None).await
+}
+
+async fn cover_sheet_page(
+    state: &AppState,
+    user: &CurrentUser,
+    school: OrgId,
+    date: Date,
+    notice: Option<String>,
+    error: Option<String>,
+) -> Result<Response, AppError> {
+    let (g, org) = views::org_grant::<org_act::ManageTimetable>(state, user, school).await?;
+    let absences: Vec<DayAbsence> = state
+        .store
+        .day_absences(&g, date)
+        .await?
+        .into_iter()
+        .filter(|a| a.date == date)
+        .collect();
+    let published = state.store.published_run(school).await?.map(|(r, _)| r);
+    let lines = match published {
+        Some(run) => state.store.day_cover(&g, run, date).await?,
+        None => Vec::new(),
+    };
+    let has_error = error.is_some();
+    render_form_page(
+        &CoverSheetPage {
+            page: Page::for_user(user, state),
+            school,
+            school_name: org.name,
+            date,
+            stale: absences.iter().any(|a| Some(a.run) != published),
+            absences,
+            lines: lines.into_iter().map(cover_sheet_line).collect(),
+            notice,
+            error,
+        },
+        has_error,
+    )
+}
+
+fn cover_sheet_line(c: DayCover) -> CoverSheetLine {
+    let l = &c.lesson;
+    CoverSheetLine {
+        when: format!("{}–{}", hhmm(l.starts_minute), hhmm(l.ends_minute)),
+        lesson: format!("{}, {}", l.subject, l.set_name),
+        room: l.room.clone().unwrap_or_default(),
+        usual: l.staff.clone(),
+        by: c.by,
+        reason: c.reason.unwrap_or_default(),
+    }
+}
+
+/// A staff member is away on one date (ill, on a course, visiting another school): free
+/// colleagues cover their lessons of the published timetable that date. Nothing else
+/// changes; pupils and staff see the cover on that date only.
+pub async fn day_away(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    ValidForm(form): ValidForm<DayAwayForm>,
+) -> Result<Response, AppError> {
+    let id: OrgId = parse_id(&id)?;
+    user.check_csrf(&form.csrf)?;
+    let (g, _) = views::org_grant::<org_act::ManageTimetable>(&state, &user, id).await?;
+    let staff = form.staff.trim();
+    let refuse = |e: String| admin_page(&state, &user, id, None, Some(e));
+    let Ok(date) = form.date.trim().parse::<Date>() else {
+        return refuse("Choose the date they are away, for example 2026-12-08.".into()).await;
+    };
+    if date < views::today(state.clock.now()) {
+        return refuse(format!(
+            "{date} has passed. Cover can be arranged for today or a later date."
+        ))
+        .await;
+    }
+    let Some(base) = published_base(&state, &g, id).await? else {
+        return refuse(
+            "There is no published timetable yet, so there are no lessons to cover.".into(),
+        )
+        .await;
+    };
+    let Some(day) = timetable_day(&base.school.days, date) else {
+        return refuse(format!(
+            "{date} is a {}: the timetable has no lessons that day.",
+            date.strftime("%A")
+        ))
+        .await;
+    };
+    if let Some(year) = state.store.academic_year(id, date).await? {
+        if !year.is_school_day(date) {
+            return refuse(format!(
+                "{date} is not a school day in the school's calendar."
+            ))
+            .await;
+        }
+    }
+    let setup = state
+        .store
+        .timetable_setup(id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let week = week_of_cycle(setup.week_a_monday, base.school.weeks, date);
+    let week = u32::try_from(week).unwrap_or(0);
+    let compiled = base
+        .school
+        .compile()
+        .map_err(|e| AppError::Internal(format!("published run model: {e}")))?;
+    let arranged: Vec<(usize, String)> = state
+        .store
+        .day_cover(&g, base.run, date)
+        .await?
+        .into_iter()
+        .filter_map(|c| Some((usize::try_from(c.class_no).ok()?, c.by_label?)))
+        .collect();
+    let away: Vec<String> = state
+        .store
+        .day_absences(&g, date)
+        .await?
+        .into_iter()
+        .filter(|a| a.date == date)
+        .map(|a| a.staff_label)
+        .collect();
+    let also: Vec<&str> = away.iter().map(String::as_str).collect();
+    let lines = match cover_on_date(
+        &base.school,
+        &compiled,
+        &base.solution,
+        staff,
+        &also,
+        (&day, week),
+        &arranged,
+    ) {
+        Ok(lines) => lines,
+        Err(e) => return refuse(e.to_string()).await,
+    };
+    let keep: Vec<NewDayCover> = lines
+        .iter()
+        .map(|(class, l)| NewDayCover {
+            class_no: *class,
+            absent_label: compiled
+                .classes
+                .get(*class)
+                .map_or(staff, |c| c.staff.as_str())
+                .to_string(),
+            by_label: l.by.clone(),
+            reason: l.reason.clone(),
+        })
+        .collect();
+    match state
+        .store
+        .record_day_absence(&g, base.run, date, staff, &keep)
+        .await
+    {
+        Ok(()) => {}
+        Err(StoreError::Conflict(m)) => {
+            return cover_sheet_page(&state, &user, id, date, None, Some(m)).await
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let covered = lines.iter().filter(|(_, l)| l.by.is_some()).count();
+    let notice = match (lines.len(), lines.len() - covered) {
+        (0, _) => "Saved. They have no lessons that day, so there is nothing to cover.".to_string(),
+        (n, 0) => format!("Saved. Colleagues cover all {n} of their lessons that day, at the usual times and in the usual rooms."),
+        (n, left) => format!("Saved. Colleagues cover {covered} of their {n} lessons that day. Nobody is free for {left}: the reason is beside each."),
+    };
+    cover_sheet_page(&state, &user, id, date, Some(notice), None).await
+}
+
+/// The label of the timetable's day that `date` falls on, if the timetable has one.
+fn timetable_day(days: &[String], date: Date) -> Option<String> {
+    let weekdays = ical::day_weekdays(days).ok()?;
+    let d = weekdays.iter().position(|w| *w == date.weekday())?;
+    days.get(d).cloned()
+}
+
+/// A staff member noted away on a date is not away after all: the cover of their lessons
+/// that date ends, and they teach them as usual.
+pub async fn day_back(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    ValidForm(form): ValidForm<DayAwayForm>,
+) -> Result<Response, AppError> {
+    let id: OrgId = parse_id(&id)?;
+    user.check_csrf(&form.csrf)?;
+    let (g, _) = views::org_grant::<org_act::ManageTimetable>(&state, &user, id).await?;
+    let staff = form.staff.trim();
+    let Ok(date) = form.date.trim().parse::<Date>() else {
+        return admin_page(
+            &state,
+            &user,
+            id,
+            None,
+            Some("That date is not one Village understands.".into()),
+        )
+        .await;
+    };
+    let names = state.store.school_people_names(&g).await?;
+    let name = person_name(&names, staff);
+    let (notice, error) = match state.store.end_day_absence(&g, date, staff).await {
+        Ok(n) => (
+            Some(format!(
+                "Saved. {name} is not away on {date} after all, and the cover of their {n} lessons that day has ended."
+            )),
+            None,
+        ),
+        Err(StoreError::Conflict(_)) => (
+            None,
+            Some(format!(
+                "{name} is not marked away on {date}, so there was nothing to change."
+            )),
+        ),
+        Err(e) => return Err(e.into()),
+    };
+    cover_sheet_page(&state, &user, id, date, notice, error).await
 }
 
 /// The school's timetable setup and its model, as stored.
@@ -1656,6 +2023,101 @@ mod tests {
         assert_eq!(pairs[4], ("x".into(), String::new()));
         // A broken escape is kept as it is, never a panic.
         assert_eq!(form_urlencoded_pairs(b"a=%zz%")[0].1, "%zz%");
+    }
+
+    fn lesson(class_id: &str, staff: &str, starts: u32) -> LessonRow {
+        LessonRow {
+            class_id: class_id.into(),
+            subject: "Maths".into(),
+            set_name: "7X".into(),
+            staff_id: None,
+            staff: staff.into(),
+            room: Some("N1".into()),
+            days: 0b11111,
+            weeks: 1,
+            starts_minute: starts,
+            ends_minute: starts + 60,
+            school: OrgId(1),
+        }
+    }
+
+    fn cover(date: &str, l: LessonRow, by: Option<&str>) -> DayCover {
+        DayCover {
+            date: date.parse().unwrap(),
+            class_no: 0,
+            lesson: l,
+            by_id: None,
+            by_label: by.map(Into::into),
+            by: by.map(Into::into),
+            reason: None,
+        }
+    }
+
+    /// Ada's Tuesday: her 9:00 lesson is covered by Bo on 24 November only; Bo's Tuesday
+    /// gains that lesson; Cy's 10:00 lesson has nobody.
+    #[test]
+    fn a_dates_cover_changes_that_date_only() {
+        let tt = |lessons: Vec<LessonRow>, cover: Vec<DayCover>| PublishedTimetable {
+            run: 1,
+            school: OrgId(1),
+            published_at: jiff::Timestamp::UNIX_EPOCH,
+            day_names: ["Mon", "Tue", "Wed", "Thu", "Fri"]
+                .map(String::from)
+                .to_vec(),
+            nr_weeks: 1,
+            week_a_monday: "2026-11-02".parse().unwrap(),
+            lessons,
+            cover,
+        };
+        let (ada, cy) = (lesson("m1", "Ada", 540), lesson("m2", "Cy", 600));
+        let covers = vec![
+            cover("2026-11-24", ada.clone(), Some("Bo")),
+            cover("2026-11-24", cy.clone(), None),
+        ];
+        let hers = tt(vec![ada.clone(), cy.clone()], covers.clone());
+        let day: Date = "2026-11-24".parse().unwrap();
+        let lines = lessons_on(&hers, day);
+        assert_eq!(lines.len(), 2);
+        assert_eq!(
+            (lines[0].staff.as_str(), lines[0].change.as_str()),
+            ("Bo", "Cover for Ada")
+        );
+        assert_eq!(lines[1].staff, "");
+        assert!(lines[1].change.contains("Cy is away"), "{:?}", lines[1]);
+        // A week later: as usual.
+        let later = lessons_on(&hers, "2026-12-01".parse().unwrap());
+        assert_eq!(later[0].staff, "Ada");
+        assert!(later.iter().all(|l| l.change.is_empty()));
+        // Bo's own 11:00 lesson, and the lesson he covers at 9:00, in time order.
+        let bos = tt(vec![lesson("e1", "Bo", 660)], covers[..1].to_vec());
+        let lines = lessons_on(&bos, day);
+        let got: Vec<_> = lines
+            .iter()
+            .map(|l| (l.starts.as_str(), l.change.as_str()))
+            .collect();
+        assert_eq!(got, [("09:00", "Cover for Ada"), ("11:00", "")]);
+        // The calendar says the same: the changed event, and Bo's added one.
+        let mut events = Vec::new();
+        with_cover(&mut events, &bos, day, day);
+        assert_eq!(events.len(), 1);
+        assert!(
+            events[0].uid.contains("cover.20261124"),
+            "{}",
+            events[0].uid
+        );
+        assert_eq!(
+            events[0].description.as_deref(),
+            Some("Staff: Bo\nCover for Ada")
+        );
+        // Outside the calendar's range, nothing is added.
+        let mut events = Vec::new();
+        with_cover(
+            &mut events,
+            &bos,
+            "2026-12-01".parse().unwrap(),
+            "2026-12-31".parse().unwrap(),
+        );
+        assert!(events.is_empty());
     }
 
     #[test]

@@ -1,0 +1,300 @@
+//! Cover for one date: a staff member away on a date, and who teaches each of their
+//! lessons of the published timetable that date.
+//!
+//! The published timetable does not change. The cover is kept against the run it was
+//! arranged on, so a lesson's class number always means the same lesson; pages read it
+//! beside the weekly lessons and show it on that date only.
+
+use crate::timetables::{lesson_from_row, LessonRow, LESSON_COLUMNS};
+use crate::{date, secs, ts, Result, Store, StoreError};
+use jiff::civil::Date;
+use jiff::Timestamp;
+use serde::Serialize;
+use sqlx::Row;
+use village_access::{act, org_act, Grant, OrgGrant};
+use village_domain::PersonId;
+
+/// A staff member away on one date.
+#[derive(Debug, Clone, Serialize)]
+pub struct DayAbsence {
+    pub date: Date,
+    /// Their name in the timetable model.
+    pub staff_label: String,
+    /// Their name from the people table, or the label.
+    pub staff: String,
+    pub run: i64,
+    pub noted_at: Timestamp,
+}
+
+/// A lesson of one date taught by a colleague instead of its own teacher, or by nobody.
+#[derive(Debug, Clone, Serialize)]
+pub struct DayCover {
+    pub date: Date,
+    pub class_no: i64,
+    /// The lesson as the published timetable has it, its own teacher included.
+    pub lesson: LessonRow,
+    /// The colleague who teaches it that date: their id when they are a person of the
+    /// school, and their name (or label).
+    pub by_id: Option<PersonId>,
+    pub by_label: Option<String>,
+    pub by: Option<String>,
+    /// Why nobody can, when nobody can.
+    pub reason: Option<String>,
+}
+
+/// Cover to keep for one lesson of the date.
+#[derive(Debug, Clone)]
+pub struct NewDayCover {
+    pub class_no: usize,
+    /// The lesson's own teacher.
+    pub absent_label: String,
+    pub by_label: Option<String>,
+    pub reason: Option<String>,
+}
+
+const COVER_COLUMNS: &str = "c.on_date, c.class_no, c.cover_id, c.cover_label, c.reason,
+    COALESCE((SELECT p.given_name || ' ' || p.family_name FROM people p WHERE p.id = c.cover_id), c.cover_label) AS cover_name";
+
+fn cover_from_row(r: &sqlx::any::AnyRow) -> Result<DayCover> {
+    let on: String = r.try_get("on_date")?;
+    Ok(DayCover {
+        date: date("timetable_day_cover.on_date", &on)?,
+        class_no: r.try_get("class_no")?,
+        lesson: lesson_from_row(r)?,
+        by_id: r.try_get::<Option<i64>, _>("cover_id")?.map(PersonId),
+        by_label: r.try_get("cover_label")?,
+        by: r.try_get("cover_name")?,
+        reason: r.try_get("reason")?,
+    })
+}
+
+impl Store {
+    /// The school's staff away on `from` or later, by date and name.
+    pub async fn day_absences(
+        &self,
+        grant: &OrgGrant<org_act::ManageTimetable>,
+        from: Date,
+    ) -> Result<Vec<DayAbsence>> {
+        sqlx::query(
+            "SELECT a.on_date, a.staff_label, a.run_id, a.noted_at,
+                COALESCE((SELECT p.given_name || ' ' || p.family_name FROM people p
+                          WHERE p.org_id = a.org_id AND CAST(p.id AS TEXT) = a.staff_label), a.staff_label) AS staff
+             FROM timetable_absences a WHERE a.org_id = $1 AND a.on_date >= $2
+             ORDER BY a.on_date, staff, a.staff_label",
+        )
+        .bind(grant.org().0)
+        .bind(from.to_string())
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| {
+            let on: String = r.try_get("on_date")?;
+            Ok(DayAbsence {
+                date: date("timetable_absences.on_date", &on)?,
+                staff_label: r.try_get("staff_label")?,
+                staff: r.try_get("staff")?,
+                run: r.try_get("run_id")?,
+                noted_at: ts("timetable_absences.noted_at", r.try_get("noted_at")?)?,
+            })
+        })
+        .collect()
+    }
+
+    /// The cover of the published run `run` on `on`, in time order, for the cover sheet.
+    pub async fn day_cover(
+        &self,
+        grant: &OrgGrant<org_act::ManageTimetable>,
+        run: i64,
+        on: Date,
+    ) -> Result<Vec<DayCover>> {
+        let sql = format!(
+            "SELECT {COVER_COLUMNS}, {LESSON_COLUMNS} FROM timetable_day_cover c
+             JOIN timetable_lessons l ON l.run_id = c.run_id AND l.class_no = c.class_no
+             JOIN timetable_runs r ON r.id = l.run_id
+             WHERE c.run_id = $1 AND r.org_id = $2 AND c.on_date = $3
+             ORDER BY l.starts_minute, l.class_no"
+        );
+        sqlx::query(&sql)
+            .bind(run)
+            .bind(grant.org().0)
+            .bind(on.to_string())
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(cover_from_row)
+            .collect()
+    }
+
+    /// Notes `staff_label` away on `on` and keeps the cover chosen for their lessons that
+    /// date (replacing earlier cover of the same lessons: a colleague who was to cover and
+    /// is now away themselves). Refused when they are already noted away that date.
+    pub async fn record_day_absence(
+        &self,
+        grant: &OrgGrant<org_act::ManageTimetable>,
+        run: i64,
+        on: Date,
+        staff_label: &str,
+        lines: &[NewDayCover],
+    ) -> Result<()> {
+        let people: std::collections::HashSet<i64> =
+            sqlx::query("SELECT id FROM people WHERE org_id = $1")
+                .bind(grant.org().0)
+                .fetch_all(&self.pool)
+                .await?
+                .iter()
+                .map(|r| r.try_get("id"))
+                .collect::<std::result::Result<_, _>>()?;
+        let person = |label: &str| label.parse::<i64>().ok().filter(|id| people.contains(id));
+        let mut tx = self.begin_write().await?;
+        let inserted = sqlx::query(
+            "INSERT INTO timetable_absences (org_id, on_date, staff_label, run_id, noted_at, noted_by)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(grant.org().0)
+        .bind(on.to_string())
+        .bind(staff_label)
+        .bind(run)
+        .bind(secs(grant.at()))
+        .bind(grant.subject().0)
+        .execute(&mut *tx)
+        .await;
+        match inserted {
+            Ok(_) => {}
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                return Err(StoreError::Conflict(format!(
+                    "They are already marked away on {on}; the cover for that date is below."
+                )))
+            }
+            Err(e) => return Err(e.into()),
+        }
+        for l in lines {
+            let class_no = i64::try_from(l.class_no).map_err(|_| StoreError::Corrupt {
+                column: "timetable_day_cover.class_no",
+                value: l.class_no.to_string(),
+            })?;
+            sqlx::query(
+                "DELETE FROM timetable_day_cover WHERE run_id = $1 AND on_date = $2 AND class_no = $3",
+            )
+            .bind(run)
+            .bind(on.to_string())
+            .bind(class_no)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "INSERT INTO timetable_day_cover (run_id, on_date, class_no, absent_label, cover_id, cover_label, reason)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(run)
+            .bind(on.to_string())
+            .bind(class_no)
+            .bind(&l.absent_label)
+            .bind(l.by_label.as_deref().and_then(person))
+            .bind(l.by_label.as_deref())
+            .bind(l.reason.as_deref())
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        let covered = lines.iter().filter(|l| l.by_label.is_some()).count();
+        self.org_audit(
+            grant,
+            "day_absence",
+            &format!(
+                "{staff_label} away on {on}, {covered} of {} lessons covered (run {run})",
+                lines.len()
+            ),
+        )
+        .await
+    }
+
+    /// `staff_label` is not away on `on` after all: the absence and the cover of their own
+    /// lessons that date end. Returns how many lessons' cover ended; refused when they
+    /// were not noted away that date.
+    pub async fn end_day_absence(
+        &self,
+        grant: &OrgGrant<org_act::ManageTimetable>,
+        on: Date,
+        staff_label: &str,
+    ) -> Result<u64> {
+        let mut tx = self.begin_write().await?;
+        let gone = sqlx::query(
+            "DELETE FROM timetable_absences WHERE org_id = $1 AND on_date = $2 AND staff_label = $3",
+        )
+        .bind(grant.org().0)
+        .bind(on.to_string())
+        .bind(staff_label)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if gone == 0 {
+            return Err(StoreError::Conflict(format!(
+                "They were not marked away on {on}, so there was nothing to change."
+            )));
+        }
+        let ended = sqlx::query(
+            "DELETE FROM timetable_day_cover WHERE on_date = $1 AND absent_label = $2
+             AND run_id IN (SELECT id FROM timetable_runs WHERE org_id = $3)",
+        )
+        .bind(on.to_string())
+        .bind(staff_label)
+        .bind(grant.org().0)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        tx.commit().await?;
+        self.org_audit(
+            grant,
+            "day_absence_ended",
+            &format!("{staff_label} not away on {on} after all, cover of {ended} lessons ended"),
+        )
+        .await?;
+        Ok(ended)
+    }
+
+    /// The cover of the published run `run` touching one learner's lessons.
+    pub(crate) async fn learner_day_cover(
+        &self,
+        grant: &Grant<act::ViewTimetable>,
+        run: i64,
+    ) -> Result<Vec<DayCover>> {
+        let sql = format!(
+            "SELECT {COVER_COLUMNS}, {LESSON_COLUMNS} FROM timetable_day_cover c
+             JOIN timetable_places pl ON pl.run_id = c.run_id AND pl.class_no = c.class_no
+             JOIN timetable_lessons l ON l.run_id = c.run_id AND l.class_no = c.class_no
+             JOIN timetable_runs r ON r.id = l.run_id
+             WHERE c.run_id = $1 AND pl.learner_id = $2 ORDER BY c.on_date, l.starts_minute"
+        );
+        sqlx::query(&sql)
+            .bind(run)
+            .bind(grant.learner().0)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(cover_from_row)
+            .collect()
+    }
+
+    /// The cover of the published run `run` that a staff member gives or whose lessons it
+    /// takes.
+    pub(crate) async fn staff_day_cover(
+        &self,
+        person: PersonId,
+        run: i64,
+    ) -> Result<Vec<DayCover>> {
+        let sql = format!(
+            "SELECT {COVER_COLUMNS}, {LESSON_COLUMNS} FROM timetable_day_cover c
+             JOIN timetable_lessons l ON l.run_id = c.run_id AND l.class_no = c.class_no
+             JOIN timetable_runs r ON r.id = l.run_id
+             WHERE c.run_id = $1 AND (c.cover_id = $2 OR l.staff_id = $2)
+             ORDER BY c.on_date, l.starts_minute"
+        );
+        sqlx::query(&sql)
+            .bind(run)
+            .bind(person.0)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(cover_from_row)
+            .collect()
+    }
+}
