@@ -2,7 +2,8 @@
 // again and publishes, finds it in their week; the timetabler runs a solve, watches its
 // progress live, and reads the report of requests that could not be met; the timetabler
 // marks a teacher away for a day and free colleagues cover their lessons, then marks
-// them back again.
+// them back again; the timetabler notes a teacher away on one date, reads the cover sheet
+// for that date, and ends the absence.
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -143,11 +144,12 @@ test('the timetabler marks a teacher away for a day and colleagues cover their l
     const teacher = [...sets.entries()].sort((a, b) => b[1] - a[1])[0][0];
     const coverBox = page.getByLabel('Ask free colleagues to cover their lessons that day');
     let covered = null;
+    const awayForm = page.locator('form[action$="/timetable/away"]');
     for (const day of model.days) {
-      await page.getByLabel('Staff member', { exact: true }).selectOption(teacher);
-      await page.getByLabel('Day', { exact: true }).selectOption(day);
+      await awayForm.getByLabel('Staff member', { exact: true }).selectOption(teacher);
+      await awayForm.getByLabel('Day', { exact: true }).selectOption(day);
       assert.equal(await coverBox.isChecked(), true, 'cover is offered and asked for by default');
-      await clickAndLoad(page, page.locator('form[action$="/timetable/away"]').getByRole('button', { name: 'Save', exact: true }));
+      await clickAndLoad(page, awayForm.getByRole('button', { name: 'Save', exact: true }));
       const status = normalise(await page.getByRole('status').innerText());
       assert.match(status, /^Saved\./);
       if ((await page.locator('#cover-h').count()) > 0) {
@@ -183,5 +185,69 @@ test('the timetabler marks a teacher away for a day and colleagues cover their l
     const after = await (await page.request.get(modelUrl)).json();
     const left = after.offers.flatMap((o) => o.sets).flatMap((s) => s.cover ?? []).filter((c) => c.day === covered);
     assert.equal(left.length, 0, 'no cover is left for that day');
+  });
+});
+
+/** A date as the form takes it, `days` after `from`. */
+function isoDate(from, days) {
+  const d = new Date(from.getTime() + days * 86_400_000);
+  return d.toISOString().slice(0, 10);
+}
+
+test('the timetabler notes a teacher away on a date and reads the cover sheet', { timeout: JOURNEY_TIMEOUT_MS * 2 }, async () => {
+  await village.withPage(async (page) => {
+    await openTimetabler(page);
+    const adminUrl = page.url();
+    const model = await (await page.request.get(`${new URL(adminUrl).pathname.replace(/\/$/, '')}/model`)).json();
+    const sets = new Map();
+    for (const offer of model.offers) for (const set of offer.sets) sets.set(set.staff, (sets.get(set.staff) ?? 0) + 1);
+    const teacher = [...sets.entries()].sort((a, b) => b[1] - a[1])[0][0];
+    // From tomorrow, the first date that is a school day (weekends and holidays are refused
+    // with the reason) on which the teacher has lessons.
+    const form = page.locator('form[action$="/timetable/absences"]');
+    const today = new Date();
+    let date = null;
+    for (let i = 1; i < 40 && !date; i++) {
+      const d = isoDate(today, i);
+      await form.getByLabel('Staff member', { exact: true }).selectOption(teacher);
+      await form.getByLabel('Date', { exact: true }).fill(d);
+      await clickAndLoad(page, form.getByRole('button', { name: 'Arrange cover' }));
+      if ((await page.locator('.error-summary').count()) > 0) {
+        assert.match(normalise(await page.locator('.error-summary').innerText()), /is a \w+day: the timetable has no lessons that day|is not a school day/);
+        continue;
+      }
+      assert.match(normalise(await page.locator('h1').innerText()), /^Cover for \w+day \d+ \w+ \d{4}$/);
+      const status = normalise(await page.getByRole('status').innerText());
+      if (/no lessons that day/.test(status)) {
+        // Away on a day without lessons: nothing to cover. End it and try the next date.
+        await clickAndLoad(page, page.getByRole('button', { name: /^Not away after all/ }));
+        await page.goto(adminUrl);
+        continue;
+      }
+      assert.match(status, /^Saved\. Colleagues cover (all )?\d+/);
+      date = d;
+    }
+    assert.ok(date, 'the teacher has lessons on some school day in the next few weeks');
+    const rows = page.locator('table[aria-labelledby="sheet-h"] tbody tr');
+    assert.ok((await rows.count()) > 0, 'the sheet lists their lessons');
+    for (let i = 0; i < (await rows.count()); i++) {
+      const cells = (await rows.nth(i).locator('td').allInnerTexts()).map(normalise);
+      assert.match(cells[0], /^\d\d:\d\d–\d\d:\d\d$/, `time: ${JSON.stringify(cells)}`);
+      assert.ok(cells[3].length > 0 && cells[4].length > 0, `usual teacher and cover: ${JSON.stringify(cells)}`);
+      assert.notEqual(cells[4], cells[3], 'someone else covers, or nobody is free');
+    }
+    await checkAccessibility(page);
+
+    // The timetabler's page lists the absence and links the sheet.
+    await clickAndLoad(page, page.getByRole('link', { name: 'Back to the timetable' }));
+    const link = page.locator(`ul[aria-labelledby="dates-h"] a[href$="/timetable/cover/${date}"]`);
+    assert.equal(await link.count(), 1, 'the absence is listed with its cover sheet');
+    await clickAndLoad(page, link);
+
+    // Not away after all: the cover ends.
+    await clickAndLoad(page, page.getByRole('button', { name: /^Not away after all/ }));
+    assert.match(normalise(await page.getByRole('status').innerText()), /^Saved\. .+ is not away on \d{4}-\d\d-\d\d after all, and the cover of their \d+ lessons that day has ended\./);
+    assert.equal(await page.locator('table[aria-labelledby="sheet-h"]').count(), 0, 'no cover is left that date');
+    await checkAccessibility(page);
   });
 });
