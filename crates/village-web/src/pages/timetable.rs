@@ -1036,6 +1036,7 @@ pub async fn admin(
     let id: OrgId = parse_id(&id)?;
     let notice = match q.done.as_str() {
         "published" => Some("Published. Pupils and staff see this timetable now.".to_string()),
+        "published-cover" => Some("Published. Pupils and staff see this timetable now. The cover of staff away on coming dates has been arranged again on it: see their cover sheets below.".to_string()),
         "model" => Some("The timetable model is saved.".to_string()),
         _ => None,
     };
@@ -1349,19 +1350,52 @@ pub async fn day_away(
         )
         .await;
     };
+    let (keep, covered) = match plan_day_cover(&state, &g, &base, staff, date).await? {
+        Ok(planned) => planned,
+        Err(e) => return refuse(e).await,
+    };
+    match state
+        .store
+        .record_day_absence(&g, base.run, date, staff, &keep)
+        .await
+    {
+        Ok(()) => {}
+        Err(StoreError::Conflict(m)) => {
+            return cover_sheet_page(&state, &user, id, date, None, Some(m)).await
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let notice = match (keep.len(), keep.len() - covered) {
+        (0, _) => "Saved. They have no lessons that day, so there is nothing to cover.".to_string(),
+        (n, 0) => format!("Saved. Colleagues cover all {n} of their lessons that day, at the usual times and in the usual rooms."),
+        (n, left) => format!("Saved. Colleagues cover {covered} of their {n} lessons that day. Nobody is free for {left}: the reason is beside each."),
+    };
+    cover_sheet_page(&state, &user, id, date, Some(notice), None).await
+}
+
+/// The cover of `staff`'s lessons on `date` in the published timetable `base`, and how
+/// many found a colleague; or why there can be none (not a day of the timetable, not a
+/// school day, someone the model does not know), in the timetabler's words. Cover already
+/// kept for the date, and everyone else away then, count.
+async fn plan_day_cover(
+    state: &AppState,
+    g: &village_access::OrgGrant<org_act::ManageTimetable>,
+    base: &Base,
+    staff: &str,
+    date: Date,
+) -> Result<Result<(Vec<NewDayCover>, usize), String>, AppError> {
+    let id = g.org();
     let Some(day) = timetable_day(&base.school.days, date) else {
-        return refuse(format!(
+        return Ok(Err(format!(
             "{date} is a {}: the timetable has no lessons that day.",
             date.strftime("%A")
-        ))
-        .await;
+        )));
     };
     if let Some(year) = state.store.academic_year(id, date).await? {
         if !year.is_school_day(date) {
-            return refuse(format!(
+            return Ok(Err(format!(
                 "{date} is not a school day in the school's calendar."
-            ))
-            .await;
+            )));
         }
     }
     let setup = state
@@ -1377,17 +1411,17 @@ pub async fn day_away(
         .map_err(|e| AppError::Internal(format!("published run model: {e}")))?;
     let arranged: Vec<(usize, String)> = state
         .store
-        .day_cover(&g, base.run, date)
+        .day_cover(g, base.run, date)
         .await?
         .into_iter()
         .filter_map(|c| Some((usize::try_from(c.class_no).ok()?, c.by_label?)))
         .collect();
     let away: Vec<String> = state
         .store
-        .day_absences(&g, date)
+        .day_absences(g, date)
         .await?
         .into_iter()
-        .filter(|a| a.date == date)
+        .filter(|a| a.date == date && a.staff_label != staff)
         .map(|a| a.staff_label)
         .collect();
     let also: Vec<&str> = away.iter().map(String::as_str).collect();
@@ -1401,39 +1435,57 @@ pub async fn day_away(
         &arranged,
     ) {
         Ok(lines) => lines,
-        Err(e) => return refuse(e.to_string()).await,
+        Err(e) => return Ok(Err(e.to_string())),
     };
-    let keep: Vec<NewDayCover> = lines
-        .iter()
+    let covered = lines.iter().filter(|(_, l)| l.by.is_some()).count();
+    let keep = lines
+        .into_iter()
         .map(|(class, l)| NewDayCover {
-            class_no: *class,
+            class_no: class,
             absent_label: compiled
                 .classes
-                .get(*class)
+                .get(class)
                 .map_or(staff, |c| c.staff.as_str())
                 .to_string(),
-            by_label: l.by.clone(),
-            reason: l.reason.clone(),
+            by_label: l.by,
+            reason: l.reason,
         })
         .collect();
-    match state
-        .store
-        .record_day_absence(&g, base.run, date, staff, &keep)
-        .await
-    {
-        Ok(()) => {}
-        Err(StoreError::Conflict(m)) => {
-            return cover_sheet_page(&state, &user, id, date, None, Some(m)).await
-        }
-        Err(e) => return Err(e.into()),
-    }
-    let covered = lines.iter().filter(|(_, l)| l.by.is_some()).count();
-    let notice = match (lines.len(), lines.len() - covered) {
-        (0, _) => "Saved. They have no lessons that day, so there is nothing to cover.".to_string(),
-        (n, 0) => format!("Saved. Colleagues cover all {n} of their lessons that day, at the usual times and in the usual rooms."),
-        (n, left) => format!("Saved. Colleagues cover {covered} of their {n} lessons that day. Nobody is free for {left}: the reason is beside each."),
+    Ok(Ok((keep, covered)))
+}
+
+/// After a new timetable is published, the cover of everyone away from today on is
+/// arranged again on it (the old cover named lessons of the old timetable). An absence
+/// whose cover cannot be arranged on the new timetable (the person or the day is gone
+/// from it) is left as it was, and its cover sheet says so. Returns how many were
+/// arranged again.
+async fn rearrange_day_cover(
+    state: &AppState,
+    g: &village_access::OrgGrant<org_act::ManageTimetable>,
+) -> Result<usize, AppError> {
+    let Some(base) = published_base(state, g, g.org()).await? else {
+        return Ok(0);
     };
-    cover_sheet_page(&state, &user, id, date, Some(notice), None).await
+    let today = views::today(state.clock.now());
+    let mut done = 0;
+    for a in state.store.day_absences(g, today).await? {
+        if a.run == base.run {
+            continue;
+        }
+        let Ok((keep, _)) = plan_day_cover(state, g, &base, &a.staff_label, a.date).await? else {
+            continue;
+        };
+        state
+            .store
+            .end_day_absence(g, a.date, &a.staff_label)
+            .await?;
+        state
+            .store
+            .record_day_absence(g, base.run, a.date, &a.staff_label, &keep)
+            .await?;
+        done += 1;
+    }
+    Ok(done)
 }
 
 /// The label of the timetable's day that `date` falls on, if the timetable has one.
@@ -1999,7 +2051,11 @@ pub async fn publish_run(
     let (g, _) = views::org_grant::<org_act::ManageTimetable>(&state, &user, id).await?;
     match state.store.publish_timetable_run(&g, run).await {
         Ok(()) => {
-            Ok(Redirect::to(&format!("/schools/{id}/timetable?done=published")).into_response())
+            let done = match rearrange_day_cover(&state, &g).await? {
+                0 => "published",
+                _ => "published-cover",
+            };
+            Ok(Redirect::to(&format!("/schools/{id}/timetable?done={done}")).into_response())
         }
         Err(StoreError::Conflict(m)) => run_page(&state, &user, id, run, Some(m)).await,
         Err(StoreError::NotFound) => Err(AppError::NotFound),
