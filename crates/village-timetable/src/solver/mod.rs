@@ -210,14 +210,11 @@ pub fn solve(
             stop: &cancelled,
             report: &report,
             // A portfolio: every second thread restarts sooner when stuck with hard
-            // violations (see `search::RESTART_AFTER_SHORT`); a lone thread takes the
-            // two horizons in turn.
-            horizons: if threads == 1 {
-                &[search::RESTART_AFTER, search::RESTART_AFTER_SHORT]
-            } else if thread % 2 == 1 {
-                &[search::RESTART_AFTER_SHORT]
+            // violations (see `search::RESTART_AFTER_SHORT`).
+            restart_after: if thread % 2 == 1 {
+                search::RESTART_AFTER_SHORT
             } else {
-                &[search::RESTART_AFTER]
+                search::RESTART_AFTER
             },
         };
         let seed = options

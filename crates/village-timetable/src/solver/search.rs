@@ -2315,10 +2315,9 @@ pub(crate) struct Control<'c> {
     pub stall: Option<std::time::Duration>,
     pub stop: &'c dyn Fn() -> bool,
     pub report: &'c dyn Fn(u64, (i64, i64), (i64, i64), &'static str),
-    /// Iterations without fewer hard violations before each restart, taken in turn:
-    /// restart `k` waits `horizons[k % len]`, half as long again for each full round
-    /// before it (see `restart_after`).
-    pub horizons: &'c [u64],
+    /// Iterations without fewer hard violations before the first restart
+    /// (`RESTART_AFTER` or `RESTART_AFTER_SHORT`).
+    pub restart_after: u64,
 }
 
 /// Each distribution's place among those whose kind `pick` takes (`NONE` for the
@@ -2355,15 +2354,9 @@ fn days_of(mut days: u32) -> impl Iterator<Item = u32> {
 }
 
 /// Iterations without fewer hard violations after which a run that has restarted
-/// `restarts` times starts again: the horizons in turn, each half as long again after
-/// every round of them.
-fn restart_after(horizons: &[u64], restarts: u64) -> u64 {
-    let len = horizons.len().max(1) as u64;
-    let first = horizons
-        .get((restarts % len) as usize)
-        .copied()
-        .unwrap_or(RESTART_AFTER);
-    (0..restarts / len).fold(first, |after, _| after.saturating_add(after / 2))
+/// `restarts` times starts again: `first`, half as long again each time.
+fn restart_after(first: u64, restarts: u64) -> u64 {
+    (0..restarts).fold(first, |after, _| after.saturating_add(after / 2))
 }
 
 /// A run's best timetable: its cost, its classes' candidates and its enrollments.
@@ -2512,7 +2505,7 @@ pub(crate) fn run(m: &Model<'_>, seed: u64, ctl: &Control<'_>) -> Outcome {
         if !resolving
             && best.0 .0 > 0
             && it.is_multiple_of(1024)
-            && it - last_fewer > restart_after(ctl.horizons, restarts)
+            && it - last_fewer > restart_after(ctl.restart_after, restarts)
         {
             if kept.as_ref().is_none_or(|k| best.0 < k.0) {
                 kept = Some(best.clone());
@@ -3007,7 +3000,7 @@ pub(crate) mod tests {
                 stall: None,
                 stop: &never,
                 report: &count_restarts,
-                horizons: std::slice::from_ref(&first),
+                restart_after: first,
             };
             let out = run(&m, 5, &ctl);
             assert!((1..=2).contains(&out.restarts), "{} restarts", out.restarts);
@@ -3017,20 +3010,6 @@ pub(crate) mod tests {
             let st = State::with_assignment(&m, &out.assign);
             assert_eq!(out.cost, st.full_cost());
         }
-    }
-
-    #[test]
-    fn horizons_are_taken_in_turn_and_grow_by_half_each_round() {
-        let one = [600];
-        let pair = [600, 150];
-        let waits = |h: &[u64]| (0..5).map(|k| restart_after(h, k)).collect::<Vec<_>>();
-        assert_eq!(waits(&one), [600, 900, 1350, 2025, 3037]);
-        assert_eq!(waits(&pair), [600, 150, 900, 225, 1350]);
-        assert_eq!(
-            waits(&[]),
-            waits(&[RESTART_AFTER]),
-            "no horizons: the usual one"
-        );
     }
 
     #[test]
