@@ -136,15 +136,7 @@ impl Store {
         staff_label: &str,
         lines: &[NewDayCover],
     ) -> Result<()> {
-        let people: std::collections::HashSet<i64> =
-            sqlx::query("SELECT id FROM people WHERE org_id = $1")
-                .bind(grant.org().0)
-                .fetch_all(&self.pool)
-                .await?
-                .iter()
-                .map(|r| r.try_get("id"))
-                .collect::<std::result::Result<_, _>>()?;
-        let person = |label: &str| label.parse::<i64>().ok().filter(|id| people.contains(id));
+        let person = self.school_person_ids(grant).await?;
         let mut tx = self.begin_write().await?;
         let inserted = sqlx::query(
             "INSERT INTO timetable_absences (org_id, on_date, staff_label, run_id, noted_at, noted_by)
@@ -167,33 +159,7 @@ impl Store {
             }
             Err(e) => return Err(e.into()),
         }
-        for l in lines {
-            let class_no = i64::try_from(l.class_no).map_err(|_| StoreError::Corrupt {
-                column: "timetable_day_cover.class_no",
-                value: l.class_no.to_string(),
-            })?;
-            sqlx::query(
-                "DELETE FROM timetable_day_cover WHERE run_id = $1 AND on_date = $2 AND class_no = $3",
-            )
-            .bind(run)
-            .bind(on.to_string())
-            .bind(class_no)
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query(
-                "INSERT INTO timetable_day_cover (run_id, on_date, class_no, absent_label, cover_id, cover_label, reason)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            )
-            .bind(run)
-            .bind(on.to_string())
-            .bind(class_no)
-            .bind(&l.absent_label)
-            .bind(l.by_label.as_deref().and_then(person))
-            .bind(l.by_label.as_deref())
-            .bind(l.reason.as_deref())
-            .execute(&mut *tx)
-            .await?;
-        }
+        write_cover(&mut tx, &person, run, on, lines).await?;
         tx.commit().await?;
         let covered = lines.iter().filter(|l| l.by_label.is_some()).count();
         self.org_audit(
@@ -201,6 +167,70 @@ impl Store {
             "day_absence",
             &format!(
                 "{staff_label} away on {on}, {covered} of {} lessons covered (run {run})",
+                lines.len()
+            ),
+        )
+        .await
+    }
+
+    /// The ids of the school's people.
+    async fn school_person_ids(
+        &self,
+        grant: &OrgGrant<org_act::ManageTimetable>,
+    ) -> Result<std::collections::HashSet<i64>> {
+        sqlx::query("SELECT id FROM people WHERE org_id = $1")
+            .bind(grant.org().0)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| Ok(r.try_get("id")?))
+            .collect()
+    }
+
+    /// Moves `staff_label`'s absence on `on` to the newly published run `run`, with the
+    /// cover arranged on it, in one transaction: the cover of their lessons on the old
+    /// run goes, and nothing is lost if any step fails.
+    pub async fn move_day_absence(
+        &self,
+        grant: &OrgGrant<org_act::ManageTimetable>,
+        run: i64,
+        on: Date,
+        staff_label: &str,
+        lines: &[NewDayCover],
+    ) -> Result<()> {
+        let person = self.school_person_ids(grant).await?;
+        let mut tx = self.begin_write().await?;
+        let moved = sqlx::query(
+            "UPDATE timetable_absences SET run_id = $1 WHERE org_id = $2 AND on_date = $3 AND staff_label = $4",
+        )
+        .bind(run)
+        .bind(grant.org().0)
+        .bind(on.to_string())
+        .bind(staff_label)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if moved == 0 {
+            return Err(StoreError::NotFound);
+        }
+        sqlx::query(
+            "DELETE FROM timetable_day_cover WHERE on_date = $1 AND absent_label = $2 AND run_id <> $3
+             AND run_id IN (SELECT id FROM timetable_runs WHERE org_id = $4)",
+        )
+        .bind(on.to_string())
+        .bind(staff_label)
+        .bind(run)
+        .bind(grant.org().0)
+        .execute(&mut *tx)
+        .await?;
+        write_cover(&mut tx, &person, run, on, lines).await?;
+        tx.commit().await?;
+        let covered = lines.iter().filter(|l| l.by_label.is_some()).count();
+        self.org_audit(
+            grant,
+            "day_absence_moved",
+            &format!(
+                "{staff_label} away on {on}: cover arranged again on run {run}, {covered} of {} lessons covered",
                 lines.len()
             ),
         )
@@ -297,4 +327,49 @@ impl Store {
             .map(cover_from_row)
             .collect()
     }
+}
+
+/// Keep `lines` as the cover of their lessons on `on` in run `run`, replacing earlier cover
+/// of the same lessons. `people`: the school's person ids, so a colleague who is a person
+/// is kept by id too.
+async fn write_cover(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    people: &std::collections::HashSet<i64>,
+    run: i64,
+    on: Date,
+    lines: &[NewDayCover],
+) -> Result<()> {
+    for l in lines {
+        let class_no = i64::try_from(l.class_no).map_err(|_| StoreError::Corrupt {
+            column: "timetable_day_cover.class_no",
+            value: l.class_no.to_string(),
+        })?;
+        sqlx::query(
+            "DELETE FROM timetable_day_cover WHERE run_id = $1 AND on_date = $2 AND class_no = $3",
+        )
+        .bind(run)
+        .bind(on.to_string())
+        .bind(class_no)
+        .execute(&mut **tx)
+        .await?;
+        let by_id = l
+            .by_label
+            .as_deref()
+            .and_then(|b| b.parse::<i64>().ok())
+            .filter(|id| people.contains(id));
+        sqlx::query(
+            "INSERT INTO timetable_day_cover (run_id, on_date, class_no, absent_label, cover_id, cover_label, reason)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(run)
+        .bind(on.to_string())
+        .bind(class_no)
+        .bind(&l.absent_label)
+        .bind(by_id)
+        .bind(l.by_label.as_deref())
+        .bind(l.reason.as_deref())
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
 }

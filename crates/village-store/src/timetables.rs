@@ -745,11 +745,17 @@ impl Store {
     }
 
     /// What a staff member teaches in each school's published timetable (a teacher shared
-    /// between schools has one per school).
+    /// between schools has one per school), with the cover they give or are given on
+    /// single dates. A colleague with no lessons of their own who covers one has a
+    /// timetable of that school too.
     pub async fn staff_timetables(&self, person: PersonId) -> Result<Vec<PublishedTimetable>> {
         let schools: Vec<i64> = sqlx::query(
-            "SELECT DISTINCT r.org_id FROM timetable_lessons l JOIN timetable_runs r ON r.id = l.run_id
-             WHERE l.staff_id = $1 AND r.published_at IS NOT NULL ORDER BY r.org_id",
+            "SELECT r.org_id FROM timetable_lessons l JOIN timetable_runs r ON r.id = l.run_id
+             WHERE l.staff_id = $1 AND r.published_at IS NOT NULL
+             UNION
+             SELECT r.org_id FROM timetable_day_cover c JOIN timetable_runs r ON r.id = c.run_id
+             WHERE c.cover_id = $1 AND r.published_at IS NOT NULL
+             ORDER BY 1",
         )
         .bind(person.0)
         .fetch_all(&self.pool)
@@ -775,7 +781,7 @@ impl Store {
                 .map(lesson_from_row)
                 .collect::<Result<_>>()?;
             frame.cover = self.staff_day_cover(person, frame.run).await?;
-            if !frame.lessons.is_empty() {
+            if !frame.lessons.is_empty() || !frame.cover.is_empty() {
                 out.push(frame);
             }
         }

@@ -259,7 +259,7 @@ fn best_colleague(
             .iter()
             .filter(|o| o.subject == offer.subject)
             .flat_map(|o| o.sets.iter())
-            .any(|set| set.staff == s.name || set.cover.iter().any(|c| c.staff == s.name));
+            .any(|set| set.staff == s.name);
         let prefers_not = school.avoided(si)?.iter().any(|a| a.overlaps(&lesson.t));
         let that_day = taught
             .iter()
@@ -559,6 +559,80 @@ mod tests {
             .is_empty());
         let e = cover_on_date(&s, &c, &sol, "Zed", &[], ("Mon", 0), &[]).unwrap_err();
         assert!(e.to_string().contains("`Zed`"), "{e}");
+    }
+
+    #[test]
+    fn covering_a_lesson_does_not_make_a_teacher_of_its_subject() {
+        // Bo is away on Mondays and Gus covers his maths at ten. Ada is away too: Gus is
+        // not a maths teacher for that (he was chosen first while covering counted), so
+        // the first by name of those with no lessons that day covers: Fay.
+        let mut s = school();
+        let (c, sol) = timetable_of(&s, &[("maths-1/1/1", 9, "N1"), ("maths-2/2/1", 10, "N2")]);
+        s.mark_unavailable("Bo", "Mon").unwrap();
+        s.offers[1].sets[0].cover.push(Cover {
+            session: 1,
+            staff: "Gus".into(),
+            day: "Mon".into(),
+        });
+        let lines = cover_ada(&mut s, &c, &sol);
+        assert_eq!(lines[0].by.as_deref(), Some("Fay"), "{lines:?}");
+        assert!(!lines[0].specialist);
+    }
+
+    /// A fortnight: Ada's maths meets on Tuesdays at nine in both weeks, Fay's English on
+    /// Tuesday of week B only, also at nine.
+    #[test]
+    fn cover_for_a_date_counts_that_date_alone() {
+        let mut s = school();
+        s.weeks = 2;
+        s.offers[2].weekly = false;
+        let c = s.compile().unwrap();
+        let mut sol = Solution::empty_for(&c.problem);
+        let place = |sol: &mut Solution, id: &str, days: u32, weeks: u64, room: &str| {
+            let ci = c.problem.classes.iter().position(|x| x.id == id).unwrap();
+            let time = c.problem.classes[ci]
+                .times
+                .iter()
+                .position(|t| {
+                    t.pattern.days == days
+                        && t.pattern.weeks == weeks
+                        && t.pattern.start == 9 * 60 / c.minutes_per_slot
+                })
+                .unwrap_or_else(|| panic!("{id}: no time on days {days:b}, weeks {weeks:b}"));
+            let room = c.problem.rooms.iter().position(|r| r.id == room).unwrap();
+            sol.placements[ci] = Some(Placement {
+                time,
+                room: Some(room),
+            });
+        };
+        place(&mut sol, "maths-1/1/1", 0b10, 0b11, "N1");
+        place(&mut sol, "english/A/1", 0b10, 0b10, "N2");
+        let class_of = |id: &str| c.problem.classes.iter().position(|x| x.id == id).unwrap();
+        // Ada away on Tuesday of week A: Fay teaches only in week B then, so she is free
+        // and, with Gus and Hal, has no lessons that date; first by name among those.
+        let a = cover_on_date(&s, &c, &sol, "Ada", &[], ("Tue", 0), &[]).unwrap();
+        assert_eq!(a.len(), 1);
+        assert_eq!(a[0].0, class_of("maths-1/1/1"));
+        assert_eq!(
+            a[0].1.by.as_deref(),
+            Some("Bo"),
+            "the other maths teacher: {a:?}"
+        );
+        // Bo away too, Tuesday of week B: Fay teaches English then, so she is busy.
+        let b = cover_on_date(&s, &c, &sol, "Ada", &["Bo"], ("Tue", 1), &[]).unwrap();
+        assert_ne!(b[0].1.by.as_deref(), Some("Fay"), "{b:?}");
+        // Week A: Fay is free at nine and comes first by name (Cy does not work before ten
+        // on Mondays but does on Tuesdays; Cy comes first by name).
+        let a2 = cover_on_date(&s, &c, &sol, "Ada", &["Bo"], ("Tue", 0), &[]).unwrap();
+        assert_eq!(a2[0].1.by.as_deref(), Some("Cy"), "{a2:?}");
+        let a3 = cover_on_date(&s, &c, &sol, "Ada", &["Bo", "Cy"], ("Tue", 0), &[]).unwrap();
+        assert_eq!(a3[0].1.by.as_deref(), Some("Fay"), "free in week A: {a3:?}");
+        let b3 = cover_on_date(&s, &c, &sol, "Ada", &["Bo", "Cy"], ("Tue", 1), &[]).unwrap();
+        assert_eq!(
+            b3[0].1.by.as_deref(),
+            Some("Gus"),
+            "Fay teaches in week B: {b3:?}"
+        );
     }
 
     #[test]

@@ -30,7 +30,7 @@ use village_timetable::choices;
 use village_timetable::cover::{arrange_cover, cover_on_date, CoverLine};
 use village_timetable::ical::{self, CalendarRange, WeeklyMeeting};
 use village_timetable::published::RunReport;
-use village_timetable::school::School;
+use village_timetable::school::{Compiled, School};
 
 /// One lesson as a line of a day. Times are "HH:MM", local to the school.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -140,7 +140,7 @@ fn covered(mut line: LessonLine, c: &DayCover) -> LessonLine {
             line.staff.clone_from(by);
             line.change = format!("Cover for {usual}");
         }
-        None => line.change = format!("{usual} is away and no cover is arranged yet"),
+        None => line.change = "Cover to be confirmed".to_string(),
     }
     line
 }
@@ -297,6 +297,12 @@ fn window_label(w: &str) -> String {
 pub struct Notice {
     #[serde(default)]
     done: String,
+    /// After publishing: absences on coming dates whose cover was arranged again on the
+    /// new timetable, and those whose cover could not be.
+    #[serde(default)]
+    moved: usize,
+    #[serde(default)]
+    left: usize,
 }
 
 pub async fn show(
@@ -852,7 +858,11 @@ fn with_cover(
     {
         let l = &c.lesson;
         let line = covered(lesson_line(l), c);
-        let description = format!("Staff: {}\n{}", line.staff, line.change);
+        let description = if line.staff.is_empty() {
+            line.change.clone()
+        } else {
+            format!("Staff: {}\n{}", line.staff, line.change)
+        };
         let summary = format!("{} ({})", l.subject, l.set_name);
         let (Some(start), Some(end)) = (at(c.date, l.starts_minute), at(c.date, l.ends_minute))
         else {
@@ -1035,12 +1045,27 @@ pub async fn admin(
 ) -> Result<Response, AppError> {
     let id: OrgId = parse_id(&id)?;
     let notice = match q.done.as_str() {
-        "published" => Some("Published. Pupils and staff see this timetable now.".to_string()),
-        "published-cover" => Some("Published. Pupils and staff see this timetable now. The cover of staff away on coming dates has been arranged again on it: see their cover sheets below.".to_string()),
+        "published" => Some(published_notice(q.moved, q.left)),
         "model" => Some("The timetable model is saved.".to_string()),
         _ => None,
     };
     admin_page(&state, &user, id, notice, None).await
+}
+
+/// What the timetabler is told after publishing, with what became of cover on coming
+/// dates.
+fn published_notice(moved: usize, left: usize) -> String {
+    let mut words = "Published. Pupils and staff see this timetable now.".to_string();
+    if moved > 0 {
+        words.push_str(&format!(
+            " The cover for {moved} absence{} on coming dates was arranged again on it.",
+            if moved == 1 { "" } else { "s" }
+        ));
+    }
+    if left > 0 {
+        words.push_str(&format!(" The cover for {left} could not be: open the dates below to see which, and arrange it again."));
+    }
+    words
 }
 
 #[derive(Deserialize)]
@@ -1350,7 +1375,16 @@ pub async fn day_away(
         )
         .await;
     };
-    let (keep, covered) = match plan_day_cover(&state, &g, &base, staff, date).await? {
+    if !base.school.staff.iter().any(|s| s.name == staff) {
+        let names = state.store.school_people_names(&g).await?;
+        return refuse(format!(
+            "{} is not in the published timetable, so they have no lessons in it to cover.",
+            person_name(&names, staff)
+        ))
+        .await;
+    }
+    let compiled = compile_published(&base)?;
+    let (keep, covered) = match plan_day_cover(&state, &g, (&base, &compiled), staff, date).await? {
         Ok(planned) => planned,
         Err(e) => return refuse(e).await,
     };
@@ -1367,8 +1401,8 @@ pub async fn day_away(
     }
     let notice = match (keep.len(), keep.len() - covered) {
         (0, _) => "Saved. They have no lessons that day, so there is nothing to cover.".to_string(),
-        (n, 0) => format!("Saved. Colleagues cover all {n} of their lessons that day, at the usual times and in the usual rooms."),
-        (n, left) => format!("Saved. Colleagues cover {covered} of their {n} lessons that day. Nobody is free for {left}: the reason is beside each."),
+        (n, 0) => format!("Saved. Colleagues cover all {n} lessons they were to teach that day, at the usual times and in the usual rooms."),
+        (n, left) => format!("Saved. Colleagues cover {covered} of the {n} lessons they were to teach that day. Nobody is free for {left}: the reason is beside each."),
     };
     cover_sheet_page(&state, &user, id, date, Some(notice), None).await
 }
@@ -1380,7 +1414,7 @@ pub async fn day_away(
 async fn plan_day_cover(
     state: &AppState,
     g: &village_access::OrgGrant<org_act::ManageTimetable>,
-    base: &Base,
+    (base, compiled): (&Base, &Compiled),
     staff: &str,
     date: Date,
 ) -> Result<Result<(Vec<NewDayCover>, usize), String>, AppError> {
@@ -1405,10 +1439,6 @@ async fn plan_day_cover(
         .ok_or(AppError::NotFound)?;
     let week = week_of_cycle(setup.week_a_monday, base.school.weeks, date);
     let week = u32::try_from(week).unwrap_or(0);
-    let compiled = base
-        .school
-        .compile()
-        .map_err(|e| AppError::Internal(format!("published run model: {e}")))?;
     let arranged: Vec<(usize, String)> = state
         .store
         .day_cover(g, base.run, date)
@@ -1427,7 +1457,7 @@ async fn plan_day_cover(
     let also: Vec<&str> = away.iter().map(String::as_str).collect();
     let lines = match cover_on_date(
         &base.school,
-        &compiled,
+        compiled,
         &base.solution,
         staff,
         &also,
@@ -1454,38 +1484,66 @@ async fn plan_day_cover(
     Ok(Ok((keep, covered)))
 }
 
+/// The published run's model compiled, to read its solution's class numbers against.
+fn compile_published(base: &Base) -> Result<Compiled, AppError> {
+    base.school
+        .compile()
+        .map_err(|e| AppError::Internal(format!("published run model: {e}")))
+}
+
 /// After a new timetable is published, the cover of everyone away from today on is
-/// arranged again on it (the old cover named lessons of the old timetable). An absence
-/// whose cover cannot be arranged on the new timetable (the person or the day is gone
-/// from it) is left as it was, and its cover sheet says so. Returns how many were
-/// arranged again.
+/// arranged again on it (the old cover named lessons of the old timetable), each absence
+/// moved in one transaction. An absence whose cover cannot be arranged on the new
+/// timetable (the person or the day is gone from it), or whose move fails, is left as it
+/// was, and its cover sheet says so. Returns how many were moved and how many were left.
 async fn rearrange_day_cover(
     state: &AppState,
     g: &village_access::OrgGrant<org_act::ManageTimetable>,
-) -> Result<usize, AppError> {
+) -> Result<(usize, usize), AppError> {
     let Some(base) = published_base(state, g, g.org()).await? else {
-        return Ok(0);
+        return Ok((0, 0));
     };
     let today = views::today(state.clock.now());
-    let mut done = 0;
-    for a in state.store.day_absences(g, today).await? {
-        if a.run == base.run {
-            continue;
-        }
-        let Ok((keep, _)) = plan_day_cover(state, g, &base, &a.staff_label, a.date).await? else {
-            continue;
-        };
-        state
-            .store
-            .end_day_absence(g, a.date, &a.staff_label)
-            .await?;
-        state
-            .store
-            .record_day_absence(g, base.run, a.date, &a.staff_label, &keep)
-            .await?;
-        done += 1;
+    let stale: Vec<DayAbsence> = state
+        .store
+        .day_absences(g, today)
+        .await?
+        .into_iter()
+        .filter(|a| a.run != base.run)
+        .collect();
+    if stale.is_empty() {
+        return Ok((0, 0));
     }
-    Ok(done)
+    let compiled = compile_published(&base)?;
+    let (mut moved, mut left) = (0, 0);
+    for a in stale {
+        let planned = if base.school.staff.iter().any(|s| s.name == a.staff_label) {
+            plan_day_cover(state, g, (&base, &compiled), &a.staff_label, a.date).await?
+        } else {
+            Err("not in the new timetable".to_string())
+        };
+        let outcome = match planned {
+            Ok((keep, _)) => state
+                .store
+                .move_day_absence(g, base.run, a.date, &a.staff_label, &keep)
+                .await
+                .map_err(|e| e.to_string()),
+            Err(why) => Err(why),
+        };
+        match outcome {
+            Ok(()) => moved += 1,
+            Err(why) => {
+                tracing::warn!(
+                    "cover of {} on {} not arranged again on run {}: {why}",
+                    a.staff_label,
+                    a.date,
+                    base.run
+                );
+                left += 1;
+            }
+        }
+    }
+    Ok((moved, left))
 }
 
 /// The label of the timetable's day that `date` falls on, if the timetable has one.
@@ -2051,11 +2109,21 @@ pub async fn publish_run(
     let (g, _) = views::org_grant::<org_act::ManageTimetable>(&state, &user, id).await?;
     match state.store.publish_timetable_run(&g, run).await {
         Ok(()) => {
-            let done = match rearrange_day_cover(&state, &g).await? {
-                0 => "published",
-                _ => "published-cover",
+            // The timetable is published whatever happens to the cover: a failure here is
+            // logged and shows on the cover sheets, not as an error for the publish.
+            let (moved, left) = match rearrange_day_cover(&state, &g).await {
+                Ok(counts) => counts,
+                Err(e) => {
+                    tracing::warn!("cover not arranged again after publishing run {run}: {e:?}");
+                    (0, 1)
+                }
             };
-            Ok(Redirect::to(&format!("/schools/{id}/timetable?done={done}")).into_response())
+            let to = if moved + left == 0 {
+                format!("/schools/{id}/timetable?done=published")
+            } else {
+                format!("/schools/{id}/timetable?done=published&moved={moved}&left={left}")
+            };
+            Ok(Redirect::to(&to).into_response())
         }
         Err(StoreError::Conflict(m)) => run_page(&state, &user, id, run, Some(m)).await,
         Err(StoreError::NotFound) => Err(AppError::NotFound),
@@ -2139,7 +2207,7 @@ mod tests {
             ("Bo", "Cover for Ada")
         );
         assert_eq!(lines[1].staff, "");
-        assert!(lines[1].change.contains("Cy is away"), "{:?}", lines[1]);
+        assert_eq!(lines[1].change, "Cover to be confirmed");
         // A week later: as usual.
         let later = lessons_on(&hers, "2026-12-01".parse().unwrap());
         assert_eq!(later[0].staff, "Ada");
@@ -2164,6 +2232,37 @@ mod tests {
         assert_eq!(
             events[0].description.as_deref(),
             Some("Staff: Bo\nCover for Ada")
+        );
+        // Ada's own calendar: her events that date say who teaches instead; the week
+        // after is as usual.
+        let week_after: Date = "2026-12-01".parse().unwrap();
+        let event = |d: Date, l: &LessonRow| ical::CalendarEvent {
+            uid: format!("{}-{d}", l.class_id),
+            summary: format!("{} ({})", l.subject, l.set_name),
+            location: l.room.clone(),
+            description: Some(format!("Staff: {}", l.staff)),
+            start: d
+                .to_datetime(jiff::civil::Time::midnight())
+                .checked_add(i64::from(l.starts_minute).minutes())
+                .unwrap(),
+            end: d
+                .to_datetime(jiff::civil::Time::midnight())
+                .checked_add(i64::from(l.ends_minute).minutes())
+                .unwrap(),
+        };
+        let mut events = vec![event(day, &ada), event(day, &cy), event(week_after, &ada)];
+        with_cover(&mut events, &hers, day, week_after);
+        let said: Vec<_> = events
+            .iter()
+            .map(|e| e.description.clone().unwrap())
+            .collect();
+        assert_eq!(
+            said,
+            [
+                "Staff: Bo\nCover for Ada",
+                "Cover to be confirmed",
+                "Staff: Ada"
+            ]
         );
         // Outside the calendar's range, nothing is added.
         let mut events = Vec::new();
