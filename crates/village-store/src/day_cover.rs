@@ -237,6 +237,30 @@ impl Store {
         .await
     }
 
+    /// Cover found later for lessons of run `run` on `on` that nobody was free for (a
+    /// colleague who was away is not after all), replacing their "nobody free" lines.
+    pub async fn fill_day_cover(
+        &self,
+        grant: &OrgGrant<org_act::ManageTimetable>,
+        run: i64,
+        on: Date,
+        lines: &[NewDayCover],
+    ) -> Result<()> {
+        if lines.is_empty() {
+            return Ok(());
+        }
+        let person = self.school_person_ids(grant).await?;
+        let mut tx = self.begin_write().await?;
+        write_cover(&mut tx, &person, run, on, lines).await?;
+        tx.commit().await?;
+        self.org_audit(
+            grant,
+            "day_cover_filled",
+            &format!("{} lessons on {on} covered (run {run})", lines.len()),
+        )
+        .await
+    }
+
     /// `staff_label` is not away on `on` after all: the absence and the cover of their own
     /// lessons that date end. Returns how many lessons' cover ended; refused when they
     /// were not noted away that date.

@@ -3176,6 +3176,54 @@ async fn a_teacher_away_for_a_day_is_covered_and_no_pupil_lesson_moves() {
     }
 }
 
+#[tokio::test]
+async fn a_colleague_not_away_after_all_covers_what_nobody_could() {
+    for b in backends() {
+        let app = TestApp::new(b).await;
+        let leader = app.sign_in("leader").await;
+        let school = app.school_of(&leader).await;
+        let admin_path = format!("/schools/{school}/timetable");
+        let admin = app.get(&admin_path, Some(&leader)).await;
+        let list = admin
+            .body
+            .split_once("<select id=\"d-staff\" name=\"staff\" required>")
+            .unwrap()
+            .1
+            .split_once("</select>")
+            .unwrap()
+            .0;
+        let staff: Vec<String> = list
+            .split("<option value=\"")
+            .skip(1)
+            .map(|o| o.split('"').next().unwrap().to_string())
+            .collect();
+        assert!(staff.len() > 10, "{list}");
+        let (path, date) = (format!("{admin_path}/absences"), "2026-11-25");
+        // Everyone but one teacher is away: the last to go has nobody left to cover.
+        for who in &staff[1..] {
+            let r = staff_date(&app, &path, &leader, who, date).await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        }
+        let r = staff_date(&app, &path, &leader, &staff[0], date).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let sheet = app
+            .get(&format!("{admin_path}/cover/{date}"), Some(&leader))
+            .await;
+        assert!(sheet.body.contains("Nobody free"), "{}", sheet.body);
+        // One of them is not away after all: lessons nobody could take now have cover.
+        let mut filled = false;
+        for who in &staff[1..] {
+            let r = staff_date(&app, &format!("{path}/end"), &leader, who, date).await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+            if r.body.contains("nobody was free for now") {
+                filled = true;
+                break;
+            }
+        }
+        assert!(filled, "someone back covers a lesson left open");
+    }
+}
+
 /// The staff label of `name` in the timetabler's staff list.
 fn staff_label(admin: &str, name: &str) -> String {
     let end = format!("\">{name}</option>");

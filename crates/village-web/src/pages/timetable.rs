@@ -1578,12 +1578,20 @@ pub async fn day_back(
     let names = state.store.school_people_names(&g).await?;
     let name = person_name(&names, staff);
     let (notice, error) = match state.store.end_day_absence(&g, date, staff).await {
-        Ok(n) => (
-            Some(format!(
+        Ok(n) => {
+            let mut words = format!(
                 "Saved. {name} is not away on {date} after all, and the cover of their {n} lessons that day has ended."
-            )),
-            None,
-        ),
+            );
+            let filled = fill_open_cover(&state, &g, date).await?;
+            if filled > 0 {
+                words.push_str(&format!(
+                    " {filled} other lesson{} nobody was free for now {} cover.",
+                    if filled == 1 { "" } else { "s" },
+                    if filled == 1 { "has" } else { "have" }
+                ));
+            }
+            (Some(words), None)
+        }
         Err(StoreError::Conflict(_)) => (
             None,
             Some(format!(
@@ -1593,6 +1601,53 @@ pub async fn day_back(
         Err(e) => return Err(e.into()),
     };
     cover_sheet_page(&state, &user, id, date, notice, error).await
+}
+
+/// Lessons on `date` that nobody was free to cover get another try (someone away that
+/// date is not after all): each absence with such lessons is planned again with the cover
+/// already kept, and what now finds a colleague is kept. Returns how many did.
+async fn fill_open_cover(
+    state: &AppState,
+    g: &village_access::OrgGrant<org_act::ManageTimetable>,
+    date: Date,
+) -> Result<usize, AppError> {
+    let Some(base) = published_base(state, g, g.org()).await? else {
+        return Ok(0);
+    };
+    let open: Vec<i64> = state
+        .store
+        .day_cover(g, base.run, date)
+        .await?
+        .into_iter()
+        .filter(|c| c.by_label.is_none())
+        .map(|c| c.class_no)
+        .collect();
+    if open.is_empty() {
+        return Ok(0);
+    }
+    let compiled = compile_published(&base)?;
+    let mut filled = 0;
+    for a in state.store.day_absences(g, date).await? {
+        if a.date != date || a.run != base.run {
+            continue;
+        }
+        let Ok((lines, _)) =
+            plan_day_cover(state, g, (&base, &compiled), &a.staff_label, date).await?
+        else {
+            continue;
+        };
+        let found: Vec<NewDayCover> = lines
+            .into_iter()
+            .filter(|l| l.by_label.is_some())
+            .filter(|l| i64::try_from(l.class_no).is_ok_and(|c| open.contains(&c)))
+            .collect();
+        filled += found.len();
+        state
+            .store
+            .fill_day_cover(g, base.run, date, &found)
+            .await?;
+    }
+    Ok(filled)
 }
 
 /// The school's timetable setup and its model, as stored.
