@@ -2580,6 +2580,20 @@ fn select_options(page: &str, id: &str) -> Vec<String> {
 }
 
 /// Waits for a timetable run to end, reading its page as the leader.
+/// Starts an 8-second re-solve from the published timetable as the timetabler; returns
+/// the run's page.
+async fn start_resolve(app: &TestApp, leader: &Session, admin_path: &str) -> String {
+    let r = app
+        .post_form(
+            &format!("{admin_path}/solve"),
+            Some(leader),
+            &[("csrf", &leader.csrf), ("seconds", "8"), ("keep", "on")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    r.location().to_string()
+}
+
 async fn wait_for_run(app: &TestApp, leader: &Session, run_path: &str) -> Resp {
     for _ in 0..600 {
         let page = app.get(run_path, Some(leader)).await;
@@ -2663,15 +2677,7 @@ async fn a_pupil_changes_a_secure_choice_and_sees_it_after_the_next_solve() {
             .await;
         assert_eq!(admin.status, StatusCode::OK);
         assert!(admin.body.contains("pupils made choices in Village"));
-        let r = app
-            .post_form(
-                &format!("/schools/{school}/timetable/solve"),
-                Some(&leader),
-                &[("csrf", &leader.csrf), ("seconds", "8"), ("keep", "on")],
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-        let run_path = r.location().to_string();
+        let run_path = start_resolve(&app, &leader, &format!("/schools/{school}/timetable")).await;
         // A second solve while one runs is refused in words.
         let again = app
             .post_form(
@@ -3079,15 +3085,8 @@ async fn a_teacher_away_for_a_day_is_covered_and_no_pupil_lesson_moves() {
         assert!(!covers.is_empty(), "no cover saved for {day}");
         assert!(covers.iter().all(|c| c["staff"].as_str() != Some(teacher)));
         // The re-solve from the published timetable moves (almost) no pupil's lesson.
-        let r = app
-            .post_form(
-                &format!("{admin_path}/solve"),
-                Some(&leader),
-                &[("csrf", &leader.csrf), ("seconds", "8"), ("keep", "on")],
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-        let done = wait_for_run(&app, &leader, r.location()).await;
+        let run_path = start_resolve(&app, &leader, &admin_path).await;
+        let done = wait_for_run(&app, &leader, &run_path).await;
         let changed: f64 = done
             .body
             .split("%</strong> of pupils' lessons changed")
@@ -3380,15 +3379,7 @@ async fn a_teacher_away_on_a_date_is_covered_that_date_only() {
             r.status
         );
         // A new timetable is published: the cover is arranged again on it.
-        let r = app
-            .post_form(
-                &format!("{admin_path}/solve"),
-                Some(&leader),
-                &[("csrf", &leader.csrf), ("seconds", "8"), ("keep", "on")],
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-        let run_path = r.location().to_string();
+        let run_path = start_resolve(&app, &leader, &admin_path).await;
         wait_for_run(&app, &leader, &run_path).await;
         let publish = app
             .post_form(

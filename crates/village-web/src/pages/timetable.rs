@@ -1178,10 +1178,7 @@ pub async fn staff_away(
     if form.cover == "on" {
         match published_base(&state, &g, id).await? {
             Some(base) => {
-                let compiled = base
-                    .school
-                    .compile()
-                    .map_err(|e| AppError::Internal(format!("published run model: {e}")))?;
+                let compiled = compile_published(&base)?;
                 lines = match arrange_cover(&mut school, &compiled, &base.solution, staff, day) {
                     Ok(l) => l,
                     Err(e) => {
