@@ -69,21 +69,23 @@ fn cover_from_row(r: &sqlx::any::AnyRow) -> Result<DayCover> {
 }
 
 impl Store {
-    /// The school's staff away on `from` or later, by date and name.
+    /// The school's staff away from `from` to `to` (both included), by date and name.
     pub async fn day_absences(
         &self,
         grant: &OrgGrant<org_act::ManageTimetable>,
         from: Date,
+        to: Date,
     ) -> Result<Vec<DayAbsence>> {
         sqlx::query(
             "SELECT a.on_date, a.staff_label, a.run_id, a.noted_at,
                 COALESCE((SELECT p.given_name || ' ' || p.family_name FROM people p
                           WHERE p.org_id = a.org_id AND CAST(p.id AS TEXT) = a.staff_label), a.staff_label) AS staff
-             FROM timetable_absences a WHERE a.org_id = $1 AND a.on_date >= $2
+             FROM timetable_absences a WHERE a.org_id = $1 AND a.on_date >= $2 AND a.on_date <= $3
              ORDER BY a.on_date, staff, a.staff_label",
         )
         .bind(grant.org().0)
         .bind(from.to_string())
+        .bind(to.to_string())
         .fetch_all(&self.pool)
         .await?
         .iter()
@@ -136,7 +138,7 @@ impl Store {
         staff_label: &str,
         lines: &[NewDayCover],
     ) -> Result<()> {
-        let person = self.school_person_ids(grant).await?;
+        let person = self.person_ids(grant.org()).await?;
         let mut tx = self.begin_write().await?;
         let inserted = sqlx::query(
             "INSERT INTO timetable_absences (org_id, on_date, staff_label, run_id, noted_at, noted_by)
@@ -173,13 +175,14 @@ impl Store {
         .await
     }
 
-    /// The ids of the school's people.
-    async fn school_person_ids(
+    /// The ids of a school's people: a timetable model names staff and pupils by these
+    /// when they are people of the school.
+    pub(crate) async fn person_ids(
         &self,
-        grant: &OrgGrant<org_act::ManageTimetable>,
+        school: village_domain::OrgId,
     ) -> Result<std::collections::HashSet<i64>> {
         sqlx::query("SELECT id FROM people WHERE org_id = $1")
-            .bind(grant.org().0)
+            .bind(school.0)
             .fetch_all(&self.pool)
             .await?
             .iter()
@@ -198,7 +201,7 @@ impl Store {
         staff_label: &str,
         lines: &[NewDayCover],
     ) -> Result<()> {
-        let person = self.school_person_ids(grant).await?;
+        let person = self.person_ids(grant.org()).await?;
         let mut tx = self.begin_write().await?;
         let moved = sqlx::query(
             "UPDATE timetable_absences SET run_id = $1 WHERE org_id = $2 AND on_date = $3 AND staff_label = $4",
@@ -249,7 +252,7 @@ impl Store {
         if lines.is_empty() {
             return Ok(());
         }
-        let person = self.school_person_ids(grant).await?;
+        let person = self.person_ids(grant.org()).await?;
         let mut tx = self.begin_write().await?;
         write_cover(&mut tx, &person, run, on, lines).await?;
         tx.commit().await?;
@@ -368,14 +371,6 @@ async fn write_cover(
             column: "timetable_day_cover.class_no",
             value: l.class_no.to_string(),
         })?;
-        sqlx::query(
-            "DELETE FROM timetable_day_cover WHERE run_id = $1 AND on_date = $2 AND class_no = $3",
-        )
-        .bind(run)
-        .bind(on.to_string())
-        .bind(class_no)
-        .execute(&mut **tx)
-        .await?;
         let by_id = l
             .by_label
             .as_deref()
@@ -383,7 +378,9 @@ async fn write_cover(
             .filter(|id| people.contains(id));
         sqlx::query(
             "INSERT INTO timetable_day_cover (run_id, on_date, class_no, absent_label, cover_id, cover_label, reason)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7)
+             ON CONFLICT (run_id, on_date, class_no) DO UPDATE SET absent_label = excluded.absent_label,
+                cover_id = excluded.cover_id, cover_label = excluded.cover_label, reason = excluded.reason",
         )
         .bind(run)
         .bind(on.to_string())

@@ -446,14 +446,7 @@ impl Store {
         places: &[(String, usize)],
         at: Timestamp,
     ) -> Result<()> {
-        let people: std::collections::HashSet<i64> =
-            sqlx::query("SELECT id FROM people WHERE org_id = $1")
-                .bind(school.0)
-                .fetch_all(&self.pool)
-                .await?
-                .iter()
-                .map(|r| r.try_get("id"))
-                .collect::<std::result::Result<_, _>>()?;
+        let people = self.person_ids(school).await?;
         let person = |label: &str| label.parse::<i64>().ok().filter(|id| people.contains(id));
         let mut tx = self.begin_write().await?;
         let updated = sqlx::query(

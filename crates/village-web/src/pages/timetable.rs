@@ -992,7 +992,7 @@ async fn admin_page_with_cover(
     let runs = state.store.timetable_runs(&g, 20).await?;
     let published = state.store.published_run(school).await?.map(|(r, _)| r);
     let today = views::today(state.clock.now());
-    let absences = state.store.day_absences(&g, today).await?;
+    let absences = state.store.day_absences(&g, today, Date::MAX).await?;
     let has_error = error.is_some();
     render_form_page(
         &AdminPage {
@@ -1302,13 +1302,7 @@ async fn cover_sheet_page(
     error: Option<String>,
 ) -> Result<Response, AppError> {
     let (g, org) = views::org_grant::<org_act::ManageTimetable>(state, user, school).await?;
-    let absences: Vec<DayAbsence> = state
-        .store
-        .day_absences(&g, date)
-        .await?
-        .into_iter()
-        .filter(|a| a.date == date)
-        .collect();
+    let absences = state.store.day_absences(&g, date, date).await?;
     let published = state.store.published_run(school).await?.map(|(r, _)| r);
     let lines = match published {
         Some(run) => state.store.day_cover(&g, run, date).await?,
@@ -1366,13 +1360,13 @@ pub async fn day_away(
         ))
         .await;
     }
-    let Some(base) = published_base(&state, &g, id).await? else {
+    let Some(cb) = cover_base(&state, &g).await? else {
         return refuse(
             "There is no published timetable yet, so there are no lessons to cover.".into(),
         )
         .await;
     };
-    if !base.school.staff.iter().any(|s| s.name == staff) {
+    if !cb.base.school.staff.iter().any(|s| s.name == staff) {
         let names = state.store.school_people_names(&g).await?;
         return refuse(format!(
             "{} is not in the published timetable, so they have no lessons in it to cover.",
@@ -1380,14 +1374,13 @@ pub async fn day_away(
         ))
         .await;
     }
-    let compiled = compile_published(&base)?;
-    let (keep, covered) = match plan_day_cover(&state, &g, (&base, &compiled), staff, date).await? {
+    let (keep, covered) = match plan_day_cover(&state, &g, &cb, staff, date).await? {
         Ok(planned) => planned,
         Err(e) => return refuse(e).await,
     };
     match state
         .store
-        .record_day_absence(&g, base.run, date, staff, &keep)
+        .record_day_absence(&g, cb.base.run, date, staff, &keep)
         .await
     {
         Ok(()) => {}
@@ -1404,18 +1397,46 @@ pub async fn day_away(
     cover_sheet_page(&state, &user, id, date, Some(notice), None).await
 }
 
-/// The cover of `staff`'s lessons on `date` in the published timetable `base`, and how
+/// The published timetable as cover for a date needs it, loaded once for a request: the
+/// run, its model compiled, and the Monday that starts week A.
+struct CoverBase {
+    base: Base,
+    compiled: Compiled,
+    week_a_monday: Date,
+}
+
+async fn cover_base(
+    state: &AppState,
+    g: &village_access::OrgGrant<org_act::ManageTimetable>,
+) -> Result<Option<CoverBase>, AppError> {
+    let Some(base) = published_base(state, g, g.org()).await? else {
+        return Ok(None);
+    };
+    let setup = state
+        .store
+        .timetable_setup(g.org())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let compiled = compile_published(&base)?;
+    Ok(Some(CoverBase {
+        base,
+        compiled,
+        week_a_monday: setup.week_a_monday,
+    }))
+}
+
+/// The cover of `staff`'s lessons on `date` in the published timetable, and how
 /// many found a colleague; or why there can be none (not a day of the timetable, not a
 /// school day, someone the model does not know), in the timetabler's words. Cover already
 /// kept for the date, and everyone else away then, count.
 async fn plan_day_cover(
     state: &AppState,
     g: &village_access::OrgGrant<org_act::ManageTimetable>,
-    (base, compiled): (&Base, &Compiled),
+    cb: &CoverBase,
     staff: &str,
     date: Date,
 ) -> Result<Result<(Vec<NewDayCover>, usize), String>, AppError> {
-    let id = g.org();
+    let (id, base, compiled) = (g.org(), &cb.base, &cb.compiled);
     let Some(day) = timetable_day(&base.school.days, date) else {
         return Ok(Err(format!(
             "{date} is a {}: the timetable has no lessons that day.",
@@ -1429,12 +1450,7 @@ async fn plan_day_cover(
             )));
         }
     }
-    let setup = state
-        .store
-        .timetable_setup(id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let week = week_of_cycle(setup.week_a_monday, base.school.weeks, date);
+    let week = week_of_cycle(cb.week_a_monday, base.school.weeks, date);
     let week = u32::try_from(week).unwrap_or(0);
     let arranged: Vec<(usize, String)> = state
         .store
@@ -1445,10 +1461,10 @@ async fn plan_day_cover(
         .collect();
     let away: Vec<String> = state
         .store
-        .day_absences(g, date)
+        .day_absences(g, date, date)
         .await?
         .into_iter()
-        .filter(|a| a.date == date && a.staff_label != staff)
+        .filter(|a| a.staff_label != staff)
         .map(|a| a.staff_label)
         .collect();
     let also: Vec<&str> = away.iter().map(String::as_str).collect();
@@ -1497,32 +1513,30 @@ async fn rearrange_day_cover(
     state: &AppState,
     g: &village_access::OrgGrant<org_act::ManageTimetable>,
 ) -> Result<(usize, usize), AppError> {
-    let Some(base) = published_base(state, g, g.org()).await? else {
+    let Some((run, _)) = state.store.published_run(g.org()).await? else {
         return Ok((0, 0));
     };
     let today = views::today(state.clock.now());
     let stale: Vec<DayAbsence> = state
         .store
-        .day_absences(g, today)
+        .day_absences(g, today, Date::MAX)
         .await?
         .into_iter()
-        .filter(|a| a.run != base.run)
+        .filter(|a| a.run != run)
         .collect();
-    if stale.is_empty() {
+    let Some(cb) = (if stale.is_empty() {
+        None
+    } else {
+        cover_base(state, g).await?
+    }) else {
         return Ok((0, 0));
-    }
-    let compiled = compile_published(&base)?;
+    };
     let (mut moved, mut left) = (0, 0);
     for a in stale {
-        let planned = if base.school.staff.iter().any(|s| s.name == a.staff_label) {
-            plan_day_cover(state, g, (&base, &compiled), &a.staff_label, a.date).await?
-        } else {
-            Err("not in the new timetable".to_string())
-        };
-        let outcome = match planned {
+        let outcome = match plan_day_cover(state, g, &cb, &a.staff_label, a.date).await? {
             Ok((keep, _)) => state
                 .store
-                .move_day_absence(g, base.run, a.date, &a.staff_label, &keep)
+                .move_day_absence(g, run, a.date, &a.staff_label, &keep)
                 .await
                 .map_err(|e| e.to_string()),
             Err(why) => Err(why),
@@ -1534,7 +1548,7 @@ async fn rearrange_day_cover(
                     "cover of {} on {} not arranged again on run {}: {why}",
                     a.staff_label,
                     a.date,
-                    base.run
+                    run
                 );
                 left += 1;
             }
@@ -1608,29 +1622,30 @@ async fn fill_open_cover(
     g: &village_access::OrgGrant<org_act::ManageTimetable>,
     date: Date,
 ) -> Result<usize, AppError> {
-    let Some(base) = published_base(state, g, g.org()).await? else {
+    let Some((run, _)) = state.store.published_run(g.org()).await? else {
         return Ok(0);
     };
     let open: Vec<i64> = state
         .store
-        .day_cover(g, base.run, date)
+        .day_cover(g, run, date)
         .await?
         .into_iter()
         .filter(|c| c.by_label.is_none())
         .map(|c| c.class_no)
         .collect();
-    if open.is_empty() {
+    let Some(cb) = (if open.is_empty() {
+        None
+    } else {
+        cover_base(state, g).await?
+    }) else {
         return Ok(0);
-    }
-    let compiled = compile_published(&base)?;
+    };
     let mut filled = 0;
-    for a in state.store.day_absences(g, date).await? {
-        if a.date != date || a.run != base.run {
+    for a in state.store.day_absences(g, date, date).await? {
+        if a.run != run {
             continue;
         }
-        let Ok((lines, _)) =
-            plan_day_cover(state, g, (&base, &compiled), &a.staff_label, date).await?
-        else {
+        let Ok((lines, _)) = plan_day_cover(state, g, &cb, &a.staff_label, date).await? else {
             continue;
         };
         let found: Vec<NewDayCover> = lines
@@ -1639,10 +1654,7 @@ async fn fill_open_cover(
             .filter(|l| i64::try_from(l.class_no).is_ok_and(|c| open.contains(&c)))
             .collect();
         filled += found.len();
-        state
-            .store
-            .fill_day_cover(g, base.run, date, &found)
-            .await?;
+        state.store.fill_day_cover(g, run, date, &found).await?;
     }
     Ok(filled)
 }
