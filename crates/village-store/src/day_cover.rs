@@ -42,6 +42,26 @@ pub struct DayCover {
     pub reason: Option<String>,
 }
 
+/// What cover for a date is planned from: the cover already kept for the date's lessons
+/// (class number and who, `None` when nobody was free) and who is away that date. A plan
+/// is kept only if this is unchanged when it is written, so two plans made at the same
+/// moment cannot give one colleague two lessons at once.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DayState {
+    pub arranged: Vec<(i64, Option<String>)>,
+    pub away: Vec<String>,
+}
+
+/// Whether planned cover was kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[must_use]
+pub enum CoverWrite {
+    Kept,
+    /// Someone changed the date's cover or absences since the plan read them: nothing
+    /// was written; plan again from the new state.
+    Changed,
+}
+
 /// Cover to keep for one lesson of the date.
 #[derive(Debug, Clone)]
 pub struct NewDayCover {
@@ -102,6 +122,17 @@ impl Store {
         .collect()
     }
 
+    /// What cover on `on` in run `run` is planned from; see [`DayState`].
+    pub async fn day_state(
+        &self,
+        grant: &OrgGrant<org_act::ManageTimetable>,
+        run: i64,
+        on: Date,
+    ) -> Result<DayState> {
+        let mut conn = self.pool.acquire().await?;
+        read_day_state(&mut conn, grant.org().0, run, on).await
+    }
+
     /// The cover of the published run `run` on `on`, in time order, for the cover sheet.
     pub async fn day_cover(
         &self,
@@ -129,17 +160,21 @@ impl Store {
 
     /// Notes `staff_label` away on `on` and keeps the cover chosen for their lessons that
     /// date (replacing earlier cover of the same lessons: a colleague who was to cover and
-    /// is now away themselves). Refused when they are already noted away that date.
+    /// is now away themselves), if the date is still as `seen` when the plan was made.
+    /// Refused when they are already noted away that date.
     pub async fn record_day_absence(
         &self,
         grant: &OrgGrant<org_act::ManageTimetable>,
         run: i64,
         on: Date,
         staff_label: &str,
-        lines: &[NewDayCover],
-    ) -> Result<()> {
+        (lines, seen): (&[NewDayCover], &DayState),
+    ) -> Result<CoverWrite> {
         let person = self.person_ids(grant.org()).await?;
         let mut tx = self.begin_write().await?;
+        if !unchanged(&mut tx, grant.org().0, run, on, seen).await? {
+            return Ok(CoverWrite::Changed);
+        }
         let inserted = sqlx::query(
             "INSERT INTO timetable_absences (org_id, on_date, staff_label, run_id, noted_at, noted_by)
              VALUES ($1, $2, $3, $4, $5, $6)",
@@ -172,7 +207,8 @@ impl Store {
                 lines.len()
             ),
         )
-        .await
+        .await?;
+        Ok(CoverWrite::Kept)
     }
 
     /// The ids of a school's people: a timetable model names staff and pupils by these
@@ -192,17 +228,21 @@ impl Store {
 
     /// Moves `staff_label`'s absence on `on` to the newly published run `run`, with the
     /// cover arranged on it, in one transaction: the cover of their lessons on the old
-    /// run goes, and nothing is lost if any step fails.
+    /// run goes, and nothing is lost if any step fails. Kept only if the date on `run` is
+    /// still as `seen` when the plan was made.
     pub async fn move_day_absence(
         &self,
         grant: &OrgGrant<org_act::ManageTimetable>,
         run: i64,
         on: Date,
         staff_label: &str,
-        lines: &[NewDayCover],
-    ) -> Result<()> {
+        (lines, seen): (&[NewDayCover], &DayState),
+    ) -> Result<CoverWrite> {
         let person = self.person_ids(grant.org()).await?;
         let mut tx = self.begin_write().await?;
+        if !unchanged(&mut tx, grant.org().0, run, on, seen).await? {
+            return Ok(CoverWrite::Changed);
+        }
         let moved = sqlx::query(
             "UPDATE timetable_absences SET run_id = $1 WHERE org_id = $2 AND on_date = $3 AND staff_label = $4",
         )
@@ -237,23 +277,28 @@ impl Store {
                 lines.len()
             ),
         )
-        .await
+        .await?;
+        Ok(CoverWrite::Kept)
     }
 
     /// Cover found later for lessons of run `run` on `on` that nobody was free for (a
-    /// colleague who was away is not after all), replacing their "nobody free" lines.
+    /// colleague who was away is not after all), replacing their "nobody free" lines, if
+    /// the date is still as `seen` when the plan was made.
     pub async fn fill_day_cover(
         &self,
         grant: &OrgGrant<org_act::ManageTimetable>,
         run: i64,
         on: Date,
-        lines: &[NewDayCover],
-    ) -> Result<()> {
+        (lines, seen): (&[NewDayCover], &DayState),
+    ) -> Result<CoverWrite> {
         if lines.is_empty() {
-            return Ok(());
+            return Ok(CoverWrite::Kept);
         }
         let person = self.person_ids(grant.org()).await?;
         let mut tx = self.begin_write().await?;
+        if !unchanged(&mut tx, grant.org().0, run, on, seen).await? {
+            return Ok(CoverWrite::Changed);
+        }
         write_cover(&mut tx, &person, run, on, lines).await?;
         tx.commit().await?;
         self.org_audit(
@@ -261,7 +306,8 @@ impl Store {
             "day_cover_filled",
             &format!("{} lessons on {on} covered (run {run})", lines.len()),
         )
-        .await
+        .await?;
+        Ok(CoverWrite::Kept)
     }
 
     /// `staff_label` is not away on `on` after all: the absence and the cover of their own
@@ -354,6 +400,60 @@ impl Store {
             .map(cover_from_row)
             .collect()
     }
+}
+
+/// The cover kept on `on` in run `run` and who is away that date, as a plan reads them.
+async fn read_day_state(
+    conn: &mut sqlx::AnyConnection,
+    org: i64,
+    run: i64,
+    on: Date,
+) -> Result<DayState> {
+    let arranged = sqlx::query(
+        "SELECT c.class_no, c.cover_label FROM timetable_day_cover c
+         JOIN timetable_runs r ON r.id = c.run_id
+         WHERE c.run_id = $1 AND r.org_id = $2 AND c.on_date = $3 ORDER BY c.class_no",
+    )
+    .bind(run)
+    .bind(org)
+    .bind(on.to_string())
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(|r| Ok((r.try_get("class_no")?, r.try_get("cover_label")?)))
+    .collect::<Result<_>>()?;
+    let away = sqlx::query(
+        "SELECT staff_label FROM timetable_absences WHERE org_id = $1 AND on_date = $2
+         ORDER BY staff_label",
+    )
+    .bind(org)
+    .bind(on.to_string())
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(|r| Ok(r.try_get("staff_label")?))
+    .collect::<Result<_>>()?;
+    Ok(DayState { arranged, away })
+}
+
+/// Whether the date is still as a plan saw it, read inside the writing transaction after
+/// taking the run's row lock. The lock is what makes the check hold on PostgreSQL: a
+/// second writer of cover on the same run waits here until the first commits, then reads
+/// what it wrote (each statement sees the latest commits under READ COMMITTED). SQLite's
+/// `BEGIN IMMEDIATE` already lets one writer in at a time.
+async fn unchanged(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    org: i64,
+    run: i64,
+    on: Date,
+    seen: &DayState,
+) -> Result<bool> {
+    sqlx::query("UPDATE timetable_runs SET org_id = org_id WHERE id = $1 AND org_id = $2")
+        .bind(run)
+        .bind(org)
+        .execute(&mut **tx)
+        .await?;
+    Ok(read_day_state(tx, org, run, on).await? == *seen)
 }
 
 /// Keep `lines` as the cover of their lessons on `on` in run `run`, replacing earlier cover

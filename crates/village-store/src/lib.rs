@@ -34,7 +34,7 @@ pub use accounts::{AccountRow, NewSession, SessionRow};
 pub use audit::{AuditEntry, AuditEvent, ChainReport};
 pub use bulk::{BulkValue, BulkWriter};
 pub use challenges::{ChallengeInputs, ChallengeRow, ShowcaseTeam, TeamView};
-pub use day_cover::{DayAbsence, DayCover, NewDayCover};
+pub use day_cover::{CoverWrite, DayAbsence, DayCover, DayState, NewDayCover};
 pub use db::{Backend, Store};
 pub use ladders::{GroupLadderRow, Judgement, LadderPosition, LadderRow};
 pub use learners::{

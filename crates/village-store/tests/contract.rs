@@ -479,3 +479,85 @@ async fn plan_saves_wait_for_busy_writers_instead_of_failing() {
         }
     }
 }
+
+/// Cover for a date is planned from what the date already holds; a plan whose date has
+/// changed before it is written (another absence noted at the same moment) is not kept,
+/// since it could give one colleague two lessons at once. Of two plans made from the same
+/// state and written together, exactly one is kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cover_planned_from_a_date_that_has_since_changed_is_not_kept() {
+    use village_access::org_act::ManageTimetable;
+    use village_store::{CoverWrite, NewDayCover};
+    for b in backends() {
+        let store = demo_store(b).await;
+        let leader = store
+            .load_subject(person(&store, "leader").await, now())
+            .await
+            .unwrap();
+        let mut published = None;
+        for org in store
+            .orgs_of_kind(village_domain::org::OrgKind::School)
+            .await
+            .unwrap()
+        {
+            if let Some((run, _)) = store.published_run(org.id).await.unwrap() {
+                published = Some((org, run));
+            }
+        }
+        let (org, run) = published.expect("the demo publishes a timetable");
+        let g =
+            Policy::authorize_org::<ManageTimetable>(&leader, org.id, org.parent, now()).unwrap();
+        let on: jiff::civil::Date = "2026-12-08".parse().unwrap();
+        let line = |class_no, absent: &str| NewDayCover {
+            class_no,
+            absent_label: absent.into(),
+            by_label: Some("Colleague".into()),
+            reason: None,
+        };
+        let empty = store.day_state(&g, run, on).await.unwrap();
+        assert_eq!(empty, Default::default());
+        let first = [line(0, "Ada")];
+        let kept = store
+            .record_day_absence(&g, run, on, "Ada", (&first, &empty))
+            .await
+            .unwrap();
+        assert_eq!(kept, CoverWrite::Kept, "{b:?}");
+        // Planned before Ada's absence was kept: refused, and nothing of it written.
+        let stale = [line(1, "Bo")];
+        let write = (&stale[..], &empty);
+        assert_eq!(
+            store
+                .record_day_absence(&g, run, on, "Bo", write)
+                .await
+                .unwrap(),
+            CoverWrite::Changed
+        );
+        assert_eq!(
+            store.fill_day_cover(&g, run, on, write).await.unwrap(),
+            CoverWrite::Changed
+        );
+        let now_state = store.day_state(&g, run, on).await.unwrap();
+        assert_eq!(now_state.away, vec!["Ada".to_string()]);
+        assert_eq!(now_state.arranged, vec![(0, Some("Colleague".to_string()))]);
+        // Two plans from the same state, written at once: one is kept. Several dates,
+        // so that the two writes really overlap on a two-thread runtime.
+        for day in 9..17 {
+            let on = jiff::civil::date(2026, 12, day);
+            let seen = store.day_state(&g, run, on).await.unwrap();
+            let (bo, cy) = ([line(1, "Bo")], [line(2, "Cy")]);
+            let (x, y) = tokio::join!(
+                store.record_day_absence(&g, run, on, "Bo", (&bo, &seen)),
+                store.record_day_absence(&g, run, on, "Cy", (&cy, &seen))
+            );
+            let outcomes = [x.unwrap(), y.unwrap()];
+            assert_eq!(
+                outcomes.iter().filter(|w| **w == CoverWrite::Kept).count(),
+                1,
+                "{b:?} {on}: {outcomes:?}"
+            );
+            let after = store.day_state(&g, run, on).await.unwrap();
+            assert_eq!(after.away.len(), 1, "{b:?}: {after:?}");
+            assert_eq!(after.arranged.len(), 1, "{b:?}: {after:?}");
+        }
+    }
+}

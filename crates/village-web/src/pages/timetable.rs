@@ -23,8 +23,8 @@ use village_access::{act, org_act, Policy};
 use village_domain::calendar::AcademicYear;
 use village_domain::{OrgId, PersonId};
 use village_store::{
-    CalendarLink, DayAbsence, DayCover, LessonRow, NewDayCover, PublishedTimetable, RunRow,
-    StoreError, TimetableChoice, TimetableSetup,
+    CalendarLink, CoverWrite, DayAbsence, DayCover, DayState, LessonRow, NewDayCover,
+    PublishedTimetable, RunRow, StoreError, TimetableChoice, TimetableSetup,
 };
 use village_timetable::choices;
 use village_timetable::cover::{arrange_cover, cover_on_date, CoverLine};
@@ -1374,21 +1374,35 @@ pub async fn day_away(
         ))
         .await;
     }
-    let (keep, covered) = match plan_day_cover(&state, &g, &cb, staff, date).await? {
-        Ok(planned) => planned,
-        Err(e) => return refuse(e).await,
-    };
-    match state
-        .store
-        .record_day_absence(&g, cb.base.run, date, staff, &keep)
-        .await
-    {
-        Ok(()) => {}
-        Err(StoreError::Conflict(m)) => {
-            return cover_sheet_page(&state, &user, id, date, None, Some(m)).await
+    let mut kept = None;
+    for _ in 0..COVER_ATTEMPTS {
+        let plan = match plan_day_cover(&state, &g, &cb, staff, date).await? {
+            Ok(plan) => plan,
+            Err(e) => return refuse(e).await,
+        };
+        let write = (&plan.keep[..], &plan.seen);
+        match state
+            .store
+            .record_day_absence(&g, cb.base.run, date, staff, write)
+            .await
+        {
+            Ok(CoverWrite::Kept) => {
+                kept = Some(plan);
+                break;
+            }
+            Ok(CoverWrite::Changed) => {}
+            Err(StoreError::Conflict(m)) => {
+                return cover_sheet_page(&state, &user, id, date, None, Some(m)).await
+            }
+            Err(e) => return Err(e.into()),
         }
-        Err(e) => return Err(e.into()),
     }
+    let Some(DayPlan { keep, covered, .. }) = kept else {
+        return refuse(format!(
+            "Cover for {date} was being changed by someone else at the same moment, so nothing was saved. Please try again."
+        ))
+        .await;
+    };
     let notice = match (keep.len(), keep.len() - covered) {
         (0, _) => "Saved. They have no lessons that day, so there is nothing to cover.".to_string(),
         (n, 0) => format!("Saved. Colleagues cover all {n} lessons they were to teach that day, at the usual times and in the usual rooms."),
@@ -1425,17 +1439,30 @@ async fn cover_base(
     }))
 }
 
-/// The cover of `staff`'s lessons on `date` in the published timetable, and how
-/// many found a colleague; or why there can be none (not a day of the timetable, not a
-/// school day, someone the model does not know), in the timetabler's words. Cover already
-/// kept for the date, and everyone else away then, count.
+/// How many times cover for a date is planned before giving up, when each time someone
+/// else changed the date's cover between the plan and its write.
+const COVER_ATTEMPTS: usize = 3;
+
+/// Cover planned for one person's lessons on a date.
+struct DayPlan {
+    keep: Vec<NewDayCover>,
+    /// How many of `keep` found a colleague.
+    covered: usize,
+    /// The date as the plan read it: the plan is written only if it is still so.
+    seen: DayState,
+}
+
+/// The cover of `staff`'s lessons on `date` in the published timetable; or why there
+/// can be none (not a day of the timetable, not a school day, someone the model does not
+/// know), in the timetabler's words. Cover already kept for the date, and everyone else
+/// away then, count.
 async fn plan_day_cover(
     state: &AppState,
     g: &village_access::OrgGrant<org_act::ManageTimetable>,
     cb: &CoverBase,
     staff: &str,
     date: Date,
-) -> Result<Result<(Vec<NewDayCover>, usize), String>, AppError> {
+) -> Result<Result<DayPlan, String>, AppError> {
     let (id, base, compiled) = (g.org(), &cb.base, &cb.compiled);
     let Some(day) = timetable_day(&base.school.days, date) else {
         return Ok(Err(format!(
@@ -1452,22 +1479,18 @@ async fn plan_day_cover(
     }
     let week = week_of_cycle(cb.week_a_monday, base.school.weeks, date);
     let week = u32::try_from(week).unwrap_or(0);
-    let arranged: Vec<(usize, String)> = state
-        .store
-        .day_cover(g, base.run, date)
-        .await?
-        .into_iter()
-        .filter_map(|c| Some((usize::try_from(c.class_no).ok()?, c.by_label?)))
+    let seen = state.store.day_state(g, base.run, date).await?;
+    let arranged: Vec<(usize, String)> = seen
+        .arranged
+        .iter()
+        .filter_map(|(class, by)| Some((usize::try_from(*class).ok()?, by.clone()?)))
         .collect();
-    let away: Vec<String> = state
-        .store
-        .day_absences(g, date, date)
-        .await?
-        .into_iter()
-        .filter(|a| a.staff_label != staff)
-        .map(|a| a.staff_label)
+    let also: Vec<&str> = seen
+        .away
+        .iter()
+        .map(String::as_str)
+        .filter(|a| *a != staff)
         .collect();
-    let also: Vec<&str> = away.iter().map(String::as_str).collect();
     let lines = match cover_on_date(
         &base.school,
         compiled,
@@ -1494,7 +1517,11 @@ async fn plan_day_cover(
             reason: l.reason,
         })
         .collect();
-    Ok(Ok((keep, covered)))
+    Ok(Ok(DayPlan {
+        keep,
+        covered,
+        seen,
+    }))
 }
 
 /// The published run's model compiled, to read its solution's class numbers against.
@@ -1533,15 +1560,7 @@ async fn rearrange_day_cover(
     };
     let (mut moved, mut left) = (0, 0);
     for a in stale {
-        let outcome = match plan_day_cover(state, g, &cb, &a.staff_label, a.date).await? {
-            Ok((keep, _)) => state
-                .store
-                .move_day_absence(g, run, a.date, &a.staff_label, &keep)
-                .await
-                .map_err(|e| e.to_string()),
-            Err(why) => Err(why),
-        };
-        match outcome {
+        match move_one_absence(state, g, &cb, &a).await {
             Ok(()) => moved += 1,
             Err(why) => {
                 tracing::warn!(
@@ -1555,6 +1574,32 @@ async fn rearrange_day_cover(
         }
     }
     Ok((moved, left))
+}
+
+/// Moves one absence to the published run `cb`, with its cover planned again; or why it
+/// could not be.
+async fn move_one_absence(
+    state: &AppState,
+    g: &village_access::OrgGrant<org_act::ManageTimetable>,
+    cb: &CoverBase,
+    a: &DayAbsence,
+) -> Result<(), String> {
+    for _ in 0..COVER_ATTEMPTS {
+        let plan = plan_day_cover(state, g, cb, &a.staff_label, a.date)
+            .await
+            .map_err(|e| e.to_string())??;
+        let write = (&plan.keep[..], &plan.seen);
+        match state
+            .store
+            .move_day_absence(g, cb.base.run, a.date, &a.staff_label, write)
+            .await
+        {
+            Ok(CoverWrite::Kept) => return Ok(()),
+            Ok(CoverWrite::Changed) => {}
+            Err(e) => return Err(e.to_string()),
+        }
+    }
+    Err("the date's cover kept changing while it was planned".into())
 }
 
 /// The label of the timetable's day that `date` falls on, if the timetable has one.
@@ -1625,15 +1670,9 @@ async fn fill_open_cover(
     let Some((run, _)) = state.store.published_run(g.org()).await? else {
         return Ok(0);
     };
-    let open: Vec<i64> = state
-        .store
-        .day_cover(g, run, date)
-        .await?
-        .into_iter()
-        .filter(|c| c.by_label.is_none())
-        .map(|c| c.class_no)
-        .collect();
-    let Some(cb) = (if open.is_empty() {
+    let all_covered =
+        (state.store.day_state(g, run, date).await?.arranged.iter()).all(|(_, by)| by.is_some());
+    let Some(cb) = (if all_covered {
         None
     } else {
         cover_base(state, g).await?
@@ -1645,16 +1684,25 @@ async fn fill_open_cover(
         if a.run != run {
             continue;
         }
-        let Ok((lines, _)) = plan_day_cover(state, g, &cb, &a.staff_label, date).await? else {
-            continue;
-        };
-        let found: Vec<NewDayCover> = lines
-            .into_iter()
-            .filter(|l| l.by_label.is_some())
-            .filter(|l| i64::try_from(l.class_no).is_ok_and(|c| open.contains(&c)))
-            .collect();
-        filled += found.len();
-        state.store.fill_day_cover(g, run, date, &found).await?;
+        for _ in 0..COVER_ATTEMPTS {
+            let Ok(plan) = plan_day_cover(state, g, &cb, &a.staff_label, date).await? else {
+                break;
+            };
+            // Lessons nobody was free for, as this plan saw the date.
+            let open: Vec<i64> = (plan.seen.arranged.iter())
+                .filter(|(_, by)| by.is_none())
+                .map(|(class, _)| *class)
+                .collect();
+            let found: Vec<NewDayCover> = (plan.keep.into_iter())
+                .filter(|l| l.by_label.is_some())
+                .filter(|l| i64::try_from(l.class_no).is_ok_and(|c| open.contains(&c)))
+                .collect();
+            let write = (&found[..], &plan.seen);
+            if state.store.fill_day_cover(g, run, date, write).await? == CoverWrite::Kept {
+                filled += found.len();
+                break;
+            }
+        }
     }
     Ok(filled)
 }
