@@ -1013,7 +1013,7 @@ pub fn clean_prefix_len(
 }
 
 /// The tally of day `d` of week `w` for a day-counted kind, with `lessons` the (start,
-/// end) of the lessons then (sorted here).
+/// end) of the lessons then, in any order (kinds that need them sorted sort them).
 pub fn day_tally(
     p: &Problem,
     kind: DistributionKind,
@@ -1044,8 +1044,6 @@ fn tally_with(
 ) -> DayTally {
     use DistributionKind::*;
     let mut tally = DayTally::default();
-    // A handful a day: sorted here, `covered` need not sort them again.
-    lessons.sort_unstable();
     let (Some(first), Some(last)) = (
         lessons.iter().map(|l| l.0).min(),
         lessons.iter().map(|l| l.1).max(),
@@ -1056,23 +1054,6 @@ fn tally_with(
         return tally;
     };
     tally.busy = 1;
-    // The ITC 2019 kinds: lessons alone, merged into blocks when less than `s` apart.
-    let blocks = |s: u32, on_block: &mut dyn FnMut(u32, u32, usize)| {
-        let mut cur: Option<(u32, u32, usize)> = None;
-        for &(a, b) in lessons.iter() {
-            cur = match cur {
-                Some((cs, ce, n)) if ce + s >= a => Some((cs, ce.max(b), n + 1)),
-                Some((cs, ce, n)) => {
-                    on_block(cs, ce, n);
-                    Some((a, b, 1))
-                }
-                None => Some((a, b, 1)),
-            };
-        }
-        if let Some((cs, ce, n)) = cur {
-            on_block(cs, ce, n);
-        }
-    };
     match kind {
         MaxDayLoad(s) => {
             let load: u32 = lessons.iter().map(|(a, b)| b - a).sum();
@@ -1081,13 +1062,13 @@ fn tally_with(
         }
         MaxBreaks(r, s) => {
             let mut n = 0u64;
-            blocks(s, &mut |_, _, _| n += 1);
+            day_blocks(lessons, s, |_, _, _| n += 1);
             tally.total += n.saturating_sub(u64::from(r) + 1);
             return tally;
         }
         MaxBlock(m, s) => {
             let mut n = 0u64;
-            blocks(s, &mut |a, b, k| {
+            day_blocks(lessons, s, |a, b, k| {
                 if k >= 2 && b - a > m {
                     n += 1;
                 }
@@ -1101,14 +1082,28 @@ fn tally_with(
         1u64.checked_shl(w).unwrap_or(0),
         1u32.checked_shl(d).unwrap_or(0),
     );
-    breaks.clear();
-    breaks.extend(
+    let day_breaks = || {
         p.breaks
             .iter()
             .chain(off)
-            .filter(|t| t.weeks & week != 0 && t.days & day != 0)
-            .map(|t| (t.start, t.end())),
-    );
+            .filter(move |t| t.weeks & week != 0 && t.days & day != 0)
+    };
+    // A FET day has a dozen slots: when the lessons end by slot 64 the day's free slots
+    // are counted on bits, with no list of breaks to build and sort (`covered`); this is
+    // the solver's most frequent count. Longer days (ITC 2019's 288) take the intervals.
+    let bits = (last <= 64)
+        .then(|| day_breaks().fold(0u64, |m, t| m | slot_bits(t.start.min(64), t.end().min(64))));
+    let gaps = |breaks: &mut Vec<(u32, u32)>, clipped: &mut Vec<(u32, u32)>| match bits {
+        Some(off_bits) => {
+            let taught = lessons.iter().fold(0u64, |m, &(a, b)| m | slot_bits(a, b));
+            (slot_bits(first, last) & !(taught | off_bits)).count_ones()
+        }
+        None => {
+            breaks.clear();
+            breaks.extend(day_breaks().map(|t| (t.start, t.end())));
+            day_gaps(lessons, breaks, first, last, clipped)
+        }
+    };
     match kind {
         MinDays(_) => {}
         MaxDaysAmong(mask, _) => {
@@ -1121,7 +1116,7 @@ fn tally_with(
             tally.total += u64::from(s.saturating_sub(load));
         }
         MaxGapsPerDay(_) | MaxGapsPerWeek(_) => {
-            let gaps = u64::from(day_gaps(lessons, breaks, first, last, clipped));
+            let gaps = u64::from(gaps(breaks, clipped));
             match kind {
                 MaxGapsPerDay(g) => tally.total += gaps.saturating_sub(u64::from(g)),
                 _ => tally.gaps = gaps,
@@ -1129,7 +1124,7 @@ fn tally_with(
         }
         MaxGapsAmong(mask, g) => {
             if mask & day != 0 {
-                let gaps = u64::from(day_gaps(lessons, breaks, first, last, clipped));
+                let gaps = u64::from(gaps(breaks, clipped));
                 tally.total += gaps.saturating_sub(u64::from(g));
             }
         }
@@ -1139,8 +1134,15 @@ fn tally_with(
             }
         }
         _ => {
-            let late = first.saturating_sub(covered(breaks.iter(), 0, first, clipped));
-            match late {
+            let free_before = match bits {
+                Some(off_bits) => (off_bits & slot_bits(0, first)).count_ones(),
+                None => {
+                    breaks.clear();
+                    breaks.extend(day_breaks().map(|t| (t.start, t.end())));
+                    covered(breaks.iter(), 0, first, clipped)
+                }
+            };
+            match first.saturating_sub(free_before) {
                 0 => {}
                 1 => tally.one_late = 1,
                 _ => tally.total += 1,
@@ -1148,6 +1150,36 @@ fn tally_with(
         }
     }
     tally
+}
+
+/// The slots `[a, b)` of a day as bits (slot `i` is bit `i`), for `b` at most 64; empty
+/// when `a >= b`.
+fn slot_bits(a: u32, b: u32) -> u64 {
+    if a >= b || b > 64 {
+        return 0;
+    }
+    let below_b = if b == 64 { u64::MAX } else { (1u64 << b) - 1 };
+    below_b & !((1u64 << a) - 1)
+}
+
+/// The ITC 2019 kinds' blocks of a day: its lessons merged when less than `s` slots
+/// apart; `on_block` gets each block's start, end and number of lessons.
+fn day_blocks(lessons: &mut [(u32, u32)], s: u32, mut on_block: impl FnMut(u32, u32, usize)) {
+    lessons.sort_unstable();
+    let mut cur: Option<(u32, u32, usize)> = None;
+    for &(a, b) in lessons.iter() {
+        cur = match cur {
+            Some((cs, ce, n)) if ce + s >= a => Some((cs, ce.max(b), n + 1)),
+            Some((cs, ce, n)) => {
+                on_block(cs, ce, n);
+                Some((a, b, 1))
+            }
+            None => Some((a, b, 1)),
+        };
+    }
+    if let Some((cs, ce, n)) = cur {
+        on_block(cs, ce, n);
+    }
 }
 
 /// The excess of the kinds counted day by day (gaps, loads, early starts, days used).
@@ -1584,6 +1616,53 @@ mod tests {
                 clean_prefix_len(&p, kind, &[], &pats),
                 Some(clean_prefix_by_recount(&p, kind, &pats))
             );
+        }
+    }
+
+    /// A day's free slots and late start counted slot by slot: what `day_tally` counts
+    /// on bits (days within 64 slots) or on intervals (longer days).
+    fn gaps_and_lateness_by_slot(lessons: &[(u32, u32)], off: &[(u32, u32)]) -> (u64, u64) {
+        let first = lessons.iter().map(|l| l.0).min().unwrap_or(0);
+        let last = lessons.iter().map(|l| l.1).max().unwrap_or(0);
+        let within = |s: u32, v: &[(u32, u32)]| v.iter().any(|&(a, b)| a <= s && s < b);
+        let gaps = (first..last)
+            .filter(|&s| !within(s, lessons) && !within(s, off))
+            .count();
+        let late = (0..first).filter(|&s| !within(s, off)).count();
+        (gaps as u64, late as u64)
+    }
+
+    proptest::proptest! {
+        /// Free slots and late starts are the same counted on bits, on intervals, or slot by
+        /// slot, with breaks and unavailable times in and beyond the day.
+        #[test]
+        fn a_days_gaps_and_late_start_are_counted_exactly(
+            lessons in proptest::collection::vec((0u32..16, 1u32..4), 1..8),
+            breaks in proptest::collection::vec((0u32..20, 1u32..4), 0..4),
+            off in proptest::collection::vec((0u32..20, 1u32..6), 0..4),
+            long_day in proptest::bool::ANY,
+        ) {
+            // Moved past slot 64, the day is counted on intervals rather than bits.
+            let shift = if long_day { 70 } else { 0 };
+            let mut p = week_of(1, 100);
+            let pattern = |&(start, length): &(u32, u32)| hour(0, start + shift, length);
+            p.breaks = breaks.iter().map(pattern).collect();
+            let off: Vec<TimePattern> = off.iter().map(pattern).collect();
+            let day: Vec<(u32, u32)> =
+                lessons.iter().map(|&(a, l)| (a + shift, a + shift + l)).collect();
+            let unavailable: Vec<(u32, u32)> =
+                p.breaks.iter().chain(&off).map(|t| (t.start, t.end())).collect();
+            let (gaps, late) = gaps_and_lateness_by_slot(&day, &unavailable);
+            let week = day_tally(&p, DistributionKind::MaxGapsPerWeek(0), &off, 0, 0, &mut day.clone());
+            proptest::prop_assert_eq!(week.gaps, gaps);
+            let daily = day_tally(&p, DistributionKind::MaxGapsPerDay(1), &off, 0, 0, &mut day.clone());
+            proptest::prop_assert_eq!(daily.total, gaps.saturating_sub(1));
+            let early = day_tally(&p, DistributionKind::EarlyStart(0), &off, 0, 0, &mut day.clone());
+            proptest::prop_assert_eq!((early.one_late, early.total), match late {
+                0 => (0, 0),
+                1 => (1, 0),
+                _ => (0, 1),
+            });
         }
     }
 
