@@ -1026,8 +1026,49 @@ pub fn day_tally(
         let DayScratch {
             breaks, clipped, ..
         } = scratch;
-        tally_with(p, kind, off, w, d, lessons, breaks, clipped)
+        tally_with(p, kind, (off, None), w, d, lessons, breaks, clipped)
     })
+}
+
+/// [`day_tally`] with the day's [`day_off_bits`] already known: the solver keeps them for
+/// each rule and day, since they never change.
+pub fn day_tally_known(
+    p: &Problem,
+    kind: DistributionKind,
+    (off, off_bits): (&[TimePattern], u64),
+    w: u32,
+    d: u32,
+    lessons: &mut [(u32, u32)],
+) -> DayTally {
+    DAY_SCRATCH.with_borrow_mut(|scratch| {
+        let DayScratch {
+            breaks, clipped, ..
+        } = scratch;
+        tally_with(
+            p,
+            kind,
+            (off, Some(off_bits)),
+            w,
+            d,
+            lessons,
+            breaks,
+            clipped,
+        )
+    })
+}
+
+/// The slots of day `d` of week `w` below 64 that are break times or in `off`, as bits
+/// (slot `i` is bit `i`): what a day of lessons ending by slot 64 is counted against.
+pub fn day_off_bits(p: &Problem, off: &[TimePattern], w: u32, d: u32) -> u64 {
+    let (week, day) = (
+        1u64.checked_shl(w).unwrap_or(0),
+        1u32.checked_shl(d).unwrap_or(0),
+    );
+    p.breaks
+        .iter()
+        .chain(off)
+        .filter(|t| t.weeks & week != 0 && t.days & day != 0)
+        .fold(0u64, |m, t| m | slot_bits(t.start.min(64), t.end().min(64)))
 }
 
 /// [`day_tally`] with its buffers.
@@ -1035,7 +1076,7 @@ pub fn day_tally(
 fn tally_with(
     p: &Problem,
     kind: DistributionKind,
-    off: &[TimePattern],
+    (off, off_bits): (&[TimePattern], Option<u64>),
     w: u32,
     d: u32,
     lessons: &mut [(u32, u32)],
@@ -1091,8 +1132,7 @@ fn tally_with(
     // A FET day has a dozen slots: when the lessons end by slot 64 the day's free slots
     // are counted on bits, with no list of breaks to build and sort (`covered`); this is
     // the solver's most frequent count. Longer days (ITC 2019's 288) take the intervals.
-    let bits = (last <= 64)
-        .then(|| day_breaks().fold(0u64, |m, t| m | slot_bits(t.start.min(64), t.end().min(64))));
+    let bits = (last <= 64).then(|| off_bits.unwrap_or_else(|| day_off_bits(p, off, w, d)));
     let gaps = |breaks: &mut Vec<(u32, u32)>, clipped: &mut Vec<(u32, u32)>| match bits {
         Some(off_bits) => {
             let taught = lessons.iter().fold(0u64, |m, &(a, b)| m | slot_bits(a, b));
@@ -1238,7 +1278,16 @@ fn day_excess(
             );
             lessons.clear();
             lessons.extend_from_slice(meets.get(from..to).unwrap_or(&[]));
-            week.add(&tally_with(p, kind, off, w, d, lessons, breaks, clipped));
+            week.add(&tally_with(
+                p,
+                kind,
+                (off, None),
+                w,
+                d,
+                lessons,
+                breaks,
+                clipped,
+            ));
         }
         total += week_excess(kind, &week);
     }

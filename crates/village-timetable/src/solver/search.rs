@@ -12,9 +12,10 @@ use std::time::Instant;
 
 use super::rng::Rng;
 use crate::model::{
-    back_to_back, clean_prefix_len, day_load_cost, day_tally, days_apart, each_meeting, gap_slots,
-    is_day_counted, real_days_of, school_excess, teaching_days, week_excess, DayTally,
-    Distribution, DistributionKind, Placement, Problem, Solution, TimePattern,
+    back_to_back, clean_prefix_len, day_load_cost, day_off_bits, day_tally, day_tally_known,
+    days_apart, each_meeting, gap_slots, is_day_counted, real_days_of, school_excess,
+    teaching_days, week_excess, DayTally, Distribution, DistributionKind, Placement, Problem,
+    Solution, TimePattern,
 };
 
 pub(crate) const NONE: usize = usize::MAX;
@@ -125,6 +126,9 @@ pub(crate) struct Model<'a> {
     /// kinds; see `model::is_day_counted`): the state keeps their tallies by day.
     pub day_rule_slot: Vec<usize>,
     pub day_rules: usize,
+    /// For each day-counted distribution and (week, day) slot, its
+    /// [`model::day_off_bits`](crate::model::day_off_bits): read on every recount.
+    day_off: Vec<u64>,
     pub nr_weeks: usize,
 }
 
@@ -234,6 +238,14 @@ impl<'a> Model<'a> {
         let (overlap_slot, overlap_count) =
             number_distributions(p, |k| k == DistributionKind::NotOverlap);
         let (day_rule_slot, day_rules) = number_distributions(p, is_day_counted);
+        let (nr_weeks, nr_days) = (p.nr_weeks.clamp(1, 64), p.nr_days.clamp(1, 32));
+        let day_off = (p.distributions.iter())
+            .filter(|d| is_day_counted(d.kind))
+            .flat_map(|d| {
+                (0..nr_weeks)
+                    .flat_map(move |w| (0..nr_days).map(move |day| day_off_bits(p, &d.off, w, day)))
+            })
+            .collect();
         Model {
             p,
             dom,
@@ -276,6 +288,7 @@ impl<'a> Model<'a> {
                 .trailing_zeros(),
             day_rule_slot,
             day_rules,
+            day_off,
             nr_weeks: p.nr_weeks.clamp(1, 64) as usize,
         }
     }
@@ -290,10 +303,20 @@ impl<'a> Model<'a> {
         self.nr_weeks * self.nr_days
     }
 
-    /// Day-counted distribution `d`'s tally on (week, day) slot `k` with `lessons` then.
-    fn tally_at(&self, d: &Distribution, k: usize, lessons: &mut [(u32, u32)]) -> DayTally {
+    /// Day-counted distribution `d` (place `rule` among them)'s tally on (week, day) slot
+    /// `k` with `lessons` then.
+    fn tally_at(
+        &self,
+        (d, rule): (&Distribution, usize),
+        k: usize,
+        lessons: &mut [(u32, u32)],
+    ) -> DayTally {
         let (w, day) = ((k / self.nr_days) as u32, (k % self.nr_days) as u32);
-        day_tally(self.p, d.kind, &d.off, w, day, lessons)
+        let off_bits = (self.day_off)
+            .get(rule * self.week_slots() + k)
+            .copied()
+            .unwrap_or_default();
+        day_tally_known(self.p, d.kind, (&d.off, off_bits), w, day, lessons)
     }
 
     /// The (week, day) slots `t` meets on, numbered `week * nr_days + day`.
@@ -708,7 +731,7 @@ impl<'m, 'a> State<'m, 'a> {
                     }
                 });
             }
-            let new = m.tally_at(d, k, lessons);
+            let new = m.tally_at((d, rule), k, lessons);
             let old = self.rule_days.get(at).copied().unwrap_or_default();
             let i = match weeks.iter().position(|&(x, _)| x == w) {
                 Some(i) => i,
@@ -778,7 +801,7 @@ impl<'m, 'a> State<'m, 'a> {
                 let lessons = &mut self.rule_scratch.get_mut().0;
                 lessons.clear();
                 lessons.extend(v.iter().map(|&(_, a, b)| (a, b)));
-                let new = m.tally_at(d, k, lessons);
+                let new = m.tally_at((d, rule), k, lessons);
                 let old = self.rule_days.get(at).copied().unwrap_or_default();
                 if let Some(x) = self.rule_days.get_mut(at) {
                     *x = new;
