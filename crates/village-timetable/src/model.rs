@@ -936,7 +936,8 @@ pub fn week_excess(kind: DistributionKind, week: &DayTally) -> u64 {
 
 /// For a day-counted kind (see [`is_day_counted`]): the length of the longest prefix of
 /// `pats`, shorter than all of them, within the limit (excess 0), or 0 when no prefix of
-/// one or more is. `None` for other kinds.
+/// one or more is. `None` for other kinds. `off_bits`, when known, are the
+/// [`day_off_bits`] of each (week, day) slot, numbered `week * nr_days + day`.
 ///
 /// The solver's repair asks this to know which lessons of a gap or load limit to take
 /// out (the last first) for a class to fit. Counting each prefix afresh recounts every
@@ -945,7 +946,7 @@ pub fn week_excess(kind: DistributionKind, week: &DayTally) -> u64 {
 pub fn clean_prefix_len(
     p: &Problem,
     kind: DistributionKind,
-    off: &[TimePattern],
+    (off, off_bits): (&[TimePattern], Option<&[u64]>),
     pats: &[TimePattern],
 ) -> Option<usize> {
     if !is_day_counted(kind) {
@@ -953,63 +954,102 @@ pub fn clean_prefix_len(
     }
     let (nr_weeks, nr_days) = (p.nr_weeks.clamp(1, 64), p.nr_days.clamp(1, 32));
     let per_week = nr_days as usize;
-    let mut by_day: Vec<Vec<(usize, u32, u32)>> = vec![Vec::new(); (nr_weeks * nr_days) as usize];
-    for (i, t) in pats.iter().enumerate() {
-        each_meeting(std::slice::from_ref(t), nr_weeks, nr_days, |k, a, b| {
-            if let Some(v) = by_day.get_mut(k) {
-                v.push((i, a, b));
-            }
-        });
-    }
-    let mut lessons: Vec<(u32, u32)> = Vec::new();
-    let mut tally = |k: usize, day: &[(usize, u32, u32)]| {
-        lessons.clear();
-        lessons.extend(day.iter().map(|&(_, a, b)| (a, b)));
-        let (w, d) = (k / per_week, k % per_week);
-        day_tally(p, kind, off, w as u32, d as u32, &mut lessons)
-    };
-    let mut days: Vec<DayTally> = by_day
-        .iter()
-        .enumerate()
-        .map(|(k, day)| tally(k, day))
-        .collect();
-    let mut weeks = vec![DayTally::default(); nr_weeks as usize];
-    for (k, t) in days.iter().enumerate() {
-        if let Some(w) = weeks.get_mut(k / per_week) {
-            w.add(t);
-        }
-    }
-    let mut touched: Vec<usize> = Vec::new();
-    for len in (1..pats.len()).rev() {
-        // Take lesson `len` out: the prefix is now `pats[..len]`.
-        touched.clear();
-        each_meeting(
-            pats.get(len..=len).unwrap_or(&[]),
-            nr_weeks,
-            nr_days,
-            |k, _, _| {
-                if !touched.contains(&k) {
-                    touched.push(k);
-                }
-            },
-        );
-        for &k in &touched {
-            let Some(day) = by_day.get_mut(k) else {
-                continue;
-            };
-            day.retain(|&(i, _, _)| i != len);
-            let new = tally(k, day);
-            if let (Some(old), Some(w)) = (days.get_mut(k), weeks.get_mut(k / per_week)) {
-                w.remove(old);
-                w.add(&new);
-                *old = new;
+    DAY_SCRATCH.with_borrow_mut(|scratch| {
+        let DayScratch {
+            meets,
+            first,
+            fill,
+            lessons,
+            breaks,
+            clipped,
+        } = scratch;
+        group_by_day(pats, nr_weeks, nr_days, meets, first, fill);
+        // `fill[k]` is now where day `k`'s group ends. The lessons went in in order, so
+        // the last of a day's group is its lesson with the highest index: taking the
+        // lessons off from the last, each leaves the end of the groups it is in.
+        let mut tally = |k: usize, end: usize| {
+            lessons.clear();
+            let from = first.get(k).copied().unwrap_or(0);
+            lessons.extend_from_slice(meets.get(from..end).unwrap_or(&[]));
+            let (w, d) = ((k / per_week) as u32, (k % per_week) as u32);
+            let bits = off_bits.and_then(|b| b.get(k).copied());
+            tally_with(p, kind, (off, bits), w, d, lessons, breaks, clipped)
+        };
+        let mut days: Vec<DayTally> = (fill.iter().enumerate())
+            .map(|(k, &end)| tally(k, end))
+            .collect();
+        let mut weeks = vec![DayTally::default(); nr_weeks as usize];
+        for (k, t) in days.iter().enumerate() {
+            if let Some(w) = weeks.get_mut(k / per_week) {
+                w.add(t);
             }
         }
-        if weeks.iter().all(|w| week_excess(kind, w) == 0) {
-            return Some(len);
+        for len in (1..pats.len()).rev() {
+            // Take lesson `len` out: the prefix is now `pats[..len]`. A lesson meets a
+            // (week, day) at most once.
+            each_meeting(
+                pats.get(len..=len).unwrap_or(&[]),
+                nr_weeks,
+                nr_days,
+                |k, _, _| {
+                    let Some(end) = fill.get_mut(k) else {
+                        return;
+                    };
+                    *end = end.saturating_sub(1);
+                    let new = tally(k, *end);
+                    if let (Some(old), Some(w)) = (days.get_mut(k), weeks.get_mut(k / per_week)) {
+                        w.remove(old);
+                        w.add(&new);
+                        *old = new;
+                    }
+                },
+            );
+            if weeks.iter().all(|w| week_excess(kind, w) == 0) {
+                return Some(len);
+            }
+        }
+        Some(0)
+    })
+}
+
+/// Groups the meetings of `pats` by (week, day) slot with a counting sort, one pass over
+/// them where filtering them for each day would take one pass per day: day `k`'s
+/// meetings, in the order of `pats`, are `meets[first[k]..first[k + 1]]`, and `fill[k]`
+/// ends up equal to `first[k + 1]`.
+fn group_by_day(
+    pats: &[TimePattern],
+    nr_weeks: u32,
+    nr_days: u32,
+    meets: &mut Vec<(u32, u32)>,
+    first: &mut Vec<usize>,
+    fill: &mut Vec<usize>,
+) {
+    let slots = (nr_weeks * nr_days) as usize;
+    first.clear();
+    first.resize(slots + 1, 0);
+    each_meeting(pats, nr_weeks, nr_days, |k, _, _| {
+        if let Some(n) = first.get_mut(k + 1) {
+            *n += 1;
+        }
+    });
+    for k in 0..slots {
+        let before = first.get(k).copied().unwrap_or(0);
+        if let Some(n) = first.get_mut(k + 1) {
+            *n += before;
         }
     }
-    Some(0)
+    fill.clear();
+    fill.extend_from_slice(first.get(..slots).unwrap_or(&[]));
+    meets.clear();
+    meets.resize(first.get(slots).copied().unwrap_or(0), (0, 0));
+    each_meeting(pats, nr_weeks, nr_days, |k, a, b| {
+        if let Some(at) = fill.get_mut(k) {
+            if let Some(m) = meets.get_mut(*at) {
+                *m = (a, b);
+            }
+            *at += 1;
+        }
+    });
 }
 
 /// The tally of day `d` of week `w` for a day-counted kind, with `lessons` the (start,
@@ -1241,32 +1281,7 @@ fn day_excess(
         breaks,
         clipped,
     } = scratch;
-    let slots = (nr_weeks * nr_days) as usize;
-    first.clear();
-    first.resize(slots + 1, 0);
-    each_meeting(pats, nr_weeks, nr_days, |k, _, _| {
-        if let Some(n) = first.get_mut(k + 1) {
-            *n += 1;
-        }
-    });
-    for k in 0..slots {
-        let before = first.get(k).copied().unwrap_or(0);
-        if let Some(n) = first.get_mut(k + 1) {
-            *n += before;
-        }
-    }
-    fill.clear();
-    fill.extend_from_slice(first);
-    meets.clear();
-    meets.resize(first.get(slots).copied().unwrap_or(0), (0, 0));
-    each_meeting(pats, nr_weeks, nr_days, |k, a, b| {
-        if let Some(at) = fill.get_mut(k) {
-            if let Some(m) = meets.get_mut(*at) {
-                *m = (a, b);
-            }
-            *at += 1;
-        }
-    });
+    group_by_day(pats, nr_weeks, nr_days, meets, first, fill);
     let mut total = 0u64;
     for w in 0..nr_weeks {
         let mut week = DayTally::default();
@@ -1662,7 +1677,7 @@ mod tests {
             let pats: Vec<TimePattern> =
                 lessons.iter().map(|&(d, s, l)| hour(d, s, l)).collect();
             proptest::prop_assert_eq!(
-                clean_prefix_len(&p, kind, &[], &pats),
+                clean_prefix_len(&p, kind, (&[], None), &pats),
                 Some(clean_prefix_by_recount(&p, kind, &pats))
             );
         }
@@ -1720,7 +1735,7 @@ mod tests {
         let p = week_of(3, 8);
         let pats = [hour(0, 0, 1), hour(1, 0, 1)];
         assert_eq!(
-            clean_prefix_len(&p, DistributionKind::MaxDays(1), &[], &pats),
+            clean_prefix_len(&p, DistributionKind::MaxDays(1), (&[], None), &pats),
             None
         );
     }

@@ -1365,7 +1365,10 @@ impl<'m, 'a> State<'m, 'a> {
                 let mut pats: Vec<TimePattern> = Vec::with_capacity(members.len() + 1);
                 pats.push(me.t);
                 pats.extend(members.iter().map(|&(_, t)| t));
-                match clean_prefix_len(p, d.kind, &d.off, &pats) {
+                let ws = self.m.week_slots();
+                let off_bits = (self.m.day_rule(di))
+                    .and_then(|rule| self.m.day_off.get(rule * ws..(rule + 1) * ws));
+                match clean_prefix_len(p, d.kind, (&d.off, off_bits), &pats) {
                     // The members past the longest clean prefix (`c` is its first).
                     Some(len) => {
                         for &(o, _) in members.iter().skip(len.saturating_sub(1)) {
