@@ -653,6 +653,8 @@ pub(crate) struct State<'m, 'a> {
     rule_weeks: Vec<DayTally>,
     /// Buffers for `day_rule_excess`.
     rule_scratch: RefCell<RuleScratch>,
+    /// Buffers for the members of a rule and their times, in `conflicts_within`.
+    prefix_buf: RefCell<(Vec<usize>, Vec<TimePattern>)>,
 }
 
 impl<'m, 'a> State<'m, 'a> {
@@ -695,6 +697,7 @@ impl<'m, 'a> State<'m, 'a> {
             rule_days,
             rule_weeks,
             rule_scratch: RefCell::new((Vec::new(), Vec::new())),
+            prefix_buf: RefCell::new((Vec::new(), Vec::new())),
         }
     }
 
@@ -1356,27 +1359,30 @@ impl<'m, 'a> State<'m, 'a> {
             {
                 // Drop other members (last in the rule first) until the constraint holds:
                 // `c`'s time, then the members', and a shorter prefix each time.
-                let members: Vec<(usize, TimePattern)> = d
-                    .classes
-                    .iter()
-                    .filter(|&&o| o != c)
-                    .filter_map(|&o| self.cur(o).map(|x| (o, x.t)))
-                    .collect();
-                let mut pats: Vec<TimePattern> = Vec::with_capacity(members.len() + 1);
+                // Buffers kept between calls (repair weighs many candidates), taken out
+                // of their cell while in use.
+                let (mut members, mut pats) = self.prefix_buf.take();
+                members.clear();
+                pats.clear();
                 pats.push(me.t);
-                pats.extend(members.iter().map(|&(_, t)| t));
+                for &o in d.classes.iter().filter(|&&o| o != c) {
+                    if let Some(x) = self.cur(o) {
+                        members.push(o);
+                        pats.push(x.t);
+                    }
+                }
                 let ws = self.m.week_slots();
                 let off_bits = (self.m.day_rule(di))
                     .and_then(|rule| self.m.day_off.get(rule * ws..(rule + 1) * ws));
                 match clean_prefix_len(p, d.kind, (&d.off, off_bits), &pats) {
                     // The members past the longest clean prefix (`c` is its first).
                     Some(len) => {
-                        for &(o, _) in members.iter().skip(len.saturating_sub(1)) {
+                        for &o in members.iter().skip(len.saturating_sub(1)) {
                             self.add_conflict(o, out, &mut cost);
                         }
                     }
                     None => {
-                        for (k, &(o, _)) in members.iter().enumerate().rev() {
+                        for (k, &o) in members.iter().enumerate().rev() {
                             self.add_conflict(o, out, &mut cost);
                             if pats
                                 .get(..=k)
@@ -1387,6 +1393,7 @@ impl<'m, 'a> State<'m, 'a> {
                         }
                     }
                 }
+                self.prefix_buf.replace((members, pats));
             }
             if cost > cap {
                 return None;
