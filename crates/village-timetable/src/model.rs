@@ -830,6 +830,9 @@ struct DayScratch {
     breaks: Vec<(u32, u32)>,
     /// For `covered`.
     clipped: Vec<(u32, u32)>,
+    /// The tallies of each (week, day) and each week, for `clean_prefix_len`.
+    days: Vec<DayTally>,
+    weeks: Vec<DayTally>,
 }
 
 thread_local! {
@@ -962,6 +965,8 @@ pub fn clean_prefix_len(
             lessons,
             breaks,
             clipped,
+            days,
+            weeks,
         } = scratch;
         group_by_day(pats, nr_weeks, nr_days, meets, first, fill);
         // `fill[k]` is now where day `k`'s group ends. The lessons went in in order, so
@@ -975,10 +980,10 @@ pub fn clean_prefix_len(
             let bits = off_bits.and_then(|b| b.get(k).copied());
             tally_with(p, kind, (off, bits), w, d, lessons, breaks, clipped)
         };
-        let mut days: Vec<DayTally> = (fill.iter().enumerate())
-            .map(|(k, &end)| tally(k, end))
-            .collect();
-        let mut weeks = vec![DayTally::default(); nr_weeks as usize];
+        days.clear();
+        days.extend(fill.iter().enumerate().map(|(k, &end)| tally(k, end)));
+        weeks.clear();
+        weeks.resize(nr_weeks as usize, DayTally::default());
         for (k, t) in days.iter().enumerate() {
             if let Some(w) = weeks.get_mut(k / per_week) {
                 w.add(t);
@@ -1280,6 +1285,7 @@ fn day_excess(
         lessons,
         breaks,
         clipped,
+        ..
     } = scratch;
     group_by_day(pats, nr_weeks, nr_days, meets, first, fill);
     let mut total = 0u64;

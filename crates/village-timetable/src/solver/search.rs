@@ -606,7 +606,9 @@ fn as_choice(e: &Enr) -> Option<(usize, &[usize])> {
 }
 
 /// A day's lessons (start, end), and the weeks a move touches with their new sums.
-type RuleScratch = (Vec<(u32, u32)>, Vec<(usize, DayTally)>);
+/// Buffers for `day_rule_excess` and `file_day_rules`: a day's lessons, the weeks'
+/// tallies as recounted, and the (week, day) slots already recounted.
+type RuleScratch = (Vec<(u32, u32)>, Vec<(usize, DayTally)>, Vec<usize>);
 
 /// The mutable search state of one thread.
 pub(crate) struct State<'m, 'a> {
@@ -696,7 +698,7 @@ impl<'m, 'a> State<'m, 'a> {
             rule_lessons: vec![Vec::new(); m.day_rules * m.week_slots()],
             rule_days,
             rule_weeks,
-            rule_scratch: RefCell::new((Vec::new(), Vec::new())),
+            rule_scratch: RefCell::new((Vec::new(), Vec::new(), Vec::new())),
             prefix_buf: RefCell::new((Vec::new(), Vec::new())),
         }
     }
@@ -713,8 +715,9 @@ impl<'m, 'a> State<'m, 'a> {
     ) -> i64 {
         let m = self.m;
         let mut scratch = self.rule_scratch.borrow_mut();
-        let (lessons, weeks) = &mut *scratch;
+        let (lessons, weeks, seen) = &mut *scratch;
         weeks.clear();
+        seen.clear();
         let mut recount = |k: usize| {
             let w = k / m.nr_days;
             let at = rule * m.week_slots() + k;
@@ -753,7 +756,6 @@ impl<'m, 'a> State<'m, 'a> {
                 sum.add(&new);
             }
         };
-        let mut seen: Vec<usize> = Vec::new();
         let mut once = |k: usize| {
             if !seen.contains(&k) {
                 seen.push(k);
@@ -785,7 +787,8 @@ impl<'m, 'a> State<'m, 'a> {
     /// lessons by day, and count those days again.
     fn file_day_rules(&mut self, c: usize, t: TimePattern, add: bool) {
         let m = self.m;
-        let mut ks: Vec<usize> = Vec::new();
+        let mut ks = std::mem::take(&mut self.rule_scratch.get_mut().2);
+        ks.clear();
         m.slots_of(&t, |k| ks.push(k));
         for &di in m.dists_of.get(c).map(Vec::as_slice).unwrap_or(&[]) {
             let (Some(rule), Some(d)) = (m.day_rule(di), m.p.distributions.get(di)) else {
@@ -815,6 +818,7 @@ impl<'m, 'a> State<'m, 'a> {
                 }
             }
         }
+        self.rule_scratch.get_mut().2 = ks;
     }
 
     /// `global_excess` of distribution `di` with class `c` at time `t` (left out at
