@@ -1059,10 +1059,12 @@ fn group_by_day(
 
 /// The tally of day `d` of week `w` for a day-counted kind, with `lessons` the (start,
 /// end) of the lessons then, in any order (kinds that need them sorted sort them).
+/// `off_bits`, when known, are the day's [`day_off_bits`]: the solver keeps them for each
+/// rule and day, since they never change.
 pub fn day_tally(
     p: &Problem,
     kind: DistributionKind,
-    off: &[TimePattern],
+    off: (&[TimePattern], Option<u64>),
     w: u32,
     d: u32,
     lessons: &mut [(u32, u32)],
@@ -1071,34 +1073,7 @@ pub fn day_tally(
         let DayScratch {
             breaks, clipped, ..
         } = scratch;
-        tally_with(p, kind, (off, None), w, d, lessons, breaks, clipped)
-    })
-}
-
-/// [`day_tally`] with the day's [`day_off_bits`] already known: the solver keeps them for
-/// each rule and day, since they never change.
-pub fn day_tally_known(
-    p: &Problem,
-    kind: DistributionKind,
-    (off, off_bits): (&[TimePattern], u64),
-    w: u32,
-    d: u32,
-    lessons: &mut [(u32, u32)],
-) -> DayTally {
-    DAY_SCRATCH.with_borrow_mut(|scratch| {
-        let DayScratch {
-            breaks, clipped, ..
-        } = scratch;
-        tally_with(
-            p,
-            kind,
-            (off, Some(off_bits)),
-            w,
-            d,
-            lessons,
-            breaks,
-            clipped,
-        )
+        tally_with(p, kind, off, w, d, lessons, breaks, clipped)
     })
 }
 
@@ -1723,11 +1698,11 @@ mod tests {
             let unavailable: Vec<(u32, u32)> =
                 p.breaks.iter().chain(&off).map(|t| (t.start, t.end())).collect();
             let (gaps, late) = gaps_and_lateness_by_slot(&day, &unavailable);
-            let week = day_tally(&p, DistributionKind::MaxGapsPerWeek(0), &off, 0, 0, &mut day.clone());
+            let week = day_tally(&p, DistributionKind::MaxGapsPerWeek(0), (&off, None), 0, 0, &mut day.clone());
             proptest::prop_assert_eq!(week.gaps, gaps);
-            let daily = day_tally(&p, DistributionKind::MaxGapsPerDay(1), &off, 0, 0, &mut day.clone());
+            let daily = day_tally(&p, DistributionKind::MaxGapsPerDay(1), (&off, None), 0, 0, &mut day.clone());
             proptest::prop_assert_eq!(daily.total, gaps.saturating_sub(1));
-            let early = day_tally(&p, DistributionKind::EarlyStart(0), &off, 0, 0, &mut day.clone());
+            let early = day_tally(&p, DistributionKind::EarlyStart(0), (&off, None), 0, 0, &mut day.clone());
             proptest::prop_assert_eq!((early.one_late, early.total), match late {
                 0 => (0, 0),
                 1 => (1, 0),

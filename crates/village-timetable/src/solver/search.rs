@@ -12,10 +12,10 @@ use std::time::Instant;
 
 use super::rng::Rng;
 use crate::model::{
-    back_to_back, clean_prefix_len, day_load_cost, day_off_bits, day_tally, day_tally_known,
-    days_apart, each_meeting, gap_slots, is_day_counted, real_days_of, school_excess,
-    teaching_days, week_excess, DayTally, Distribution, DistributionKind, Placement, Problem,
-    Solution, TimePattern,
+    back_to_back, clean_prefix_len, day_load_cost, day_off_bits, day_tally, days_apart,
+    each_meeting, gap_slots, is_day_counted, real_days_of, school_excess, teaching_days,
+    week_excess, DayTally, Distribution, DistributionKind, Placement, Problem, Solution,
+    TimePattern,
 };
 
 pub(crate) const NONE: usize = usize::MAX;
@@ -316,7 +316,7 @@ impl<'a> Model<'a> {
             .get(rule * self.week_slots() + k)
             .copied()
             .unwrap_or_default();
-        day_tally_known(self.p, d.kind, (&d.off, off_bits), w, day, lessons)
+        day_tally(self.p, d.kind, (&d.off, Some(off_bits)), w, day, lessons)
     }
 
     /// The (week, day) slots `t` meets on, numbered `week * nr_days + day`.
@@ -605,7 +605,6 @@ fn as_choice(e: &Enr) -> Option<(usize, &[usize])> {
     e.as_ref().map(|(k, c)| (*k, c.as_slice()))
 }
 
-/// A day's lessons (start, end), and the weeks a move touches with their new sums.
 /// Buffers for `day_rule_excess` and `file_day_rules`: a day's lessons, the weeks'
 /// tallies as recounted, and the (week, day) slots already recounted.
 type RuleScratch = (Vec<(u32, u32)>, Vec<(usize, DayTally)>, Vec<usize>);
@@ -653,7 +652,7 @@ pub(crate) struct State<'m, 'a> {
     rule_lessons: Vec<Vec<(usize, u32, u32)>>,
     rule_days: Vec<DayTally>,
     rule_weeks: Vec<DayTally>,
-    /// Buffers for `day_rule_excess`.
+    /// Buffers for `day_rule_excess` and `file_day_rules`.
     rule_scratch: RefCell<RuleScratch>,
     /// Buffers for the members of a rule and their times, in `conflicts_within`.
     prefix_buf: RefCell<(Vec<usize>, Vec<TimePattern>)>,
@@ -666,7 +665,7 @@ impl<'m, 'a> State<'m, 'a> {
         // day without lessons is short of a minimum load), the same on any day.
         let (mut rule_days, mut rule_weeks) = (Vec::new(), Vec::new());
         for d in p.distributions.iter().filter(|d| is_day_counted(d.kind)) {
-            let empty = day_tally(p, d.kind, &d.off, 0, 0, &mut []);
+            let empty = day_tally(p, d.kind, (&d.off, None), 0, 0, &mut []);
             let mut week = DayTally::default();
             for _ in 0..m.nr_days {
                 week.add(&empty);
