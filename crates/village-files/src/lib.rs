@@ -3,8 +3,9 @@
 //!
 //! [`FileStore`] takes an upload as a stream of chunks and writes it to storage in parts
 //! of a few megabytes, so a 100 MB video never sits in memory. While it streams it
-//! enforces the size limit for the kind of file, computes SHA-256, and checks the
-//! content: the type is read from the first bytes (never from the name), anything not
+//! enforces the size limit for the kind of file, takes the hidden metadata (a phone's
+//! GPS position among it) out of photos, computes SHA-256 of what it stores, and checks
+//! the content: the type is read from the first bytes (never from the name), anything not
 //! on the allow list is refused, and so is a file whose name or declared type says it is
 //! a different kind of thing than it is. Refusals are [`FileError`]s whose messages can
 //! be shown to a pupil or parent as they are.
@@ -21,6 +22,7 @@ mod keys;
 mod kind;
 mod names;
 mod preview;
+mod scrub;
 mod sniff;
 
 use std::fmt;
@@ -44,6 +46,7 @@ pub use kind::{Limits, MediaKind, MB};
 pub use names::{content_disposition, safe_display_name, serve_inline};
 
 use kind::Format;
+use scrub::Scrub;
 use sniff::{Sniff, Utf8Check, SNIFF_LEN};
 
 /// Part size for local folders and memory: small, because nothing requires more.
@@ -283,6 +286,8 @@ impl FileStore {
             writer: WriteMultipart::new_with_chunk_size(upload, self.part_size),
             hasher: Sha256::new(),
             utf8: (format == Format::Text).then(Utf8Check::default),
+            scrub: Scrub::for_format(format),
+            received: 0,
             size: 0,
             limit,
             kind: format.kind(),
@@ -408,11 +413,16 @@ impl FileStore {
     }
 }
 
-/// The writing half of an upload: size limit, hash and UTF-8 check as bytes pass.
+/// The writing half of an upload: size limit, hidden photo metadata taken out, hash and
+/// UTF-8 check as bytes pass.
 struct Sink {
     writer: WriteMultipart,
     hasher: Sha256,
     utf8: Option<Utf8Check>,
+    /// Photos lose their location and other hidden metadata before they are stored.
+    scrub: Option<Scrub>,
+    /// Bytes sent, which the limit is on, and bytes stored.
+    received: u64,
     size: u64,
     limit: u64,
     kind: MediaKind,
@@ -434,28 +444,50 @@ impl Sink {
                     Some(Ok(chunk)) => chunk,
                 },
             };
-            self.size += chunk.len() as u64;
-            if self.size > self.limit {
+            self.received += chunk.len() as u64;
+            if self.received > self.limit {
                 return Err(FileError::TooLarge {
                     kind: self.kind,
                     limit: self.limit,
                 });
             }
-            self.hasher.update(&chunk);
-            if let Some(check) = &mut self.utf8 {
-                check.feed(&chunk).map_err(|()| FileError::NotUtf8)?;
-            }
-            self.writer.put(chunk);
-            // Waiting here is what bounds memory: a fast sender cannot run ahead of storage.
-            self.writer
-                .wait_for_capacity(PARTS_IN_FLIGHT)
-                .await
-                .map_err(FileError::storage)?;
+            let chunk = match &mut self.scrub {
+                Some(scrub) => {
+                    let mut kept = Vec::with_capacity(chunk.len());
+                    scrub.feed(&chunk, &mut kept);
+                    Bytes::from(kept)
+                }
+                None => chunk,
+            };
+            self.write(chunk).await?;
+        }
+        if let Some(scrub) = self.scrub.take() {
+            let mut last = Vec::new();
+            scrub.finish(&mut last);
+            self.write(Bytes::from(last)).await?;
         }
         if let Some(check) = &self.utf8 {
             check.finish().map_err(|()| FileError::NotUtf8)?;
         }
         Ok(())
+    }
+
+    /// Hashes, checks and stores the next bytes to keep.
+    async fn write(&mut self, chunk: Bytes) -> Result<(), FileError> {
+        if chunk.is_empty() {
+            return Ok(());
+        }
+        self.size += chunk.len() as u64;
+        self.hasher.update(&chunk);
+        if let Some(check) = &mut self.utf8 {
+            check.feed(&chunk).map_err(|()| FileError::NotUtf8)?;
+        }
+        self.writer.put(chunk);
+        // Waiting here is what bounds memory: a fast sender cannot run ahead of storage.
+        self.writer
+            .wait_for_capacity(PARTS_IN_FLIGHT)
+            .await
+            .map_err(FileError::storage)
     }
 }
 

@@ -275,8 +275,11 @@ async fn over_limit_upload_is_refused_and_nothing_is_left() {
         ..Limits::default()
     };
     // A real JPEG start, then far more data than the limit: parts are written before
-    // the limit is reached, and must all be removed.
+    // the limit is reached, and must all be removed. Its end marker is taken off, so the
+    // filler reads as image data, which is stored as it came (anything after the end of
+    // a photo is not).
     let mut big = jpeg(32, 32);
+    big.truncate(big.len() - 2);
     big.resize(7 * MB as usize, 0x42);
     let err = store
         .put_stream(
@@ -559,16 +562,54 @@ async fn preview_is_upright_and_has_no_exif() {
     let store = FileStore::memory();
     let original = jpeg_with_exif(400, 200);
     let stored = put(&store, "trip.jpg", None, &original).await.unwrap();
-    // The original is kept as sent, metadata and all.
-    let kept = read_all(store.open(&stored.key).await.unwrap()).await;
-    assert!(kept.windows(4).any(|w| w == b"Exif"));
-
     let preview = store.make_preview(&stored, 100).await.unwrap().unwrap();
     let bytes = read_all(store.open(&preview.key).await.unwrap()).await;
     assert!(!bytes.windows(4).any(|w| w == b"Exif"), "EXIF survived");
     let small = image::load_from_memory(&bytes).unwrap();
     // Turned upright as the camera said: 400 × 200 on its side is 200 × 400.
     assert_eq!(small.dimensions(), (50, 100));
+}
+
+#[tokio::test]
+async fn a_stored_photo_keeps_its_orientation_but_not_its_position() {
+    use image::ImageDecoder;
+    for (store, dir) in backends() {
+        let original = jpeg_with_exif(400, 200);
+        // The GPS block's latitude reference, "N", in its directory entry.
+        let gps = [0x00, 0x01, 0, 2, 0, 0, 0, 2, b'N', 0, 0, 0];
+        assert!(original.windows(gps.len()).any(|w| w == gps));
+        // Sent in small parts: the metadata is cut across several.
+        let stored = store
+            .put_stream("trip.jpg", None, body(&original, 7), &Limits::default())
+            .await
+            .unwrap();
+        let kept = read_all(store.open(&stored.key).await.unwrap()).await;
+        assert!(
+            !kept.windows(gps.len()).any(|w| w == gps),
+            "the GPS block survived"
+        );
+        assert!(
+            !kept.windows(2).any(|w| w == [0x88, 0x25]),
+            "a GPS pointer survived"
+        );
+        assert_eq!(
+            (stored.size, stored.sha256_hex.clone()),
+            (kept.len() as u64, format!("{:x}", Sha256::digest(&kept)))
+        );
+        if let Some(dir) = &dir {
+            let on_disk = dir.path().join("evidence").join(&stored.key);
+            assert_eq!(std::fs::read(&on_disk).unwrap(), kept);
+        }
+        // Still upright when shown, and the same picture.
+        let mut decoder =
+            image::codecs::jpeg::JpegDecoder::new(std::io::Cursor::new(&kept)).unwrap();
+        assert_eq!(
+            decoder.orientation().unwrap(),
+            image::metadata::Orientation::Rotate90
+        );
+        let same = |b: &[u8]| image::load_from_memory(b).unwrap().to_rgb8().into_raw();
+        assert_eq!(same(&kept), same(&original));
+    }
 }
 
 #[tokio::test]

@@ -5,6 +5,7 @@ use std::io::{BufReader, Read, Seek};
 
 use bytes::Bytes;
 use futures_util::StreamExt;
+use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
 use village_files::{FileStore, Limits, MediaKind, StoredFile};
 use village_store::{ImportBatch, ImportedAchievement, ImportedJudgement, NewEvidence};
@@ -213,8 +214,9 @@ async fn store_files(
         let place = format!("passport.json, evidence[{i}].file");
         let (tx, rx) = mpsc::channel::<Result<Bytes, std::io::Error>>(CHUNKS_IN_FLIGHT);
         let name = entry_name.clone();
+        let checked = sha256.clone();
         let reader = tokio::task::spawn_blocking(move || {
-            let sent = send_entry(&mut archive, &name, size, &tx);
+            let sent = send_entry(&mut archive, &name, (size, &checked), &tx);
             (archive, sent)
         });
         // Fused: the file store may ask for more after the end.
@@ -245,16 +247,9 @@ async fn store_files(
             (Err(source), _) => return Err(PassportError::File { place, source }),
             (Ok(file), Err(Sending::Closed)) => file,
         };
+        // What was sent was checked against the package as it went (`send_entry`); what
+        // is stored may be smaller, as photos lose their hidden metadata on the way in.
         stored.push(file.clone());
-        if file.size != size || &file.sha256_hex != sha256 {
-            return Err(PassportError::refused(
-                place,
-                format!(
-                    "the file {entry_name} changed after the package was checked; please \
-                     upload the passport again"
-                ),
-            ));
-        }
         let preview = match files.make_preview(&file, PREVIEW_SIDE).await {
             Ok(Some(preview)) => {
                 stored.push(preview.clone());
@@ -289,13 +284,14 @@ enum Sending {
     Closed,
 }
 
-/// Reads one entry and hands it on in chunks. On any problem an error goes down the
+/// Reads one entry and hands it on in chunks, checking that it is still the `(size,
+/// SHA-256)` the package was checked with. On any problem an error goes down the
 /// channel before it closes, so the file store never takes a cut-short file for a whole
 /// one.
 fn send_entry<R: Read + Seek>(
     archive: &mut ZipArchive<R>,
     name: &str,
-    expected: u64,
+    (expected, checked_sha256): (u64, &str),
     tx: &mpsc::Sender<Result<Bytes, std::io::Error>>,
 ) -> Result<(), Sending> {
     let fail = |why: String| {
@@ -321,6 +317,7 @@ fn send_entry<R: Read + Seek>(
     }
     let mut reader = (&mut entry).take(expected.saturating_add(1));
     let mut total: u64 = 0;
+    let mut hasher = Sha256::new();
     loop {
         let mut buf = vec![0u8; CHUNK];
         let n = match reader.read(&mut buf) {
@@ -342,6 +339,7 @@ fn send_entry<R: Read + Seek>(
             ));
         }
         buf.truncate(n);
+        hasher.update(&buf);
         if tx.blocking_send(Ok(Bytes::from(buf))).is_err() {
             return Err(Sending::Closed);
         }
@@ -349,6 +347,12 @@ fn send_entry<R: Read + Seek>(
     if total != expected {
         return fail(format!(
             "the file {name} is damaged: it unpacks to less than the zip states"
+        ));
+    }
+    if crate::names::hex(&hasher.finalize()) != checked_sha256 {
+        return fail(format!(
+            "the file {name} changed after the package was checked; please upload the \
+             passport again"
         ));
     }
     Ok(())

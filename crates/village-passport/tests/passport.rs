@@ -878,6 +878,79 @@ async fn a_file_that_is_not_what_it_claims_stops_the_import_and_is_not_kept() {
     assert_eq!(record_counts(&d, d.sibling).await, before);
 }
 
+/// A PNG chunk of `kind` holding `data`, with its CRC.
+fn png_chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
+    let mut crc = flate2::Crc::new();
+    crc.update(kind);
+    crc.update(data);
+    let mut c = (data.len() as u32).to_be_bytes().to_vec();
+    c.extend_from_slice(kind);
+    c.extend_from_slice(data);
+    c.extend_from_slice(&crc.sum().to_be_bytes());
+    c
+}
+
+#[tokio::test]
+async fn a_photo_from_elsewhere_arrives_without_its_hidden_location() {
+    let d = demo(Backend::Sqlite).await;
+    let zip = export_bytes(&d, d.pupil, d.pupil).await.unwrap();
+    let p = passport_json(&zip);
+    let photo = p["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "photo")
+        .unwrap();
+    let photo_path = photo["file"].as_str().unwrap().to_string();
+    // As another system might send it: the photo with a text chunk giving where it was
+    // taken, and passport.json matching those bytes.
+    let plain = png();
+    let mut tagged = plain[..33].to_vec();
+    tagged.extend(png_chunk(b"tEXt", b"Location\x0051.5072 N, 0.1276 W"));
+    tagged.extend_from_slice(&plain[33..]);
+    let (size, sum) = (tagged.len(), sha256(&tagged));
+    let sent = rewrite(
+        &zip,
+        |name, bytes| {
+            if name == photo_path {
+                Some((name.into(), tagged.clone()))
+            } else if name == "passport.json" {
+                let mut p: Value = serde_json::from_slice(&bytes).unwrap();
+                for e in p["evidence"].as_array_mut().unwrap() {
+                    if e["kind"] == "photo" {
+                        e["size"] = size.into();
+                        e["sha256"] = sum.clone().into();
+                    }
+                }
+                Some((name.into(), serde_json::to_vec(&p).unwrap()))
+            } else {
+                Some((name.into(), bytes))
+            }
+        },
+        &[],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_temp(dir.path(), "tagged.zip", &sent);
+    let done = import(&d, &path).await.unwrap();
+    assert_eq!(done.evidence, 3);
+
+    let portfolio = grant::<act::ViewPortfolio>(&d.store, d.primary_leader, d.sibling).await;
+    let items = d.store.portfolio(&portfolio).await.unwrap();
+    let photo = items.iter().find(|e| e.kind == "photo").unwrap();
+    let download = d
+        .files
+        .open(photo.file_key.as_deref().unwrap())
+        .await
+        .unwrap();
+    let mut bytes = Vec::new();
+    let mut stream = download.stream;
+    while let Some(chunk) = futures_util::StreamExt::next(&mut stream).await {
+        bytes.extend_from_slice(&chunk.unwrap());
+    }
+    // The same picture, byte for byte, without the chunk.
+    assert_eq!(bytes, plain);
+}
+
 #[tokio::test]
 async fn a_leader_exports_every_learner_of_their_school() {
     let d = demo(Backend::Sqlite).await;
