@@ -112,13 +112,20 @@ impl SlotsByDay {
         SlotsByDay { days }
     }
 
-    /// Does `t` meet any of the slots?
+    /// Does `t` meet any of the slots? Only `t`'s own days are looked at (nearly always
+    /// one): a block of every time of every activity asks this.
     fn meets(&self, t: &TimePattern) -> bool {
         let below = |h: u32| 1u128.checked_shl(h).map_or(u128::MAX, |b| b - 1);
         let span = below(t.end()) & !below(t.start);
-        self.days.iter().enumerate().any(|(d, &m)| {
-            m & span != 0 && 1u32.checked_shl(d as u32).is_some_and(|b| t.days & b != 0)
-        })
+        let mut days = t.days;
+        while days != 0 {
+            let d = days.trailing_zeros() as usize;
+            days &= days - 1;
+            if self.days.get(d).is_some_and(|&m| m & span != 0) {
+                return true;
+            }
+        }
+        false
     }
 }
 
@@ -396,7 +403,7 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
         .map(|a| {
             a.students
                 .iter()
-                .flat_map(|s| units.get(s).cloned().unwrap_or_default())
+                .flat_map(|s| units.get(s).into_iter().flatten().cloned())
                 .collect()
         })
         .collect();
@@ -513,10 +520,10 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
             .collect()
     };
     let set_acts = |name: &str| -> Vec<usize> {
-        let want = units.get(name).cloned().unwrap_or_default();
-        (0..acts.len())
-            .filter(|&i| shares_units(i, &want))
-            .collect()
+        match units.get(name) {
+            Some(want) => (0..acts.len()).filter(|&i| shares_units(i, want)).collect(),
+            None => Vec::new(),
+        }
     };
     let slots_of = |el: &Element, item: &str| -> Result<Vec<(u32, u32)>, Error> {
         el.children_named(item)
