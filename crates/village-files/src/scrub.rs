@@ -24,7 +24,15 @@
 //!   they cannot be cut out of a stream), their flags in `VP8X` are cleared, and anything
 //!   past the file's stated length is dropped.
 //!
-//! GIF is stored as sent: it has no standard place for a position.
+//! - **MP4, QuickTime (MOV) and M4A**: every user-data box (`udta`: the `©xyz` position
+//!   Android cameras write, `loci`, dates, the camera's make) and metadata box (`meta`:
+//!   iPhones' `com.apple.quicktime.location.ISO6709` and the rest), in the movie, in its
+//!   tracks or at the top, and XMP `uuid` boxes, become `free` boxes of zeros of the same
+//!   size. Players skip `free` boxes, and nothing moves, so the offsets the movie's
+//!   sample tables give into its media data stay right without rewriting them.
+//!
+//! GIF is stored as sent: it has no standard place for a position. WebM, Ogg, MP3 and WAV
+//! recordings are stored as sent too: their tags hold titles and names, not places.
 
 use crate::kind::Format;
 
@@ -37,6 +45,10 @@ pub(crate) struct Scrub {
     /// A JPEG's orientation is written back once, so the file cannot grow by more than
     /// one small EXIF block however many a crafted file holds.
     oriented: bool,
+    /// ISO media: where the box being read starts, or how far into it the file has been
+    /// read past its header, and where each box being read inside ends, outermost first.
+    pos: u64,
+    open: Vec<u64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +61,7 @@ enum State {
     Jpeg(Jpeg),
     Png(Png),
     Webp(Webp),
+    Iso(Iso),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,6 +105,23 @@ enum Webp {
     Data { left: u64, len: u64, blank: bool },
 }
 
+/// ISO base media files (MP4, MOV, M4A): boxes within boxes, each with its size first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Iso {
+    /// Gathering a box's header: 8 bytes, or 16 when its size needs 64 bits.
+    Header,
+    /// Gathering a `uuid` box's header and kind; `size` in all, `header` of it before the
+    /// kind.
+    Uuid { size: u64, header: usize },
+    /// Passing the rest of a box, or writing zeros for it when `blank`.
+    Data { left: u64, blank: bool },
+}
+
+/// The kind of a `uuid` box that holds XMP.
+const XMP_UUID: [u8; 16] = [
+    0xBE, 0x7A, 0xCF, 0xCB, 0x97, 0xA9, 0x42, 0xE8, 0x9C, 0x71, 0x99, 0x94, 0x91, 0xE3, 0xAF, 0xAC,
+];
+
 const SOI: u8 = 0xD8;
 const EOI: u8 = 0xD9;
 const SOS: u8 = 0xDA;
@@ -110,12 +140,15 @@ impl Scrub {
             Format::Jpeg => State::Jpeg(Jpeg::Start),
             Format::Png => State::Png(Png::Signature),
             Format::Webp => State::Webp(Webp::Riff),
+            Format::Mp4 | Format::QuickTime | Format::M4a => State::Iso(Iso::Header),
             _ => return None,
         };
         Some(Scrub {
             buf: Vec::new(),
             state,
             oriented: false,
+            pos: 0,
+            open: Vec::new(),
         })
     }
 
@@ -131,6 +164,7 @@ impl Scrub {
                 State::Jpeg(s) => self.jpeg(s, input, out),
                 State::Png(s) => self.png(s, input, out),
                 State::Webp(s) => self.webp(s, input, out),
+                State::Iso(s) => self.iso(s, input, out),
             };
             input = input.get(used..).unwrap_or(&[]);
         }
@@ -152,9 +186,8 @@ impl Scrub {
                 out.append(&mut self.buf);
             }
             State::Png(Png::Signature | Png::Header)
-            | State::Webp(Webp::Riff | Webp::Header { .. } | Webp::Extended { .. }) => {
-                out.append(&mut self.buf)
-            }
+            | State::Webp(Webp::Riff | Webp::Header { .. } | Webp::Extended { .. })
+            | State::Iso(Iso::Header | Iso::Uuid { .. }) => out.append(&mut self.buf),
             _ => {}
         }
     }
@@ -433,6 +466,129 @@ impl Scrub {
                 self.state = State::Webp(Webp::Header { left });
             }
         }
+    }
+}
+
+impl Scrub {
+    // ----- ISO media (MP4, MOV, M4A) -----
+
+    fn iso(&mut self, s: Iso, input: &[u8], out: &mut Vec<u8>) -> usize {
+        match s {
+            Iso::Header => {
+                let want = match self.buf.get(..4) {
+                    Some([0, 0, 0, 1]) => 16,
+                    _ => 8,
+                };
+                let used = self.gather(input, want);
+                if self.buf.len() == want
+                    && (want == 16 || self.buf.get(..4) != Some(&[0, 0, 0, 1]))
+                {
+                    self.on_box(out);
+                }
+                used
+            }
+            Iso::Uuid { size, header } => {
+                let used = self.gather(input, header + 16);
+                if self.buf.len() == header + 16 {
+                    let xmp = self.buf.get(header..) == Some(&XMP_UUID[..]);
+                    if xmp {
+                        rename_box(&mut self.buf);
+                        self.buf.truncate(header);
+                        self.buf.resize(header + 16, 0);
+                    }
+                    self.pos += self.buf.len() as u64;
+                    out.append(&mut self.buf);
+                    self.iso_data(size.saturating_sub(header as u64 + 16), xmp);
+                }
+                used
+            }
+            Iso::Data { left, blank } => {
+                let n = take(left, input.len());
+                if blank {
+                    out.resize(out.len() + n, 0);
+                } else {
+                    out.extend_from_slice(input.get(..n).unwrap_or(input));
+                }
+                self.pos += n as u64;
+                self.iso_data(left - n as u64, blank);
+                n
+            }
+        }
+    }
+
+    /// `left` bytes of a box still to pass (or blank); at none, on to the next header,
+    /// out of the boxes that end here.
+    fn iso_data(&mut self, left: u64, blank: bool) {
+        if left > 0 {
+            self.state = State::Iso(Iso::Data { left, blank });
+            return;
+        }
+        self.state = State::Iso(Iso::Header);
+        while self.open.last().is_some_and(|&end| end <= self.pos) {
+            self.open.pop();
+        }
+    }
+
+    /// A whole box header is in `buf`: go into the box, blank it, or pass it.
+    fn on_box(&mut self, out: &mut Vec<u8>) {
+        let header = self.buf.len();
+        let start = self.pos;
+        let enclosing_end = self.open.last().copied();
+        let (size32, kind, size64) = match *self.buf.as_slice() {
+            [a, b, c, d, t0, t1, t2, t3, ref rest @ ..] => (
+                u32::from_be_bytes([a, b, c, d]),
+                [t0, t1, t2, t3],
+                <[u8; 8]>::try_from(rest).ok().map(u64::from_be_bytes),
+            ),
+            _ => return,
+        };
+        let size = match (size32, size64) {
+            (1, Some(large)) => Some(large),
+            // Size 0: to the end of the box it is in, or of the file.
+            (0, _) => enclosing_end.map(|end| end.saturating_sub(start)),
+            (n, _) => Some(u64::from(n)),
+        };
+        let fits = size.is_none_or(|size| {
+            size >= header as u64
+                && enclosing_end.is_none_or(|end| start.saturating_add(size) <= end)
+        });
+        if !fits {
+            // Not the box structure the format promises: no player reads further either.
+            out.append(&mut self.buf);
+            self.state = State::Pass;
+            return;
+        }
+        let left = size.map_or(u64::MAX, |size| size - header as u64);
+        match (&kind, size) {
+            (b"moov" | b"trak", _) => {
+                self.open.push(size.map_or(u64::MAX, |size| start + size));
+                self.pos += header as u64;
+                out.append(&mut self.buf);
+                self.iso_data(0, false);
+            }
+            (b"uuid", _) if left >= 16 => {
+                self.state = State::Iso(Iso::Uuid {
+                    size: size.unwrap_or(u64::MAX),
+                    header,
+                });
+            }
+            _ => {
+                let blank = matches!(&kind, b"udta" | b"meta");
+                if blank {
+                    rename_box(&mut self.buf);
+                }
+                self.pos += header as u64;
+                out.append(&mut self.buf);
+                self.iso_data(left, blank);
+            }
+        }
+    }
+}
+
+/// Makes a box header in `header` (its type at bytes 4 to 8) a `free` box's.
+fn rename_box(header: &mut [u8]) {
+    if let Some(kind) = header.get_mut(4..8) {
+        kind.copy_from_slice(b"free");
     }
 }
 
@@ -785,12 +941,190 @@ mod tests {
         assert!(Scrub::for_format(Format::Gif).is_none());
     }
 
+    fn iso_box(kind: &[u8; 4], payload: &[u8]) -> Vec<u8> {
+        let mut b = ((payload.len() + 8) as u32).to_be_bytes().to_vec();
+        b.extend_from_slice(kind);
+        b.extend_from_slice(payload);
+        b
+    }
+
+    /// A box with a 64-bit size, as large media data has.
+    fn iso_box64(kind: &[u8; 4], payload: &[u8]) -> Vec<u8> {
+        let mut b = 1u32.to_be_bytes().to_vec();
+        b.extend_from_slice(kind);
+        b.extend_from_slice(&((payload.len() + 16) as u64).to_be_bytes());
+        b.extend_from_slice(payload);
+        b
+    }
+
+    /// A phone video's layout: the movie with a track, each with its user data (the
+    /// position as Android writes it), iPhone-style metadata, XMP, another `uuid` box and
+    /// the media data.
+    fn phone_video() -> Vec<u8> {
+        let xyz = iso_box(b"\xA9xyz", b"\0\x12\x15\xC7+51.5072-000.1276/");
+        let mut keys = vec![0u8; 8];
+        keys.extend(iso_box(b"mdta", b"com.apple.quicktime.location.ISO6709"));
+        let mut meta = iso_box(b"hdlr", &[0u8; 25]);
+        meta.extend(iso_box(b"keys", &keys));
+        meta.extend(iso_box(
+            b"ilst",
+            &iso_box(b"\0\0\0\x01", b"+51.5072-000.1276+011.000/"),
+        ));
+        let mut trak = iso_box(b"tkhd", &[7u8; 84]);
+        trak.extend(iso_box(b"udta", &xyz));
+        trak.extend(iso_box(b"mdia", b"MEDIA-HEADER"));
+        let mut moov = iso_box(b"mvhd", &[9u8; 100]);
+        moov.extend(iso_box(b"trak", &trak));
+        moov.extend(iso_box(b"udta", &xyz));
+        moov.extend(iso_box(b"meta", &meta));
+        let mut xmp = XMP_UUID.to_vec();
+        xmp.extend_from_slice(b"<x:xmpmeta>GPS 51.5072</x:xmpmeta>");
+        let mut other = [0x11u8; 16].to_vec();
+        other.extend_from_slice(b"KEEP-ME");
+        let mut file = iso_box(b"ftyp", b"qt  \0\0\0\0qt  ");
+        file.extend(iso_box(b"moov", &moov));
+        file.extend(iso_box(b"uuid", &xmp));
+        file.extend(iso_box(b"uuid", &other));
+        file.extend(iso_box64(b"mdat", b"MEDIA-BYTES"));
+        file
+    }
+
+    /// The box types of a file, outermost first, going into the movie and its tracks.
+    fn box_types(bytes: &[u8]) -> Vec<String> {
+        let mut types = Vec::new();
+        let mut at = 0;
+        while at + 8 <= bytes.len() {
+            let size32 = u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap()) as usize;
+            let kind = &bytes[at + 4..at + 8];
+            let (size, header) = if size32 == 1 {
+                (
+                    u64::from_be_bytes(bytes[at + 8..at + 16].try_into().unwrap()) as usize,
+                    16,
+                )
+            } else {
+                (size32, 8)
+            };
+            types.push(String::from_utf8_lossy(kind).into_owned());
+            if kind == b"moov" || kind == b"trak" {
+                for inner in box_types(&bytes[at + header..at + size]) {
+                    types.push(format!("{}/{inner}", String::from_utf8_lossy(kind)));
+                }
+            }
+            at += size;
+        }
+        types
+    }
+
+    #[test]
+    fn a_phone_video_keeps_its_picture_and_layout_but_not_where_it_was_taken() {
+        for format in [Format::Mp4, Format::QuickTime, Format::M4a] {
+            let original = phone_video();
+            let out = scrubbed(format, &original, 5);
+            assert_eq!(out.len(), original.len());
+            for secret in [&b"51.5072"[..], b"ISO6709", b"xmpmeta", b"udta", b"meta"] {
+                assert!(contains(&original, secret));
+                assert!(
+                    !contains(&out, secret),
+                    "{}",
+                    String::from_utf8_lossy(secret)
+                );
+            }
+            for kept in [
+                &b"MEDIA-BYTES"[..],
+                b"MEDIA-HEADER",
+                b"KEEP-ME",
+                &[7u8; 84],
+                &[9u8; 100],
+            ] {
+                assert!(contains(&out, kept));
+            }
+            assert_eq!(
+                box_types(&out),
+                [
+                    "ftyp",
+                    "moov",
+                    "moov/mvhd",
+                    "moov/trak",
+                    "moov/trak/tkhd",
+                    "moov/trak/free",
+                    "moov/trak/mdia",
+                    "moov/free",
+                    "moov/free",
+                    "free",
+                    "uuid",
+                    "mdat"
+                ]
+            );
+        }
+    }
+
+    #[test]
+    fn a_video_whose_boxes_do_not_fit_is_left_as_it_came() {
+        // A track said to be longer than its movie: not a movie any player reads.
+        let mut moov = iso_box(b"trak", &iso_box(b"udta", b"PLACE"));
+        moov[3] += 50;
+        let mut file = iso_box(b"ftyp", b"isom");
+        file.extend(iso_box(b"moov", &moov));
+        assert_eq!(scrubbed(Format::Mp4, &file, 3), file);
+        // A movie that runs to the end of the file (size 0) is still read inside.
+        let mut open_ended = iso_box(b"ftyp", b"isom");
+        open_ended.extend_from_slice(&[0, 0, 0, 0]);
+        open_ended.extend_from_slice(b"moov");
+        open_ended.extend(iso_box(b"udta", b"PLACE"));
+        let out = scrubbed(Format::Mp4, &open_ended, 2);
+        assert!(!contains(&out, b"PLACE"));
+        assert_eq!(out.len(), open_ended.len());
+    }
+
+    /// How fast uploads are scrubbed, against copying the same chunks (figures in
+    /// docs/benchmarks.md): `cargo test --release -p village-files --lib scrub_throughput
+    /// -- --ignored --nocapture`.
+    #[test]
+    #[ignore = "a measurement, run by hand"]
+    fn scrub_throughput() {
+        // A 25 MB photo: a real start, then scan data with stuffed bytes; a 100 MB video.
+        let mut photo = encoded(ImageFormat::Jpeg);
+        photo.truncate(photo.len() - 2);
+        let mut x = 1u32;
+        while photo.len() < 25 << 20 {
+            x = x.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            let b = (x >> 24) as u8;
+            photo.push(b);
+            if b == 0xFF {
+                photo.push(0);
+            }
+        }
+        let mut video = phone_video();
+        video.extend(iso_box64(b"mdat", &vec![0x5A; 100 << 20]));
+        for (name, format, bytes) in [
+            ("photo", Format::Jpeg, &photo),
+            ("video", Format::Mp4, &video),
+        ] {
+            let t = std::time::Instant::now();
+            let out = scrubbed(format, bytes, 64 * 1024);
+            let scrub = t.elapsed();
+            let t = std::time::Instant::now();
+            let mut copy = Vec::new();
+            for part in bytes.chunks(64 * 1024) {
+                copy.extend_from_slice(part);
+            }
+            let plain = t.elapsed();
+            assert_eq!(out.len(), copy.len());
+            eprintln!(
+                "{name}: {} MiB scrubbed in {scrub:?} ({:.0} MB/s), copied in {plain:?}",
+                bytes.len() >> 20,
+                bytes.len() as f64 / 1e6 / scrub.as_secs_f64()
+            );
+        }
+    }
+
     proptest! {
         #[test]
         fn where_the_chunks_are_cut_makes_no_difference(sizes in prop::collection::vec(1usize..300, 1..40)) {
             for (format, original) in [
                 (Format::Jpeg, phone_photo()),
                 (Format::Webp, extended_webp()),
+                (Format::Mp4, phone_video()),
             ] {
                 let whole = scrubbed(format, &original, usize::MAX);
                 let mut s = Scrub::for_format(format).unwrap();
@@ -825,6 +1159,10 @@ mod tests {
                 // One written-back orientation at most.
                 prop_assert!(out.len() <= file.len() + orientation_only_exif(2).len());
             }
+            // Movies keep their length whatever they hold.
+            let mut movie = b"\0\0\0\x10moov\0\0\0\x08udta".to_vec();
+            movie.extend_from_slice(&body);
+            prop_assert_eq!(scrubbed(Format::Mp4, &movie, chunk).len(), movie.len());
         }
     }
 }
