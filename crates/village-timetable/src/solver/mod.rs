@@ -19,6 +19,7 @@
 //! are broken). Runs stop at the time limit, at `max_iterations`, or when the
 //! cancel flag is set, and always return the best solution seen.
 
+mod eject;
 mod minimal;
 mod rng;
 mod search;

@@ -72,6 +72,19 @@ const STUCK: u64 = 50_000;
 /// goes back to the best timetable seen.
 const REPAIR_SPELL: u64 = 60_000;
 
+/// Repair places a class by recursive swapping (`solver/eject.rs`) before its own step
+/// when at most this many classes are left out, with it, and the run's best timetable
+/// is as near complete (hard violations and classes left out together): the end of a
+/// hard file, where repair's step cycles among the same few timetables. Not when
+/// re-solving, whose repair weighs what each move changes for learners.
+const EJECT_UNPLACED: usize = 3;
+/// While at most this many hard rules are broken, every `EJECT_EVERY`-th move of the
+/// local search takes a class of one out and places it again by recursive swapping.
+const EJECT_HARD: i64 = 2;
+const EJECT_EVERY: u64 = 1024;
+/// Most candidates one recursive swapping weighs, over all its levels.
+const EJECT_BUDGET: usize = 4000;
+
 /// One candidate placement of a class.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Cand {
@@ -1331,7 +1344,13 @@ impl<'m, 'a> State<'m, 'a> {
     /// costs (`displacement_cost`); `None`, with `out` left part-filled, as soon as that
     /// cost passes `cap`: a scan for the least disruptive candidate need not finish
     /// listing one that has lost.
-    fn conflicts_within(&self, c: usize, pi: usize, cap: u64, out: &mut Vec<usize>) -> Option<u64> {
+    pub(super) fn conflicts_within(
+        &self,
+        c: usize,
+        pi: usize,
+        cap: u64,
+        out: &mut Vec<usize>,
+    ) -> Option<u64> {
         let p = self.m.p;
         out.clear();
         let mut cost = 0u64;
@@ -1605,7 +1624,7 @@ impl<'m, 'a> State<'m, 'a> {
     }
 
     /// Put the classes `old` lists back where they were (`NONE`: unassigned).
-    fn restore(&mut self, old: &[(usize, usize)]) {
+    pub(super) fn restore(&mut self, old: &[(usize, usize)]) {
         for &(m, pi) in old.iter().rev() {
             if pi == NONE {
                 self.unassign(m);
@@ -2650,6 +2669,12 @@ pub(crate) fn run(m: &Model<'_>, seed: u64, ctl: &Control<'_>) -> Outcome {
                             .copied()
                             .filter(|&x| st.assign.get(x) == Some(&NONE)),
                     );
+                } else if !resolving
+                    && unassigned.len() < EJECT_UNPLACED
+                    && best.0 .0 <= EJECT_UNPLACED as i64
+                    && st.eject_place(c, &mut rng, EJECT_BUDGET, i64::MAX)
+                {
+                    // Placed by a chain, with everything it displaced placed again.
                 } else {
                     let empty: Vec<usize> = Vec::new();
                     let t = tabu.get(c).unwrap_or(&empty).clone();
@@ -2689,7 +2714,15 @@ pub(crate) fn run(m: &Model<'_>, seed: u64, ctl: &Control<'_>) -> Outcome {
             };
             let hard_temp = if st.hard > 0 { HARD_TEMP } else { 0.0 };
             let len = st.domain_len(c);
-            if home_move {
+            let eject = !resolving
+                && st.hard > 0
+                && st.hard <= EJECT_HARD
+                && it.is_multiple_of(EJECT_EVERY);
+            if eject {
+                // A class of a violation, placed again by recursive swapping.
+                let x = focus.get(rng.below(focus.len())).copied().unwrap_or(c);
+                st.eject_conflicted(x, &mut rng, EJECT_BUDGET);
+            } else if home_move {
                 // Back home, with whatever took its place moved out of the way.
                 st.try_home_chain(c);
             } else if len >= 2 {
