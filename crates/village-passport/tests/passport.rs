@@ -645,6 +645,37 @@ fn rewrite(
     out.finish().unwrap().into_inner()
 }
 
+/// The package with the file of its first piece of evidence of `kind` replaced by
+/// `bytes`, and passport.json's size and SHA-256 for it updated to match, so that only
+/// the importer's checks of the file itself can tell.
+fn with_evidence_file(zip: &[u8], kind: &str, bytes: &[u8]) -> Vec<u8> {
+    let p = passport_json(zip);
+    let evidence = p["evidence"].as_array().unwrap();
+    let item = evidence.iter().find(|e| e["kind"] == kind).unwrap();
+    let path = item["file"].as_str().unwrap().to_string();
+    let (size, sum) = (bytes.len(), sha256(bytes));
+    rewrite(
+        zip,
+        |name, old| {
+            if name == path {
+                Some((name.into(), bytes.to_vec()))
+            } else if name == "passport.json" {
+                let mut p: Value = serde_json::from_slice(&old).unwrap();
+                for e in p["evidence"].as_array_mut().unwrap() {
+                    if e["file"] == path.as_str() {
+                        e["size"] = size.into();
+                        e["sha256"] = sum.clone().into();
+                    }
+                }
+                Some((name.into(), serde_json::to_vec(&p).unwrap()))
+            } else {
+                Some((name.into(), old))
+            }
+        },
+        &[],
+    )
+}
+
 fn edit_json(zip: &[u8], edit: impl Fn(&mut Value)) -> Vec<u8> {
     rewrite(
         zip,
@@ -837,38 +868,10 @@ async fn a_damaged_or_tampered_package_is_refused_whole() {
 async fn a_file_that_is_not_what_it_claims_stops_the_import_and_is_not_kept() {
     let d = demo(Backend::Sqlite).await;
     let zip = export_bytes(&d, d.pupil, d.pupil).await.unwrap();
-    let p = passport_json(&zip);
-    let notes = p["evidence"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["kind"] == "document")
-        .unwrap();
-    let notes_path = notes["file"].as_str().unwrap().to_string();
     // An HTML page in place of the notes, with passport.json updated to match, so only
     // the file store's own checks can catch it.
-    let html = b"<!doctype html><html><script>alert(1)</script></html>".to_vec();
-    let (size, sum) = (html.len(), sha256(&html));
-    let swapped = rewrite(
-        &zip,
-        |name, bytes| {
-            if name == notes_path {
-                Some((name.into(), html.clone()))
-            } else if name == "passport.json" {
-                let mut p: Value = serde_json::from_slice(&bytes).unwrap();
-                for e in p["evidence"].as_array_mut().unwrap() {
-                    if e["kind"] == "document" {
-                        e["size"] = size.into();
-                        e["sha256"] = sum.clone().into();
-                    }
-                }
-                Some((name.into(), serde_json::to_vec(&p).unwrap()))
-            } else {
-                Some((name.into(), bytes))
-            }
-        },
-        &[],
-    );
+    let html = b"<!doctype html><html><script>alert(1)</script></html>";
+    let swapped = with_evidence_file(&zip, "document", html);
     let dir = tempfile::tempdir().unwrap();
     let path = write_temp(dir.path(), "swapped.zip", &swapped);
     let before = record_counts(&d, d.sibling).await;
@@ -894,41 +897,13 @@ fn png_chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
 async fn a_photo_from_elsewhere_arrives_without_its_hidden_location() {
     let d = demo(Backend::Sqlite).await;
     let zip = export_bytes(&d, d.pupil, d.pupil).await.unwrap();
-    let p = passport_json(&zip);
-    let photo = p["evidence"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["kind"] == "photo")
-        .unwrap();
-    let photo_path = photo["file"].as_str().unwrap().to_string();
     // As another system might send it: the photo with a text chunk giving where it was
     // taken, and passport.json matching those bytes.
     let plain = png();
     let mut tagged = plain[..33].to_vec();
     tagged.extend(png_chunk(b"tEXt", b"Location\x0051.5072 N, 0.1276 W"));
     tagged.extend_from_slice(&plain[33..]);
-    let (size, sum) = (tagged.len(), sha256(&tagged));
-    let sent = rewrite(
-        &zip,
-        |name, bytes| {
-            if name == photo_path {
-                Some((name.into(), tagged.clone()))
-            } else if name == "passport.json" {
-                let mut p: Value = serde_json::from_slice(&bytes).unwrap();
-                for e in p["evidence"].as_array_mut().unwrap() {
-                    if e["kind"] == "photo" {
-                        e["size"] = size.into();
-                        e["sha256"] = sum.clone().into();
-                    }
-                }
-                Some((name.into(), serde_json::to_vec(&p).unwrap()))
-            } else {
-                Some((name.into(), bytes))
-            }
-        },
-        &[],
-    );
+    let sent = with_evidence_file(&zip, "photo", &tagged);
     let dir = tempfile::tempdir().unwrap();
     let path = write_temp(dir.path(), "tagged.zip", &sent);
     let done = import(&d, &path).await.unwrap();
