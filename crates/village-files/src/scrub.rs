@@ -467,22 +467,14 @@ impl Scrub {
             }
         }
     }
-}
 
-impl Scrub {
     // ----- ISO media (MP4, MOV, M4A) -----
 
     fn iso(&mut self, s: Iso, input: &[u8], out: &mut Vec<u8>) -> usize {
         match s {
             Iso::Header => {
-                let want = match self.buf.get(..4) {
-                    Some([0, 0, 0, 1]) => 16,
-                    _ => 8,
-                };
-                let used = self.gather(input, want);
-                if self.buf.len() == want
-                    && (want == 16 || self.buf.get(..4) != Some(&[0, 0, 0, 1]))
-                {
+                let used = self.gather(input, iso_header_len(&self.buf));
+                if self.buf.len() == iso_header_len(&self.buf) {
                     self.on_box(out);
                 }
                 used
@@ -582,6 +574,16 @@ impl Scrub {
                 self.iso_data(left, blank);
             }
         }
+    }
+}
+
+/// The length of the box header `buf` starts: 16 when its size field is 1 (the size
+/// follows in 64 bits), else 8.
+fn iso_header_len(buf: &[u8]) -> usize {
+    if buf.starts_with(&[0, 0, 0, 1]) {
+        16
+    } else {
+        8
     }
 }
 

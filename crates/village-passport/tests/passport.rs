@@ -511,6 +511,16 @@ async fn record_counts(d: &Demo, learner: PersonId) -> (usize, usize, usize, usi
 }
 
 /// Reads, stores and imports a package as the primary's leader, as the import page will.
+/// The whole of a stored file.
+async fn stored_bytes(d: &Demo, key: &str) -> Vec<u8> {
+    let mut stream = d.files.open(key).await.unwrap().stream;
+    let mut bytes = Vec::new();
+    while let Some(chunk) = futures_util::StreamExt::next(&mut stream).await {
+        bytes.extend_from_slice(&chunk.unwrap());
+    }
+    bytes
+}
+
 async fn import(d: &Demo, path: &Path) -> Result<ImportCounts, PassportError> {
     let package = read_package(path)?;
     let g = grant::<act::ImportPassport>(&d.store, d.primary_leader, d.sibling).await;
@@ -568,16 +578,7 @@ async fn a_passport_moves_to_another_school_once() {
         assert_eq!(photo.title, "Crabs in the rock pool");
         assert_eq!(photo.targets.len(), 1);
         assert!(photo.preview_key.is_some());
-        let download = d
-            .files
-            .open(photo.file_key.as_deref().unwrap())
-            .await
-            .unwrap();
-        let mut bytes = Vec::new();
-        let mut stream = download.stream;
-        while let Some(chunk) = futures_util::StreamExt::next(&mut stream).await {
-            bytes.extend_from_slice(&chunk.unwrap());
-        }
+        let bytes = stored_bytes(&d, photo.file_key.as_deref().unwrap()).await;
         assert_eq!(bytes, png());
         let plan = grant::<act::ViewPlan>(&d.store, d.primary_leader, d.sibling).await;
         let positions = d.store.ladder_positions(&plan).await.unwrap();
@@ -912,16 +913,7 @@ async fn a_photo_from_elsewhere_arrives_without_its_hidden_location() {
     let portfolio = grant::<act::ViewPortfolio>(&d.store, d.primary_leader, d.sibling).await;
     let items = d.store.portfolio(&portfolio).await.unwrap();
     let photo = items.iter().find(|e| e.kind == "photo").unwrap();
-    let download = d
-        .files
-        .open(photo.file_key.as_deref().unwrap())
-        .await
-        .unwrap();
-    let mut bytes = Vec::new();
-    let mut stream = download.stream;
-    while let Some(chunk) = futures_util::StreamExt::next(&mut stream).await {
-        bytes.extend_from_slice(&chunk.unwrap());
-    }
+    let bytes = stored_bytes(&d, photo.file_key.as_deref().unwrap()).await;
     // The same picture, byte for byte, without the chunk.
     assert_eq!(bytes, plain);
 }
