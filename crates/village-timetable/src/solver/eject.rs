@@ -15,7 +15,7 @@
 
 use super::minimal::Undo;
 use super::rng::Rng;
-use super::search::{State, NONE};
+use super::search::{ScanMemo, State, NONE};
 
 /// Deepest level of a chain (FET's limit).
 pub(crate) const EJECT_DEPTH: usize = 14;
@@ -88,6 +88,7 @@ impl State<'_, '_> {
         let width = if depth + 1 >= EJECT_DEPTH { 0 } else { width };
         let mut options: Vec<Choice> = Vec::new();
         let mut conf = Vec::new();
+        let mut memo = ScanMemo::default();
         for pi in 0..self.domain_len(c) {
             if chain.budget == 0 {
                 break;
@@ -96,7 +97,7 @@ impl State<'_, '_> {
             if pi == left {
                 continue;
             }
-            let Some(cost) = self.conflicts_within(c, pi, u64::MAX, &mut conf) else {
+            let Some(cost) = self.conflicts_scan(c, pi, u64::MAX, &mut conf, &mut memo) else {
                 continue;
             };
             if conf.len() > width

@@ -100,6 +100,11 @@ pub(crate) struct Model<'a> {
     pub p: &'a Problem,
     pub dom: Vec<Vec<Cand>>,
     pub dists_of: Vec<Vec<usize>>,
+    /// For each class: does its cost, apart from its room's own part (the room's
+    /// penalty and availability, the classes in it, a move from the published
+    /// timetable), depend on its time alone? No rule of it names rooms and no two rooms
+    /// are apart. A scan then weighs a time once for all its rooms (`ScanMemo`).
+    pub time_only: Vec<bool>,
     /// Per config: its subparts ordered parents first.
     pub sub_order: Vec<Vec<usize>>,
     pub w_dist: i64,
@@ -259,9 +264,24 @@ impl<'a> Model<'a> {
                     .flat_map(move |w| (0..nr_days).map(move |day| day_off_bits(p, &d.off, w, day)))
             })
             .collect();
+        let no_travel = p.travel.iter().all(|&t| t == 0);
+        let time_only = (dists_of.iter())
+            .map(|ds| {
+                no_travel
+                    && ds.iter().all(|&di| {
+                        p.distributions.get(di).is_none_or(|d| {
+                            !matches!(
+                                d.kind,
+                                DistributionKind::SameRoom | DistributionKind::DifferentRoom
+                            )
+                        })
+                    })
+            })
+            .collect();
         Model {
             p,
             dom,
+            time_only,
             dists_of,
             sub_order,
             w_dist: w.distribution as i64,
@@ -605,6 +625,23 @@ pub(super) fn clash(p: &Problem, a: &Cand, b: &Cand) -> bool {
     }
     let tr = p.travel(a.room, b.room);
     a.t.start + a.t.length + tr > b.t.start && b.t.start + b.t.length + tr > a.t.start
+}
+
+/// What a scan over the candidates of one class has worked out for the time it is at
+/// (see `State::scan_cost` and `State::conflicts_scan`). Valid while the timetable does
+/// not change: a new scan starts a new one.
+#[derive(Default)]
+pub(super) struct ScanMemo {
+    /// The time, the cap it was counted within, and the time's part of the cost
+    /// (`None`: it passed that cap).
+    cost: Option<(usize, i64, Option<(i64, i64)>)>,
+    /// The time, the cap, and the classes in the way at that time apart from the room's
+    /// (sorted) with what displacing them costs (`None`: it passed that cap).
+    conflicts: Option<(usize, u64, Option<(u64, Vec<usize>)>)>,
+    /// The time and the hard violations repair leaves to the search there.
+    unmendable: Option<(usize, i64)>,
+    /// Learners' days at each time seen.
+    days: Vec<(usize, i64)>,
 }
 
 /// A candidate in an IFS step: (displaced, unary hard, soft), candidate, displaced classes.
@@ -962,10 +999,18 @@ impl<'m, 'a> State<'m, 'a> {
     /// `placement_cost`, or `None` as soon as its hard part is known to pass `cap`: a
     /// scan for the cheapest candidate need not finish counting one that has lost.
     fn placement_cost_within(&self, c: usize, pi: usize, cap: i64) -> Option<(i64, i64)> {
-        let p = self.m.p;
         let Some(me) = self.cand_at(c, pi) else {
             return Some((0, 0));
         };
+        let (hard, soft) = self.room_part(c, me);
+        let (t_hard, t_soft) = self.time_part_within(c, me, cap.saturating_sub(hard))?;
+        Some((hard + t_hard, soft + t_soft))
+    }
+
+    /// The part of `c`'s cost at `me` that comes with the room: the candidate's own
+    /// (the room's penalty and availability), a move from the published timetable, and
+    /// the classes in the room then.
+    fn room_part(&self, c: usize, me: &Cand) -> (i64, i64) {
         let mut hard = me.hard;
         let mut soft = me.soft;
         if let Some(init) = self
@@ -989,6 +1034,15 @@ impl<'m, 'a> State<'m, 'a> {
                 }
             }
         }
+        (hard, soft)
+    }
+
+    /// The rest of `c`'s cost at `me`: its distributions and the classes it shares
+    /// learners with; `None` as soon as the hard part passes `cap`. Where
+    /// `Model::time_only` holds, this depends on `me`'s time alone.
+    fn time_part_within(&self, c: usize, me: &Cand, cap: i64) -> Option<(i64, i64)> {
+        let p = self.m.p;
+        let (mut hard, mut soft) = (0i64, 0i64);
         for &di in self.m.dists_of.get(c).map(Vec::as_slice).unwrap_or(&[]) {
             if hard > cap {
                 return None;
@@ -1047,28 +1101,44 @@ impl<'m, 'a> State<'m, 'a> {
             .filter_map(|&x| self.cur(x).map(|c| (x, c.t)))
     }
 
-    /// `class_cost` for a scan over many candidates of `c`: learners' days depend only
-    /// on the time, not the room, so it is worked out once per time in `memo`.
-    /// `None` when the hard part passes `cap`.
-    fn scan_cost(
-        &self,
-        c: usize,
-        pi: usize,
-        cap: i64,
-        memo: &mut Vec<(usize, i64)>,
-    ) -> Option<(i64, i64)> {
-        let (hard, soft) = self.placement_cost_within(c, pi, cap)?;
+    /// `class_cost` for a scan over many candidates of `c`, which come time by time with
+    /// each time's rooms together: what depends on the time alone (learners' days, and
+    /// where `Model::time_only` holds the rules and shared learners) is worked out once
+    /// per time in `memo`. `None` when the hard part passes `cap`; the scan's `cap` may
+    /// only fall from one call to the next, as it does when it is the best so far.
+    fn scan_cost(&self, c: usize, pi: usize, cap: i64, memo: &mut ScanMemo) -> Option<(i64, i64)> {
         let Some(me) = self.cand_at(c, pi) else {
-            return Some((hard, soft));
+            return Some((0, 0));
         };
+        let (r_hard, r_soft) = self.room_part(c, me);
+        let within = cap.saturating_sub(r_hard);
+        let time_part = if self.m.time_only.get(c).copied().unwrap_or(false) {
+            match memo.cost {
+                // A part that passed a cap as low as this one passes it again.
+                Some((t, counted_within, part))
+                    if t == me.time && (part.is_some() || within <= counted_within) =>
+                {
+                    part
+                }
+                _ => {
+                    let part = self.time_part_within(c, me, within);
+                    memo.cost = Some((me.time, within, part));
+                    part
+                }
+            }
+        } else {
+            self.time_part_within(c, me, within)
+        };
+        let (t_hard, t_soft) = time_part.filter(|&(h, _)| h <= within)?;
+        let (hard, soft) = (r_hard + t_hard, r_soft + t_soft);
         if !self.m.weighs_days() {
             return Some((hard, soft));
         }
-        let days = match memo.iter().find(|(t, _)| *t == me.time) {
+        let days = match memo.days.iter().find(|(t, _)| *t == me.time) {
             Some(&(_, g)) => g,
             None => {
                 let g = self.day_cost(c, me.t);
-                memo.push((me.time, g));
+                memo.days.push((me.time, g));
                 g
             }
         };
@@ -1117,6 +1187,22 @@ impl<'m, 'a> State<'m, 'a> {
             hard += self.global_at(di, d, c, Some(me.t)).0;
         }
         hard
+    }
+
+    /// `unmendable_hard` for a scan over the candidates of `c`: it depends on the time
+    /// alone, so it is counted once for all the rooms of a time.
+    fn unmendable_scan(&self, c: usize, pi: usize, memo: &mut ScanMemo) -> i64 {
+        let Some(time) = self.cand_at(c, pi).map(|x| x.time) else {
+            return 0;
+        };
+        match memo.unmendable {
+            Some((t, hard)) if t == time => hard,
+            _ => {
+                let hard = self.unmendable_hard(c, pi);
+                memo.unmendable = Some((time, hard));
+                hard
+            }
+        }
     }
 
     /// What `c`'s global distributions (day loads, breaks, blocks, days) cost without `c`.
@@ -1351,19 +1437,83 @@ impl<'m, 'a> State<'m, 'a> {
         cap: u64,
         out: &mut Vec<usize>,
     ) -> Option<u64> {
-        let p = self.m.p;
         out.clear();
-        let mut cost = 0u64;
         let Some(me) = self.cand_at(c, pi) else {
             return Some(0);
         };
+        let mut cost = self.time_conflicts_within(c, me, cap, out)?;
+        self.add_room_conflicts(c, me, out, &mut cost);
+        if cost > cap {
+            return None;
+        }
+        out.sort_unstable();
+        Some(cost)
+    }
+
+    /// `conflicts_within` for a scan over the candidates of `c`, which come time by time
+    /// with each time's rooms together: where `Model::time_only` holds, the classes in
+    /// the way at a time, apart from the room's, are listed once for all its rooms in
+    /// `memo`. The scan's `cap` may only fall from one call to the next.
+    pub(super) fn conflicts_scan(
+        &self,
+        c: usize,
+        pi: usize,
+        cap: u64,
+        out: &mut Vec<usize>,
+        memo: &mut ScanMemo,
+    ) -> Option<u64> {
+        if !self.m.time_only.get(c).copied().unwrap_or(false) {
+            return self.conflicts_within(c, pi, cap, out);
+        }
+        out.clear();
+        let Some(me) = self.cand_at(c, pi) else {
+            return Some(0);
+        };
+        let fresh = !matches!(&memo.conflicts,
+            Some((t, counted_within, part)) if *t == me.time && (part.is_some() || cap <= *counted_within));
+        if fresh {
+            let part = self
+                .time_conflicts_within(c, me, cap, out)
+                .map(|cost| (cost, out.clone()));
+            memo.conflicts = Some((me.time, cap, part));
+            out.clear();
+        }
+        let (mut cost, time_list) = match &memo.conflicts {
+            Some((_, _, Some((cost, list)))) => (*cost, list.as_slice()),
+            _ => return None,
+        };
+        out.extend_from_slice(time_list);
+        self.add_room_conflicts(c, me, out, &mut cost);
+        if cost > cap {
+            return None;
+        }
+        out.sort_unstable();
+        Some(cost)
+    }
+
+    /// The classes in the room of `me` at its time, added to `out` as `add_conflict` does.
+    fn add_room_conflicts(&self, c: usize, me: &Cand, out: &mut Vec<usize>, cost: &mut u64) {
         if let Some(r) = me.room {
             for &o in self.room_occ.get(r).map(Vec::as_slice).unwrap_or(&[]) {
                 if o != c && self.cur(o).is_some_and(|oc| me.t.overlaps(&oc.t)) {
-                    self.add_conflict(o, out, &mut cost);
+                    self.add_conflict(o, out, cost);
                 }
             }
         }
+    }
+
+    /// The classes in the way of `c` at `me` by its required rules and shared learners
+    /// (not its room), added to `out` unsorted, with what displacing them costs; `None`
+    /// as soon as that passes `cap`.
+    fn time_conflicts_within(
+        &self,
+        c: usize,
+        me: &Cand,
+        cap: u64,
+        out: &mut Vec<usize>,
+    ) -> Option<u64> {
+        let p = self.m.p;
+        let mut cost = 0u64;
         for &di in self.m.dists_of.get(c).map(Vec::as_slice).unwrap_or(&[]) {
             let Some(d) = p.distributions.get(di) else {
                 continue;
@@ -1430,11 +1580,7 @@ impl<'m, 'a> State<'m, 'a> {
                 }
             }
         }
-        if cost > cap {
-            return None;
-        }
-        out.sort_unstable();
-        Some(cost)
+        (cost <= cap).then_some(cost)
     }
 
     /// Adds `o` to the conflicts in `out` and its displacing to `cost`, unless it is
@@ -1495,7 +1641,7 @@ impl<'m, 'a> State<'m, 'a> {
         }
         let mut best: Option<IfsChoice> = None;
         let mut ties = 0usize;
-        let mut memo = Vec::new();
+        let mut memo = ScanMemo::default();
         let mut conf = Vec::new();
         let sample = 300;
         let picks: Vec<usize> = if len <= sample {
@@ -1508,11 +1654,11 @@ impl<'m, 'a> State<'m, 'a> {
                 continue;
             }
             let cap = best.as_ref().map_or(u64::MAX, |(bk, _, _)| bk.0);
-            let Some(displaced) = self.conflicts_within(c, pi, cap, &mut conf) else {
+            let Some(displaced) = self.conflicts_scan(c, pi, cap, &mut conf, &mut memo) else {
                 continue;
             };
-            let unary =
-                self.cand_at(c, pi).map(|x| x.hard).unwrap_or(0) + self.unmendable_hard(c, pi);
+            let unary = self.cand_at(c, pi).map(|x| x.hard).unwrap_or(0)
+                + self.unmendable_scan(c, pi, &mut memo);
             // Soft cost only matters among equally disruptive candidates.
             let key_head = (displaced, unary);
             if let Some((bk, _, _)) = &best {
@@ -1910,7 +2056,7 @@ impl<'m, 'a> State<'m, 'a> {
         let cur = self.assign.get(c).copied().unwrap_or(NONE);
         let mut best: Option<((i64, i64), usize)> = None;
         let mut ties = 0usize;
-        let mut memo = Vec::new();
+        let mut memo = ScanMemo::default();
         let mut consider = |pi: usize, rng: &mut Rng| {
             if pi == cur || tabu.is_some_and(|t| t.contains(&pi)) {
                 return;
