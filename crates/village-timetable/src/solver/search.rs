@@ -3452,6 +3452,75 @@ pub(crate) mod tests {
         }
     }
 
+    /// `not_overlapping_over_days` with three rooms open to every class, two classes
+    /// on different days and two in the same room: a time has several rooms, and the
+    /// rooms matter to the last two classes' rules.
+    fn three_rooms_over_days() -> Problem {
+        let mut p = not_overlapping_over_days();
+        for r in 0..3 {
+            p.rooms.push(Room {
+                id: format!("r{r}"),
+                capacity: 30,
+                unavailable: vec![],
+            });
+        }
+        p.travel = vec![0; 9];
+        for class in &mut p.classes {
+            class.rooms = (0..3)
+                .map(|room| RoomOption {
+                    room,
+                    penalty: room as u32,
+                })
+                .collect();
+        }
+        for (kind, classes) in [
+            (DistributionKind::DifferentDays, vec![4, 5]),
+            (DistributionKind::SameRoom, vec![1, 5]),
+        ] {
+            p.distributions.push(Distribution {
+                kind,
+                required: true,
+                penalty: 0,
+                classes,
+                origin: "test".into(),
+                off: Vec::new(),
+            });
+        }
+        p
+    }
+
+    #[test]
+    fn a_scan_weighing_each_time_once_finds_what_weighing_each_candidate_finds() {
+        let p = three_rooms_over_days();
+        let m = Model::new(&p, None, 0);
+        assert_eq!(m.time_only, vec![true, false, true, true, true, false]);
+        let mut st = State::new(&m);
+        let mut rng = Rng::new(11);
+        for _ in 0..300 {
+            random_step_checked(&mut st, &mut rng, 8);
+            // A scan as construction and repair make it: every candidate in order, the
+            // cap falling to the best found so far.
+            let c = rng.below(st.assign.len());
+            let (mut cost_memo, mut conf_memo) = (ScanMemo::default(), ScanMemo::default());
+            let (mut cap, mut conf_cap) = (i64::MAX, u64::MAX);
+            let (mut out, mut plain_out) = (Vec::new(), Vec::new());
+            for pi in 0..st.domain_len(c) {
+                let plain = st.placement_cost_within(c, pi, cap);
+                assert_eq!(st.scan_cost(c, pi, cap, &mut cost_memo), plain, "class {c} at {pi}");
+                if let Some((hard, _)) = plain {
+                    cap = cap.min(hard);
+                }
+                let plain = st.conflicts_within(c, pi, conf_cap, &mut plain_out);
+                let memo = st.conflicts_scan(c, pi, conf_cap, &mut out, &mut conf_memo);
+                assert_eq!(memo, plain, "class {c} at {pi}");
+                if let Some(cost) = plain {
+                    assert_eq!(out, plain_out);
+                    conf_cap = conf_cap.min(cost);
+                }
+            }
+        }
+    }
+
     #[test]
     fn lessons_that_overlap_share_a_bit_of_their_day_masks() {
         // A bit stands for several slots when a day has more than 64: two lessons that
