@@ -369,6 +369,13 @@ impl<'a> Model<'a> {
         (slot != NONE && (day as usize) < self.nr_days).then(|| slot * self.nr_days + day as usize)
     }
 
+    /// Where the classes in room `r` on `day` are kept in `State::room_days`. Every
+    /// day a pattern can name has its list (not only the instance's `nr_days`), so no
+    /// clash in a room goes unseen whatever the input.
+    fn room_bucket(&self, r: usize, day: u32) -> Option<usize> {
+        (day < 32).then(|| r * 32 + day as usize)
+    }
+
     /// The bits of a day's mask that `t` covers (`State::day_masks`). Lessons whose
     /// masks share no bit cannot overlap; the converse need not hold, as a bit stands for
     /// `1 << mask_shift` slots and for every week. Slots past the day's end (a file's
@@ -663,7 +670,12 @@ type RuleScratch = (Vec<(u32, u32)>, Vec<(usize, DayTally)>, Vec<usize>);
 pub(crate) struct State<'m, 'a> {
     pub m: &'m Model<'a>,
     pub assign: Vec<usize>,
-    room_occ: Vec<Vec<usize>>,
+    /// For each room and day (`Model::room_bucket`): the classes placed in the room
+    /// that day, with their times, and the union of their `Model::day_mask`s. A
+    /// candidate is checked against its room's lessons on its own days only, and not at
+    /// all where its mask shares no bit with the day's.
+    room_days: Vec<Vec<(usize, TimePattern)>>,
+    room_day_masks: Vec<u64>,
     /// How often each class has been displaced by a repair step: displacing a class
     /// that keeps coming back costs more, which breaks cycles (conflict statistics).
     displaced: Vec<u32>,
@@ -726,7 +738,8 @@ impl<'m, 'a> State<'m, 'a> {
         State {
             m,
             assign: vec![NONE; p.classes.len()],
-            room_occ: vec![Vec::new(); p.rooms.len()],
+            room_days: vec![Vec::new(); p.rooms.len() * 32],
+            room_day_masks: vec![0; p.rooms.len() * 32],
             displaced: vec![0; p.classes.len()],
             enr: p
                 .students
@@ -1024,15 +1037,7 @@ impl<'m, 'a> State<'m, 'a> {
             }
         }
         if let Some(r) = me.room {
-            for &o in self.room_occ.get(r).map(Vec::as_slice).unwrap_or(&[]) {
-                if o != c {
-                    if let Some(oc) = self.cur(o) {
-                        if me.t.overlaps(&oc.t) {
-                            hard += 1;
-                        }
-                    }
-                }
-            }
+            self.in_room_at(r, c, &me.t, |_| hard += 1);
         }
         (hard, soft)
     }
@@ -1249,9 +1254,7 @@ impl<'m, 'a> State<'m, 'a> {
 
     fn set(&mut self, c: usize, pi: usize) {
         if let Some(old) = self.cur(c).copied() {
-            if let Some(v) = old.room.and_then(|r| self.room_occ.get_mut(r)) {
-                v.retain(|&x| x != c);
-            }
+            self.file_in_room(c, &old, false);
             self.file_by_day(c, old.t, false);
             self.file_day_rules(c, old.t, false);
         }
@@ -1264,11 +1267,52 @@ impl<'m, 'a> State<'m, 'a> {
             }
         }
         if let Some(new) = self.cur(c).copied() {
-            if let Some(v) = new.room.and_then(|r| self.room_occ.get_mut(r)) {
-                v.push(c);
-            }
+            self.file_in_room(c, &new, true);
             self.file_by_day(c, new.t, true);
             self.file_day_rules(c, new.t, true);
+        }
+    }
+
+    /// Add class `c` at `at` to (or take it out of) its room's lists by day.
+    fn file_in_room(&mut self, c: usize, at: &Cand, add: bool) {
+        let m = self.m;
+        let Some(r) = at.room else {
+            return;
+        };
+        for day in days_of(at.t.days) {
+            let Some(b) = m.room_bucket(r, day) else {
+                continue;
+            };
+            let (Some(v), Some(mask)) = (self.room_days.get_mut(b), self.room_day_masks.get_mut(b))
+            else {
+                continue;
+            };
+            if add {
+                v.push((c, at.t));
+                *mask |= m.day_mask(&at.t);
+            } else if let Some(i) = v.iter().position(|&(x, _)| x == c) {
+                v.swap_remove(i);
+                *mask = v.iter().fold(0, |acc, (_, ot)| acc | m.day_mask(ot));
+            }
+        }
+    }
+
+    /// Calls `found` with each class other than `c` placed in room `r` at a time that
+    /// overlaps `t`, each once (on the first day it shares with `t`).
+    fn in_room_at(&self, r: usize, c: usize, t: &TimePattern, mut found: impl FnMut(usize)) {
+        let mask = self.m.day_mask(t);
+        for day in days_of(t.days) {
+            let Some(b) = self.m.room_bucket(r, day) else {
+                continue;
+            };
+            if self.room_day_masks.get(b).is_some_and(|&x| x & mask == 0) {
+                continue;
+            }
+            for &(o, ot) in self.room_days.get(b).map(Vec::as_slice).unwrap_or(&[]) {
+                if o != c && (t.days & ot.days).trailing_zeros() == day && t.overlaps(&ot) {
+                    found(o);
+                }
+            }
         }
     }
 
@@ -1322,7 +1366,16 @@ impl<'m, 'a> State<'m, 'a> {
                 }
             }
         }
-        for occ in &self.room_occ {
+        // Counted from the assignment, not from the rooms' lists kept by day.
+        let mut in_room = vec![Vec::new(); p.rooms.len()];
+        for c in 0..p.classes.len() {
+            if let Some(r) = self.cur(c).and_then(|x| x.room) {
+                if let Some(v) = in_room.get_mut(r) {
+                    v.push(c);
+                }
+            }
+        }
+        for occ in &in_room {
             for (i, &a) in occ.iter().enumerate() {
                 for &b in occ.iter().skip(i + 1) {
                     if let (Some(x), Some(y)) = (self.cur(a), self.cur(b)) {
@@ -1494,11 +1547,7 @@ impl<'m, 'a> State<'m, 'a> {
     /// The classes in the room of `me` at its time, added to `out` as `add_conflict` does.
     fn add_room_conflicts(&self, c: usize, me: &Cand, out: &mut Vec<usize>, cost: &mut u64) {
         if let Some(r) = me.room {
-            for &o in self.room_occ.get(r).map(Vec::as_slice).unwrap_or(&[]) {
-                if o != c && self.cur(o).is_some_and(|oc| me.t.overlaps(&oc.t)) {
-                    self.add_conflict(o, out, cost);
-                }
-            }
+            self.in_room_at(r, c, &me.t, |o| self.add_conflict(o, out, cost));
         }
     }
 
@@ -1718,20 +1767,15 @@ impl<'m, 'a> State<'m, 'a> {
         };
         // Classes in the candidate's room at its time, counted up to `limit`.
         let busy_in = |cand: &Cand, limit: usize| match cand.room {
-            Some(r) => self
-                .room_occ
-                .get(r)
-                .map(|occ| {
-                    occ.iter()
-                        .filter(|&&o| {
-                            o != m
-                                && !ignore.contains(&o)
-                                && self.cur(o).is_some_and(|oc| oc.t.overlaps(&cand.t))
-                        })
-                        .take(limit)
-                        .count()
-                })
-                .unwrap_or(0),
+            Some(r) => {
+                let mut n = 0;
+                self.in_room_at(r, m, &cand.t, |o| {
+                    if !ignore.contains(&o) {
+                        n += 1;
+                    }
+                });
+                n.min(limit)
+            }
             None => 0,
         };
         // The usual answer, found without counting every room's classes: the class's own
@@ -3506,7 +3550,11 @@ pub(crate) mod tests {
             let (mut out, mut plain_out) = (Vec::new(), Vec::new());
             for pi in 0..st.domain_len(c) {
                 let plain = st.placement_cost_within(c, pi, cap);
-                assert_eq!(st.scan_cost(c, pi, cap, &mut cost_memo), plain, "class {c} at {pi}");
+                assert_eq!(
+                    st.scan_cost(c, pi, cap, &mut cost_memo),
+                    plain,
+                    "class {c} at {pi}"
+                );
                 if let Some((hard, _)) = plain {
                     cap = cap.min(hard);
                 }
