@@ -88,7 +88,7 @@ impl State<'_, '_> {
         let width = if depth + 1 >= EJECT_DEPTH { 0 } else { width };
         let mut options: Vec<Choice> = Vec::new();
         let mut conf = Vec::new();
-        let mut memo = ScanMemo::default();
+        let mut memo = ScanMemo::new(true);
         for pi in 0..self.domain_len(c) {
             if chain.budget == 0 {
                 break;

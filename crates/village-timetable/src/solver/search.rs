@@ -100,10 +100,11 @@ pub(crate) struct Model<'a> {
     pub p: &'a Problem,
     pub dom: Vec<Vec<Cand>>,
     pub dists_of: Vec<Vec<usize>>,
-    /// For each class: does its cost, apart from its room's own part (the room's
+    /// For each class: may a scan weigh each time once for all its rooms (`ScanMemo`)?
+    /// It has several rooms, and its cost apart from its room's own part (the room's
     /// penalty and availability, the classes in it, a move from the published
-    /// timetable), depend on its time alone? No rule of it names rooms and no two rooms
-    /// are apart. A scan then weighs a time once for all its rooms (`ScanMemo`).
+    /// timetable) depends on its time alone: no rule of it names rooms and no two rooms
+    /// are apart. (With one room, keeping the memo would only cost.)
     pub time_only: Vec<bool>,
     /// Per config: its subparts ordered parents first.
     pub sub_order: Vec<Vec<usize>>,
@@ -265,9 +266,10 @@ impl<'a> Model<'a> {
             })
             .collect();
         let no_travel = p.travel.iter().all(|&t| t == 0);
-        let time_only = (dists_of.iter())
-            .map(|ds| {
+        let time_only = (dists_of.iter().zip(&p.classes))
+            .map(|(ds, class)| {
                 no_travel
+                    && class.rooms.len() > 1
                     && ds.iter().all(|&di| {
                         p.distributions.get(di).is_none_or(|d| {
                             !matches!(
@@ -380,6 +382,7 @@ impl<'a> Model<'a> {
     /// masks share no bit cannot overlap; the converse need not hold, as a bit stands for
     /// `1 << mask_shift` slots and for every week. Slots past the day's end (a file's
     /// mistake) all fall on the last bit, so no lesson's mask is empty.
+    #[inline]
     fn day_mask(&self, t: &TimePattern) -> u64 {
         let first = (t.start >> self.mask_shift).min(63);
         let last = ((t.end().max(t.start + 1) - 1) >> self.mask_shift).min(63);
@@ -637,18 +640,40 @@ pub(super) fn clash(p: &Problem, a: &Cand, b: &Cand) -> bool {
 /// What a scan over the candidates of one class has worked out for the time it is at
 /// (see `State::scan_cost` and `State::conflicts_scan`). Valid while the timetable does
 /// not change: a new scan starts a new one.
-#[derive(Default)]
 pub(super) struct ScanMemo {
+    /// The scan weighs the candidates in order, so a time's rooms come together. A scan
+    /// of a random sample seldom meets the same time twice in a row, and does without.
+    in_order: bool,
     /// The time, the cap it was counted within, and the time's part of the cost
     /// (`None`: it passed that cap).
     cost: Option<(usize, i64, Option<(i64, i64)>)>,
-    /// The time, the cap, and the classes in the way at that time apart from the room's
-    /// (sorted) with what displacing them costs (`None`: it passed that cap).
-    conflicts: Option<(usize, u64, Option<(u64, Vec<usize>)>)>,
+    /// The time, the cap, and what displacing the classes in the way at that time,
+    /// apart from the room's, costs (`None`: it passed that cap); the classes are in
+    /// `in_the_way`.
+    conflicts: Option<(usize, u64, Option<u64>)>,
+    in_the_way: Vec<usize>,
     /// The time and the hard violations repair leaves to the search there.
     unmendable: Option<(usize, i64)>,
     /// Learners' days at each time seen.
     days: Vec<(usize, i64)>,
+}
+
+impl ScanMemo {
+    pub(super) fn new(in_order: bool) -> Self {
+        ScanMemo {
+            in_order,
+            cost: None,
+            conflicts: None,
+            in_the_way: Vec::new(),
+            unmendable: None,
+            days: Vec::new(),
+        }
+    }
+
+    /// May the scan of class `c` weigh a time once for all its rooms?
+    fn per_time(&self, m: &Model<'_>, c: usize) -> bool {
+        self.in_order && m.time_only.get(c).copied().unwrap_or(false)
+    }
 }
 
 /// A candidate in an IFS step: (displaced, unary hard, soft), candidate, displaced classes.
@@ -1011,6 +1036,7 @@ impl<'m, 'a> State<'m, 'a> {
 
     /// `placement_cost`, or `None` as soon as its hard part is known to pass `cap`: a
     /// scan for the cheapest candidate need not finish counting one that has lost.
+    #[inline]
     fn placement_cost_within(&self, c: usize, pi: usize, cap: i64) -> Option<(i64, i64)> {
         let Some(me) = self.cand_at(c, pi) else {
             return Some((0, 0));
@@ -1023,6 +1049,7 @@ impl<'m, 'a> State<'m, 'a> {
     /// The part of `c`'s cost at `me` that comes with the room: the candidate's own
     /// (the room's penalty and availability), a move from the published timetable, and
     /// the classes in the room then.
+    #[inline]
     fn room_part(&self, c: usize, me: &Cand) -> (i64, i64) {
         let mut hard = me.hard;
         let mut soft = me.soft;
@@ -1045,6 +1072,7 @@ impl<'m, 'a> State<'m, 'a> {
     /// The rest of `c`'s cost at `me`: its distributions and the classes it shares
     /// learners with; `None` as soon as the hard part passes `cap`. Where
     /// `Model::time_only` holds, this depends on `me`'s time alone.
+    #[inline]
     fn time_part_within(&self, c: usize, me: &Cand, cap: i64) -> Option<(i64, i64)> {
         let p = self.m.p;
         let (mut hard, mut soft) = (0i64, 0i64);
@@ -1117,7 +1145,7 @@ impl<'m, 'a> State<'m, 'a> {
         };
         let (r_hard, r_soft) = self.room_part(c, me);
         let within = cap.saturating_sub(r_hard);
-        let time_part = if self.m.time_only.get(c).copied().unwrap_or(false) {
+        let time_part = if memo.per_time(self.m, c) {
             match memo.cost {
                 // A part that passed a cap as low as this one passes it again.
                 Some((t, counted_within, part))
@@ -1300,15 +1328,20 @@ impl<'m, 'a> State<'m, 'a> {
     /// Calls `found` with each class other than `c` placed in room `r` at a time that
     /// overlaps `t`, each once (on the first day it shares with `t`).
     fn in_room_at(&self, r: usize, c: usize, t: &TimePattern, mut found: impl FnMut(usize)) {
-        let mask = self.m.day_mask(t);
+        let mut mask = None;
         for day in days_of(t.days) {
             let Some(b) = self.m.room_bucket(r, day) else {
                 continue;
             };
-            if self.room_day_masks.get(b).is_some_and(|&x| x & mask == 0) {
-                continue;
+            let list = self.room_days.get(b).map(Vec::as_slice).unwrap_or(&[]);
+            // A short list is read faster than the masks are compared.
+            if list.len() > 4 {
+                let mask = *mask.get_or_insert_with(|| self.m.day_mask(t));
+                if self.room_day_masks.get(b).is_some_and(|&x| x & mask == 0) {
+                    continue;
+                }
             }
-            for &(o, ot) in self.room_days.get(b).map(Vec::as_slice).unwrap_or(&[]) {
+            for &(o, ot) in list {
                 if o != c && (t.days & ot.days).trailing_zeros() == day && t.overlaps(&ot) {
                     found(o);
                 }
@@ -1483,6 +1516,7 @@ impl<'m, 'a> State<'m, 'a> {
     /// costs (`displacement_cost`); `None`, with `out` left part-filled, as soon as that
     /// cost passes `cap`: a scan for the least disruptive candidate need not finish
     /// listing one that has lost.
+    #[inline]
     pub(super) fn conflicts_within(
         &self,
         c: usize,
@@ -1494,11 +1528,14 @@ impl<'m, 'a> State<'m, 'a> {
         let Some(me) = self.cand_at(c, pi) else {
             return Some(0);
         };
-        let mut cost = self.time_conflicts_within(c, me, cap, out)?;
+        // The room first: a candidate whose room is taken often loses before its rules
+        // are read.
+        let mut cost = 0;
         self.add_room_conflicts(c, me, out, &mut cost);
         if cost > cap {
             return None;
         }
+        let cost = self.time_conflicts_within(c, me, cap, out, cost)?;
         out.sort_unstable();
         Some(cost)
     }
@@ -1515,7 +1552,7 @@ impl<'m, 'a> State<'m, 'a> {
         out: &mut Vec<usize>,
         memo: &mut ScanMemo,
     ) -> Option<u64> {
-        if !self.m.time_only.get(c).copied().unwrap_or(false) {
+        if !memo.per_time(self.m, c) {
             return self.conflicts_within(c, pi, cap, out);
         }
         out.clear();
@@ -1525,17 +1562,14 @@ impl<'m, 'a> State<'m, 'a> {
         let fresh = !matches!(&memo.conflicts,
             Some((t, counted_within, part)) if *t == me.time && (part.is_some() || cap <= *counted_within));
         if fresh {
-            let part = self
-                .time_conflicts_within(c, me, cap, out)
-                .map(|cost| (cost, out.clone()));
+            memo.in_the_way.clear();
+            let part = self.time_conflicts_within(c, me, cap, &mut memo.in_the_way, 0);
             memo.conflicts = Some((me.time, cap, part));
-            out.clear();
         }
-        let (mut cost, time_list) = match &memo.conflicts {
-            Some((_, _, Some((cost, list)))) => (*cost, list.as_slice()),
-            _ => return None,
+        let Some((_, _, Some(mut cost))) = memo.conflicts else {
+            return None;
         };
-        out.extend_from_slice(time_list);
+        out.extend_from_slice(&memo.in_the_way);
         self.add_room_conflicts(c, me, out, &mut cost);
         if cost > cap {
             return None;
@@ -1545,6 +1579,7 @@ impl<'m, 'a> State<'m, 'a> {
     }
 
     /// The classes in the room of `me` at its time, added to `out` as `add_conflict` does.
+    #[inline]
     fn add_room_conflicts(&self, c: usize, me: &Cand, out: &mut Vec<usize>, cost: &mut u64) {
         if let Some(r) = me.room {
             self.in_room_at(r, c, &me.t, |o| self.add_conflict(o, out, cost));
@@ -1552,17 +1587,18 @@ impl<'m, 'a> State<'m, 'a> {
     }
 
     /// The classes in the way of `c` at `me` by its required rules and shared learners
-    /// (not its room), added to `out` unsorted, with what displacing them costs; `None`
-    /// as soon as that passes `cap`.
+    /// (not its room), added to `out` unsorted (but for those in it already), with what
+    /// displacing them costs added to `cost`; `None` as soon as that passes `cap`.
+    #[inline]
     fn time_conflicts_within(
         &self,
         c: usize,
         me: &Cand,
         cap: u64,
         out: &mut Vec<usize>,
+        mut cost: u64,
     ) -> Option<u64> {
         let p = self.m.p;
-        let mut cost = 0u64;
         for &di in self.m.dists_of.get(c).map(Vec::as_slice).unwrap_or(&[]) {
             let Some(d) = p.distributions.get(di) else {
                 continue;
@@ -1690,9 +1726,9 @@ impl<'m, 'a> State<'m, 'a> {
         }
         let mut best: Option<IfsChoice> = None;
         let mut ties = 0usize;
-        let mut memo = ScanMemo::default();
-        let mut conf = Vec::new();
         let sample = 300;
+        let mut memo = ScanMemo::new(len <= sample);
+        let mut conf = Vec::new();
         let picks: Vec<usize> = if len <= sample {
             (0..len).collect()
         } else {
@@ -2100,7 +2136,7 @@ impl<'m, 'a> State<'m, 'a> {
         let cur = self.assign.get(c).copied().unwrap_or(NONE);
         let mut best: Option<((i64, i64), usize)> = None;
         let mut ties = 0usize;
-        let mut memo = ScanMemo::default();
+        let mut memo = ScanMemo::new(len <= sample);
         let mut consider = |pi: usize, rng: &mut Rng| {
             if pi == cur || tabu.is_some_and(|t| t.contains(&pi)) {
                 return;
@@ -3545,7 +3581,7 @@ pub(crate) mod tests {
             // A scan as construction and repair make it: every candidate in order, the
             // cap falling to the best found so far.
             let c = rng.below(st.assign.len());
-            let (mut cost_memo, mut conf_memo) = (ScanMemo::default(), ScanMemo::default());
+            let (mut cost_memo, mut conf_memo) = (ScanMemo::new(true), ScanMemo::new(true));
             let (mut cap, mut conf_cap) = (i64::MAX, u64::MAX);
             let (mut out, mut plain_out) = (Vec::new(), Vec::new());
             for pi in 0..st.domain_len(c) {
