@@ -637,6 +637,9 @@ pub(super) fn clash(p: &Problem, a: &Cand, b: &Cand) -> bool {
     a.t.start + a.t.length + tr > b.t.start && b.t.start + b.t.length + tr > a.t.start
 }
 
+/// Hard and soft cost.
+type Cost = (i64, i64);
+
 /// What a scan over the candidates of one class has worked out for the time it is at
 /// (see `State::scan_cost` and `State::conflicts_scan`). Valid while the timetable does
 /// not change: a new scan starts a new one.
@@ -646,7 +649,7 @@ pub(super) struct ScanMemo {
     in_order: bool,
     /// The time, the cap it was counted within, and the time's part of the cost
     /// (`None`: it passed that cap).
-    cost: Option<(usize, i64, Option<(i64, i64)>)>,
+    cost: Option<(usize, i64, Option<Cost>)>,
     /// The time, the cap, and what displacing the classes in the way at that time,
     /// apart from the room's, costs (`None`: it passed that cap); the classes are in
     /// `in_the_way`.
