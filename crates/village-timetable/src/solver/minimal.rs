@@ -417,11 +417,10 @@ impl State<'_, '_> {
 mod tests {
     use super::*;
     use crate::model::{
-        Distribution, DistributionKind, Placement, Problem, Request, Room, RoomOption, Solution,
-        Student,
+        Distribution, DistributionKind, Placement, Problem, Request, RoomOption, Solution, Student,
     };
     use crate::solver::rng::Rng;
-    use crate::solver::search::tests::{add_lone_class, hour, placed};
+    use crate::solver::search::tests::{add_lone_class, add_rooms, hour, placed};
     use crate::solver::search::Model;
 
     /// `n` one-class courses in `rooms` rooms at `times` consecutive hours of one day; the
@@ -434,14 +433,7 @@ mod tests {
         students: &[&[usize]],
     ) -> Problem {
         let mut p = Problem::empty("t", 5, 1, 288);
-        for r in 0..rooms {
-            p.rooms.push(Room {
-                id: format!("r{r}"),
-                capacity: 30,
-                unavailable: vec![],
-            });
-        }
-        p.travel = vec![0; rooms * rooms];
+        add_rooms(&mut p, rooms);
         for i in 0..n {
             let options = (0..rooms)
                 .map(|room| RoomOption { room, penalty: 0 })

@@ -3166,6 +3166,19 @@ pub(crate) mod tests {
         }
     }
 
+    /// `n` rooms of 30 places, `r0` to `r{n-1}`, no travel between them, in a problem
+    /// with no rooms yet.
+    pub(crate) fn add_rooms(p: &mut Problem, n: usize) {
+        for r in 0..n {
+            p.rooms.push(Room {
+                id: format!("r{r}"),
+                capacity: 30,
+                unavailable: vec![],
+            });
+        }
+        p.travel = vec![0; n * n];
+    }
+
     pub(crate) fn add_course(p: &mut Problem, i: usize, classes: Vec<usize>) {
         p.courses.push(Course {
             id: format!("c{i}"),
@@ -3540,14 +3553,7 @@ pub(crate) mod tests {
     /// rooms matter to the last two classes' rules.
     fn three_rooms_over_days() -> Problem {
         let mut p = not_overlapping_over_days();
-        for r in 0..3 {
-            p.rooms.push(Room {
-                id: format!("r{r}"),
-                capacity: 30,
-                unavailable: vec![],
-            });
-        }
-        p.travel = vec![0; 9];
+        add_rooms(&mut p, 3);
         for class in &mut p.classes {
             class.rooms = (0..3)
                 .map(|room| RoomOption {

@@ -101,11 +101,11 @@ impl State<'_, '_> {
 #[cfg(test)]
 mod tests {
     use crate::model::{
-        Class, Placement, Problem, Request, Room, RoomOption, Solution, Student, Subpart,
-        TimeOption, TimePattern,
+        Class, Placement, Problem, Request, RoomOption, Solution, Student, Subpart, TimeOption,
+        TimePattern,
     };
     use crate::solver::rng::Rng;
-    use crate::solver::search::tests::{add_course, placed};
+    use crate::solver::search::tests::{add_course, add_rooms, placed};
     use crate::solver::search::Model;
 
     fn hour(k: u32) -> TimePattern {
@@ -140,14 +140,7 @@ mod tests {
     /// Ann takes course 0 only; Ben takes both, so only the 9 o'clock section suits him.
     fn two_sections() -> Problem {
         let mut p = Problem::empty("swap", 5, 1, 288);
-        for r in 0..3 {
-            p.rooms.push(Room {
-                id: format!("r{r}"),
-                capacity: 30,
-                unavailable: vec![],
-            });
-        }
-        p.travel = vec![0; 9];
+        add_rooms(&mut p, 3);
         add_course(&mut p, 0, vec![0, 1]);
         add_course(&mut p, 1, vec![2]);
         p.classes = vec![class(0, 0, 0, 1), class(1, 0, 1, 1), class(2, 1, 1, 5)];

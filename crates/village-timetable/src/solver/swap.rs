@@ -174,23 +174,16 @@ impl State<'_, '_> {
 
 #[cfg(test)]
 mod tests {
-    use crate::model::{Distribution, DistributionKind, Problem, Room, RoomOption};
+    use crate::model::{Distribution, DistributionKind, Problem, RoomOption};
     use crate::solver::rng::Rng;
-    use crate::solver::search::tests::{add_lone_class, hour, placed};
+    use crate::solver::search::tests::{add_lone_class, add_rooms, hour, placed};
     use crate::solver::search::Model;
 
     /// Three one-hour lessons of one students set on one day, each in its own room, which
     /// must not overlap and leave no gap; lesson 2 costs 10 anywhere but the third hour.
     fn compact_day() -> Problem {
         let mut p = Problem::empty("t", 5, 1, 288);
-        for r in 0..3 {
-            p.rooms.push(Room {
-                id: format!("r{r}"),
-                capacity: 30,
-                unavailable: vec![],
-            });
-        }
-        p.travel = vec![0; 9];
+        add_rooms(&mut p, 3);
         for i in 0..3usize {
             let room = vec![RoomOption {
                 room: i,
@@ -249,14 +242,7 @@ mod tests {
     /// the way of class 3. Only all four moving mends it.
     fn two_sets_and_a_teacher() -> Problem {
         let mut p = Problem::empty("t", 5, 1, 288);
-        for r in 0..4 {
-            p.rooms.push(Room {
-                id: format!("r{r}"),
-                capacity: 30,
-                unavailable: vec![],
-            });
-        }
-        p.travel = vec![0; 16];
+        add_rooms(&mut p, 4);
         for i in 0..4usize {
             let room = vec![RoomOption {
                 room: i,
