@@ -1314,16 +1314,10 @@ impl<'m, 'a> State<'m, 'a> {
             let Some(b) = m.room_bucket(r, day) else {
                 continue;
             };
-            let (Some(v), Some(mask)) = (self.room_days.get_mut(b), self.room_day_masks.get_mut(b))
-            else {
-                continue;
-            };
-            if add {
-                v.push((c, at.t));
-                *mask |= m.day_mask(&at.t);
-            } else if let Some(i) = v.iter().position(|&(x, _)| x == c) {
-                v.swap_remove(i);
-                *mask = v.iter().fold(0, |acc, (_, ot)| acc | m.day_mask(ot));
+            if let (Some(v), Some(mask)) =
+                (self.room_days.get_mut(b), self.room_day_masks.get_mut(b))
+            {
+                file_lesson(m, v, mask, c, at.t, add);
             }
         }
     }
@@ -1361,17 +1355,10 @@ impl<'m, 'a> State<'m, 'a> {
                 let Some(b) = m.day_bucket(di, day) else {
                     continue;
                 };
-                let (Some(v), Some(mask)) =
+                if let (Some(v), Some(mask)) =
                     (self.day_members.get_mut(b), self.day_masks.get_mut(b))
-                else {
-                    continue;
-                };
-                if add {
-                    v.push((c, t));
-                    *mask |= m.day_mask(&t);
-                } else if let Some(i) = v.iter().position(|&(x, _)| x == c) {
-                    v.swap_remove(i);
-                    *mask = v.iter().fold(0, |acc, (_, ot)| acc | m.day_mask(ot));
+                {
+                    file_lesson(m, v, mask, c, t, add);
                 }
             }
         }
@@ -2627,6 +2614,25 @@ fn number_distributions(
 }
 
 /// The days of a bit set of days, lowest first.
+/// Add lesson `c` at `t` to one day's list (or take it out) and keep the list's mask the
+/// union of its lessons' `Model::day_mask`s: the not-overlap rules' lists and the rooms'.
+fn file_lesson(
+    m: &Model<'_>,
+    v: &mut Vec<(usize, TimePattern)>,
+    mask: &mut u64,
+    c: usize,
+    t: TimePattern,
+    add: bool,
+) {
+    if add {
+        v.push((c, t));
+        *mask |= m.day_mask(&t);
+    } else if let Some(i) = v.iter().position(|&(x, _)| x == c) {
+        v.swap_remove(i);
+        *mask = v.iter().fold(0, |acc, (_, ot)| acc | m.day_mask(ot));
+    }
+}
+
 fn days_of(mut days: u32) -> impl Iterator<Item = u32> {
     std::iter::from_fn(move || {
         (days != 0).then(|| {
