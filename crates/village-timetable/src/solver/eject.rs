@@ -57,10 +57,11 @@ impl State<'_, '_> {
             moved: vec![c],
             budget,
         };
+        let before = (self.hard, self.soft);
         let placed = self.eject_node(c, NONE, 0, hard_limit, rng, &mut chain);
         if !placed {
             // Each level undoes its own failed tries; this is only a safeguard.
-            self.restore(&chain.undo);
+            self.restore(&chain.undo, before);
         }
         placed
     }
@@ -116,6 +117,7 @@ impl State<'_, '_> {
             }
             let mark = chain.undo.len();
             let moved_mark = chain.moved.len();
+            let cost = (self.hard, self.soft);
             let mut old = Vec::with_capacity(out.len());
             for &o in &out {
                 let was = self.assign.get(o).copied().unwrap_or(NONE);
@@ -142,7 +144,7 @@ impl State<'_, '_> {
             }
             if let Some(tail) = chain.undo.get(mark..) {
                 let tail = tail.to_vec();
-                self.restore(&tail);
+                self.restore(&tail, cost);
             }
             chain.undo.truncate(mark);
             chain.moved.truncate(moved_mark);
@@ -166,12 +168,12 @@ impl State<'_, '_> {
         {
             return false;
         }
-        let before = self.hard;
+        let before = (self.hard, self.soft);
         self.unassign(c);
-        if self.eject_place(c, rng, budget, before - 1) {
+        if self.eject_place(c, rng, budget, before.0 - 1) {
             return true;
         }
-        self.restore(&[(c, pi)]);
+        self.restore(&[(c, pi)], before);
         false
     }
 }

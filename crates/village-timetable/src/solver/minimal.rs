@@ -307,17 +307,20 @@ impl State<'_, '_> {
         best.map(|(_, t)| t)
     }
 
-    /// Put back everything a chain changed.
-    pub(crate) fn undo(&mut self, undo: &Undo) {
+    /// Put back everything a chain changed, and the totals to `cost`, what they were
+    /// before it (see `State::restore`).
+    pub(crate) fn undo(&mut self, undo: &Undo, cost: (i64, i64)) {
         for &(x, _) in undo {
-            self.unassign(x);
+            if self.assign.get(x).is_some_and(|&a| a != NONE) {
+                self.set(x, NONE);
+            }
         }
         for &(x, pi) in undo {
             if pi != NONE {
-                let d = self.delta(x, pi);
-                self.apply(x, pi, d);
+                self.set(x, pi);
             }
         }
+        (self.hard, self.soft) = cost;
     }
 
     /// Repair of a re-solve: place the unplaced `c` (with its unit) by the cheapest chain
@@ -337,6 +340,7 @@ impl State<'_, '_> {
             .collect();
         scored.sort_by_key(|(k, _)| *k);
         let mut best: Option<((i64, i64), Target)> = None;
+        let before = (self.hard, self.soft);
         for &(_, t) in scored.iter().take(CHAIN_TARGETS) {
             if best.is_some() && Instant::now() >= until {
                 break;
@@ -350,7 +354,7 @@ impl State<'_, '_> {
                     best = Some((cost, t));
                 }
             }
-            self.undo(&undo);
+            self.undo(&undo, before);
         }
         let (_, t) = best?;
         let mut undo = Undo::new();
@@ -358,7 +362,7 @@ impl State<'_, '_> {
         if self.chain(c, t, &mut undo, CHAIN_DEPTH, &mut left) {
             Some(left)
         } else {
-            self.undo(&undo);
+            self.undo(&undo, before);
             None
         }
     }
@@ -380,7 +384,7 @@ impl State<'_, '_> {
         if ok && self.hard <= before.0 && accept((self.hard - before.0, self.soft - before.1)) {
             true
         } else {
-            self.undo(&undo);
+            self.undo(&undo, before);
             false
         }
     }
@@ -407,7 +411,7 @@ impl State<'_, '_> {
         if ok && self.hard <= before.0 && (self.hard, self.soft) < before {
             true
         } else {
-            self.undo(&undo);
+            self.undo(&undo, before);
             false
         }
     }
@@ -624,8 +628,10 @@ mod tests {
             let (h, s) = st.full_cost();
             assert_eq!(st.soft, s);
             assert_eq!(st.hard, h);
-            st.undo(&undo);
+            st.undo(&undo, (before.1, before.2));
             assert_eq!((st.assign.clone(), st.hard, st.soft), before);
+            // The totals put back are the timetable's own.
+            assert_eq!((st.hard, st.soft), st.full_cost());
         }
     }
 }

@@ -1283,7 +1283,7 @@ impl<'m, 'a> State<'m, 'a> {
         }
     }
 
-    fn set(&mut self, c: usize, pi: usize) {
+    pub(super) fn set(&mut self, c: usize, pi: usize) {
         if let Some(old) = self.cur(c).copied() {
             self.file_in_room(c, &old, false);
             self.file_by_day(c, old.t, false);
@@ -1839,16 +1839,17 @@ impl<'m, 'a> State<'m, 'a> {
         best.map(|(_, pi)| pi)
     }
 
-    /// Put the classes `old` lists back where they were (`NONE`: unassigned).
-    pub(super) fn restore(&mut self, old: &[(usize, usize)]) {
+    /// Put the classes `old` lists back where they were (`NONE`: unassigned), last
+    /// first, and the totals back to `cost`, what they were then. Weighing each move back
+    /// would only count again what is known: undoing is a good part of the search's
+    /// work, since most moves tried are refused.
+    pub(super) fn restore(&mut self, old: &[(usize, usize)], cost: (i64, i64)) {
         for &(m, pi) in old.iter().rev() {
-            if pi == NONE {
-                self.unassign(m);
-            } else if self.assign.get(m) != Some(&pi) {
-                let d = self.delta(m, pi);
-                self.apply(m, pi, d);
+            if self.assign.get(m) != Some(&pi) {
+                self.set(m, pi);
             }
         }
+        (self.hard, self.soft) = cost;
     }
 
     /// Move every member to pattern `key`, choosing rooms one by one. Returns the total
@@ -1904,13 +1905,14 @@ impl<'m, 'a> State<'m, 'a> {
             .iter()
             .map(|&m| (m, self.assign.get(m).copied().unwrap_or(NONE)))
             .collect();
+        let before = (self.hard, self.soft);
         let Some(d) = self.place_group(members, key) else {
             return false;
         };
         if accept(d) {
             true
         } else {
-            self.restore(&old);
+            self.restore(&old, before);
             false
         }
     }

@@ -166,7 +166,7 @@ impl State<'_, '_> {
         if accept((self.hard - before.0, self.soft - before.1)) {
             true
         } else {
-            self.undo(&undo);
+            self.undo(&undo, before);
             false
         }
     }
