@@ -15,7 +15,7 @@
 
 use super::minimal::Undo;
 use super::rng::Rng;
-use super::search::{ScanMemo, State, NONE};
+use super::search::{Cap, ScanMemo, State, NONE};
 
 /// Deepest level of a chain (FET's limit).
 pub(crate) const EJECT_DEPTH: usize = 14;
@@ -90,6 +90,10 @@ impl State<'_, '_> {
         let mut options: Vec<Choice> = Vec::new();
         let mut conf = Vec::new();
         let mut memo = ScanMemo::new(true);
+        let cap = Cap {
+            classes: width,
+            ..Cap::NONE
+        };
         for pi in 0..self.domain_len(c) {
             if chain.budget == 0 {
                 break;
@@ -98,13 +102,13 @@ impl State<'_, '_> {
             if pi == left {
                 continue;
             }
-            let Some(cost) = self.conflicts_scan(c, pi, u64::MAX, &mut conf, &mut memo) else {
+            // More than `width` classes in the way: not a candidate, however it goes on.
+            let Some(cost) = self.conflicts_scan(c, pi, cap, &mut conf, &mut memo) else {
                 continue;
             };
-            if conf.len() > width
-                || conf
-                    .iter()
-                    .any(|&o| chain.moved.contains(&o) || self.m.group(o).is_some())
+            if conf
+                .iter()
+                .any(|&o| chain.moved.contains(&o) || self.m.group(o).is_some())
             {
                 continue;
             }

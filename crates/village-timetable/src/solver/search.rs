@@ -640,6 +640,39 @@ pub(super) fn clash(p: &Problem, a: &Cand, b: &Cand) -> bool {
 /// Hard and soft cost.
 type Cost = (i64, i64);
 
+/// How far a candidate's conflicts may go before a scan has no use for it: what
+/// displacing them costs (repair wants the least) and how many classes they are (a
+/// chain of recursive swapping takes at most two or three). A count stops at the first
+/// class past either.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Cap {
+    pub cost: u64,
+    pub classes: usize,
+}
+
+impl Cap {
+    /// No limit: every class in the way is listed.
+    pub(super) const NONE: Cap = Cap {
+        cost: u64::MAX,
+        classes: usize::MAX,
+    };
+
+    /// A limit on what displacing the classes costs alone.
+    pub(super) fn cost(cost: u64) -> Cap {
+        Cap { cost, ..Cap::NONE }
+    }
+
+    /// Have conflicts costing `cost`, `classes` of them, gone past it?
+    fn passed(&self, cost: u64, classes: usize) -> bool {
+        cost > self.cost || classes > self.classes
+    }
+
+    /// Is it as tight as `other` or tighter: does what passed `other` pass it too?
+    fn within(&self, other: &Cap) -> bool {
+        self.cost <= other.cost && self.classes <= other.classes
+    }
+}
+
 /// What a scan over the candidates of one class has worked out for the time it is at
 /// (see `State::scan_cost` and `State::conflicts_scan`). Valid while the timetable does
 /// not change: a new scan starts a new one.
@@ -653,7 +686,7 @@ pub(super) struct ScanMemo {
     /// The time, the cap, and what displacing the classes in the way at that time,
     /// apart from the room's, costs (`None`: it passed that cap); the classes are in
     /// `in_the_way`.
-    conflicts: Option<(usize, u64, Option<u64>)>,
+    conflicts: Option<(usize, Cap, Option<u64>)>,
     in_the_way: Vec<usize>,
     /// The time and the hard violations repair leaves to the search there.
     unmendable: Option<(usize, i64)>,
@@ -1498,20 +1531,20 @@ impl<'m, 'a> State<'m, 'a> {
     /// without breaking a hard rule (room clashes, required distributions, hard clashes).
     pub(crate) fn conflicts_of(&self, c: usize, pi: usize) -> Vec<usize> {
         let mut out = Vec::new();
-        self.conflicts_within(c, pi, u64::MAX, &mut out);
+        self.conflicts_within(c, pi, Cap::NONE, &mut out);
         out
     }
 
     /// `conflicts_of` into `out` (sorted, each class once), with what displacing them
-    /// costs (`displacement_cost`); `None`, with `out` left part-filled, as soon as that
-    /// cost passes `cap`: a scan for the least disruptive candidate need not finish
-    /// listing one that has lost.
+    /// costs (`displacement_cost`); `None`, with `out` left part-filled, as soon as they
+    /// pass `cap`: a scan for the least disruptive candidate need not finish listing
+    /// one that has lost.
     #[inline]
     pub(super) fn conflicts_within(
         &self,
         c: usize,
         pi: usize,
-        cap: u64,
+        cap: Cap,
         out: &mut Vec<usize>,
     ) -> Option<u64> {
         out.clear();
@@ -1522,7 +1555,7 @@ impl<'m, 'a> State<'m, 'a> {
         // are read.
         let mut cost = 0;
         self.add_room_conflicts(c, me, out, &mut cost);
-        if cost > cap {
+        if cap.passed(cost, out.len()) {
             return None;
         }
         let cost = self.time_conflicts_within(c, me, cap, out, cost)?;
@@ -1538,7 +1571,7 @@ impl<'m, 'a> State<'m, 'a> {
         &self,
         c: usize,
         pi: usize,
-        cap: u64,
+        cap: Cap,
         out: &mut Vec<usize>,
         memo: &mut ScanMemo,
     ) -> Option<u64> {
@@ -1550,7 +1583,7 @@ impl<'m, 'a> State<'m, 'a> {
             return Some(0);
         };
         let fresh = !matches!(&memo.conflicts,
-            Some((t, counted_within, part)) if *t == me.time && (part.is_some() || cap <= *counted_within));
+            Some((t, counted_within, part)) if *t == me.time && (part.is_some() || cap.within(counted_within)));
         if fresh {
             memo.in_the_way.clear();
             let part = self.time_conflicts_within(c, me, cap, &mut memo.in_the_way, 0);
@@ -1561,7 +1594,7 @@ impl<'m, 'a> State<'m, 'a> {
         };
         out.extend_from_slice(&memo.in_the_way);
         self.add_room_conflicts(c, me, out, &mut cost);
-        if cost > cap {
+        if cap.passed(cost, out.len()) {
             return None;
         }
         out.sort_unstable();
@@ -1584,7 +1617,7 @@ impl<'m, 'a> State<'m, 'a> {
         &self,
         c: usize,
         me: &Cand,
-        cap: u64,
+        cap: Cap,
         out: &mut Vec<usize>,
         mut cost: u64,
     ) -> Option<u64> {
@@ -1599,7 +1632,7 @@ impl<'m, 'a> State<'m, 'a> {
             if d.kind.is_pairwise() {
                 self.pair_breakers(di, d, c, me, |o| {
                     self.add_conflict(o, out, &mut cost);
-                    cost <= cap
+                    !cap.passed(cost, out.len())
                 });
             } else if !left_to_search(d.kind, self.gap_repair)
                 && self.global_at(di, d, c, Some(me.t)).0 > 0
@@ -1642,7 +1675,7 @@ impl<'m, 'a> State<'m, 'a> {
                 }
                 self.prefix_buf.replace((members, pats));
             }
-            if cost > cap {
+            if cap.passed(cost, out.len()) {
                 return None;
             }
         }
@@ -1655,7 +1688,7 @@ impl<'m, 'a> State<'m, 'a> {
                 }
             }
         }
-        (cost <= cap).then_some(cost)
+        (!cap.passed(cost, out.len())).then_some(cost)
     }
 
     /// Adds `o` to the conflicts in `out` and its displacing to `cost`, unless it is
@@ -1728,7 +1761,9 @@ impl<'m, 'a> State<'m, 'a> {
             if tabu.contains(&pi) && len > tabu.len() {
                 continue;
             }
-            let cap = best.as_ref().map_or(u64::MAX, |(bk, _, _)| bk.0);
+            let cap = best
+                .as_ref()
+                .map_or(Cap::NONE, |(bk, _, _)| Cap::cost(bk.0));
             let Some(displaced) = self.conflicts_scan(c, pi, cap, &mut conf, &mut memo) else {
                 continue;
             };
@@ -3534,13 +3569,23 @@ pub(crate) mod tests {
                 let within = st.placement_cost_within(c, pi, cap);
                 assert_eq!(within, (full.0 <= cap).then_some(full), "cap {cap}");
             }
-            // So does a capped list of conflicts, when what displacing them costs does.
+            // So does a capped list of conflicts, when what displacing them costs, or
+            // how many they are, does.
             let conf = st.conflicts_of(c, pi);
             let cost = st.displacement_cost(&conf);
             let mut out = Vec::new();
-            for cap in [0, cost.saturating_sub(1), cost, u64::MAX] {
+            let n = conf.len();
+            let caps = [0, cost.saturating_sub(1), cost, u64::MAX]
+                .map(Cap::cost)
+                .into_iter()
+                .chain([0, n.saturating_sub(1), n, usize::MAX].map(|classes| Cap {
+                    cost: u64::MAX,
+                    classes,
+                }));
+            for cap in caps {
                 let within = st.conflicts_within(c, pi, cap, &mut out);
-                assert_eq!(within, (cost <= cap).then_some(cost), "cap {cap}");
+                let fits = cost <= cap.cost && n <= cap.classes;
+                assert_eq!(within, fits.then_some(cost), "{cap:?}");
                 if within.is_some() {
                     assert_eq!(out, conf);
                 }
@@ -3599,7 +3644,8 @@ pub(crate) mod tests {
             // cap falling to the best found so far.
             let c = rng.below(st.assign.len());
             let (mut cost_memo, mut conf_memo) = (ScanMemo::new(true), ScanMemo::new(true));
-            let (mut cap, mut conf_cap) = (i64::MAX, u64::MAX);
+            let mut one_memo = ScanMemo::new(true);
+            let (mut cap, mut conf_cap) = (i64::MAX, Cap::NONE);
             let (mut out, mut plain_out) = (Vec::new(), Vec::new());
             for pi in 0..st.domain_len(c) {
                 let plain = st.placement_cost_within(c, pi, cap);
@@ -3616,7 +3662,19 @@ pub(crate) mod tests {
                 assert_eq!(memo, plain, "class {c} at {pi}");
                 if let Some(cost) = plain {
                     assert_eq!(out, plain_out);
-                    conf_cap = conf_cap.min(cost);
+                    conf_cap.cost = conf_cap.cost.min(cost);
+                }
+                // A scan that takes at most one class in the way, as recursive swapping
+                // does, finds the same.
+                let one = Cap {
+                    classes: 1,
+                    ..Cap::NONE
+                };
+                let plain = st.conflicts_within(c, pi, one, &mut plain_out);
+                let memo = st.conflicts_scan(c, pi, one, &mut out, &mut one_memo);
+                assert_eq!(memo, plain, "class {c} at {pi}, one class");
+                if plain.is_some() {
+                    assert_eq!(out, plain_out);
                 }
             }
         }
