@@ -1630,9 +1630,11 @@ impl<'m, 'a> State<'m, 'a> {
                 continue;
             }
             if d.kind.is_pairwise() {
+                // The number of classes is checked after the rule: a rule seldom
+                // finds more than one, and this loop is repair's innermost.
                 self.pair_breakers(di, d, c, me, |o| {
                     self.add_conflict(o, out, &mut cost);
-                    !cap.passed(cost, out.len())
+                    cost <= cap.cost
                 });
             } else if !left_to_search(d.kind, self.gap_repair)
                 && self.global_at(di, d, c, Some(me.t)).0 > 0
