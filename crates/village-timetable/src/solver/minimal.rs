@@ -380,11 +380,13 @@ impl State<'_, '_> {
         let before = (self.hard, self.soft);
         let mut undo = Undo::new();
         let mut left = Vec::new();
+        self.journal_days();
         let ok = self.chain(c, target, &mut undo, 0, &mut left) && left.is_empty();
         if ok && self.hard <= before.0 && accept((self.hard - before.0, self.soft - before.1)) {
+            self.forget_journal();
             true
         } else {
-            self.undo(&undo, before);
+            self.undo_journaled(&undo, before);
             false
         }
     }
@@ -407,11 +409,13 @@ impl State<'_, '_> {
         let before = (self.hard, self.soft);
         let mut undo = Undo::new();
         let mut left = Vec::new();
+        self.journal_days();
         let ok = self.chain(c, home, &mut undo, 0, &mut left) && left.is_empty();
         if ok && self.hard <= before.0 && (self.hard, self.soft) < before {
+            self.forget_journal();
             true
         } else {
-            self.undo(&undo, before);
+            self.undo_journaled(&undo, before);
             false
         }
     }

@@ -10,6 +10,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
 
+use super::minimal::Undo;
 use super::rng::Rng;
 use crate::model::{
     back_to_back, clean_prefix_len, day_load_cost, day_off_bits, day_tally, days_apart,
@@ -723,6 +724,10 @@ fn as_choice(e: &Enr) -> Option<(usize, &[usize])> {
     e.as_ref().map(|(k, c)| (*k, c.as_slice()))
 }
 
+/// A day tally's old value in `State::day_journal`: where in `rule_days` and what it
+/// was, where in `rule_weeks` its week's sum is and what that was.
+type DayEdit = (usize, DayTally, usize, DayTally);
+
 /// Buffers for `day_rule_excess` and `file_day_rules`: a day's lessons, the weeks'
 /// tallies as recounted, and the (week, day) slots already recounted.
 type RuleScratch = (Vec<(u32, u32)>, Vec<(usize, DayTally)>, Vec<usize>);
@@ -775,6 +780,13 @@ pub(crate) struct State<'m, 'a> {
     rule_lessons: Vec<Vec<(usize, u32, u32)>>,
     rule_days: Vec<DayTally>,
     rule_weeks: Vec<DayTally>,
+    /// While `journaling`, each day's tally and week's sum as they were before a move
+    /// counted them again (see `undo_journaled`).
+    day_journal: Vec<DayEdit>,
+    journaling: bool,
+    /// Set while putting back moves whose tallies come from the journal: their days are
+    /// not counted again.
+    tallies_from_journal: bool,
     /// Buffers for `day_rule_excess` and `file_day_rules`.
     rule_scratch: RefCell<RuleScratch>,
     /// Buffers for the members of a rule and their times, in `conflicts_within`.
@@ -821,6 +833,9 @@ impl<'m, 'a> State<'m, 'a> {
             rule_lessons: vec![Vec::new(); m.day_rules * m.week_slots()],
             rule_days,
             rule_weeks,
+            day_journal: Vec::new(),
+            journaling: false,
+            tallies_from_journal: false,
             rule_scratch: RefCell::new((Vec::new(), Vec::new(), Vec::new())),
             prefix_buf: RefCell::new((Vec::new(), Vec::new())),
         }
@@ -927,6 +942,9 @@ impl<'m, 'a> State<'m, 'a> {
                 } else if let Some(i) = v.iter().position(|&(x, _, _)| x == c) {
                     v.swap_remove(i);
                 }
+                if self.tallies_from_journal {
+                    continue;
+                }
                 let lessons = &mut self.rule_scratch.get_mut().0;
                 lessons.clear();
                 lessons.extend(v.iter().map(|&(_, a, b)| (a, b)));
@@ -935,7 +953,11 @@ impl<'m, 'a> State<'m, 'a> {
                 if let Some(x) = self.rule_days.get_mut(at) {
                     *x = new;
                 }
-                if let Some(sum) = self.rule_weeks.get_mut(rule * m.nr_weeks + k / m.nr_days) {
+                let wk = rule * m.nr_weeks + k / m.nr_days;
+                if let Some(sum) = self.rule_weeks.get_mut(wk) {
+                    if self.journaling {
+                        self.day_journal.push((at, old, wk, *sum));
+                    }
                     sum.remove(&old);
                     sum.add(&new);
                 }
@@ -1887,6 +1909,42 @@ impl<'m, 'a> State<'m, 'a> {
             }
         }
         (self.hard, self.soft) = cost;
+    }
+
+    /// Keep the old value of every day tally the moves from now on count again, until
+    /// `undo_journaled` or `forget_journal`.
+    pub(super) fn journal_days(&mut self) {
+        // One journal at a time: a move journaled inside another would clear its entries.
+        debug_assert!(!self.journaling, "a day journal is already being kept");
+        self.day_journal.clear();
+        self.journaling = true;
+    }
+
+    /// The moves since `journal_days` are kept: their old tallies are not needed.
+    pub(super) fn forget_journal(&mut self) {
+        self.day_journal.clear();
+        self.journaling = false;
+    }
+
+    /// `undo` of moves made since `journal_days`: each class goes back, and each day
+    /// tally they changed is set back to its value from the journal, not counted again
+    /// (a tally depends only on the day's lessons, which are then as they were).
+    pub(super) fn undo_journaled(&mut self, undo: &Undo, cost: (i64, i64)) {
+        self.journaling = false;
+        self.tallies_from_journal = true;
+        self.undo(undo, cost);
+        self.tallies_from_journal = false;
+        let mut journal = std::mem::take(&mut self.day_journal);
+        for &(at, day, wk, week) in journal.iter().rev() {
+            if let Some(x) = self.rule_days.get_mut(at) {
+                *x = day;
+            }
+            if let Some(x) = self.rule_weeks.get_mut(wk) {
+                *x = week;
+            }
+        }
+        journal.clear();
+        self.day_journal = journal;
     }
 
     /// Move every member to pattern `key`, choosing rooms one by one. Returns the total
@@ -3801,6 +3859,15 @@ pub(crate) mod tests {
             // Gap limits displace like upper limits every other step (see `left_to_search`).
             st.gap_repair = !st.gap_repair;
             random_step_checked(&mut st, &mut rng, 6);
+            // A swap or a Kempe chain, kept or refused: a refused one puts its days'
+            // tallies back from the journal.
+            let keep = rng.below(2) == 0;
+            let (a, b) = (rng.below(6), rng.below(6));
+            if a != b {
+                st.try_swap(a, b, &mut |_| keep);
+            }
+            st.try_kempe(a, rng.below(st.domain_len(a)), &mut |_| keep);
+            assert_eq!((st.hard, st.soft), st.full_cost());
             // Any class at any time (or out), read through the tallies and from scratch.
             let c = rng.below(6);
             let mine = &m.dists_of[c];

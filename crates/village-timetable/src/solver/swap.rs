@@ -156,6 +156,7 @@ impl State<'_, '_> {
             .map(|&(x, _)| (x, self.assign.get(x).copied().unwrap_or(NONE)))
             .collect();
         let before = (self.hard, self.soft);
+        self.journal_days();
         for &(x, _) in moves {
             self.unassign(x);
         }
@@ -164,9 +165,10 @@ impl State<'_, '_> {
             self.apply(x, xpi, d);
         }
         if accept((self.hard - before.0, self.soft - before.1)) {
+            self.forget_journal();
             true
         } else {
-            self.undo(&undo, before);
+            self.undo_journaled(&undo, before);
             false
         }
     }
