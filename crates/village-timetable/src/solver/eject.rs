@@ -121,7 +121,7 @@ impl State<'_, '_> {
             }
             let mark = chain.undo.len();
             let moved_mark = chain.moved.len();
-            let cost = (self.hard, self.soft);
+            let before = (self.hard, self.soft);
             let mut old = Vec::with_capacity(out.len());
             for &o in &out {
                 let was = self.assign.get(o).copied().unwrap_or(NONE);
@@ -148,7 +148,7 @@ impl State<'_, '_> {
             }
             if let Some(tail) = chain.undo.get(mark..) {
                 let tail = tail.to_vec();
-                self.restore(&tail, cost);
+                self.restore(&tail, before);
             }
             chain.undo.truncate(mark);
             chain.moved.truncate(moved_mark);

@@ -19,7 +19,7 @@
 
 use std::time::Instant;
 
-use super::search::{key_of, PatKey, State, NONE};
+use super::search::{key_of, Cost, PatKey, State, NONE};
 
 /// How many targets of an unplaced unit the repair tries chains from.
 const CHAIN_TARGETS: usize = 40;
@@ -309,7 +309,7 @@ impl State<'_, '_> {
 
     /// Put back everything a chain changed, and the totals to `cost`, what they were
     /// before it (see `State::restore`).
-    pub(crate) fn undo(&mut self, undo: &Undo, cost: (i64, i64)) {
+    pub(crate) fn undo(&mut self, undo: &Undo, cost: Cost) {
         for &(x, _) in undo {
             if self.assign.get(x).is_some_and(|&a| a != NONE) {
                 self.set(x, NONE);

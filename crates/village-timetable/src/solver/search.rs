@@ -639,7 +639,7 @@ pub(super) fn clash(p: &Problem, a: &Cand, b: &Cand) -> bool {
 }
 
 /// Hard and soft cost.
-type Cost = (i64, i64);
+pub(super) type Cost = (i64, i64);
 
 /// How far a candidate's conflicts may go before a scan has no use for it: what
 /// displacing them costs (repair wants the least) and how many classes they are (a
@@ -728,6 +728,17 @@ fn as_choice(e: &Enr) -> Option<(usize, &[usize])> {
 /// was, where in `rule_weeks` its week's sum is and what that was.
 type DayEdit = (usize, DayTally, usize, DayTally);
 
+/// How a move's day tallies are kept (see `State::undo_journaled`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Tallies {
+    /// Counted again, as the days' lessons change.
+    Counted,
+    /// Counted again, each old value kept in the journal first.
+    Journaled,
+    /// Not counted: the moves are being put back, and the journal has the values.
+    FromJournal,
+}
+
 /// Buffers for `day_rule_excess` and `file_day_rules`: a day's lessons, the weeks'
 /// tallies as recounted, and the (week, day) slots already recounted.
 type RuleScratch = (Vec<(u32, u32)>, Vec<(usize, DayTally)>, Vec<usize>);
@@ -780,13 +791,10 @@ pub(crate) struct State<'m, 'a> {
     rule_lessons: Vec<Vec<(usize, u32, u32)>>,
     rule_days: Vec<DayTally>,
     rule_weeks: Vec<DayTally>,
-    /// While `journaling`, each day's tally and week's sum as they were before a move
-    /// counted them again (see `undo_journaled`).
+    /// While `tallies` is `Journaled`, each day's tally and week's sum as they were
+    /// before a move counted them again (see `undo_journaled`).
     day_journal: Vec<DayEdit>,
-    journaling: bool,
-    /// Set while putting back moves whose tallies come from the journal: their days are
-    /// not counted again.
-    tallies_from_journal: bool,
+    tallies: Tallies,
     /// Buffers for `day_rule_excess` and `file_day_rules`.
     rule_scratch: RefCell<RuleScratch>,
     /// Buffers for the members of a rule and their times, in `conflicts_within`.
@@ -834,8 +842,7 @@ impl<'m, 'a> State<'m, 'a> {
             rule_days,
             rule_weeks,
             day_journal: Vec::new(),
-            journaling: false,
-            tallies_from_journal: false,
+            tallies: Tallies::Counted,
             rule_scratch: RefCell::new((Vec::new(), Vec::new(), Vec::new())),
             prefix_buf: RefCell::new((Vec::new(), Vec::new())),
         }
@@ -942,7 +949,7 @@ impl<'m, 'a> State<'m, 'a> {
                 } else if let Some(i) = v.iter().position(|&(x, _, _)| x == c) {
                     v.swap_remove(i);
                 }
-                if self.tallies_from_journal {
+                if self.tallies == Tallies::FromJournal {
                     continue;
                 }
                 let lessons = &mut self.rule_scratch.get_mut().0;
@@ -955,7 +962,7 @@ impl<'m, 'a> State<'m, 'a> {
                 }
                 let wk = rule * m.nr_weeks + k / m.nr_days;
                 if let Some(sum) = self.rule_weeks.get_mut(wk) {
-                    if self.journaling {
+                    if self.tallies == Tallies::Journaled {
                         self.day_journal.push((at, old, wk, *sum));
                     }
                     sum.remove(&old);
@@ -1902,7 +1909,7 @@ impl<'m, 'a> State<'m, 'a> {
     /// first, and the totals back to `cost`, what they were then. Weighing each move back
     /// would only count again what is known: undoing is a good part of the search's
     /// work, since most moves tried are refused.
-    pub(super) fn restore(&mut self, old: &[(usize, usize)], cost: (i64, i64)) {
+    pub(super) fn restore(&mut self, old: &[(usize, usize)], cost: Cost) {
         for &(m, pi) in old.iter().rev() {
             if self.assign.get(m) != Some(&pi) {
                 self.set(m, pi);
@@ -1915,27 +1922,28 @@ impl<'m, 'a> State<'m, 'a> {
     /// `undo_journaled` or `forget_journal`.
     pub(super) fn journal_days(&mut self) {
         // One journal at a time: a move journaled inside another would clear its entries.
-        debug_assert!(!self.journaling, "a day journal is already being kept");
+        debug_assert!(
+            self.tallies == Tallies::Counted,
+            "a day journal is already being kept"
+        );
         self.day_journal.clear();
-        self.journaling = true;
+        self.tallies = Tallies::Journaled;
     }
 
     /// The moves since `journal_days` are kept: their old tallies are not needed.
     pub(super) fn forget_journal(&mut self) {
         self.day_journal.clear();
-        self.journaling = false;
+        self.tallies = Tallies::Counted;
     }
 
     /// `undo` of moves made since `journal_days`: each class goes back, and each day
     /// tally they changed is set back to its value from the journal, not counted again
     /// (a tally depends only on the day's lessons, which are then as they were).
-    pub(super) fn undo_journaled(&mut self, undo: &Undo, cost: (i64, i64)) {
-        self.journaling = false;
-        self.tallies_from_journal = true;
+    pub(super) fn undo_journaled(&mut self, undo: &Undo, cost: Cost) {
+        self.tallies = Tallies::FromJournal;
         self.undo(undo, cost);
-        self.tallies_from_journal = false;
-        let mut journal = std::mem::take(&mut self.day_journal);
-        for &(at, day, wk, week) in journal.iter().rev() {
+        self.tallies = Tallies::Counted;
+        for &(at, day, wk, week) in self.day_journal.iter().rev() {
             if let Some(x) = self.rule_days.get_mut(at) {
                 *x = day;
             }
@@ -1943,8 +1951,7 @@ impl<'m, 'a> State<'m, 'a> {
                 *x = week;
             }
         }
-        journal.clear();
-        self.day_journal = journal;
+        self.day_journal.clear();
     }
 
     /// Move every member to pattern `key`, choosing rooms one by one. Returns the total
@@ -2710,7 +2717,6 @@ fn number_distributions(
     (places, n)
 }
 
-/// The days of a bit set of days, lowest first.
 /// Add lesson `c` at `t` to one day's list (or take it out) and keep the list's mask the
 /// union of its lessons' `Model::day_mask`s: the not-overlap rules' lists and the rooms'.
 fn file_lesson(
@@ -2730,6 +2736,7 @@ fn file_lesson(
     }
 }
 
+/// The days of a bit set of days, lowest first.
 fn days_of(mut days: u32) -> impl Iterator<Item = u32> {
     std::iter::from_fn(move || {
         (days != 0).then(|| {
