@@ -2876,7 +2876,7 @@ async fn staff_see_their_teaching_and_strangers_see_no_timetable() {
         let r = app
             .send(
                 Request::post(format!("/schools/{school}/timetable/model"))
-                    .header(header::CONTENT_TYPE, ct)
+                    .header(header::CONTENT_TYPE, &ct)
                     .header(header::COOKIE, &leader.cookie)
                     .body(Body::from(body))
                     .unwrap(),
@@ -2884,6 +2884,29 @@ async fn staff_see_their_teaching_and_strangers_see_no_timetable() {
             .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
         assert!(r.body.contains("line 1, column"), "{}", r.body);
+        // An upload cut off on the way, and one past the route's limit, are each told
+        // in words; nothing is saved.
+        let head = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"model\"; filename=\"model.json\"\r\nContent-Type: application/json\r\n\r\n{{\"name\": ",
+            leader.csrf
+        );
+        let oversized = format!("{head}\"{}\"}}\r\n--{boundary}--\r\n", "x".repeat(17 << 20));
+        for (body, words) in [
+            (head.clone(), "did not arrive whole"),
+            (oversized, "larger than we can accept (16 MB)"),
+        ] {
+            let r = app
+                .send(
+                    Request::post(format!("/schools/{school}/timetable/model"))
+                        .header(header::CONTENT_TYPE, &ct)
+                        .header(header::COOKIE, &leader.cookie)
+                        .body(Body::from(body))
+                        .unwrap(),
+                )
+                .await;
+            assert!(r.status.is_client_error(), "{}", r.status);
+            assert!(r.body.contains(words), "{}", r.body);
+        }
         let after = app
             .get(&format!("/schools/{school}/timetable/model"), Some(&leader))
             .await

@@ -2,10 +2,33 @@
 //! answer in developer words; these turn them into [`AppError::BadInput`].
 
 use crate::error::{ApiError, AppError};
+use axum::extract::multipart::{Field, MultipartError};
 use axum::extract::rejection::{FormRejection, JsonRejection, QueryRejection};
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::{FromRequest, FromRequestParts, Multipart, Request};
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
+
+/// Why part of a multipart form (an upload) did not arrive, in the person's words:
+/// `too_large` when the body passed the route's limit, the upload cut short otherwise.
+pub fn upload_words(e: &MultipartError, too_large: &str) -> String {
+    if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        too_large.to_string()
+    } else {
+        "The upload did not arrive whole. Please try again.".to_string()
+    }
+}
+
+/// The next part of an upload form (`None` at its end), or why it did not arrive
+/// ([`upload_words`]). Every upload page reads its form part by part with this.
+pub async fn next_part<'m>(
+    multipart: &'m mut Multipart,
+    too_large: &str,
+) -> Result<Option<Field<'m>>, String> {
+    multipart
+        .next_field()
+        .await
+        .map_err(|e| upload_words(&e, too_large))
+}
 
 fn form_words(e: &FormRejection) -> AppError {
     match e {

@@ -5,7 +5,7 @@
 //! confirmation, under a random name bound to the learner; the confirmation reads and
 //! checks it again, so nothing from the first request is trusted.
 
-use super::extract::ValidForm;
+use super::extract::{next_part, upload_words, ValidForm};
 use super::{parse_id, render_form_page, Page};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
@@ -27,6 +27,9 @@ use village_store::{ImportCounts, StoreError};
 
 /// Largest passport accepted for import.
 const MAX_PACKAGE_BYTES: u64 = 2_000_000_000;
+/// What a person is told when the package passes `MAX_PACKAGE_BYTES` (or the route's
+/// limit, the same).
+const TOO_LARGE: &str = "That file is larger than a learning passport can be (2 GB).";
 /// An upload not confirmed within a day is removed at the next import.
 const STALE_SECS: u64 = 24 * 60 * 60;
 
@@ -258,14 +261,8 @@ async fn receive(
     let mut saved: Option<(PathBuf, String)> = None;
     let result = async {
         loop {
-            let field = match multipart.next_field().await {
-                Ok(Some(f)) => f,
-                Ok(None) => break,
-                Err(_) => {
-                    return Err(Ok(
-                        "The upload did not arrive whole. Please try again.".to_string()
-                    ))
-                }
+            let Some(field) = next_part(&mut multipart, TOO_LARGE).await.map_err(Ok)? else {
+                break;
             };
             match field.name().unwrap_or("") {
                 "csrf" => csrf = field.text().await.unwrap_or_default(),
@@ -285,15 +282,10 @@ async fn receive(
                     let mut written: u64 = 0;
                     let mut field = field;
                     while let Some(chunk) = field.next().await {
-                        let chunk = chunk.map_err(|_| {
-                            Ok("The upload did not arrive whole. Please try again.".to_string())
-                        })?;
+                        let chunk = chunk.map_err(|e| Ok(upload_words(&e, TOO_LARGE)))?;
                         written += chunk.len() as u64;
                         if written > MAX_PACKAGE_BYTES {
-                            return Err(Ok(
-                                "That file is larger than a learning passport can be (2 GB)."
-                                    .to_string(),
-                            ));
+                            return Err(Ok(TOO_LARGE.to_string()));
                         }
                         out.write_all(&chunk).await.map_err(fault("import file"))?;
                     }

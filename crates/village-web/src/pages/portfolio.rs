@@ -2,7 +2,7 @@
 //! reflections, links to targets, the learner's choice of who sees each item, serving
 //! files safely, showcases with a full-screen presentation, and the record of achievement.
 
-use super::extract::ValidForm;
+use super::extract::{next_part, upload_words, ValidForm};
 use super::{parse_id, render, render_form_page, Page};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
@@ -281,13 +281,8 @@ fn kind_word(kind: MediaKind) -> &'static str {
     }
 }
 
-fn multipart_words(e: &axum::extract::multipart::MultipartError) -> String {
-    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        "That file is larger than we can accept. Videos and recordings can be up to 100 MB, photos and documents up to 25 MB.".into()
-    } else {
-        "The upload did not arrive whole. Please try again.".into()
-    }
-}
+/// The form passed the route's limit (`UPLOAD_LIMIT`, a little over the largest file).
+const TOO_LARGE: &str = "That file is larger than we can accept. Videos and recordings can be up to 100 MB, photos and documents up to 25 MB.";
 
 /// Why an upload was not added: words for the person (whose fields are kept on the page),
 /// or a fault of Village's.
@@ -363,10 +358,11 @@ async fn receive(
 ) -> Result<bool, Refused> {
     let mut file = None;
     loop {
-        let field = match multipart.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(e) => return Err(Refused::Words(multipart_words(&e))),
+        let Some(field) = next_part(&mut multipart, TOO_LARGE)
+            .await
+            .map_err(Refused::Words)?
+        else {
+            break;
         };
         let name = field.name().unwrap_or("").to_string();
         if name != "file" {
@@ -377,7 +373,7 @@ async fn receive(
                         "One of the boxes has too much text in it.".into(),
                     ))
                 }
-                Err(e) => return Err(Refused::Words(multipart_words(&e))),
+                Err(e) => return Err(Refused::Words(upload_words(&e, TOO_LARGE))),
             }
             continue;
         }

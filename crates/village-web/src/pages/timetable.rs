@@ -2,7 +2,7 @@
 //! member's own teaching; private calendar links; and the timetabler's page, where the
 //! school's model is kept, solved with live progress, checked and published.
 
-use super::extract::{ValidForm, ValidQuery};
+use super::extract::{next_part, upload_words, ValidForm, ValidQuery};
 use super::{parse_id, render, render_form_page, Page};
 use crate::auth::session::token_hash;
 use crate::auth::CurrentUser;
@@ -1841,6 +1841,9 @@ pub async fn download_model(
         .into_response())
 }
 
+/// What the timetabler is told when a model file passes the route's limit (16 MiB).
+const MODEL_TOO_LARGE: &str = "That model file is larger than we can accept (16 MB).";
+
 /// Replaces the model with an uploaded `village` JSON file, after the engine has read and
 /// compiled it: every problem is named with its place in the file, and nothing is saved.
 pub async fn upload_model(
@@ -1862,23 +1865,17 @@ pub async fn upload_model(
     let mut text = String::new();
     let mut monday = String::new();
     loop {
-        let field = match multipart.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(_) => {
-                return Err(AppError::bad_input(
-                    "model",
-                    "The upload did not arrive whole. Please try again.",
-                ))
-            }
+        let Some(field) = next_part(&mut multipart, MODEL_TOO_LARGE)
+            .await
+            .map_err(|words| AppError::bad_input("model", words))?
+        else {
+            break;
         };
         let name = field.name().unwrap_or_default().to_string();
-        let bytes = field.bytes().await.map_err(|_| {
-            AppError::bad_input(
-                "model",
-                "The upload did not arrive whole. Please try again.",
-            )
-        })?;
+        let bytes = field
+            .bytes()
+            .await
+            .map_err(|e| AppError::bad_input("model", upload_words(&e, MODEL_TOO_LARGE)))?;
         match name.as_str() {
             "csrf" => csrf = String::from_utf8_lossy(&bytes).into_owned(),
             "week_a_monday" => monday = String::from_utf8_lossy(&bytes).trim().to_string(),
