@@ -382,13 +382,9 @@ impl State<'_, '_> {
         let mut left = Vec::new();
         self.journal_days();
         let ok = self.chain(c, target, &mut undo, 0, &mut left) && left.is_empty();
-        if ok && self.hard <= before.0 && accept((self.hard - before.0, self.soft - before.1)) {
-            self.forget_journal();
-            true
-        } else {
-            self.undo_journaled(&undo, before);
-            false
-        }
+        let keep =
+            ok && self.hard <= before.0 && accept((self.hard - before.0, self.soft - before.1));
+        self.keep_or_undo(keep, &undo, before)
     }
 
     /// Annealing move of a re-solve: bring `c`'s unit back to where the old timetable had
@@ -411,13 +407,8 @@ impl State<'_, '_> {
         let mut left = Vec::new();
         self.journal_days();
         let ok = self.chain(c, home, &mut undo, 0, &mut left) && left.is_empty();
-        if ok && self.hard <= before.0 && (self.hard, self.soft) < before {
-            self.forget_journal();
-            true
-        } else {
-            self.undo_journaled(&undo, before);
-            false
-        }
+        let keep = ok && self.hard <= before.0 && (self.hard, self.soft) < before;
+        self.keep_or_undo(keep, &undo, before)
     }
 }
 

@@ -1919,7 +1919,7 @@ impl<'m, 'a> State<'m, 'a> {
     }
 
     /// Keep the old value of every day tally the moves from now on count again, until
-    /// `undo_journaled` or `forget_journal`.
+    /// `keep_or_undo`.
     pub(super) fn journal_days(&mut self) {
         // One journal at a time: a move journaled inside another would clear its entries.
         debug_assert!(
@@ -1930,16 +1930,22 @@ impl<'m, 'a> State<'m, 'a> {
         self.tallies = Tallies::Journaled;
     }
 
-    /// The moves since `journal_days` are kept: their old tallies are not needed.
-    pub(super) fn forget_journal(&mut self) {
-        self.day_journal.clear();
-        self.tallies = Tallies::Counted;
+    /// End the moves made since `journal_days`: kept when `keep` (their old tallies are
+    /// then not needed), else undone (`undo_journaled`). Returns `keep`.
+    pub(super) fn keep_or_undo(&mut self, keep: bool, undo: &Undo, cost: Cost) -> bool {
+        if keep {
+            self.day_journal.clear();
+            self.tallies = Tallies::Counted;
+        } else {
+            self.undo_journaled(undo, cost);
+        }
+        keep
     }
 
     /// `undo` of moves made since `journal_days`: each class goes back, and each day
     /// tally they changed is set back to its value from the journal, not counted again
     /// (a tally depends only on the day's lessons, which are then as they were).
-    pub(super) fn undo_journaled(&mut self, undo: &Undo, cost: Cost) {
+    fn undo_journaled(&mut self, undo: &Undo, cost: Cost) {
         self.tallies = Tallies::FromJournal;
         self.undo(undo, cost);
         self.tallies = Tallies::Counted;

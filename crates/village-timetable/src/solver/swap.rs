@@ -164,13 +164,8 @@ impl State<'_, '_> {
             let d = self.delta(x, xpi);
             self.apply(x, xpi, d);
         }
-        if accept((self.hard - before.0, self.soft - before.1)) {
-            self.forget_journal();
-            true
-        } else {
-            self.undo_journaled(&undo, before);
-            false
-        }
+        let keep = accept((self.hard - before.0, self.soft - before.1));
+        self.keep_or_undo(keep, &undo, before)
     }
 }
 
