@@ -1091,6 +1091,122 @@ pub fn day_off_bits(p: &Problem, off: &[TimePattern], w: u32, d: u32) -> u64 {
         .fold(0u64, |m, t| m | slot_bits(t.start.min(64), t.end().min(64)))
 }
 
+/// A day's lessons as every day-counted kind but the block kinds sees them, when they all
+/// end by slot 64: where the first starts and the last ends, the slots they cover as
+/// bits, and their summed length. It is built in one pass over the lessons, with no copy
+/// of them and no sorting: most days the solver counts are counted from it (the gap,
+/// load and early-start limits of a FET file's students and teachers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DayShape {
+    first: u32,
+    last: u32,
+    taught: u64,
+    load: u32,
+    /// Every lesson so far lasts a slot or more and ends by slot 64.
+    fits: bool,
+}
+
+impl Default for DayShape {
+    fn default() -> Self {
+        DayShape {
+            first: u32::MAX,
+            last: 0,
+            taught: 0,
+            load: 0,
+            fits: true,
+        }
+    }
+}
+
+impl DayShape {
+    /// The shape of `lessons`, (start, end) each.
+    pub fn of(lessons: impl IntoIterator<Item = (u32, u32)>) -> Self {
+        let mut shape = DayShape::default();
+        for (a, b) in lessons {
+            shape.push(a, b);
+        }
+        shape
+    }
+
+    /// Add a lesson from slot `a` to slot `b`. Branch-free, as the solver adds a few
+    /// million a second.
+    pub fn push(&mut self, a: u32, b: u32) {
+        self.first = self.first.min(a);
+        self.last = self.last.max(b);
+        // Slots [a, b) as bits; right for a shape that fits (a < b <= 64), which is the
+        // only kind of shape they are read from.
+        let (a64, b64) = (a.min(64), b.min(64));
+        self.taught |= ((1u128 << b64) - (1u128 << a64.min(b64))) as u64;
+        self.load = self.load.wrapping_add(b.wrapping_sub(a));
+        self.fits &= a < b && b <= 64;
+    }
+
+    /// [`day_tally`] of day `d` with these lessons, for a shape that fits and a kind
+    /// counted on shapes (`None` otherwise, for the lessons themselves to be counted).
+    /// `off_bits` gives the day's [`day_off_bits`], asked only when needed.
+    pub fn tally(
+        &self,
+        kind: DistributionKind,
+        d: u32,
+        off_bits: impl FnOnce() -> u64,
+    ) -> Option<DayTally> {
+        use DistributionKind::*;
+        let on_shape = match kind {
+            MaxBreaks(..) | MaxBlock(..) => false,
+            // An interval given backwards is met as the lessons' list says
+            // (`a < to && from < b`), which is no set of slots.
+            MaxDaysInInterval(from, to, _) => from < to,
+            _ => true,
+        };
+        if !self.fits || !on_shape {
+            return None;
+        }
+        let mut tally = DayTally::default();
+        if self.first > self.last {
+            if let MinDayLoad(s, false) = kind {
+                tally.total += u64::from(s);
+            }
+            return Some(tally);
+        }
+        tally.busy = 1;
+        let day = 1u32.checked_shl(d).unwrap_or(0);
+        let (first, last) = (self.first, self.last);
+        let gaps =
+            |off: u64| u64::from((slot_bits(first, last) & !(self.taught | off)).count_ones());
+        match kind {
+            MaxDayLoad(s) => tally.total += u64::from(self.load.saturating_sub(s)),
+            MinDays(_) => {}
+            MaxDaysAmong(mask, _) => {
+                if mask & day != 0 {
+                    tally.among = 1;
+                }
+            }
+            MinDayLoad(s, _) => tally.total += u64::from(s.saturating_sub(self.load)),
+            MaxGapsPerDay(g) => tally.total += gaps(off_bits()).saturating_sub(u64::from(g)),
+            MaxGapsPerWeek(_) => tally.gaps = gaps(off_bits()),
+            MaxGapsAmong(mask, g) => {
+                if mask & day != 0 {
+                    tally.total += gaps(off_bits()).saturating_sub(u64::from(g));
+                }
+            }
+            MaxDaysInInterval(from, to, _) => {
+                if self.taught & slot_bits(from.min(64), to.min(64)) != 0 {
+                    tally.in_interval = 1;
+                }
+            }
+            _ => {
+                let free_before = (off_bits() & slot_bits(0, first)).count_ones();
+                match first.saturating_sub(free_before) {
+                    0 => {}
+                    1 => tally.one_late = 1,
+                    _ => tally.total += 1,
+                }
+            }
+        }
+        Some(tally)
+    }
+}
+
 /// [`day_tally`] with its buffers.
 #[allow(clippy::too_many_arguments)]
 fn tally_with(
@@ -1099,6 +1215,25 @@ fn tally_with(
     (off, off_bits): (&[TimePattern], Option<u64>),
     w: u32,
     d: u32,
+    lessons: &mut [(u32, u32)],
+    breaks: &mut Vec<(u32, u32)>,
+    clipped: &mut Vec<(u32, u32)>,
+) -> DayTally {
+    let shape = DayShape::of(lessons.iter().copied());
+    let bits = || off_bits.unwrap_or_else(|| day_off_bits(p, off, w, d));
+    match shape.tally(kind, d, bits) {
+        Some(tally) => tally,
+        None => tally_listed(p, kind, off, (w, d), lessons, breaks, clipped),
+    }
+}
+
+/// [`day_tally`] on the lessons themselves, with the breaks as intervals: for the block
+/// kinds, and days with lessons past slot 64 (ITC 2019's days of 288) or of no length.
+fn tally_listed(
+    p: &Problem,
+    kind: DistributionKind,
+    off: &[TimePattern],
+    (w, d): (u32, u32),
     lessons: &mut [(u32, u32)],
     breaks: &mut Vec<(u32, u32)>,
     clipped: &mut Vec<(u32, u32)>,
@@ -1149,20 +1284,10 @@ fn tally_with(
             .chain(off)
             .filter(move |t| t.weeks & week != 0 && t.days & day != 0)
     };
-    // A FET day has a dozen slots: when the lessons end by slot 64 the day's free slots
-    // are counted on bits, with no list of breaks to build and sort (`covered`); this is
-    // the solver's most frequent count. Longer days (ITC 2019's 288) take the intervals.
-    let bits = (last <= 64).then(|| off_bits.unwrap_or_else(|| day_off_bits(p, off, w, d)));
-    let gaps = |breaks: &mut Vec<(u32, u32)>, clipped: &mut Vec<(u32, u32)>| match bits {
-        Some(off_bits) => {
-            let taught = lessons.iter().fold(0u64, |m, &(a, b)| m | slot_bits(a, b));
-            (slot_bits(first, last) & !(taught | off_bits)).count_ones()
-        }
-        None => {
-            breaks.clear();
-            breaks.extend(day_breaks().map(|t| (t.start, t.end())));
-            day_gaps(lessons, breaks, first, last, clipped)
-        }
+    let gaps = |breaks: &mut Vec<(u32, u32)>, clipped: &mut Vec<(u32, u32)>| {
+        breaks.clear();
+        breaks.extend(day_breaks().map(|t| (t.start, t.end())));
+        day_gaps(lessons, breaks, first, last, clipped)
     };
     match kind {
         MinDays(_) => {}
@@ -1194,14 +1319,9 @@ fn tally_with(
             }
         }
         _ => {
-            let free_before = match bits {
-                Some(off_bits) => (off_bits & slot_bits(0, first)).count_ones(),
-                None => {
-                    breaks.clear();
-                    breaks.extend(day_breaks().map(|t| (t.start, t.end())));
-                    covered(breaks.iter(), 0, first, clipped)
-                }
-            };
+            breaks.clear();
+            breaks.extend(day_breaks().map(|t| (t.start, t.end())));
+            let free_before = covered(breaks.iter(), 0, first, clipped);
             match first.saturating_sub(free_before) {
                 0 => {}
                 1 => tally.one_late = 1,
@@ -1708,6 +1828,56 @@ mod tests {
                 1 => (1, 0),
                 _ => (0, 1),
             });
+        }
+    }
+
+    proptest::proptest! {
+        /// A day counted from its lessons' shape has the same tally as counted on the
+        /// lessons themselves, for every kind the shape serves; the others are left to
+        /// the lessons.
+        #[test]
+        fn a_days_shape_counts_as_its_lessons_do(
+            lessons in proptest::collection::vec((0u32..14, 0u32..4), 0..8),
+            off in proptest::collection::vec((0u32..16, 1u32..4), 0..3),
+            kind_at in 0usize..13,
+            limit in 0u32..3,
+            d in 0u32..3,
+        ) {
+            use DistributionKind::*;
+            let kinds = [
+                MaxGapsPerWeek(limit),
+                MaxGapsPerDay(limit),
+                MaxDayLoad(2 + limit),
+                MinDayLoad(1 + limit, true),
+                MinDayLoad(1 + limit, false),
+                EarlyStart(limit),
+                MaxBreaks(limit, 0),
+                MaxBlock(1 + limit, 0),
+                MinDays(limit),
+                MaxDaysInInterval(2, 5, limit),
+                MaxDaysInInterval(5, 2, limit),
+                MaxGapsAmong(0b101, limit),
+                MaxDaysAmong(0b011, limit),
+            ];
+            let kind = kinds[kind_at];
+            let every_day = |start, length| TimePattern { days: 0b111, start, length, weeks: 1 };
+            let mut p = week_of(3, 16);
+            p.breaks = vec![every_day(3, 1)];
+            let off: Vec<TimePattern> = off.iter().map(|&(s, l)| every_day(s, l)).collect();
+            let mut day: Vec<(u32, u32)> = lessons.iter().map(|&(a, l)| (a, a + l)).collect();
+            let shape = DayShape::of(day.iter().copied());
+            let off_bits = day_off_bits(&p, &off, 0, d);
+            let (mut breaks, mut clipped) = (Vec::new(), Vec::new());
+            let listed = tally_listed(&p, kind, &off, (0, d), &mut day, &mut breaks, &mut clipped);
+            let served = !matches!(kind, MaxBreaks(..) | MaxBlock(..) | MaxDaysInInterval(5, 2, _))
+                && lessons.iter().all(|&(_, l)| l > 0);
+            match shape.tally(kind, d, || off_bits) {
+                Some(tally) => {
+                    proptest::prop_assert!(served);
+                    proptest::prop_assert_eq!(tally, listed);
+                }
+                None => proptest::prop_assert!(!served),
+            }
         }
     }
 

@@ -15,7 +15,7 @@ use super::rng::Rng;
 use crate::model::{
     back_to_back, clean_prefix_len, day_load_cost, day_off_bits, day_tally, days_apart,
     each_meeting, gap_slots, is_day_counted, real_days_of, school_excess, teaching_days,
-    week_excess, DayTally, Distribution, DistributionKind, Placement, Problem, Solution,
+    week_excess, DayShape, DayTally, Distribution, DistributionKind, Placement, Problem, Solution,
     TimePattern,
 };
 
@@ -150,6 +150,9 @@ pub(crate) struct Model<'a> {
     /// [`model::day_off_bits`](crate::model::day_off_bits): read on every recount.
     day_off: Vec<u64>,
     pub nr_weeks: usize,
+    /// Days of at most 64 slots (FET's): a day's tally can then be counted from its
+    /// lessons' `DayShape`, in one pass with no copy of them (see `tally_of`).
+    short_days: bool,
 }
 
 /// A time pattern without its length: members of a group share it.
@@ -326,6 +329,7 @@ impl<'a> Model<'a> {
             day_rules,
             day_off,
             nr_weeks: p.nr_weeks.clamp(1, 64) as usize,
+            short_days: p.slots_per_day <= 64,
         }
     }
 
@@ -353,6 +357,46 @@ impl<'a> Model<'a> {
             .copied()
             .unwrap_or_default();
         day_tally(self.p, d.kind, (&d.off, Some(off_bits)), w, day, lessons)
+    }
+
+    /// `tally_at` with the lessons of `placed` (class, start, end) but class `without`'s,
+    /// and `with`: counted from their shape when the days are short and the kind allows,
+    /// else from a copy of them in `buf`.
+    fn tally_of(
+        &self,
+        (d, rule): (&Distribution, usize),
+        k: usize,
+        (placed, without, with): (&[(usize, u32, u32)], usize, Option<(u32, u32)>),
+        buf: &mut Vec<(u32, u32)>,
+    ) -> DayTally {
+        if self.short_days {
+            let mut shape = DayShape::default();
+            for &(o, a, b) in placed {
+                if o != without {
+                    shape.push(a, b);
+                }
+            }
+            if let Some((a, b)) = with {
+                shape.push(a, b);
+            }
+            let off_bits = || {
+                (self.day_off)
+                    .get(rule * self.week_slots() + k)
+                    .copied()
+                    .unwrap_or_default()
+            };
+            if let Some(tally) = shape.tally(d.kind, (k % self.nr_days) as u32, off_bits) {
+                return tally;
+            }
+        }
+        buf.clear();
+        buf.extend(
+            (placed.iter())
+                .filter(|&&(o, _, _)| o != without)
+                .map(|&(_, a, b)| (a, b))
+                .chain(with),
+        );
+        self.tally_at((d, rule), k, buf)
     }
 
     /// The (week, day) slots `t` meets on, numbered `week * nr_days + day`.
@@ -866,23 +910,13 @@ impl<'m, 'a> State<'m, 'a> {
         let mut recount = |k: usize| {
             let w = k / m.nr_days;
             let at = rule * m.week_slots() + k;
-            lessons.clear();
-            lessons.extend(
-                self.rule_lessons
-                    .get(at)
-                    .into_iter()
-                    .flatten()
-                    .filter(|&&(o, _, _)| o != c)
-                    .map(|&(_, a, b)| (a, b)),
-            );
-            if let Some(t) = t {
-                m.slots_of(&t, |j| {
-                    if j == k {
-                        lessons.push((t.start, t.end()));
-                    }
-                });
-            }
-            let new = m.tally_at((d, rule), k, lessons);
+            let placed = self.rule_lessons.get(at).map_or(&[][..], Vec::as_slice);
+            // `k` is a slot of the week, so `t` meets then when it meets on its day.
+            let (w_of, d_of) = ((k / m.nr_days) as u32, (k % m.nr_days) as u32);
+            let here = t
+                .filter(|t| t.meets_on(w_of, d_of))
+                .map(|t| (t.start, t.end()));
+            let new = m.tally_of((d, rule), k, (placed, c, here), lessons);
             let old = self.rule_days.get(at).copied().unwrap_or_default();
             let i = match weeks.iter().position(|&(x, _)| x == w) {
                 Some(i) => i,
@@ -953,9 +987,7 @@ impl<'m, 'a> State<'m, 'a> {
                     continue;
                 }
                 let lessons = &mut self.rule_scratch.get_mut().0;
-                lessons.clear();
-                lessons.extend(v.iter().map(|&(_, a, b)| (a, b)));
-                let new = m.tally_at((d, rule), k, lessons);
+                let new = m.tally_of((d, rule), k, (v, NONE, None), lessons);
                 let old = self.rule_days.get(at).copied().unwrap_or_default();
                 if let Some(x) = self.rule_days.get_mut(at) {
                     *x = new;
