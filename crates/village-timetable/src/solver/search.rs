@@ -155,6 +155,10 @@ pub(crate) struct Model<'a> {
     short_days: bool,
 }
 
+/// A class meeting on a day, from slot to slot: what a day-counted rule keeps of each
+/// lesson on each day (`State::rule_lessons`).
+type DayLesson = (usize, u32, u32);
+
 /// A time pattern without its length: members of a group share it.
 pub(crate) type PatKey = (u32, u32, u64);
 
@@ -366,7 +370,7 @@ impl<'a> Model<'a> {
         &self,
         (d, rule): (&Distribution, usize),
         k: usize,
-        (placed, without, with): (&[(usize, u32, u32)], usize, Option<(u32, u32)>),
+        (placed, without, with): (&[DayLesson], usize, Option<(u32, u32)>),
         buf: &mut Vec<(u32, u32)>,
     ) -> DayTally {
         if self.short_days {
@@ -832,7 +836,7 @@ pub(crate) struct State<'m, 'a> {
     /// and for each week, the sum of its days' tallies. A move changes the days it
     /// leaves and the days it goes to, and only those are counted again (the whole
     /// distribution was, on every move weighed).
-    rule_lessons: Vec<Vec<(usize, u32, u32)>>,
+    rule_lessons: Vec<Vec<DayLesson>>,
     rule_days: Vec<DayTally>,
     rule_weeks: Vec<DayTally>,
     /// While `tallies` is `Journaled`, each day's tally and week's sum as they were
