@@ -1104,6 +1104,8 @@ pub struct DayShape {
     load: u32,
     /// Every lesson so far lasts a slot or more and ends by slot 64.
     fits: bool,
+    /// Two lessons share a slot: one cannot be taken out of `taught` (see `without`).
+    overlap: bool,
 }
 
 impl Default for DayShape {
@@ -1114,6 +1116,7 @@ impl Default for DayShape {
             taught: 0,
             load: 0,
             fits: true,
+            overlap: false,
         }
     }
 }
@@ -1136,9 +1139,34 @@ impl DayShape {
         // Slots [a, b) as bits; right for a shape that fits (a < b <= 64), which is the
         // only kind of shape they are read from.
         let (a64, b64) = (a.min(64), b.min(64));
-        self.taught |= ((1u128 << b64) - (1u128 << a64.min(b64))) as u64;
+        let bits = ((1u128 << b64) - (1u128 << a64.min(b64))) as u64;
+        self.overlap |= self.taught & bits != 0;
+        self.taught |= bits;
         self.load = self.load.wrapping_add(b.wrapping_sub(a));
         self.fits &= a < b && b <= 64;
+    }
+
+    /// The shape with its lesson from slot `a` to `b` taken out, read off the shape
+    /// itself: `None` when it cannot be (its lessons overlap or do not fit) and the
+    /// lessons left must be counted again.
+    pub fn without(&self, a: u32, b: u32) -> Option<DayShape> {
+        if !self.fits || self.overlap {
+            return None;
+        }
+        let taught = self.taught & !slot_bits(a, b);
+        if taught == 0 {
+            return Some(DayShape::default());
+        }
+        // Lessons that fit last a slot or more, so the first and last taught slots are
+        // where the first lesson starts and the last ends.
+        Some(DayShape {
+            first: taught.trailing_zeros(),
+            last: 64 - taught.leading_zeros(),
+            taught,
+            load: self.load.wrapping_sub(b.wrapping_sub(a)),
+            fits: true,
+            overlap: false,
+        })
     }
 
     /// [`day_tally`] of day `d` with these lessons, for a shape that fits and a kind
@@ -1877,6 +1905,35 @@ mod tests {
                     proptest::prop_assert_eq!(tally, listed);
                 }
                 None => proptest::prop_assert!(!served),
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// Taking a lesson out of a day's shape gives the shape of the other lessons,
+        /// whenever the shape can tell (its lessons fit and none overlap).
+        #[test]
+        fn a_lesson_taken_out_of_a_shape_leaves_the_others_shape(
+            lessons in proptest::collection::vec((0u32..70, 0u32..4), 1..8),
+            at in 0usize..8,
+        ) {
+            let day: Vec<(u32, u32)> = lessons.iter().map(|&(a, l)| (a, a + l)).collect();
+            let at = at % day.len();
+            let (a, b) = day[at];
+            let all = DayShape::of(day.iter().copied());
+            let others = DayShape::of(
+                day.iter().enumerate().filter(|&(i, _)| i != at).map(|(_, &l)| l),
+            );
+            let apart = day.iter().enumerate().all(|(i, &(x, y))| {
+                day.iter().skip(i + 1).all(|&(u, v)| y <= u || v <= x)
+            });
+            let fits = day.iter().all(|&(x, y)| x < y && y <= 64);
+            match all.without(a, b) {
+                Some(shape) => {
+                    proptest::prop_assert!(fits && apart);
+                    proptest::prop_assert_eq!(shape, others);
+                }
+                None => proptest::prop_assert!(!(fits && apart)),
             }
         }
     }

@@ -363,26 +363,32 @@ impl<'a> Model<'a> {
         day_tally(self.p, d.kind, (&d.off, Some(off_bits)), w, day, lessons)
     }
 
+    /// The shape of the lessons of `placed` but class `without`'s, and `with`.
+    fn shape_of((placed, without, with): (&[DayLesson], usize, Option<(u32, u32)>)) -> DayShape {
+        let mut shape = DayShape::default();
+        for &(o, a, b) in placed {
+            if o != without {
+                shape.push(a, b);
+            }
+        }
+        if let Some((a, b)) = with {
+            shape.push(a, b);
+        }
+        shape
+    }
+
     /// `tally_at` with the lessons of `placed` (class, start, end) but class `without`'s,
-    /// and `with`: counted from their shape when the days are short and the kind allows,
-    /// else from a copy of them in `buf`.
+    /// and `with`: counted from their `shape` when it is known (days are short) and the
+    /// kind allows, else from a copy of them in `buf`.
     fn tally_of(
         &self,
         (d, rule): (&Distribution, usize),
         k: usize,
+        shape: Option<DayShape>,
         (placed, without, with): (&[DayLesson], usize, Option<(u32, u32)>),
         buf: &mut Vec<(u32, u32)>,
     ) -> DayTally {
-        if self.short_days {
-            let mut shape = DayShape::default();
-            for &(o, a, b) in placed {
-                if o != without {
-                    shape.push(a, b);
-                }
-            }
-            if let Some((a, b)) = with {
-                shape.push(a, b);
-            }
+        if let Some(shape) = shape {
             let off_bits = || {
                 (self.day_off)
                     .get(rule * self.week_slots() + k)
@@ -837,6 +843,9 @@ pub(crate) struct State<'m, 'a> {
     /// leaves and the days it goes to, and only those are counted again (the whole
     /// distribution was, on every move weighed).
     rule_lessons: Vec<Vec<DayLesson>>,
+    /// The `DayShape` of each list of `rule_lessons` (days of at most 64 slots): a move
+    /// weighed takes its class out of it and puts it back in, with no pass over the day.
+    rule_shapes: Vec<DayShape>,
     rule_days: Vec<DayTally>,
     rule_weeks: Vec<DayTally>,
     /// While `tallies` is `Journaled`, each day's tally and week's sum as they were
@@ -887,6 +896,7 @@ impl<'m, 'a> State<'m, 'a> {
             day_members: vec![Vec::new(); m.overlap_count * m.nr_days],
             day_masks: vec![0; m.overlap_count * m.nr_days],
             rule_lessons: vec![Vec::new(); m.day_rules * m.week_slots()],
+            rule_shapes: vec![DayShape::default(); m.day_rules * m.week_slots()],
             rule_days,
             rule_weeks,
             day_journal: Vec::new(),
@@ -911,6 +921,7 @@ impl<'m, 'a> State<'m, 'a> {
         let (lessons, weeks, seen) = &mut *scratch;
         weeks.clear();
         seen.clear();
+        let now = self.cur(c).map(|x| x.t);
         let mut recount = |k: usize| {
             let w = k / m.nr_days;
             let at = rule * m.week_slots() + k;
@@ -920,7 +931,30 @@ impl<'m, 'a> State<'m, 'a> {
             let here = t
                 .filter(|t| t.meets_on(w_of, d_of))
                 .map(|t| (t.start, t.end()));
-            let new = m.tally_of((d, rule), k, (placed, c, here), lessons);
+            let lessons_then = (placed, c, here);
+            let shape = m.short_days.then(|| {
+                // The rule's shape of the day with `c`'s lesson taken out (when it is
+                // there) and `t`'s put in, without going through the day's lessons.
+                let mine = now
+                    .filter(|n| n.meets_on(w_of, d_of))
+                    .map(|n| (n.start, n.end()));
+                let filed = self.rule_shapes.get(at).copied().unwrap_or_default();
+                let shape = match mine {
+                    Some((a, b)) => filed.without(a, b),
+                    None => Some(filed),
+                };
+                match shape {
+                    Some(mut shape) => {
+                        if let Some((a, b)) = here {
+                            shape.push(a, b);
+                        }
+                        debug_assert_eq!(shape, Model::shape_of(lessons_then));
+                        shape
+                    }
+                    None => Model::shape_of(lessons_then),
+                }
+            });
+            let new = m.tally_of((d, rule), k, shape, lessons_then, lessons);
             let old = self.rule_days.get(at).copied().unwrap_or_default();
             let i = match weeks.iter().position(|&(x, _)| x == w) {
                 Some(i) => i,
@@ -987,11 +1021,15 @@ impl<'m, 'a> State<'m, 'a> {
                 } else if let Some(i) = v.iter().position(|&(x, _, _)| x == c) {
                     v.swap_remove(i);
                 }
+                let shape = m.short_days.then(|| Model::shape_of((v, NONE, None)));
+                if let (Some(shape), Some(filed)) = (shape, self.rule_shapes.get_mut(at)) {
+                    *filed = shape;
+                }
                 if self.tallies == Tallies::FromJournal {
                     continue;
                 }
                 let lessons = &mut self.rule_scratch.get_mut().0;
-                let new = m.tally_of((d, rule), k, (v, NONE, None), lessons);
+                let new = m.tally_of((d, rule), k, shape, (v, NONE, None), lessons);
                 let old = self.rule_days.get(at).copied().unwrap_or_default();
                 if let Some(x) = self.rule_days.get_mut(at) {
                     *x = new;
