@@ -1016,15 +1016,35 @@ impl<'m, 'a> State<'m, 'a> {
                 let Some(v) = self.rule_lessons.get_mut(at) else {
                     continue;
                 };
+                let mut changed = None;
                 if add {
                     v.push((c, t.start, t.end()));
+                    changed = Some((t.start, t.end()));
                 } else if let Some(i) = v.iter().position(|&(x, _, _)| x == c) {
-                    v.swap_remove(i);
+                    let (_, a, b) = v.swap_remove(i);
+                    changed = Some((a, b));
                 }
-                let shape = m.short_days.then(|| Model::shape_of((v, NONE, None)));
-                if let (Some(shape), Some(filed)) = (shape, self.rule_shapes.get_mut(at)) {
-                    *filed = shape;
-                }
+                let filed = self.rule_shapes.get_mut(at);
+                let shape = match (filed, m.short_days) {
+                    (Some(filed), true) => {
+                        // The lesson put in or taken out of the shape, when the shape can
+                        // tell; else the day's lessons are gone through.
+                        let quick = match changed {
+                            Some((a, b)) if add => {
+                                let mut shape = *filed;
+                                shape.push(a, b);
+                                Some(shape)
+                            }
+                            Some((a, b)) => filed.without(a, b),
+                            None => Some(*filed),
+                        };
+                        let shape = quick.unwrap_or_else(|| Model::shape_of((v, NONE, None)));
+                        debug_assert_eq!(shape, Model::shape_of((v, NONE, None)));
+                        *filed = shape;
+                        Some(shape)
+                    }
+                    _ => None,
+                };
                 if self.tallies == Tallies::FromJournal {
                     continue;
                 }
