@@ -1769,6 +1769,27 @@ mod tests {
         Problem::empty("t", days, 1, hours)
     }
 
+    /// Every day-counted kind (`is_day_counted`) with limits around `limit`, a short day
+    /// allowed and not, and an interval given each way round: thirteen in all.
+    fn day_counted_kinds(limit: u32) -> [DistributionKind; 13] {
+        use DistributionKind::*;
+        [
+            MaxGapsPerWeek(limit),
+            MaxGapsPerDay(limit),
+            MaxDayLoad(2 + limit),
+            MinDayLoad(1 + limit, true),
+            MinDayLoad(1 + limit, false),
+            EarlyStart(limit),
+            MaxBreaks(limit, 0),
+            MaxBlock(1 + limit, 0),
+            MinDays(limit),
+            MaxDaysInInterval(2, 5, limit),
+            MaxDaysInInterval(5, 2, limit),
+            MaxGapsAmong(0b101, limit),
+            MaxDaysAmong(0b011, limit),
+        ]
+    }
+
     /// The prefix search the solver's repair asks for, done the slow way: each prefix
     /// counted afresh, the longest first.
     fn clean_prefix_by_recount(p: &Problem, kind: DistributionKind, pats: &[TimePattern]) -> usize {
@@ -1784,24 +1805,10 @@ mod tests {
         #[test]
         fn clean_prefix_matches_counting_each_prefix_afresh(
             lessons in proptest::collection::vec((0u32..3, 0u32..7, 1u32..3), 0..12),
-            kind_at in 0usize..11,
+            kind_at in 0usize..13,
             limit in 0u32..3,
         ) {
-            use DistributionKind::*;
-            let kinds = [
-                MaxGapsPerWeek(limit),
-                MaxGapsPerDay(limit),
-                MaxDayLoad(2 + limit),
-                MinDayLoad(1 + limit, true),
-                EarlyStart(limit),
-                MaxBreaks(limit, 0),
-                MaxBlock(1 + limit, 0),
-                MinDays(limit),
-                MaxDaysInInterval(2, 5, limit),
-                MaxGapsAmong(0b101, limit),
-                MaxDaysAmong(0b011, limit),
-            ];
-            let kind = kinds[kind_at];
+            let kind = day_counted_kinds(limit)[kind_at];
             let p = week_of(3, 8);
             let pats: Vec<TimePattern> =
                 lessons.iter().map(|&(d, s, l)| hour(d, s, l)).collect();
@@ -1872,22 +1879,7 @@ mod tests {
             d in 0u32..3,
         ) {
             use DistributionKind::*;
-            let kinds = [
-                MaxGapsPerWeek(limit),
-                MaxGapsPerDay(limit),
-                MaxDayLoad(2 + limit),
-                MinDayLoad(1 + limit, true),
-                MinDayLoad(1 + limit, false),
-                EarlyStart(limit),
-                MaxBreaks(limit, 0),
-                MaxBlock(1 + limit, 0),
-                MinDays(limit),
-                MaxDaysInInterval(2, 5, limit),
-                MaxDaysInInterval(5, 2, limit),
-                MaxGapsAmong(0b101, limit),
-                MaxDaysAmong(0b011, limit),
-            ];
-            let kind = kinds[kind_at];
+            let kind = day_counted_kinds(limit)[kind_at];
             let every_day = |start, length| TimePattern { days: 0b111, start, length, weeks: 1 };
             let mut p = week_of(3, 16);
             p.breaks = vec![every_day(3, 1)];
