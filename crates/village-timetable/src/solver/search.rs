@@ -927,7 +927,7 @@ impl<'m, 'a> State<'m, 'a> {
             let at = rule * m.week_slots() + k;
             let placed = self.rule_lessons.get(at).map_or(&[][..], Vec::as_slice);
             // `k` is a slot of the week, so `t` meets then when it meets on its day.
-            let (w_of, d_of) = ((k / m.nr_days) as u32, (k % m.nr_days) as u32);
+            let (w_of, d_of) = (w as u32, (k % m.nr_days) as u32);
             let here = t
                 .filter(|t| t.meets_on(w_of, d_of))
                 .map(|t| (t.start, t.end()));
