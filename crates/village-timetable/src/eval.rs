@@ -12,6 +12,7 @@ use crate::model::{
     back_to_back, day_load_cost, days_apart, gap_slots, real_days_of, school_excess, teaching_days,
     Distribution, DistributionKind, Placement, Problem, Solution, TimePattern,
 };
+use crate::places::{place_excess, Lesson};
 
 /// What kind of hard rule a violation breaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -251,8 +252,14 @@ pub fn evaluate(problem: &Problem, solution: &Solution) -> Evaluation {
                 }
             }
         } else {
-            let pats: Vec<TimePattern> = members.iter().map(|(_, p)| p.t).collect();
-            let (excess, scaled) = global_excess(problem, d, &pats);
+            let (excess, scaled) = if d.kind.place().is_some() {
+                // Rules over where lessons are read each lesson's room as well.
+                let lessons: Vec<Lesson> = members.iter().map(|(_, p)| (p.t, p.room)).collect();
+                (place_excess(problem, d.kind, &lessons).unwrap_or(0), true)
+            } else {
+                let pats: Vec<TimePattern> = members.iter().map(|(_, p)| p.t).collect();
+                global_excess(problem, d, &pats)
+            };
             if excess > 0 {
                 if d.required {
                     ev.hard.push(HardViolation {
@@ -565,6 +572,9 @@ fn pair_satisfied(problem: &Problem, kind: DistributionKind, a: &Placed, b: &Pla
         | MaxTerms(_, _)
         | MaxRealDayGaps(_)
         | MaxConsecutiveDays(_)
+        | MaxPlaceChangesPerDay(_, _)
+        | MaxPlaceChangesPerWeek(_, _)
+        | MinGapsBetweenPlaceChanges(_, _)
         | Grouped => true,
     }
 }

@@ -14,6 +14,7 @@ use crate::model::{
     Class, Config, Course, Distribution, DistributionKind, Problem, Room, RoomOption, Subpart,
     TimeOption, TimePattern,
 };
+use crate::places::Place;
 use crate::xml::{self, Element};
 
 /// The activities of each person a FET constraint covers, and the kind it becomes.
@@ -445,11 +446,25 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
                 .child_text("Capacity")
                 .and_then(|c| c.parse().ok())
                 .unwrap_or(u32::MAX);
+            // A room names its building (FET's Buildings_List lists them too); no
+            // building, or an empty one, leaves it out of the building-change rules.
+            let building = r
+                .child_text("Building")
+                .map(str::trim)
+                .filter(|b| !b.is_empty())
+                .map(|b| match p.buildings.iter().position(|x| x == b) {
+                    Some(i) => i,
+                    None => {
+                        p.buildings.push(b.to_string());
+                        p.buildings.len() - 1
+                    }
+                });
             room_idx.insert(name.clone(), p.rooms.len());
             p.rooms.push(Room {
                 id: name,
                 capacity: cap,
                 unavailable: Vec::new(),
+                building,
             });
         }
     }
@@ -696,6 +711,34 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
                     num(c, "Max_Days_Per_Week")?,
                 )
             }
+            // Space constraints on a person's week: how often they change building or
+            // room, and the gaps a change needs (see `places`).
+            "MaxBuildingChangesPerDay" if !tagged => DistributionKind::MaxPlaceChangesPerDay(
+                Place::Building,
+                num(c, "Max_Building_Changes_Per_Day")?,
+            ),
+            "MaxBuildingChangesPerWeek" if !tagged => DistributionKind::MaxPlaceChangesPerWeek(
+                Place::Building,
+                num(c, "Max_Building_Changes_Per_Week")?,
+            ),
+            "MinGapsBetweenBuildingChanges" if !tagged => {
+                DistributionKind::MinGapsBetweenPlaceChanges(
+                    Place::Building,
+                    num(c, "Min_Gaps_Between_Building_Changes")?,
+                )
+            }
+            "MaxRoomChangesPerDay" if !tagged => DistributionKind::MaxPlaceChangesPerDay(
+                Place::Room,
+                num(c, "Max_Room_Changes_Per_Day")?,
+            ),
+            "MaxRoomChangesPerWeek" if !tagged => DistributionKind::MaxPlaceChangesPerWeek(
+                Place::Room,
+                num(c, "Max_Room_Changes_Per_Week")?,
+            ),
+            "MinGapsBetweenRoomChanges" if !tagged => DistributionKind::MinGapsBetweenPlaceChanges(
+                Place::Room,
+                num(c, "Min_Gaps_Between_Room_Changes")?,
+            ),
             _ => return Ok(None),
         };
         let tag = ["Activity_Tag", "Activity_Tag_Name"]
@@ -1104,7 +1147,18 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
                 }
                 "ConstraintBasicCompulsorySpace" => None,
                 other => {
-                    *ignored.entry(other.to_string()).or_insert(0) += 1;
+                    match person_rule(c, other)? {
+                        Some((groups, kind)) => {
+                            let origin = format!("{} (line {})", c.name, c.line);
+                            for (g, off) in groups {
+                                dists.push(Distribution {
+                                    off,
+                                    ..dist(kind, w, g, origin.clone())
+                                });
+                            }
+                        }
+                        None => *ignored.entry(other.to_string()).or_insert(0) += 1,
+                    }
                     None
                 }
             };

@@ -94,6 +94,7 @@ pub fn parse_problem(text: &str) -> Result<Problem, Error> {
                 id,
                 capacity,
                 unavailable,
+                building: None,
             });
         }
     }

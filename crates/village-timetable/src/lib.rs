@@ -6,6 +6,7 @@
 //!
 //! - [`model`]: the shared problem model (ITC 2019 shaped, with school extensions).
 //! - [`itc2019`]: ITC 2019 problem and solution XML.
+//! - [`places`]: rules over where a person's lessons are (building and room changes).
 //! - [`eval`]: the independent evaluator (validity and the exact ITC 2019 objective).
 //! - [`solver`]: construction, local search, student sectioning; seeded, cancellable,
 //!   time-limited, with progress reports, on one or more threads.
@@ -26,6 +27,7 @@ pub mod fet_export;
 pub mod ical;
 pub mod itc2019;
 pub mod model;
+pub mod places;
 pub mod published;
 pub mod school;
 pub mod solver;

@@ -11,6 +11,7 @@
 //! Everything is stored in vectors and referred to by index; the original identifiers
 //! are kept for output and messages.
 
+use crate::places::Place;
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 
@@ -77,6 +78,10 @@ pub struct Room {
     pub capacity: u32,
     /// Times the room cannot be used.
     pub unavailable: Vec<TimePattern>,
+    /// The building it is in, an index into `Problem::buildings` (FET's rooms name one;
+    /// the place kinds count changes between them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub building: Option<usize>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -236,6 +241,17 @@ pub enum DistributionKind {
     /// files, where the days are half-days: `fet-cl` refuses a teacher four half-days in a
     /// row, and accepts three).
     MaxConsecutiveDays(u32),
+    /// On each day, at most `n` changes of place from one class to the next, taken by
+    /// start: a class in no place is passed over, and the day's first place is not a
+    /// change (FET's max building or room changes per day; see `places`).
+    MaxPlaceChangesPerDay(Place, u32),
+    /// The changes of `MaxPlaceChangesPerDay`, added up over each week (FET's max
+    /// building or room changes per week).
+    MaxPlaceChangesPerWeek(Place, u32),
+    /// A change of place needs at least this many slots with no class in a place since
+    /// the class left: free slots, breaks and classes in no place all count. Each change
+    /// with fewer is one (FET's min gaps between building or room changes).
+    MinGapsBetweenPlaceChanges(Place, u32),
 }
 
 impl DistributionKind {
@@ -268,7 +284,20 @@ impl DistributionKind {
                 | DistributionKind::MaxTerms(_, _)
                 | DistributionKind::MaxRealDayGaps(_)
                 | DistributionKind::MaxConsecutiveDays(_)
+                | DistributionKind::MaxPlaceChangesPerDay(_, _)
+                | DistributionKind::MaxPlaceChangesPerWeek(_, _)
+                | DistributionKind::MinGapsBetweenPlaceChanges(_, _)
         )
+    }
+
+    /// What the place kinds count changes of; `None` for the kinds that read only times.
+    pub fn place(&self) -> Option<Place> {
+        match *self {
+            DistributionKind::MaxPlaceChangesPerDay(place, _)
+            | DistributionKind::MaxPlaceChangesPerWeek(place, _)
+            | DistributionKind::MinGapsBetweenPlaceChanges(place, _) => Some(place),
+            _ => None,
+        }
     }
 
     /// Can a violation always be mended by taking other classes out? True for the ITC
@@ -364,6 +393,13 @@ impl DistributionKind {
             MaxConsecutiveDays(n) => format!("MaxConsecutiveDays({n})"),
             MinRealDayLoad(s, empty) => format!("MinRealDayLoad({s},{})", u32::from(*empty)),
             Grouped => "Grouped".into(),
+            MaxPlaceChangesPerDay(place, n) => format!("Max{}ChangesPerDay({n})", place.name()),
+            MaxPlaceChangesPerWeek(place, n) => {
+                format!("Max{}ChangesPerWeek({n})", place.name())
+            }
+            MinGapsBetweenPlaceChanges(place, g) => {
+                format!("MinGapsBetween{}Changes({g})", place.name())
+            }
         }
     }
 
@@ -427,6 +463,14 @@ impl DistributionKind {
             ("MaxConsecutiveDays", [n]) => MaxConsecutiveDays(*n),
             ("MinRealDayLoad", [s, e @ (0 | 1)]) => MinRealDayLoad(*s, *e == 1),
             ("Grouped", []) => Grouped,
+            ("MaxBuildingChangesPerDay", [n]) => MaxPlaceChangesPerDay(Place::Building, *n),
+            ("MaxRoomChangesPerDay", [n]) => MaxPlaceChangesPerDay(Place::Room, *n),
+            ("MaxBuildingChangesPerWeek", [n]) => MaxPlaceChangesPerWeek(Place::Building, *n),
+            ("MaxRoomChangesPerWeek", [n]) => MaxPlaceChangesPerWeek(Place::Room, *n),
+            ("MinGapsBetweenBuildingChanges", [g]) => {
+                MinGapsBetweenPlaceChanges(Place::Building, *g)
+            }
+            ("MinGapsBetweenRoomChanges", [g]) => MinGapsBetweenPlaceChanges(Place::Room, *g),
             _ => return None,
         };
         Some(kind)
@@ -531,6 +575,9 @@ pub struct Problem {
     /// limits refer to by index.
     #[serde(default)]
     pub slot_selections: Vec<Vec<TimePattern>>,
+    /// Names of the buildings rooms are in (`Room::building`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub buildings: Vec<String>,
 }
 
 impl Problem {
@@ -608,6 +655,7 @@ impl Problem {
             student_conflicts_hard: false,
             breaks: Vec::new(),
             slot_selections: Vec::new(),
+            buildings: Vec::new(),
         }
     }
 }

@@ -925,6 +925,7 @@ impl School {
                 id: r.name.clone(),
                 capacity: r.capacity,
                 unavailable: closed.clone(),
+                building: None,
             });
         }
         p.travel = vec![0; p.rooms.len() * p.rooms.len()];

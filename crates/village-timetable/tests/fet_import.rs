@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use village_timetable::fet::{import, FetImport};
 use village_timetable::model::DistributionKind;
+use village_timetable::places::Place;
 
 use village_timetable::{solve, Problem, SolveOptions, SolveResult};
 
@@ -1094,4 +1095,71 @@ fn gaps_per_real_day_are_modelled_without_the_exception() {
         .notes
         .iter()
         .any(|n| n.starts_with("ConstraintTeacherMaxGapsPerRealDay: not modelled")));
+}
+
+/// Building and room changes: rooms name their buildings, the rules become place kinds
+/// for each subgroup and teacher, and the solver keeps a subgroup's day in one building,
+/// taking the second-best room for Maths on a day with Art in the annex.
+#[test]
+fn building_changes_are_modelled_and_kept() {
+    let file = SMALL
+        .replace(
+            "<Rooms_List><Room><Name>R1</Name><Capacity>30</Capacity></Room><Room><Name>Studio</Name><Capacity>12</Capacity></Room></Rooms_List>",
+            "<Buildings_List><Building><Name>Main</Name></Building><Building><Name>Annex</Name></Building></Buildings_List>
+<Rooms_List><Room><Name>R1</Name><Building>Main</Building><Capacity>30</Capacity></Room><Room><Name>Studio</Name><Building>Annex</Building><Capacity>12</Capacity></Room><Room><Name>R2</Name><Building>Annex</Building><Capacity>30</Capacity></Room><Room><Name>Hall</Name><Building></Building><Capacity>99</Capacity></Room></Rooms_List>",
+        )
+        .replace(
+            "</Space_Constraints_List>",
+            r#"<ConstraintSubjectPreferredRoom><Weight_Percentage>50</Weight_Percentage><Subject>Maths</Subject><Room>R1</Room><Active>true</Active></ConstraintSubjectPreferredRoom>
+<ConstraintStudentsMaxBuildingChangesPerDay><Weight_Percentage>100</Weight_Percentage><Max_Building_Changes_Per_Day>0</Max_Building_Changes_Per_Day><Active>true</Active></ConstraintStudentsMaxBuildingChangesPerDay>
+<ConstraintStudentsSetMaxBuildingChangesPerWeek><Weight_Percentage>100</Weight_Percentage><Students>Y7</Students><Max_Building_Changes_Per_Week>0</Max_Building_Changes_Per_Week><Active>true</Active></ConstraintStudentsSetMaxBuildingChangesPerWeek>
+<ConstraintTeacherMinGapsBetweenBuildingChanges><Weight_Percentage>100</Weight_Percentage><Teacher>T2</Teacher><Min_Gaps_Between_Building_Changes>1</Min_Gaps_Between_Building_Changes><Active>true</Active></ConstraintTeacherMinGapsBetweenBuildingChanges>
+<ConstraintTeachersMaxRoomChangesPerWeek><Weight_Percentage>100</Weight_Percentage><Max_Room_Changes_Per_Week>4</Max_Room_Changes_Per_Week><Active>true</Active></ConstraintTeachersMaxRoomChangesPerWeek>
+</Space_Constraints_List>"#,
+        );
+    let imp = import_fully(&file);
+    let p = &imp.problem;
+    assert_eq!(p.buildings, ["Main", "Annex"]);
+    let building: Vec<Option<&str>> = p
+        .rooms
+        .iter()
+        .map(|r| r.building.map(|b| p.buildings[b].as_str()))
+        .collect();
+    assert_eq!(building, [Some("Main"), Some("Annex"), Some("Annex"), None]);
+    let count = |kind: DistributionKind| p.distributions.iter().filter(|d| d.kind == kind).count();
+    assert_eq!(
+        count(DistributionKind::MaxPlaceChangesPerDay(Place::Building, 0)),
+        2,
+        "each subgroup"
+    );
+    assert_eq!(
+        count(DistributionKind::MaxPlaceChangesPerWeek(Place::Building, 0)),
+        2
+    );
+    assert_eq!(
+        count(DistributionKind::MinGapsBetweenPlaceChanges(
+            Place::Building,
+            1
+        )),
+        1
+    );
+    // One per teacher with two activities or more (both teachers).
+    assert_eq!(
+        count(DistributionKind::MaxPlaceChangesPerWeek(Place::Room, 4)),
+        2
+    );
+    let r = solve_valid(p, 3);
+    // Checked here from the timetable, not only by the evaluator: each subgroup's week
+    // is in one building, the annex of its Art, so Maths (for the whole year, best in
+    // R1) is not in the main building: in R2, or in the hall, which is in none.
+    let at = |c: usize| r.solution.placements[c].unwrap();
+    for maths in [0, 1] {
+        let room = p.classes[maths].rooms[at(maths).room.unwrap()].room;
+        assert_ne!(
+            p.rooms[room].building,
+            Some(0),
+            "Maths in {}",
+            p.rooms[room].id
+        );
+    }
 }

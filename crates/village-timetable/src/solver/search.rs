@@ -18,6 +18,7 @@ use crate::model::{
     week_excess, DayShape, DayTally, Distribution, DistributionKind, Placement, Problem, Solution,
     TimePattern,
 };
+use crate::places::{place_excess, Lesson};
 
 pub(crate) const NONE: usize = usize::MAX;
 /// Internal hard cost of leaving a mandatory request unmet.
@@ -107,6 +108,9 @@ pub(crate) struct Model<'a> {
     /// timetable) depends on its time alone: no rule of it names rooms and no two rooms
     /// are apart. (With one room, keeping the memo would only cost.)
     pub time_only: Vec<bool>,
+    /// Is the class in a rule over where lessons are (`DistributionKind::place`)? Its
+    /// rules' cost then depends on its room too.
+    pub place_ruled: Vec<bool>,
     /// Per config: its subparts ordered parents first.
     pub sub_order: Vec<Vec<usize>>,
     pub w_dist: i64,
@@ -274,9 +278,20 @@ impl<'a> Model<'a> {
             })
             .collect();
         let no_travel = p.travel.iter().all(|&t| t == 0);
-        let time_only = (dists_of.iter().zip(&p.classes))
-            .map(|(ds, class)| {
+        let place_ruled: Vec<bool> = dists_of
+            .iter()
+            .map(|ds| {
+                ds.iter().any(|&di| {
+                    p.distributions
+                        .get(di)
+                        .is_some_and(|d| d.kind.place().is_some())
+                })
+            })
+            .collect();
+        let time_only = (dists_of.iter().zip(&p.classes).zip(&place_ruled))
+            .map(|((ds, class), &placed)| {
                 no_travel
+                    && !placed
                     && class.rooms.len() > 1
                     && ds.iter().all(|&di| {
                         p.distributions.get(di).is_none_or(|d| {
@@ -292,6 +307,7 @@ impl<'a> Model<'a> {
             p,
             dom,
             time_only,
+            place_ruled,
             dists_of,
             sub_order,
             w_dist: w.distribution as i64,
@@ -650,6 +666,7 @@ fn global_excess(p: &Problem, d: &Distribution, pats: &[TimePattern]) -> (i64, b
 fn left_to_search(kind: DistributionKind, gap_repair: bool) -> bool {
     use DistributionKind::*;
     !kind.mended_by_removal()
+        || kind.place().is_some()
         || (!gap_repair
             && matches!(
                 kind,
@@ -743,8 +760,9 @@ pub(super) struct ScanMemo {
     /// `in_the_way`.
     conflicts: Option<(usize, Cap, Option<u64>)>,
     in_the_way: Vec<usize>,
-    /// The time and the hard violations repair leaves to the search there.
-    unmendable: Option<(usize, i64)>,
+    /// The time (and the room, for a class in a rule over places) and the hard
+    /// violations repair leaves to the search there.
+    unmendable: Option<((usize, Option<usize>), i64)>,
     /// Learners' days at each time seen.
     days: Vec<(usize, i64)>,
 }
@@ -829,6 +847,8 @@ pub(crate) struct State<'m, 'a> {
     excess: Vec<Cell<Option<(i64, bool)>>>,
     /// Buffer for the times `global_at` hands to `global_excess`.
     times: RefCell<Vec<TimePattern>>,
+    /// The same for the lessons it hands to `place_excess`.
+    lessons: RefCell<Vec<Lesson>>,
     /// The placed members of each not-overlap distribution by day, with their times
     /// (`Model::day_bucket`). In a FET file every teacher and students set is one, with
     /// dozens of lessons: a candidate is checked against that day's lessons only, not
@@ -893,6 +913,7 @@ impl<'m, 'a> State<'m, 'a> {
             past_limits: false,
             excess: vec![Cell::new(None); p.distributions.len()],
             times: RefCell::new(Vec::new()),
+            lessons: RefCell::new(Vec::new()),
             day_members: vec![Vec::new(); m.overlap_count * m.nr_days],
             day_masks: vec![0; m.overlap_count * m.nr_days],
             rule_lessons: vec![Vec::new(); m.day_rules * m.week_slots()],
@@ -1067,16 +1088,16 @@ impl<'m, 'a> State<'m, 'a> {
         self.rule_scratch.get_mut().2 = ks;
     }
 
-    /// `global_excess` of distribution `di` with class `c` at time `t` (left out at
-    /// `None`) and the others where they are; from the cache when that is how they are.
-    fn global_at(
-        &self,
-        di: usize,
-        d: &Distribution,
-        c: usize,
-        t: Option<TimePattern>,
-    ) -> (i64, bool) {
-        let here = self.cur(c).map(|x| x.t) == t;
+    /// `global_excess` of distribution `di` with class `c` at `at` (left out at `None`)
+    /// and the others where they are; from the cache when that is how they are. Only the
+    /// place kinds read the room of `at`.
+    fn global_at(&self, di: usize, d: &Distribution, c: usize, at: Option<&Cand>) -> (i64, bool) {
+        let t = at.map(|x| x.t);
+        let place = d.kind.place();
+        let here = match (self.cur(c), at) {
+            (Some(x), Some(y)) => x.t == y.t && (place.is_none() || x.room == y.room),
+            (x, y) => x.is_none() && y.is_none(),
+        };
         let cached = if here {
             self.excess.get(di).and_then(Cell::get)
         } else {
@@ -1087,6 +1108,16 @@ impl<'m, 'a> State<'m, 'a> {
         }
         let v = match self.m.day_rule(di) {
             Some(rule) => (self.day_rule_excess(d, rule, c, t), true),
+            None if place.is_some() => {
+                let mut lessons = self.lessons.borrow_mut();
+                lessons.clear();
+                lessons.extend(d.classes.iter().filter_map(|&o| {
+                    let x = if o == c { at } else { self.cur(o) };
+                    x.map(|x| (x.t, x.room))
+                }));
+                let ex = place_excess(self.m.p, d.kind, &lessons).unwrap_or(0);
+                (i64::try_from(ex).unwrap_or(i64::MAX), true)
+            }
             None => {
                 let mut times = self.times.borrow_mut();
                 times.clear();
@@ -1255,7 +1286,7 @@ impl<'m, 'a> State<'m, 'a> {
                     soft += w * violations;
                 }
             } else {
-                let (ex, scaled) = self.global_at(di, d, c, Some(me.t));
+                let (ex, scaled) = self.global_at(di, d, c, Some(me));
                 if req {
                     hard += ex;
                 } else if scaled {
@@ -1376,22 +1407,25 @@ impl<'m, 'a> State<'m, 'a> {
             if !d.required || !left_to_search(d.kind, self.gap_repair) {
                 continue;
             }
-            hard += self.global_at(di, d, c, Some(me.t)).0;
+            hard += self.global_at(di, d, c, Some(me)).0;
         }
         hard
     }
 
     /// `unmendable_hard` for a scan over the candidates of `c`: it depends on the time
-    /// alone, so it is counted once for all the rooms of a time.
+    /// alone, so it is counted once for all the rooms of a time, unless `c` is in a rule
+    /// over places (`Model::place_ruled`).
     fn unmendable_scan(&self, c: usize, pi: usize, memo: &mut ScanMemo) -> i64 {
-        let Some(time) = self.cand_at(c, pi).map(|x| x.time) else {
+        let Some(me) = self.cand_at(c, pi) else {
             return 0;
         };
+        let by_room = self.m.place_ruled.get(c).copied().unwrap_or(false);
+        let key = (me.time, if by_room { me.room } else { None });
         match memo.unmendable {
-            Some((t, hard)) if t == time => hard,
+            Some((k, hard)) if k == key => hard,
             _ => {
                 let hard = self.unmendable_hard(c, pi);
-                memo.unmendable = Some((time, hard));
+                memo.unmendable = Some((key, hard));
                 hard
             }
         }
@@ -1584,12 +1618,22 @@ impl<'m, 'a> State<'m, 'a> {
                     soft += w * v;
                 }
             } else {
-                let pats: Vec<TimePattern> = d
-                    .classes
-                    .iter()
-                    .filter_map(|&o| self.cur(o).map(|x| x.t))
-                    .collect();
-                let (ex, scaled) = global_excess(p, d, &pats);
+                let (ex, scaled) = if d.kind.place().is_some() {
+                    let lessons: Vec<Lesson> = d
+                        .classes
+                        .iter()
+                        .filter_map(|&o| self.cur(o).map(|x| (x.t, x.room)))
+                        .collect();
+                    let ex = place_excess(p, d.kind, &lessons).unwrap_or(0);
+                    (i64::try_from(ex).unwrap_or(i64::MAX), true)
+                } else {
+                    let pats: Vec<TimePattern> = d
+                        .classes
+                        .iter()
+                        .filter_map(|&o| self.cur(o).map(|x| x.t))
+                        .collect();
+                    global_excess(p, d, &pats)
+                };
                 if req {
                     hard += ex;
                 } else if scaled {
@@ -1760,7 +1804,7 @@ impl<'m, 'a> State<'m, 'a> {
                     cost <= cap.cost
                 });
             } else if !left_to_search(d.kind, self.gap_repair)
-                && self.global_at(di, d, c, Some(me.t)).0 > 0
+                && self.global_at(di, d, c, Some(me)).0 > 0
             {
                 // Drop other members (last in the rule first) until the constraint holds:
                 // `c`'s time, then the members', and a shorter prefix each time.
@@ -3322,6 +3366,7 @@ pub(crate) mod tests {
         Class, Config, Course, Distribution, Request, Room, RoomOption, Student, Subpart,
         TimeOption,
     };
+    use crate::places::Place;
 
     /// Course `i` with one configuration and one subpart holding `classes`.
     /// A state with each `(class, candidate)` of `at` placed, and its totals (requests
@@ -3384,6 +3429,7 @@ pub(crate) mod tests {
                 id: format!("r{r}"),
                 capacity: 30,
                 unavailable: vec![],
+                building: None,
             });
         }
         p.travel = vec![0; n * n];
@@ -3412,6 +3458,7 @@ pub(crate) mod tests {
             id: "r".into(),
             capacity: 30,
             unavailable: vec![],
+            building: None,
         });
         p.travel = vec![0];
         for i in 0..3 {
@@ -3580,6 +3627,7 @@ pub(crate) mod tests {
             id: "r".into(),
             capacity: 30,
             unavailable: vec![],
+            building: None,
         });
         p.travel = vec![0];
         for i in 0..4 {
@@ -3807,41 +3855,108 @@ pub(crate) mod tests {
         let mut rng = Rng::new(11);
         for _ in 0..300 {
             random_step_checked(&mut st, &mut rng, 8);
-            // A scan as construction and repair make it: every candidate in order, the
-            // cap falling to the best found so far.
-            let c = rng.below(st.assign.len());
-            let (mut cost_memo, mut conf_memo) = (ScanMemo::new(true), ScanMemo::new(true));
-            let mut one_memo = ScanMemo::new(true);
-            let (mut cap, mut conf_cap) = (i64::MAX, Cap::NONE);
-            let (mut out, mut plain_out) = (Vec::new(), Vec::new());
-            for pi in 0..st.domain_len(c) {
-                let plain = st.placement_cost_within(c, pi, cap);
-                assert_eq!(
-                    st.scan_cost(c, pi, cap, &mut cost_memo),
-                    plain,
-                    "class {c} at {pi}"
-                );
-                if let Some((hard, _)) = plain {
-                    cap = cap.min(hard);
-                }
-                let plain = st.conflicts_within(c, pi, conf_cap, &mut plain_out);
-                let memo = st.conflicts_scan(c, pi, conf_cap, &mut out, &mut conf_memo);
-                assert_eq!(memo, plain, "class {c} at {pi}");
-                if let Some(cost) = plain {
-                    assert_eq!(out, plain_out);
-                    conf_cap.cost = conf_cap.cost.min(cost);
-                }
-                // A scan that takes at most one class in the way, as recursive swapping
-                // does, finds the same.
-                let one = Cap {
-                    classes: 1,
-                    ..Cap::NONE
-                };
-                let plain = st.conflicts_within(c, pi, one, &mut plain_out);
-                let memo = st.conflicts_scan(c, pi, one, &mut out, &mut one_memo);
-                assert_eq!(memo, plain, "class {c} at {pi}, one class");
-                if plain.is_some() {
-                    assert_eq!(out, plain_out);
+            scan_checked(&st, &mut rng);
+        }
+    }
+
+    /// `three_rooms_over_days` with rooms 0 and 1 in one building and room 2 in another,
+    /// and rules over where classes 0 to 3 are: a class's cost there depends on its room.
+    /// (Not solvable: four classes that may not overlap have three days. The FET import
+    /// tests solve with these rules.)
+    fn three_rooms_in_two_buildings() -> Problem {
+        let mut p = three_rooms_over_days();
+        p.buildings = vec!["a".into(), "b".into()];
+        for (room, building) in p.rooms.iter_mut().zip([0, 0, 1]) {
+            room.building = Some(building);
+        }
+        for (kind, required) in [
+            (
+                DistributionKind::MaxPlaceChangesPerDay(Place::Building, 0),
+                true,
+            ),
+            (
+                DistributionKind::MinGapsBetweenPlaceChanges(Place::Room, 2),
+                false,
+            ),
+            (
+                DistributionKind::MaxPlaceChangesPerWeek(Place::Room, 1),
+                true,
+            ),
+        ] {
+            p.distributions.push(Distribution {
+                kind,
+                required,
+                penalty: 3,
+                classes: vec![0, 1, 2, 3],
+                origin: "test".into(),
+                off: Vec::new(),
+            });
+        }
+        p
+    }
+
+    #[test]
+    fn rules_over_places_are_weighed_by_room_and_kept_exact() {
+        let p = three_rooms_in_two_buildings();
+        let m = Model::new(&p, None, 0);
+        assert_eq!(m.time_only, vec![false, false, false, false, true, false]);
+        assert_eq!(m.place_ruled, vec![true, true, true, true, false, false]);
+        let mut st = State::new(&m);
+        let mut rng = Rng::new(5);
+        for _ in 0..300 {
+            random_step_checked(&mut st, &mut rng, 8);
+            scan_checked(&st, &mut rng);
+        }
+    }
+
+    /// A scan over the candidates of a random class, as construction and repair make
+    /// it, finds the same costs and classes in the way as weighing each candidate alone.
+    fn scan_checked(st: &State<'_, '_>, rng: &mut Rng) {
+        {
+            {
+                // A scan as construction and repair make it: every candidate in order, the
+                // cap falling to the best found so far.
+                let c = rng.below(st.assign.len());
+                let (mut cost_memo, mut conf_memo) = (ScanMemo::new(true), ScanMemo::new(true));
+                let mut one_memo = ScanMemo::new(true);
+                let mut unmendable_memo = ScanMemo::new(true);
+                let (mut cap, mut conf_cap) = (i64::MAX, Cap::NONE);
+                let (mut out, mut plain_out) = (Vec::new(), Vec::new());
+                for pi in 0..st.domain_len(c) {
+                    let plain = st.placement_cost_within(c, pi, cap);
+                    assert_eq!(
+                        st.scan_cost(c, pi, cap, &mut cost_memo),
+                        plain,
+                        "class {c} at {pi}"
+                    );
+                    if let Some((hard, _)) = plain {
+                        cap = cap.min(hard);
+                    }
+                    let plain = st.conflicts_within(c, pi, conf_cap, &mut plain_out);
+                    let memo = st.conflicts_scan(c, pi, conf_cap, &mut out, &mut conf_memo);
+                    assert_eq!(memo, plain, "class {c} at {pi}");
+                    if let Some(cost) = plain {
+                        assert_eq!(out, plain_out);
+                        conf_cap.cost = conf_cap.cost.min(cost);
+                    }
+                    // A scan that takes at most one class in the way, as recursive swapping
+                    // does, finds the same.
+                    let one = Cap {
+                        classes: 1,
+                        ..Cap::NONE
+                    };
+                    let plain = st.conflicts_within(c, pi, one, &mut plain_out);
+                    let memo = st.conflicts_scan(c, pi, one, &mut out, &mut one_memo);
+                    assert_eq!(memo, plain, "class {c} at {pi}, one class");
+                    if plain.is_some() {
+                        assert_eq!(out, plain_out);
+                    }
+                    // What repair leaves to the search, counted once a time where it can be.
+                    assert_eq!(
+                        st.unmendable_scan(c, pi, &mut unmendable_memo),
+                        st.unmendable_hard(c, pi),
+                        "class {c} at {pi}, unmendable"
+                    );
                 }
             }
         }
@@ -3980,14 +4095,18 @@ pub(crate) mod tests {
             let mine = &m.dists_of[c];
             let di = mine[rng.below(mine.len())];
             let d = &p.distributions[di];
-            let t = st.cand_at(c, rng.below(st.domain_len(c))).map(|x| x.t);
-            let t = if rng.below(4) == 0 { None } else { t };
+            let at = st.cand_at(c, rng.below(st.domain_len(c))).copied();
+            let at = if rng.below(4) == 0 { None } else { at };
             let times: Vec<TimePattern> = d
                 .classes
                 .iter()
-                .filter_map(|&o| if o == c { t } else { st.cur(o).map(|x| x.t) })
+                .filter_map(|&o| if o == c { at } else { st.cur(o).copied() })
+                .map(|x| x.t)
                 .collect();
-            assert_eq!(st.global_at(di, d, c, t), global_excess(&p, d, &times));
+            assert_eq!(
+                st.global_at(di, d, c, at.as_ref()),
+                global_excess(&p, d, &times)
+            );
         }
     }
 
