@@ -53,9 +53,15 @@ pub type Lesson = (TimePattern, Option<usize>);
 /// `None` for every other kind. Shared by the evaluator and the solver, as
 /// `model::school_excess` is.
 pub fn place_excess(p: &Problem, kind: DistributionKind, lessons: &[Lesson]) -> Option<u64> {
-    use DistributionKind::*;
+    place_counts(p, kind, lessons).map(|(excess, _)| excess)
+}
+
+/// `place_excess`, and the changes of place counted over all the weeks (which the
+/// solver keeps, to weigh a move by the days it touches alone).
+pub fn place_counts(p: &Problem, kind: DistributionKind, lessons: &[Lesson]) -> Option<(u64, u64)> {
     let place = kind.place()?;
-    let mut day: Vec<(u32, u32, usize)> = Vec::with_capacity(lessons.len());
+    let mut all_changes = 0u64;
+    let mut day: Vec<Stay> = Vec::with_capacity(lessons.len());
     let mut total = 0u64;
     for w in 0..p.nr_weeks.clamp(1, 64) {
         let mut week_changes = 0u64;
@@ -65,39 +71,54 @@ pub fn place_excess(p: &Problem, kind: DistributionKind, lessons: &[Lesson]) -> 
                 let at = place.of(p, *room)?;
                 t.meets_on(w, d).then_some((t.start, t.end(), at))
             }));
-            if day.len() < 2 {
-                continue;
-            }
-            day.sort_unstable();
-            match kind {
-                MaxPlaceChangesPerDay(_, n) => {
-                    total += changes(&day).saturating_sub(u64::from(n));
-                }
-                MaxPlaceChangesPerWeek(_, _) => week_changes += changes(&day),
-                MinGapsBetweenPlaceChanges(_, g) => total += short_changes(&day, g),
-                _ => {}
-            }
+            let counts = day_counts(kind, &mut day);
+            total += day_excess(kind, counts);
+            week_changes += counts.0;
         }
-        if let MaxPlaceChangesPerWeek(_, n) = kind {
-            total += week_changes.saturating_sub(u64::from(n));
-        }
+        total += week_excess(kind, week_changes);
+        all_changes += week_changes;
     }
-    Some(total)
+    Some((total, all_changes))
 }
 
-/// Changes of place in a day's lessons (start, end, place), taken by start.
-fn changes(day: &[(u32, u32, usize)]) -> u64 {
+/// A lesson's stay in a place on one day: start, end and place.
+pub type Stay = (u32, u32, usize);
+
+/// The changes of place in one day's stays, and those of them with fewer slots between
+/// than `kind` needs (none unless it is `MinGapsBetweenPlaceChanges`). Sorts `day`.
+pub fn day_counts(kind: DistributionKind, day: &mut [Stay]) -> (u64, u64) {
+    if day.len() < 2 {
+        return (0, 0);
+    }
+    day.sort_unstable();
+    let g = match kind {
+        DistributionKind::MinGapsBetweenPlaceChanges(_, g) => g,
+        _ => 0,
+    };
     day.windows(2)
-        .filter(|pair| matches!(pair, [a, b] if a.2 != b.2))
-        .count() as u64
+        .fold((0, 0), |(changes, short), pair| match pair {
+            [a, b] if a.2 != b.2 => (changes + 1, short + u64::from(b.0.saturating_sub(a.1) < g)),
+            _ => (changes, short),
+        })
 }
 
-/// Changes of place in a day's lessons with fewer than `g` slots between the lesson left
-/// and the lesson reached.
-fn short_changes(day: &[(u32, u32, usize)], g: u32) -> u64 {
-    day.windows(2)
-        .filter(|pair| matches!(pair, [a, b] if a.2 != b.2 && b.0.saturating_sub(a.1) < g))
-        .count() as u64
+/// What one day's counts (`day_counts`) add to the excess of `kind`: the changes past
+/// the limit of `MaxPlaceChangesPerDay`, or the changes short of gaps.
+pub fn day_excess(kind: DistributionKind, (changes, short): (u64, u64)) -> u64 {
+    match kind {
+        DistributionKind::MaxPlaceChangesPerDay(_, n) => changes.saturating_sub(u64::from(n)),
+        DistributionKind::MinGapsBetweenPlaceChanges(_, _) => short,
+        _ => 0,
+    }
+}
+
+/// What a week's changes add to the excess of `kind`: the changes past the limit of
+/// `MaxPlaceChangesPerWeek`.
+pub fn week_excess(kind: DistributionKind, changes: u64) -> u64 {
+    match kind {
+        DistributionKind::MaxPlaceChangesPerWeek(_, n) => changes.saturating_sub(u64::from(n)),
+        _ => 0,
+    }
 }
 
 #[cfg(test)]

@@ -18,7 +18,7 @@ use crate::model::{
     week_excess, DayShape, DayTally, Distribution, DistributionKind, Placement, Problem, Solution,
     TimePattern,
 };
-use crate::places::{place_excess, Lesson};
+use crate::places::{self, Lesson, Stay};
 
 pub(crate) const NONE: usize = usize::MAX;
 /// Internal hard cost of leaving a mandatory request unmet.
@@ -847,8 +847,13 @@ pub(crate) struct State<'m, 'a> {
     excess: Vec<Cell<Option<(i64, bool)>>>,
     /// Buffer for the times `global_at` hands to `global_excess`.
     times: RefCell<Vec<TimePattern>>,
-    /// The same for the lessons it hands to `place_excess`.
+    /// The same for the lessons it hands to `place_counts`, and for one day's stays
+    /// (`place_excess_at`).
     lessons: RefCell<Vec<Lesson>>,
+    stays: RefCell<Vec<Stay>>,
+    /// For each rule over places, its changes of place as the classes are placed now,
+    /// once counted (with its excess, in `excess`); `set` forgets them as it does those.
+    place_changes: Vec<Cell<Option<u64>>>,
     /// The placed members of each not-overlap distribution by day, with their times
     /// (`Model::day_bucket`). In a FET file every teacher and students set is one, with
     /// dozens of lessons: a candidate is checked against that day's lessons only, not
@@ -914,6 +919,8 @@ impl<'m, 'a> State<'m, 'a> {
             excess: vec![Cell::new(None); p.distributions.len()],
             times: RefCell::new(Vec::new()),
             lessons: RefCell::new(Vec::new()),
+            stays: RefCell::new(Vec::new()),
+            place_changes: vec![Cell::new(None); p.distributions.len()],
             day_members: vec![Vec::new(); m.overlap_count * m.nr_days],
             day_masks: vec![0; m.overlap_count * m.nr_days],
             rule_lessons: vec![Vec::new(); m.day_rules * m.week_slots()],
@@ -1108,16 +1115,7 @@ impl<'m, 'a> State<'m, 'a> {
         }
         let v = match self.m.day_rule(di) {
             Some(rule) => (self.day_rule_excess(d, rule, c, t), true),
-            None if place.is_some() => {
-                let mut lessons = self.lessons.borrow_mut();
-                lessons.clear();
-                lessons.extend(d.classes.iter().filter_map(|&o| {
-                    let x = if o == c { at } else { self.cur(o) };
-                    x.map(|x| (x.t, x.room))
-                }));
-                let ex = place_excess(self.m.p, d.kind, &lessons).unwrap_or(0);
-                (i64::try_from(ex).unwrap_or(i64::MAX), true)
-            }
+            None if place.is_some() => (self.place_excess_at(di, d, c, at, here), true),
             None => {
                 let mut times = self.times.borrow_mut();
                 times.clear();
@@ -1137,6 +1135,93 @@ impl<'m, 'a> State<'m, 'a> {
             }
         }
         v
+    }
+
+    /// The excess of rule over places `di` with class `c` at `at` (left out at `None`),
+    /// as `global_at` gives it. In a one-week problem (every FET file) it is the rule's
+    /// excess as placed now, kept with its changes of place (`place_now`), changed by
+    /// the days `c` leaves and reaches: a FET students set's rule has all its lessons,
+    /// and a year's lecture is in the rules of every one of its subgroups, dozens.
+    fn place_excess_at(
+        &self,
+        di: usize,
+        d: &Distribution,
+        c: usize,
+        at: Option<&Cand>,
+        here: bool,
+    ) -> i64 {
+        let p = self.m.p;
+        let (Some(place), 1) = (d.kind.place(), p.nr_weeks) else {
+            return self.place_counts_at(d, c, at).0;
+        };
+        let (now, changes_now) = self.place_now(di, d, c);
+        if here {
+            return now;
+        }
+        let cur = self.cur(c);
+        let stay = |x: Option<&Cand>, day: u32| -> Option<Stay> {
+            let x = x.filter(|x| x.t.meets_on(0, day))?;
+            Some((x.t.start, x.t.end(), place.of(p, x.room)?))
+        };
+        let signed = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+        let days = cur.map_or(0, |x| x.t.days) | at.map_or(0, |x| x.t.days);
+        let (mut excess, mut changes) = (now, signed(changes_now));
+        let mut day = self.stays.borrow_mut();
+        for wd in days_of(days) {
+            day.clear();
+            day.extend(
+                d.classes
+                    .iter()
+                    .filter(|&&o| o != c)
+                    .filter_map(|&o| stay(self.cur(o), wd)),
+            );
+            let left = stay(cur, wd);
+            day.extend(left);
+            let before = places::day_counts(d.kind, &mut day);
+            if let Some(i) = left.and_then(|s| day.iter().position(|&x| x == s)) {
+                day.swap_remove(i);
+            }
+            day.extend(stay(at, wd));
+            let after = places::day_counts(d.kind, &mut day);
+            excess += signed(places::day_excess(d.kind, after))
+                - signed(places::day_excess(d.kind, before));
+            changes += signed(after.0) - signed(before.0);
+        }
+        let week = |n: i64| signed(places::week_excess(d.kind, u64::try_from(n).unwrap_or(0)));
+        let excess = excess + week(changes) - week(signed(changes_now));
+        debug_assert_eq!(excess, self.place_counts_at(d, c, at).0);
+        excess
+    }
+
+    /// The excess of rule over places `di` and its changes of place, as the classes are
+    /// placed now; kept until a class of it moves.
+    fn place_now(&self, di: usize, d: &Distribution, c: usize) -> (i64, u64) {
+        let cached = self.excess.get(di).and_then(Cell::get);
+        let changes = self.place_changes.get(di).and_then(Cell::get);
+        if let (Some((excess, _)), Some(changes)) = (cached, changes) {
+            return (excess, changes);
+        }
+        let (excess, changes) = self.place_counts_at(d, c, self.cur(c));
+        if let Some(cell) = self.excess.get(di) {
+            cell.set(Some((excess, true)));
+        }
+        if let Some(cell) = self.place_changes.get(di) {
+            cell.set(Some(changes));
+        }
+        (excess, changes)
+    }
+
+    /// The excess and changes of place of rule over places `d` counted whole, with class
+    /// `c` at `at` (left out at `None`) and the others where they are.
+    fn place_counts_at(&self, d: &Distribution, c: usize, at: Option<&Cand>) -> (i64, u64) {
+        let mut lessons = self.lessons.borrow_mut();
+        lessons.clear();
+        lessons.extend(d.classes.iter().filter_map(|&o| {
+            let x = if o == c { at } else { self.cur(o) };
+            x.map(|x| (x.t, x.room))
+        }));
+        let (excess, changes) = places::place_counts(self.m.p, d.kind, &lessons).unwrap_or((0, 0));
+        (i64::try_from(excess).unwrap_or(i64::MAX), changes)
     }
 
     /// Calls `found` with each member of pairwise distribution `d` that breaks it with
@@ -1486,6 +1571,9 @@ impl<'m, 'a> State<'m, 'a> {
             if let Some(cell) = self.excess.get(di) {
                 cell.set(None);
             }
+            if let Some(cell) = self.place_changes.get(di) {
+                cell.set(None);
+            }
         }
         if let Some(new) = self.cur(c).copied() {
             self.file_in_room(c, &new, true);
@@ -1619,13 +1707,7 @@ impl<'m, 'a> State<'m, 'a> {
                 }
             } else {
                 let (ex, scaled) = if d.kind.place().is_some() {
-                    let lessons: Vec<Lesson> = d
-                        .classes
-                        .iter()
-                        .filter_map(|&o| self.cur(o).map(|x| (x.t, x.room)))
-                        .collect();
-                    let ex = place_excess(p, d.kind, &lessons).unwrap_or(0);
-                    (i64::try_from(ex).unwrap_or(i64::MAX), true)
+                    (self.place_counts_at(d, NONE, None).0, true)
                 } else {
                     let pats: Vec<TimePattern> = d
                         .classes
