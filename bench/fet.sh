@@ -83,6 +83,11 @@ SouthAfrica-Collegiate|FET-5-official/South-Africa/difficult/Collegiate_Junior_S
 Morocco-2018|FET-5-mornings-afternoons/Morocco-old-format/5/Sample-Morocco-2018.fet|
 Algeria-1|FET-5-mornings-afternoons/Algeria-old-format/2/1.fet|
 Algeria-BAkrim-unlocked|FET-5-mornings-afternoons/Algeria-old-format/4-by-Benahmed-Abdelkrim/BAkrim_data_and_timetable.fet|unlock
+Indonesia-TelPolytech|FET-5-official/Indonesia/TelPolytech-Bandung/2010-2011/TelPolytech_odd.fet|
+Greece-Corfu-exams|FET-5-official/Greece/Corfu/THE-2008-2009-exams-sep.fet|
+India-StJoseph|FET-5-official/India/2021/St-Joseph-EMHSS-Puthanangadi/stjosephemhss.fet|
+India-StJoseph1|FET-5-official/India/2021/St-Joseph-EMHSS-Puthanangadi/stjosephemhss1.fet|
+Saudi-Arabic3|FET-5-official/Saudi-Arabia/Arabic_Saudi_3.fet|
 '
 
 if ! command -v fet-cl >/dev/null || [[ ! -d "$EXAMPLES" ]]; then
