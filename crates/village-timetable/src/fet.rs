@@ -713,32 +713,12 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
             }
             // Space constraints on a person's week: how often they change building or
             // room, and the gaps a change needs (see `places`).
-            "MaxBuildingChangesPerDay" if !tagged => DistributionKind::MaxPlaceChangesPerDay(
-                Place::Building,
-                num(c, "Max_Building_Changes_Per_Day")?,
-            ),
-            "MaxBuildingChangesPerWeek" if !tagged => DistributionKind::MaxPlaceChangesPerWeek(
-                Place::Building,
-                num(c, "Max_Building_Changes_Per_Week")?,
-            ),
-            "MinGapsBetweenBuildingChanges" if !tagged => {
-                DistributionKind::MinGapsBetweenPlaceChanges(
-                    Place::Building,
-                    num(c, "Min_Gaps_Between_Building_Changes")?,
-                )
+            _ if !tagged && (rule.contains("BuildingChanges") || rule.contains("RoomChanges")) => {
+                match place_kind(c, rule)? {
+                    Some(kind) => kind,
+                    None => return Ok(None),
+                }
             }
-            "MaxRoomChangesPerDay" if !tagged => DistributionKind::MaxPlaceChangesPerDay(
-                Place::Room,
-                num(c, "Max_Room_Changes_Per_Day")?,
-            ),
-            "MaxRoomChangesPerWeek" if !tagged => DistributionKind::MaxPlaceChangesPerWeek(
-                Place::Room,
-                num(c, "Max_Room_Changes_Per_Week")?,
-            ),
-            "MinGapsBetweenRoomChanges" if !tagged => DistributionKind::MinGapsBetweenPlaceChanges(
-                Place::Room,
-                num(c, "Min_Gaps_Between_Room_Changes")?,
-            ),
             _ => return Ok(None),
         };
         let tag = ["Activity_Tag", "Activity_Tag_Name"]
@@ -1357,6 +1337,35 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
         hour_names: hours,
         written_room_names,
     })
+}
+
+/// The place kind of a person's building- or room-change rule `rule` (the constraint's
+/// name without its `Constraint` and person prefixes), its limit read from `c`; `None`
+/// for another rule (FET 6's per-real-day and interval variants among them).
+fn place_kind(c: &Element, rule: &str) -> Result<Option<DistributionKind>, Error> {
+    for place in [Place::Building, Place::Room] {
+        let w = place.name();
+        let kind = if rule == format!("Max{w}ChangesPerDay") {
+            DistributionKind::MaxPlaceChangesPerDay(
+                place,
+                num(c, &format!("Max_{w}_Changes_Per_Day"))?,
+            )
+        } else if rule == format!("Max{w}ChangesPerWeek") {
+            DistributionKind::MaxPlaceChangesPerWeek(
+                place,
+                num(c, &format!("Max_{w}_Changes_Per_Week"))?,
+            )
+        } else if rule == format!("MinGapsBetween{w}Changes") {
+            DistributionKind::MinGapsBetweenPlaceChanges(
+                place,
+                num(c, &format!("Min_Gaps_Between_{w}_Changes"))?,
+            )
+        } else {
+            continue;
+        };
+        return Ok(Some(kind));
+    }
+    Ok(None)
 }
 
 /// FET's modes that change what a day is.
