@@ -666,7 +666,6 @@ fn global_excess(p: &Problem, d: &Distribution, pats: &[TimePattern]) -> (i64, b
 fn left_to_search(kind: DistributionKind, gap_repair: bool) -> bool {
     use DistributionKind::*;
     !kind.mended_by_removal()
-        || kind.place().is_some()
         || (!gap_repair
             && matches!(
                 kind,
@@ -1885,6 +1884,44 @@ impl<'m, 'a> State<'m, 'a> {
                     self.add_conflict(o, out, &mut cost);
                     cost <= cap.cost
                 });
+            } else if let Some(place) = d
+                .kind
+                .place()
+                .filter(|_| self.global_at(di, d, c, Some(me)).0 > 0)
+            {
+                // Members on `c`'s days in another place, latest first, until the rule
+                // holds with `c` at `me` (taking lessons out never breaks it more; a
+                // change on another day of a weekly limit may still break it).
+                let mine = place.of(p, me.room);
+                let mut lessons: Vec<Lesson> = d
+                    .classes
+                    .iter()
+                    .filter_map(|&o| if o == c { Some(me) } else { self.cur(o) })
+                    .map(|x| (x.t, x.room))
+                    .collect();
+                let mut others: Vec<(u32, usize)> = d
+                    .classes
+                    .iter()
+                    .filter(|&&o| o != c)
+                    .filter_map(|&o| {
+                        let x = self.cur(o)?;
+                        let theirs = place.of(p, x.room);
+                        let apart = theirs.is_some() && theirs != mine;
+                        (x.t.days & me.t.days != 0 && apart).then_some((x.t.start, o))
+                    })
+                    .collect();
+                others.sort_unstable();
+                while let Some((_, o)) = others.pop() {
+                    self.add_conflict(o, out, &mut cost);
+                    if let Some(x) = self.cur(o) {
+                        if let Some(i) = lessons.iter().position(|l| *l == (x.t, x.room)) {
+                            lessons.swap_remove(i);
+                        }
+                    }
+                    if places::place_excess(p, d.kind, &lessons) == Some(0) {
+                        break;
+                    }
+                }
             } else if !left_to_search(d.kind, self.gap_repair)
                 && self.global_at(di, d, c, Some(me)).0 > 0
             {
