@@ -108,9 +108,6 @@ pub(crate) struct Model<'a> {
     /// timetable) depends on its time alone: no rule of it names rooms and no two rooms
     /// are apart. (With one room, keeping the memo would only cost.)
     pub time_only: Vec<bool>,
-    /// Is the class in a rule over where lessons are (`DistributionKind::place`)? Its
-    /// rules' cost then depends on its room too.
-    pub place_ruled: Vec<bool>,
     /// Per config: its subparts ordered parents first.
     pub sub_order: Vec<Vec<usize>>,
     pub w_dist: i64,
@@ -278,6 +275,8 @@ impl<'a> Model<'a> {
             })
             .collect();
         let no_travel = p.travel.iter().all(|&t| t == 0);
+        // A class in a rule over where lessons are (`DistributionKind::place`): its
+        // rules' cost depends on its room too.
         let place_ruled: Vec<bool> = dists_of
             .iter()
             .map(|ds| {
@@ -307,7 +306,6 @@ impl<'a> Model<'a> {
             p,
             dom,
             time_only,
-            place_ruled,
             dists_of,
             sub_order,
             w_dist: w.distribution as i64,
@@ -759,9 +757,8 @@ pub(super) struct ScanMemo {
     /// `in_the_way`.
     conflicts: Option<(usize, Cap, Option<u64>)>,
     in_the_way: Vec<usize>,
-    /// The time (and the room, for a class in a rule over places) and the hard
-    /// violations repair leaves to the search there.
-    unmendable: Option<((usize, Option<usize>), i64)>,
+    /// The time and the hard violations repair leaves to the search there.
+    unmendable: Option<(usize, i64)>,
     /// Learners' days at each time seen.
     days: Vec<(usize, i64)>,
 }
@@ -1214,13 +1211,19 @@ impl<'m, 'a> State<'m, 'a> {
     /// `c` at `at` (left out at `None`) and the others where they are.
     fn place_counts_at(&self, d: &Distribution, c: usize, at: Option<&Cand>) -> (i64, u64) {
         let mut lessons = self.lessons.borrow_mut();
-        lessons.clear();
-        lessons.extend(d.classes.iter().filter_map(|&o| {
+        self.lessons_with(d, c, at, &mut lessons);
+        let (excess, changes) = places::place_counts(self.m.p, d.kind, &lessons).unwrap_or((0, 0));
+        (i64::try_from(excess).unwrap_or(i64::MAX), changes)
+    }
+
+    /// The lessons of `d`'s classes, time and room, into `out`: class `c` at `at` (left
+    /// out at `None`), the others where they are.
+    fn lessons_with(&self, d: &Distribution, c: usize, at: Option<&Cand>, out: &mut Vec<Lesson>) {
+        out.clear();
+        out.extend(d.classes.iter().filter_map(|&o| {
             let x = if o == c { at } else { self.cur(o) };
             x.map(|x| (x.t, x.room))
         }));
-        let (excess, changes) = places::place_counts(self.m.p, d.kind, &lessons).unwrap_or((0, 0));
-        (i64::try_from(excess).unwrap_or(i64::MAX), changes)
     }
 
     /// Calls `found` with each member of pairwise distribution `d` that breaks it with
@@ -1497,19 +1500,17 @@ impl<'m, 'a> State<'m, 'a> {
     }
 
     /// `unmendable_hard` for a scan over the candidates of `c`: it depends on the time
-    /// alone, so it is counted once for all the rooms of a time, unless `c` is in a rule
-    /// over places (`Model::place_ruled`).
+    /// alone (the rules repair leaves to the search name no rooms; repair mends the rules
+    /// over places), so it is counted once for all the rooms of a time.
     fn unmendable_scan(&self, c: usize, pi: usize, memo: &mut ScanMemo) -> i64 {
-        let Some(me) = self.cand_at(c, pi) else {
+        let Some(time) = self.cand_at(c, pi).map(|x| x.time) else {
             return 0;
         };
-        let by_room = self.m.place_ruled.get(c).copied().unwrap_or(false);
-        let key = (me.time, if by_room { me.room } else { None });
         match memo.unmendable {
-            Some((k, hard)) if k == key => hard,
+            Some((t, hard)) if t == time => hard,
             _ => {
                 let hard = self.unmendable_hard(c, pi);
-                memo.unmendable = Some((key, hard));
+                memo.unmendable = Some((time, hard));
                 hard
             }
         }
@@ -1893,12 +1894,8 @@ impl<'m, 'a> State<'m, 'a> {
                 // holds with `c` at `me` (taking lessons out never breaks it more; a
                 // change on another day of a weekly limit may still break it).
                 let mine = place.of(p, me.room);
-                let mut lessons: Vec<Lesson> = d
-                    .classes
-                    .iter()
-                    .filter_map(|&o| if o == c { Some(me) } else { self.cur(o) })
-                    .map(|x| (x.t, x.room))
-                    .collect();
+                let mut lessons = Vec::new();
+                self.lessons_with(d, c, Some(me), &mut lessons);
                 let mut others: Vec<(u32, usize)> = d
                     .classes
                     .iter()
@@ -4019,7 +4016,6 @@ pub(crate) mod tests {
         let p = three_rooms_in_two_buildings();
         let m = Model::new(&p, None, 0);
         assert_eq!(m.time_only, vec![false, false, false, false, true, false]);
-        assert_eq!(m.place_ruled, vec![true, true, true, true, false, false]);
         let mut st = State::new(&m);
         let mut rng = Rng::new(5);
         for _ in 0..300 {
