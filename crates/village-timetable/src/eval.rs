@@ -151,11 +151,14 @@ pub fn evaluate(problem: &Problem, solution: &Solution) -> Evaluation {
                     problem.rooms.get(r).map(|r| r.id.as_str()).unwrap_or("?")
                 ),
             )),
-            (false, None) => ev.hard.push(hard(
-                HardKind::RoomNotInDomain,
-                vec![ci],
-                format!("class {} needs a room but has none", class.id),
-            )),
+            (false, None) => match class.no_room {
+                Some(penalty) => ev.room_penalty += u64::from(penalty),
+                None => ev.hard.push(hard(
+                    HardKind::RoomNotInDomain,
+                    vec![ci],
+                    format!("class {} needs a room but has none", class.id),
+                )),
+            },
             (false, Some(r)) => match class.rooms.iter().find(|o| o.room == r) {
                 None => ev.hard.push(hard(
                     HardKind::RoomNotInDomain,

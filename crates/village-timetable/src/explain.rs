@@ -181,8 +181,7 @@ pub fn diagnose(p: &Problem, budget: u64) -> Vec<Infeasibility> {
             c.times
                 .iter()
                 .map(|t| {
-                    c.rooms.is_empty()
-                        || c.rooms.iter().any(|r| p.room_available(r.room, &t.pattern))
+                    !c.needs_room() || c.rooms.iter().any(|r| p.room_available(r.room, &t.pattern))
                 })
                 .collect()
         })

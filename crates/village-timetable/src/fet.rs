@@ -494,7 +494,8 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
         })
         .collect();
     let mut room_allowed: Vec<Option<BTreeSet<usize>>> = vec![None; acts.len()];
-    let mut room_pen: Vec<BTreeMap<usize, u32>> = vec![BTreeMap::new(); acts.len()];
+    // Each activity's room wishes that are not required: the rooms, and the weight.
+    let mut room_soft: Vec<Vec<(BTreeSet<usize>, u32)>> = vec![Vec::new(); acts.len()];
     let mut home: Vec<HomeRoom> = Vec::new();
     let mut notes: Vec<String> = Vec::new();
     let mut ignored: BTreeMap<String, usize> = BTreeMap::new();
@@ -1160,12 +1161,8 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
                                 Some(prev) => prev.intersection(&rooms).copied().collect(),
                             });
                         }
-                    } else if let Some(pen) = room_pen.get_mut(ai) {
-                        for r in 0..p.rooms.len() {
-                            if !rooms.contains(&r) {
-                                *pen.entry(r).or_insert(0) += w.1;
-                            }
-                        }
+                    } else if let Some(soft) = room_soft.get_mut(ai) {
+                        soft.push((rooms.clone(), w.1));
                     }
                 }
             }
@@ -1180,12 +1177,8 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
                 if let Some(slot) = room_allowed.get_mut(ai) {
                     *slot = Some(rooms.clone());
                 }
-            } else if let Some(pen) = room_pen.get_mut(ai) {
-                for r in 0..p.rooms.len() {
-                    if !rooms.contains(&r) {
-                        *pen.entry(r).or_insert(0) += w.1;
-                    }
-                }
+            } else if let Some(soft) = room_soft.get_mut(ai) {
+                soft.push((rooms.clone(), w.1));
             }
         }
     }
@@ -1218,29 +1211,28 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
                 .map(|s| set_size.get(s).copied().unwrap_or(0))
                 .sum()
         });
-        let rooms: Vec<RoomOption> = match room_allowed.get(ai).cloned().flatten() {
-            None if room_pen.get(ai).is_some_and(|m| !m.is_empty()) => (0..p.rooms.len())
-                .map(|r| RoomOption {
-                    room: r,
-                    penalty: room_pen
-                        .get(ai)
-                        .and_then(|m| m.get(&r))
-                        .copied()
-                        .unwrap_or(0),
-                })
-                .collect(),
-            None => Vec::new(),
-            Some(set) => set
-                .into_iter()
-                .map(|r| RoomOption {
-                    room: r,
-                    penalty: room_pen
-                        .get(ai)
-                        .and_then(|m| m.get(&r))
-                        .copied()
-                        .unwrap_or(0),
-                })
-                .collect(),
+        // A room wished for but not required: FET picks among the wished-for rooms, or
+        // puts the lesson in no room at all (its `getPreferredRoom`); never another.
+        // Each wish a room misses adds its weight; no room misses them all.
+        let soft = room_soft.get(ai).map_or(&[][..], Vec::as_slice);
+        let missed = |r: Option<usize>| -> u32 {
+            (soft.iter())
+                .filter(|(set, _)| r.is_none_or(|r| !set.contains(&r)))
+                .map(|&(_, w)| w)
+                .sum()
+        };
+        let option = |r: usize| RoomOption {
+            room: r,
+            penalty: missed(Some(r)),
+        };
+        let (rooms, no_room): (Vec<RoomOption>, _) = match room_allowed.get(ai).cloned().flatten() {
+            Some(set) => (set.into_iter().map(option).collect(), None),
+            None if soft.is_empty() => (Vec::new(), None),
+            None => {
+                let wished: BTreeSet<usize> =
+                    soft.iter().flat_map(|(set, _)| set).copied().collect();
+                (wished.into_iter().map(option).collect(), Some(missed(None)))
+            }
         };
         if room_allowed
             .get(ai)
@@ -1288,6 +1280,7 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
             parent: None,
             limit: size,
             rooms,
+            no_room,
             times,
         });
     }

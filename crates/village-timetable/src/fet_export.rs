@@ -304,7 +304,7 @@ mod tests {
                         imported.problem.rooms[r].id
                     );
                 }
-                None => assert!(class.rooms.is_empty()),
+                None => assert!(!class.needs_room()),
             }
         }
         // Everything before the inserted constraints is unchanged.

@@ -220,6 +220,7 @@ pub fn parse_problem(text: &str) -> Result<Problem, Error> {
                             parent: None,
                             limit,
                             rooms,
+                            no_room: None,
                             times,
                         });
                         if let Some(s) = p.subparts.get_mut(subpart) {

@@ -117,13 +117,19 @@ pub struct Class {
     pub limit: u32,
     /// Candidate rooms; empty when the class needs no room.
     pub rooms: Vec<RoomOption>,
+    /// When set, the class may also go in no room at all, at this room penalty. A room
+    /// wished for but not required is met this way in FET: a lesson whose preferred
+    /// rooms are all taken is taught without a room, never in another one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub no_room: Option<u32>,
     /// Candidate times; never empty in a valid problem.
     pub times: Vec<TimeOption>,
 }
 
 impl Class {
+    /// Must the class be given one of its rooms?
     pub fn needs_room(&self) -> bool {
-        !self.rooms.is_empty()
+        !self.rooms.is_empty() && self.no_room.is_none()
     }
 }
 
@@ -2059,6 +2065,7 @@ mod tests {
                 parent: None,
                 limit: 1,
                 rooms: vec![],
+                no_room: None,
                 times: vec![TimeOption {
                     pattern: TimePattern {
                         days,

@@ -1216,6 +1216,7 @@ impl School {
                             parent: prev.get(&g).copied(),
                             limit: set.size,
                             rooms,
+                            no_room: None,
                             times,
                         });
                         prev.insert(g, ci);

@@ -1098,8 +1098,8 @@ fn gaps_per_real_day_are_modelled_without_the_exception() {
 }
 
 /// Building and room changes: rooms name their buildings, the rules become place kinds
-/// for each subgroup and teacher, and the solver keeps a subgroup's day in one building,
-/// taking the second-best room for Maths on a day with Art in the annex.
+/// for each subgroup and teacher, and the solver keeps a subgroup's week in one building:
+/// Maths, which only wishes for a room in the main building, goes in no room.
 #[test]
 fn building_changes_are_modelled_and_kept() {
     let file = SMALL
@@ -1150,16 +1150,76 @@ fn building_changes_are_modelled_and_kept() {
     );
     let r = solve_valid(p, 3);
     // Checked here from the timetable, not only by the evaluator: each subgroup's week
-    // is in one building, the annex of its Art, so Maths (for the whole year, best in
-    // R1) is not in the main building: in R2, or in the hall, which is in none.
+    // is in one building, the annex of its Art, so Maths (for the whole year, wishing
+    // for R1 in the main building and for no other room) is taught in no room.
     let at = |c: usize| r.solution.placements[c].unwrap();
     for maths in [0, 1] {
-        let room = p.classes[maths].rooms[at(maths).room.unwrap()].room;
-        assert_ne!(
-            p.rooms[room].building,
-            Some(0),
-            "Maths in {}",
-            p.rooms[room].id
-        );
+        assert_eq!(p.classes[maths].rooms.len(), 1, "R1 or no room");
+        assert_eq!(at(maths).room, None, "Maths in {:?}", at(maths).room);
     }
+}
+
+/// A room wished for but not required: FET teaches the lesson in one of the wished-for
+/// rooms or in no room at all, never in another one. Three PE lessons at the same hour
+/// wish for the one gym: one gets it, two go without a room, and nothing is broken.
+#[test]
+fn a_room_wished_for_is_that_room_or_none() {
+    let file = r#"<?xml version="1.0" encoding="UTF-8"?>
+<fet version="6.8.5">
+<Days_List><Number_of_Days>1</Number_of_Days><Day><Name>Mon</Name></Day></Days_List>
+<Hours_List><Number_of_Hours>2</Number_of_Hours><Hour><Name>9</Name></Hour><Hour><Name>10</Name></Hour></Hours_List>
+<Subjects_List><Subject><Name>PE</Name></Subject><Subject><Name>Art</Name></Subject></Subjects_List>
+<Teachers_List><Teacher><Name>T1</Name></Teacher><Teacher><Name>T2</Name></Teacher><Teacher><Name>T3</Name></Teacher></Teachers_List>
+<Students_List>
+  <Year><Name>A</Name><Number_of_Students>10</Number_of_Students></Year>
+  <Year><Name>B</Name><Number_of_Students>10</Number_of_Students></Year>
+  <Year><Name>C</Name><Number_of_Students>10</Number_of_Students></Year>
+</Students_List>
+<Activities_List>
+  <Activity><Teacher>T1</Teacher><Subject>PE</Subject><Students>A</Students><Duration>1</Duration><Id>1</Id><Active>true</Active></Activity>
+  <Activity><Teacher>T2</Teacher><Subject>PE</Subject><Students>B</Students><Duration>1</Duration><Id>2</Id><Active>true</Active></Activity>
+  <Activity><Teacher>T3</Teacher><Subject>PE</Subject><Students>C</Students><Duration>1</Duration><Id>3</Id><Active>true</Active></Activity>
+  <Activity><Teacher>T1</Teacher><Subject>Art</Subject><Students>A</Students><Duration>1</Duration><Id>4</Id><Active>true</Active></Activity>
+</Activities_List>
+<Rooms_List><Room><Name>Gym</Name><Capacity>30</Capacity></Room><Room><Name>R1</Name><Capacity>30</Capacity></Room></Rooms_List>
+<Time_Constraints_List>
+  <ConstraintBasicCompulsoryTime><Weight_Percentage>100</Weight_Percentage><Active>true</Active></ConstraintBasicCompulsoryTime>
+  <ConstraintActivitiesSameStartingTime><Weight_Percentage>100</Weight_Percentage><Number_of_Activities>3</Number_of_Activities><Activity_Id>1</Activity_Id><Activity_Id>2</Activity_Id><Activity_Id>3</Activity_Id><Active>true</Active></ConstraintActivitiesSameStartingTime>
+</Time_Constraints_List>
+<Space_Constraints_List>
+  <ConstraintBasicCompulsorySpace><Weight_Percentage>100</Weight_Percentage><Active>true</Active></ConstraintBasicCompulsorySpace>
+  <ConstraintSubjectPreferredRoom><Weight_Percentage>80</Weight_Percentage><Subject>PE</Subject><Room>Gym</Room><Active>true</Active></ConstraintSubjectPreferredRoom>
+  <ConstraintSubjectPreferredRoom><Weight_Percentage>100</Weight_Percentage><Subject>Art</Subject><Room>R1</Room><Active>true</Active></ConstraintSubjectPreferredRoom>
+</Space_Constraints_List>
+</fet>"#;
+    let imp = import_fully(file);
+    let p = &imp.problem;
+    let gym = p.rooms.iter().position(|r| r.id == "Gym").unwrap();
+    for c in &p.classes[..3] {
+        assert_eq!(c.rooms.len(), 1, "PE only in the gym, or in no room");
+        assert_eq!(c.rooms[0].room, gym);
+        assert_eq!(c.rooms[0].penalty, 0);
+        assert_eq!(c.no_room, Some(80), "no room misses the 80% wish");
+        assert!(!c.needs_room());
+    }
+    assert_eq!(p.classes[3].no_room, None, "Art must be in R1");
+    assert!(p.classes[3].needs_room());
+
+    let r = solve_complete(p, 1);
+    let placed: Vec<_> = (0..3)
+        .map(|c| r.solution.placements[c].unwrap().room)
+        .collect();
+    assert_eq!(placed.iter().filter(|&&x| x == Some(gym)).count(), 1);
+    assert_eq!(placed.iter().filter(|x| x.is_none()).count(), 2);
+    assert_eq!(r.evaluation.room_penalty, 160, "two wishes missed");
+    assert!(r.solution.placements[3].unwrap().room.is_some());
+
+    // Another room is not one of a PE lesson's options.
+    let mut elsewhere = r.solution.clone();
+    let roomless = (0..3).find(|&c| placed[c].is_none()).unwrap();
+    if let Some(pl) = elsewhere.placements[roomless].as_mut() {
+        pl.room = p.rooms.iter().position(|r| r.id == "R1");
+    }
+    let ev = village_timetable::evaluate(p, &elsewhere);
+    assert!(!ev.is_valid());
 }

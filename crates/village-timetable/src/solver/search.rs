@@ -175,25 +175,27 @@ impl<'a> Model<'a> {
             let mut all = Vec::new();
             for (ti, t) in class.times.iter().enumerate() {
                 let tp = (w.time * u64::from(t.penalty)) as i64;
-                if class.rooms.is_empty() {
+                for r in &class.rooms {
+                    let ok = p.room_available(r.room, &t.pattern);
+                    all.push(Cand {
+                        t: t.pattern,
+                        time: ti,
+                        room: Some(r.room),
+                        soft: tp + (w.room * u64::from(r.penalty)) as i64,
+                        hard: if ok { 0 } else { 1 },
+                    });
+                }
+                if !class.needs_room() {
+                    // Each time's rooms come first, then the time without a room, so
+                    // a scan meets a time's candidates together.
+                    let pen = class.no_room.unwrap_or(0);
                     all.push(Cand {
                         t: t.pattern,
                         time: ti,
                         room: None,
-                        soft: tp,
+                        soft: tp + (w.room * u64::from(pen)) as i64,
                         hard: 0,
                     });
-                } else {
-                    for r in &class.rooms {
-                        let ok = p.room_available(r.room, &t.pattern);
-                        all.push(Cand {
-                            t: t.pattern,
-                            time: ti,
-                            room: Some(r.room),
-                            soft: tp + (w.room * u64::from(r.penalty)) as i64,
-                            hard: if ok { 0 } else { 1 },
-                        });
-                    }
                 }
             }
             let avail: Vec<Cand> = all.iter().copied().filter(|c| c.hard == 0).collect();
@@ -3520,6 +3522,7 @@ pub(crate) mod tests {
             parent: None,
             limit: 5,
             rooms,
+            no_room: None,
             times,
         });
     }
@@ -3757,6 +3760,7 @@ pub(crate) mod tests {
                     parent: None,
                     limit: 3,
                     rooms: vec![],
+                    no_room: None,
                     times: (0..8)
                         .map(|k| TimeOption {
                             pattern: TimePattern {

@@ -129,6 +129,7 @@ mod tests {
                 room: id,
                 penalty: 0,
             }],
+            no_room: None,
             times: vec![TimeOption {
                 pattern: hour(time),
                 penalty: 0,
