@@ -6,6 +6,8 @@
 //!           + w_dist·Σ soft distribution penalties + w_student·student conflicts
 //!           (+ w_request·unmet optional requests, zero for ITC 2019 instances).
 
+use std::collections::HashSet;
+
 use serde::Serialize;
 
 use crate::model::{
@@ -194,20 +196,25 @@ pub fn evaluate(problem: &Problem, solution: &Solution) -> Evaluation {
         }
     }
 
-    // Room clashes.
+    // Room clashes: a class takes up its room and, in a way of using a virtual room,
+    // the virtual room and its real rooms (`Room::taken`). A pair is one clash however
+    // many rooms they share.
     let mut by_room: Vec<Vec<usize>> = vec![Vec::new(); problem.rooms.len()];
     for (ci, p) in placed.iter().enumerate() {
         if let Some(Placed { room: Some(r), .. }) = p {
-            if let Some(v) = by_room.get_mut(*r) {
-                v.push(ci);
+            for taken in problem.rooms.get(*r).into_iter().flat_map(|x| x.taken(*r)) {
+                if let Some(v) = by_room.get_mut(taken) {
+                    v.push(ci);
+                }
             }
         }
     }
+    let mut clashing: HashSet<(usize, usize)> = HashSet::new();
     for (r, classes) in by_room.iter().enumerate() {
         for (i, &a) in classes.iter().enumerate() {
             for &b in classes.iter().skip(i + 1) {
                 if let (Some(Some(pa)), Some(Some(pb))) = (placed.get(a), placed.get(b)) {
-                    if overlap(&pa.t, &pb.t) {
+                    if overlap(&pa.t, &pb.t) && clashing.insert((a.min(b), a.max(b))) {
                         ev.hard.push(hard(
                             HardKind::RoomClash,
                             vec![a, b],

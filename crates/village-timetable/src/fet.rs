@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use crate::error::Error;
 use crate::model::{
     Class, Config, Course, Distribution, DistributionKind, Problem, Room, RoomOption, Subpart,
-    TimeOption, TimePattern,
+    TimeOption, TimePattern, VirtualUse,
 };
 use crate::places::Place;
 use crate::xml::{self, Element};
@@ -191,6 +191,94 @@ fn weight(el: &Element) -> Result<(bool, u32), Error> {
 
 /// A home-room constraint: activities, rooms, (hard, penalty).
 type HomeRoom = (Vec<usize>, BTreeSet<usize>, (bool, u32));
+
+/// Most ways of using one virtual room that are made into rooms. A virtual room with
+/// more (FET's test files have three sets of 34 rooms) is kept as one ordinary room and
+/// noted as not modelled, rather than the model grown without bound.
+const MAX_VIRTUAL_WAYS: usize = 500;
+
+/// Make each way of using a virtual room (one real room from each of its sets, all
+/// different: FET never gives a lesson the same real room twice) into a room of its
+/// own (`Room::virtual_use`), named as FET shows it: "Lab (A1, A2)". Returns each
+/// virtual room's ways, by the virtual room's index.
+fn virtual_room_ways(
+    p: &mut Problem,
+    room_idx: &HashMap<String, usize>,
+    virtual_sets: &[(usize, &Element, Vec<Vec<String>>)],
+    notes: &mut Vec<String>,
+) -> Result<BTreeMap<usize, Vec<usize>>, Error> {
+    let mut ways_of = BTreeMap::new();
+    let mut too_many = 0;
+    let virtuals: HashSet<usize> = virtual_sets.iter().map(|&(v, ..)| v).collect();
+    for (v, el, sets) in virtual_sets {
+        let sets: Vec<Vec<usize>> = sets
+            .iter()
+            .map(|set| {
+                set.iter()
+                    .map(|name| {
+                        let r = room_idx.get(name.trim()).copied().ok_or_else(|| {
+                            el.error(format!("virtual room: unknown real room `{name}`"))
+                        })?;
+                        if virtuals.contains(&r) {
+                            return Err(el.error(format!(
+                                "virtual room: `{name}` is virtual, not a real room"
+                            )));
+                        }
+                        Ok(r)
+                    })
+                    .collect()
+            })
+            .collect::<Result<_, Error>>()?;
+        let mut ways: Vec<Vec<usize>> = vec![Vec::new()];
+        for set in &sets {
+            ways = ways
+                .iter()
+                .flat_map(|way| {
+                    set.iter().filter(|r| !way.contains(r)).map(move |&r| {
+                        let mut next = way.clone();
+                        next.push(r);
+                        next
+                    })
+                })
+                .collect();
+            if ways.len() > MAX_VIRTUAL_WAYS {
+                break;
+            }
+        }
+        if ways.len() > MAX_VIRTUAL_WAYS {
+            too_many += 1;
+            continue;
+        }
+        let Some(room) = p.rooms.get(*v).cloned() else {
+            continue;
+        };
+        let mut made = Vec::with_capacity(ways.len());
+        for way in ways {
+            let names: Vec<&str> = (way.iter())
+                .filter_map(|&r| p.rooms.get(r).map(|x| x.id.as_str()))
+                .collect();
+            let id = format!("{} ({})", room.id, names.join(", "));
+            made.push(p.rooms.len());
+            p.rooms.push(Room {
+                id,
+                capacity: room.capacity,
+                unavailable: Vec::new(),
+                building: room.building,
+                virtual_use: Some(VirtualUse {
+                    room: *v,
+                    real_rooms: way,
+                }),
+            });
+        }
+        ways_of.insert(*v, made);
+    }
+    if too_many > 0 {
+        notes.push(format!(
+            "virtual rooms used in more than {MAX_VIRTUAL_WAYS} ways: not modelled ({too_many} kept as ordinary rooms)"
+        ));
+    }
+    Ok(ways_of)
+}
 
 /// Read a FET file.
 pub fn import(text: &str) -> Result<FetImport, Error> {
@@ -434,9 +522,23 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
     );
     let mut room_idx: HashMap<String, usize> = HashMap::new();
     let mut written_room_names: Vec<String> = Vec::new();
+    // Virtual rooms: the room, and its sets of real rooms by name (read once every room
+    // is known, since a set may name a room listed after it).
+    let mut virtual_sets: Vec<(usize, &Element, Vec<Vec<String>>)> = Vec::new();
     if let Some(rl) = root.child("Rooms_List") {
         for r in rl.children_named("Room") {
             let name = r.child_text("Name").unwrap_or("").to_string();
+            if r.child_text("Virtual").map(str::trim) == Some("true") {
+                let sets = r
+                    .children_named("Set_of_Real_Rooms")
+                    .map(|set| {
+                        set.children_named("Real_Room")
+                            .map(|x| x.text().to_string())
+                            .collect()
+                    })
+                    .collect();
+                virtual_sets.push((p.rooms.len(), r, sets));
+            }
             written_room_names.push(
                 r.child("Name")
                     .map(|n| n.raw_text.to_string())
@@ -465,9 +567,12 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
                 capacity: cap,
                 unavailable: Vec::new(),
                 building,
+                virtual_use: None,
             });
         }
     }
+    let mut notes: Vec<String> = Vec::new();
+    let ways_of = virtual_room_ways(&mut p, &room_idx, &virtual_sets, &mut notes)?;
     p.travel = vec![0; p.rooms.len() * p.rooms.len()];
 
     // Time options (all starts), then restricted by constraints.
@@ -496,8 +601,8 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
     let mut room_allowed: Vec<Option<BTreeSet<usize>>> = vec![None; acts.len()];
     // Each activity's room wishes that are not required: the rooms, and the weight.
     let mut room_soft: Vec<Vec<(BTreeSet<usize>, u32)>> = vec![Vec::new(); acts.len()];
+    let mut locked_way: Vec<Option<usize>> = vec![None; acts.len()];
     let mut home: Vec<HomeRoom> = Vec::new();
-    let mut notes: Vec<String> = Vec::new();
     let mut ignored: BTreeMap<String, usize> = BTreeMap::new();
     let mut dists: Vec<Distribution> = Vec::new();
     let dist = |kind, (req, pen): (bool, u32), classes: Vec<usize>, origin: String| Distribution {
@@ -1148,6 +1253,34 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
                     .iter()
                     .map(|r| room(r))
                     .collect::<Result<_, _>>()?;
+                // A virtual room with its real rooms named (a locked timetable, always
+                // at 100%): that one way of using it, kept apart so that it meets the
+                // activity's other constraints on the virtual room.
+                let reals: Vec<usize> = c
+                    .children_named("Real_Room")
+                    .map(|x| room(x.text()))
+                    .collect::<Result<_, _>>()?;
+                if !reals.is_empty() {
+                    let way = (rooms.iter())
+                        .filter_map(|v| ways_of.get(v))
+                        .flatten()
+                        .copied()
+                        .find(|&w| {
+                            // FET need not list them in the order of the sets.
+                            (p.rooms.get(w).and_then(|x| x.virtual_use.as_ref())).is_some_and(|u| {
+                                u.real_rooms.len() == reals.len()
+                                    && u.real_rooms.iter().all(|r| reals.contains(r))
+                            })
+                        })
+                        .ok_or_else(|| {
+                            c.error("these real rooms are not a way of using the virtual room")
+                        })?;
+                    for &ai in &targets {
+                        if let Some(slot) = locked_way.get_mut(ai) {
+                            *slot = Some(way);
+                        }
+                    }
+                }
                 if c.name.contains("HomeRoom") {
                     // Home rooms give way to preferred-room constraints (applied below).
                     home.push((targets, rooms, w));
@@ -1225,19 +1358,37 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
             room: r,
             penalty: missed(Some(r)),
         };
+        // A lesson in a virtual room is in one of its ways (with the room's penalty).
+        let ways = |set: BTreeSet<usize>| -> Vec<RoomOption> {
+            set.into_iter()
+                .flat_map(|r| match ways_of.get(&r) {
+                    Some(ways) => ways
+                        .iter()
+                        .map(|&w| RoomOption {
+                            room: w,
+                            penalty: missed(Some(r)),
+                        })
+                        .collect(),
+                    None => vec![option(r)],
+                })
+                .collect()
+        };
         let (rooms, no_room): (Vec<RoomOption>, _) = match room_allowed.get(ai).cloned().flatten() {
-            Some(set) => (set.into_iter().map(option).collect(), None),
+            Some(set) => {
+                let mut options = ways(set);
+                if let Some(&Some(way)) = locked_way.get(ai) {
+                    options.retain(|o| o.room == way);
+                }
+                (options, None)
+            }
             None if soft.is_empty() => (Vec::new(), None),
             None => {
                 let wished: BTreeSet<usize> =
                     soft.iter().flat_map(|(set, _)| set).copied().collect();
-                (wished.into_iter().map(option).collect(), Some(missed(None)))
+                (ways(wished), Some(missed(None)))
             }
         };
-        if room_allowed
-            .get(ai)
-            .is_some_and(|r| r.as_ref().is_some_and(|s| s.is_empty()))
-        {
+        if room_allowed.get(ai).is_some_and(Option::is_some) && rooms.is_empty() {
             return Err(Error::Contradiction(format!(
                 "activity {} (line {}): its room constraints leave no room at all",
                 a.id, a.el_line

@@ -92,10 +92,27 @@ pub fn lock_solution(
             let room = problem.rooms.get(r).ok_or_else(|| {
                 Error::Solution(format!("activity {}: room {r} does not exist", class.id))
             })?;
+            let name = |r: usize| {
+                let id = problem.rooms.get(r).map_or("", |x| x.id.as_str());
+                escape(import.written_room_names.get(r).map_or(id, String::as_str))
+            };
+            // A way of using a virtual room is the virtual room with its real rooms.
+            let (named, reals) = match &room.virtual_use {
+                Some(u) => {
+                    let mut reals = format!(
+                        "\n\t<Number_of_Real_Rooms>{}</Number_of_Real_Rooms>",
+                        u.real_rooms.len()
+                    );
+                    for &x in &u.real_rooms {
+                        let _ = write!(reals, "\n\t<Real_Room>{}</Real_Room>", name(x));
+                    }
+                    (name(u.room), reals)
+                }
+                None => (name(r), String::new()),
+            };
             let _ = write!(
                 rooms,
-                "<ConstraintActivityPreferredRoom>\n\t<Weight_Percentage>100</Weight_Percentage>\n\t<Activity_Id>{id}</Activity_Id>\n\t<Room>{}</Room>\n\t<Permanently_Locked>true</Permanently_Locked>\n\t<Active>true</Active>\n\t<Comments></Comments>\n</ConstraintActivityPreferredRoom>\n",
-                escape(import.written_room_names.get(r).unwrap_or(&room.id))
+                "<ConstraintActivityPreferredRoom>\n\t<Weight_Percentage>100</Weight_Percentage>\n\t<Activity_Id>{id}</Activity_Id>\n\t<Room>{named}</Room>{reals}\n\t<Permanently_Locked>true</Permanently_Locked>\n\t<Active>true</Active>\n\t<Comments></Comments>\n</ConstraintActivityPreferredRoom>\n",
             );
             rooms_locked += 1;
         }

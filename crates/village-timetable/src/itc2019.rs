@@ -95,6 +95,7 @@ pub fn parse_problem(text: &str) -> Result<Problem, Error> {
                 capacity,
                 unavailable,
                 building: None,
+                virtual_use: None,
             });
         }
     }

@@ -82,6 +82,31 @@ pub struct Room {
     /// the place kinds count changes between them).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub building: Option<usize>,
+    /// One way of using a FET virtual room (a room made of sets of real rooms, one of
+    /// each set taken): the virtual room, and the real rooms this way takes. A class in
+    /// it takes all of them at its time. `None` for an ordinary room.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub virtual_use: Option<VirtualUse>,
+}
+
+/// See `Room::virtual_use`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VirtualUse {
+    pub room: usize,
+    pub real_rooms: Vec<usize>,
+}
+
+impl Room {
+    /// Every room a class in this one takes up: itself, and for a way of using a
+    /// virtual room, the virtual room and its real rooms. Two rooms clash when these
+    /// meet.
+    pub fn taken(&self, me: usize) -> impl Iterator<Item = usize> + '_ {
+        let extra = self
+            .virtual_use
+            .iter()
+            .flat_map(|v| std::iter::once(v.room).chain(v.real_rooms.iter().copied()));
+        std::iter::once(me).chain(extra)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -623,10 +648,16 @@ impl Problem {
     }
 
     /// Is the room free of unavailability during this time?
+    /// Is `room` free at `pattern`: it, and every room it takes up (`Room::taken`)?
     pub fn room_available(&self, room: usize, pattern: &TimePattern) -> bool {
+        let free = |r: usize| {
+            self.rooms
+                .get(r)
+                .is_some_and(|r| r.unavailable.iter().all(|u| !u.overlaps(pattern)))
+        };
         self.rooms
             .get(room)
-            .is_some_and(|r| r.unavailable.iter().all(|u| !u.overlaps(pattern)))
+            .is_some_and(|r| r.taken(room).all(free))
     }
 
     /// Classes of a course configuration, subpart by subpart.

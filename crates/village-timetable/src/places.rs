@@ -39,7 +39,8 @@ impl Place {
     pub fn of(self, p: &Problem, room: Option<usize>) -> Option<usize> {
         let r = room?;
         match self {
-            Place::Room => Some(r),
+            // A way of using a virtual room is in that room, as FET counts it.
+            Place::Room => Some((p.rooms.get(r)?.virtual_use.as_ref()).map_or(r, |v| v.room)),
             Place::Building => p.rooms.get(r)?.building,
         }
     }
@@ -137,6 +138,7 @@ mod tests {
                 capacity: 30,
                 unavailable: Vec::new(),
                 building: b,
+                virtual_use: None,
             });
         }
         p

@@ -926,6 +926,7 @@ impl School {
                 capacity: r.capacity,
                 unavailable: closed.clone(),
                 building: None,
+                virtual_use: None,
             });
         }
         p.travel = vec![0; p.rooms.len() * p.rooms.len()];

@@ -1223,3 +1223,95 @@ fn a_room_wished_for_is_that_room_or_none() {
     let ev = village_timetable::evaluate(p, &elsewhere);
     assert!(!ev.is_valid());
 }
+
+/// FET's virtual rooms: a lesson in one takes a real room from each of its sets, all
+/// different, and the virtual room itself. Each such way is a room of the model that
+/// takes up the others, so a clash in any of them is seen, counted once, and a locked
+/// timetable names its real rooms in either order.
+#[test]
+fn a_virtual_room_takes_one_real_room_of_each_set() {
+    let file = |extra: &str| {
+        format!(
+            r#"<?xml version="1.0" encoding="UTF-8"?>
+<fet version="6.8.5">
+<Days_List><Number_of_Days>1</Number_of_Days><Day><Name>Mon</Name></Day></Days_List>
+<Hours_List><Number_of_Hours>1</Number_of_Hours><Hour><Name>9</Name></Hour></Hours_List>
+<Subjects_List><Subject><Name>Lab</Name></Subject><Subject><Name>Maths</Name></Subject></Subjects_List>
+<Teachers_List><Teacher><Name>T1</Name></Teacher><Teacher><Name>T2</Name></Teacher></Teachers_List>
+<Students_List>
+  <Year><Name>A</Name><Number_of_Students>10</Number_of_Students></Year>
+  <Year><Name>B</Name><Number_of_Students>10</Number_of_Students></Year>
+</Students_List>
+<Activities_List>
+  <Activity><Teacher>T1</Teacher><Subject>Lab</Subject><Students>A</Students><Duration>1</Duration><Id>1</Id><Active>true</Active></Activity>
+  <Activity><Teacher>T2</Teacher><Subject>Maths</Subject><Students>B</Students><Duration>1</Duration><Id>2</Id><Active>true</Active></Activity>
+</Activities_List>
+<Rooms_List>
+  <Room><Name>V</Name><Capacity>30000</Capacity><Virtual>true</Virtual><Number_of_Sets_of_Real_Rooms>2</Number_of_Sets_of_Real_Rooms>
+    <Set_of_Real_Rooms><Number_of_Real_Rooms>2</Number_of_Real_Rooms><Real_Room>R1</Real_Room><Real_Room>R2</Real_Room></Set_of_Real_Rooms>
+    <Set_of_Real_Rooms><Number_of_Real_Rooms>2</Number_of_Real_Rooms><Real_Room>R2</Real_Room><Real_Room>R3</Real_Room></Set_of_Real_Rooms>
+  </Room>
+  <Room><Name>R1</Name><Capacity>30</Capacity><Virtual>false</Virtual></Room>
+  <Room><Name>R2</Name><Capacity>30</Capacity><Virtual>false</Virtual></Room>
+  <Room><Name>R3</Name><Capacity>30</Capacity><Virtual>false</Virtual></Room>
+</Rooms_List>
+<Time_Constraints_List>
+  <ConstraintBasicCompulsoryTime><Weight_Percentage>100</Weight_Percentage><Active>true</Active></ConstraintBasicCompulsoryTime>
+</Time_Constraints_List>
+<Space_Constraints_List>
+  <ConstraintBasicCompulsorySpace><Weight_Percentage>100</Weight_Percentage><Active>true</Active></ConstraintBasicCompulsorySpace>
+  <ConstraintSubjectPreferredRoom><Weight_Percentage>100</Weight_Percentage><Subject>Lab</Subject><Room>V</Room><Active>true</Active></ConstraintSubjectPreferredRoom>
+  <ConstraintSubjectPreferredRoom><Weight_Percentage>100</Weight_Percentage><Subject>Maths</Subject><Room>R1</Room><Active>true</Active></ConstraintSubjectPreferredRoom>
+  {extra}
+</Space_Constraints_List>
+</fet>"#
+        )
+    };
+    let text = file("");
+    let imp = import_fully(&text);
+    let p = &imp.problem;
+    let id = |r: usize| p.rooms[r].id.as_str();
+    let lab: Vec<&str> = p.classes[0].rooms.iter().map(|o| id(o.room)).collect();
+    // Never R2 twice.
+    assert_eq!(lab, ["V (R1, R2)", "V (R1, R3)", "V (R2, R3)"]);
+    let room = |name: &str| p.rooms.iter().position(|r| r.id == name).unwrap();
+
+    // Maths holds R1 at the only hour, so the lab takes R2 and R3.
+    let r = solve_complete(p, 1);
+    let at = |c: usize| r.solution.placements[c].unwrap().room.unwrap();
+    assert_eq!(id(at(0)), "V (R2, R3)");
+    assert_eq!(id(at(1)), "R1");
+
+    // The lab in R1 and R2 beside Maths in R1 is one clash, found by the evaluator.
+    let mut clash = r.solution.clone();
+    clash.placements[0].as_mut().unwrap().room = Some(room("V (R1, R2)"));
+    let ev = village_timetable::evaluate(p, &clash);
+    let clashes: Vec<_> = ev
+        .hard
+        .iter()
+        .filter(|h| h.kind == village_timetable::eval::HardKind::RoomClash)
+        .collect();
+    assert_eq!(clashes.len(), 1, "{:?}", ev.hard);
+
+    // Locked back into FET, the lab names the virtual room and its two real rooms.
+    let locked = village_timetable::fet_export::lock_solution(&text, &imp, &r.solution).unwrap();
+    assert!(
+        locked.text.contains(
+            "<Activity_Id>1</Activity_Id>\n\t<Room>V</Room>\n\t<Number_of_Real_Rooms>2</Number_of_Real_Rooms>\n\t<Real_Room>R2</Real_Room>\n\t<Real_Room>R3</Real_Room>"
+        ),
+        "{}",
+        locked.text
+    );
+    // And read again, in whatever order the real rooms come, that way alone.
+    let lock = r#"<ConstraintActivityPreferredRoom><Weight_Percentage>100</Weight_Percentage><Activity_Id>1</Activity_Id><Room>V</Room><Number_of_Real_Rooms>2</Number_of_Real_Rooms><Real_Room>R3</Real_Room><Real_Room>R1</Real_Room><Active>true</Active></ConstraintActivityPreferredRoom>"#;
+    let again = import_fully(&file(lock));
+    let only: Vec<&str> = again.problem.classes[0]
+        .rooms
+        .iter()
+        .map(|o| again.problem.rooms[o.room].id.as_str())
+        .collect();
+    assert_eq!(only, ["V (R1, R3)"]);
+    let wrong = lock.replace("<Real_Room>R1</Real_Room>", "<Real_Room>R3</Real_Room>");
+    let err = import(&file(&wrong)).unwrap_err().to_string();
+    assert!(err.contains("not a way of using the virtual room"), "{err}");
+}

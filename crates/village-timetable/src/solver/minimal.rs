@@ -113,7 +113,7 @@ impl State<'_, '_> {
                 for &m in unit {
                     let pi = self.pick_room(m, key, &taken, unit)?;
                     if let Some(r) = self.cand_at(m, pi).and_then(|x| x.room) {
-                        taken.push(r);
+                        self.m.take(r, &mut taken);
                     }
                     out.push((m, pi));
                 }
@@ -177,7 +177,7 @@ impl State<'_, '_> {
                             break;
                         }
                         if let Some(r) = self.cand_at(m, pi).and_then(|x| x.room) {
-                            taken.push(r);
+                            self.m.take(r, &mut taken);
                         }
                         soft += self.placement_cost(m, pi).1;
                     }

@@ -7,7 +7,7 @@
 //! on its own; the evaluator in `crate::eval` is the independent referee.
 
 use std::cell::{Cell, RefCell};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Instant;
 
 use super::minimal::Undo;
@@ -440,6 +440,18 @@ impl<'a> Model<'a> {
     fn day_bucket(&self, di: usize, day: u32) -> Option<usize> {
         let slot = *self.overlap_slot.get(di)?;
         (slot != NONE && (day as usize) < self.nr_days).then(|| slot * self.nr_days + day as usize)
+    }
+
+    /// Does room `r` take up any room in `taken` (`Room::taken`)?
+    fn takes_any(&self, r: usize, taken: &[usize]) -> bool {
+        (self.p.rooms.get(r).into_iter())
+            .flat_map(|x| x.taken(r))
+            .any(|x| taken.contains(&x))
+    }
+
+    /// Add the rooms room `r` takes up to `taken`.
+    pub(super) fn take(&self, r: usize, taken: &mut Vec<usize>) {
+        taken.extend(self.p.rooms.get(r).into_iter().flat_map(|x| x.taken(r)));
     }
 
     /// Where the classes in room `r` on `day` are kept in `State::room_days`. Every
@@ -1585,26 +1597,49 @@ impl<'m, 'a> State<'m, 'a> {
     }
 
     /// Add class `c` at `at` to (or take it out of) its room's lists by day.
+    /// In a way of using a virtual room, the class is filed in every room it takes up.
     fn file_in_room(&mut self, c: usize, at: &Cand, add: bool) {
         let m = self.m;
         let Some(r) = at.room else {
             return;
         };
-        for day in days_of(at.t.days) {
-            let Some(b) = m.room_bucket(r, day) else {
-                continue;
-            };
-            if let (Some(v), Some(mask)) =
-                (self.room_days.get_mut(b), self.room_day_masks.get_mut(b))
-            {
-                file_lesson(m, v, mask, c, at.t, add);
+        for r in m.p.rooms.get(r).into_iter().flat_map(|x| x.taken(r)) {
+            for day in days_of(at.t.days) {
+                let Some(b) = m.room_bucket(r, day) else {
+                    continue;
+                };
+                if let (Some(v), Some(mask)) =
+                    (self.room_days.get_mut(b), self.room_day_masks.get_mut(b))
+                {
+                    file_lesson(m, v, mask, c, at.t, add);
+                }
             }
         }
     }
 
     /// Calls `found` with each class other than `c` placed in room `r` at a time that
     /// overlaps `t`, each once (on the first day it shares with `t`).
-    fn in_room_at(&self, r: usize, c: usize, t: &TimePattern, mut found: impl FnMut(usize)) {
+    /// In a way of using a virtual room: the classes in any room it takes up, each once.
+    fn in_room_at(&self, r: usize, c: usize, t: &TimePattern, found: impl FnMut(usize)) {
+        let Some(room) = self.m.p.rooms.get(r) else {
+            return;
+        };
+        if room.virtual_use.is_none() {
+            return self.in_one_room_at(r, c, t, found);
+        }
+        let mut seen: Vec<usize> = Vec::new();
+        for x in room.taken(r) {
+            self.in_one_room_at(x, c, t, |o| {
+                if !seen.contains(&o) {
+                    seen.push(o);
+                }
+            });
+        }
+        seen.into_iter().for_each(found);
+    }
+
+    /// `in_room_at` for the classes filed in room `r` itself.
+    fn in_one_room_at(&self, r: usize, c: usize, t: &TimePattern, mut found: impl FnMut(usize)) {
         let mut mask = None;
         for day in days_of(t.days) {
             let Some(b) = self.m.room_bucket(r, day) else {
@@ -1669,20 +1704,24 @@ impl<'m, 'a> State<'m, 'a> {
                 }
             }
         }
-        // Counted from the assignment, not from the rooms' lists kept by day.
+        // Counted from the assignment, not from the rooms' lists kept by day: each pair
+        // once however many rooms they share (`Room::taken`).
         let mut in_room = vec![Vec::new(); p.rooms.len()];
         for c in 0..p.classes.len() {
             if let Some(r) = self.cur(c).and_then(|x| x.room) {
-                if let Some(v) = in_room.get_mut(r) {
-                    v.push(c);
+                for r in p.rooms.get(r).into_iter().flat_map(|x| x.taken(r)) {
+                    if let Some(v) = in_room.get_mut(r) {
+                        v.push(c);
+                    }
                 }
             }
         }
+        let mut clashing = HashSet::new();
         for occ in &in_room {
             for (i, &a) in occ.iter().enumerate() {
                 for &b in occ.iter().skip(i + 1) {
                     if let (Some(x), Some(y)) = (self.cur(a), self.cur(b)) {
-                        if x.t.overlaps(&y.t) {
+                        if x.t.overlaps(&y.t) && clashing.insert((a.min(b), a.max(b))) {
                             hard += 1;
                         }
                     }
@@ -2134,7 +2173,7 @@ impl<'m, 'a> State<'m, 'a> {
             .filter_map(|pi| self.cand_at(m, pi).map(|cand| (pi, cand)))
             .filter(|(_, cand)| {
                 cand.room == cur_room
-                    && cand.room.is_none_or(|r| !taken.contains(&r))
+                    && cand.room.is_none_or(|r| !self.m.takes_any(r, taken))
                     && busy_in(cand, 1) == 0
             })
             .min_by_key(|(_, cand)| cand.soft);
@@ -2146,7 +2185,7 @@ impl<'m, 'a> State<'m, 'a> {
             let Some(cand) = self.cand_at(m, pi) else {
                 continue;
             };
-            if cand.room.is_some_and(|r| taken.contains(&r)) {
+            if cand.room.is_some_and(|r| self.m.takes_any(r, taken)) {
                 continue;
             }
             let limit = best
@@ -2238,7 +2277,7 @@ impl<'m, 'a> State<'m, 'a> {
                 continue;
             };
             if let Some(r) = self.cand_at(m, pi).and_then(|c| c.room) {
-                taken.push(r);
+                self.m.take(r, &mut taken);
             }
             let d = self.delta(m, pi);
             self.apply(m, pi, d);
@@ -2309,7 +2348,7 @@ impl<'m, 'a> State<'m, 'a> {
                 if let Some(cand) = self.cand_at(m, pi) {
                     soft += cand.soft;
                     if let Some(r) = cand.room {
-                        taken.push(r);
+                        self.m.take(r, &mut taken);
                     }
                 }
                 conf.extend(
@@ -3481,8 +3520,8 @@ fn accepts(d: (i64, i64), temp: f64, hard_temp: f64, rng: &mut Rng) -> bool {
 pub(crate) mod tests {
     use super::*;
     use crate::model::{
-        Class, Config, Course, Distribution, Request, Room, RoomOption, Student, Subpart,
-        TimeOption,
+        Class, Config, Course, Distribution, Placement, Request, Room, RoomOption, Solution,
+        Student, Subpart, TimeOption, VirtualUse,
     };
     use crate::places::Place;
 
@@ -3549,6 +3588,7 @@ pub(crate) mod tests {
                 capacity: 30,
                 unavailable: vec![],
                 building: None,
+                virtual_use: None,
             });
         }
         p.travel = vec![0; n * n];
@@ -3578,6 +3618,7 @@ pub(crate) mod tests {
             capacity: 30,
             unavailable: vec![],
             building: None,
+            virtual_use: None,
         });
         p.travel = vec![0];
         for i in 0..3 {
@@ -3747,6 +3788,7 @@ pub(crate) mod tests {
             capacity: 30,
             unavailable: vec![],
             building: None,
+            virtual_use: None,
         });
         p.travel = vec![0];
         for i in 0..4 {
@@ -3977,6 +4019,66 @@ pub(crate) mod tests {
             random_step_checked(&mut st, &mut rng, 8);
             scan_checked(&st, &mut rng);
         }
+    }
+
+    /// `three_rooms_over_days` with a virtual room (3) used in three ways (4 to 6), each
+    /// taking two of the real rooms: clashes through a shared real room or the virtual
+    /// room are counted the same by every move, scan and full count.
+    #[test]
+    fn ways_of_using_a_virtual_room_clash_through_every_room_they_take() {
+        let mut p = three_rooms_over_days();
+        add_rooms(&mut p, 1);
+        for real_rooms in [vec![0, 1], vec![1, 2], vec![0, 2]] {
+            p.rooms.push(Room {
+                id: format!("v {real_rooms:?}"),
+                capacity: 30,
+                unavailable: vec![],
+                building: None,
+                virtual_use: Some(VirtualUse {
+                    room: 3,
+                    real_rooms,
+                }),
+            });
+        }
+        let n = p.rooms.len();
+        p.travel = vec![0; n * n];
+        for (i, class) in p.classes.iter_mut().enumerate() {
+            // Some classes may use only the ways, some only the real rooms, some both.
+            let rooms: Vec<usize> = match i % 3 {
+                0 => vec![4, 5, 6],
+                1 => vec![0, 1, 2],
+                _ => vec![0, 4, 5],
+            };
+            class.rooms = (rooms.into_iter())
+                .map(|room| RoomOption { room, penalty: 0 })
+                .collect();
+        }
+        let m = Model::new(&p, None, 0);
+        let mut st = State::new(&m);
+        let mut rng = Rng::new(7);
+        let mut clashed = false;
+        for _ in 0..400 {
+            random_step_checked(&mut st, &mut rng, 8);
+            scan_checked(&st, &mut rng);
+            let placements = (0..p.classes.len())
+                .map(|c| {
+                    st.cur(c).map(|x| Placement {
+                        time: x.time,
+                        room: x.room,
+                    })
+                })
+                .collect();
+            let sol = Solution {
+                placements,
+                enrollments: Vec::new(),
+            };
+            let ev = crate::eval::evaluate(&p, &sol);
+            let clashes = (ev.hard.iter())
+                .filter(|h| h.kind == crate::eval::HardKind::RoomClash)
+                .count();
+            clashed |= clashes > 0;
+        }
+        assert!(clashed, "the rooms were never shared: the test saw nothing");
     }
 
     /// `three_rooms_over_days` with rooms 0 and 1 in one building and room 2 in another,
