@@ -1354,22 +1354,14 @@ pub fn import(text: &str) -> Result<FetImport, Error> {
                 .map(|&(_, w)| w)
                 .sum()
         };
-        let option = |r: usize| RoomOption {
-            room: r,
-            penalty: missed(Some(r)),
-        };
-        // A lesson in a virtual room is in one of its ways (with the room's penalty).
+        // A lesson in a virtual room is in one of its ways, at the room's penalty.
         let ways = |set: BTreeSet<usize>| -> Vec<RoomOption> {
             set.into_iter()
-                .flat_map(|r| match ways_of.get(&r) {
-                    Some(ways) => ways
-                        .iter()
-                        .map(|&w| RoomOption {
-                            room: w,
-                            penalty: missed(Some(r)),
-                        })
-                        .collect(),
-                    None => vec![option(r)],
+                .flat_map(|r| {
+                    let penalty = missed(Some(r));
+                    let ways = ways_of.get(&r).cloned().unwrap_or_else(|| vec![r]);
+                    ways.into_iter()
+                        .map(move |room| RoomOption { room, penalty })
                 })
                 .collect()
         };
