@@ -193,7 +193,7 @@ fn weight(el: &Element) -> Result<(bool, u32), Error> {
 type HomeRoom = (Vec<usize>, BTreeSet<usize>, (bool, u32));
 
 /// Most ways of using one virtual room that are made into rooms. A virtual room with
-/// more (FET's test files have three sets of 34 rooms) is kept as one ordinary room and
+/// more (one of FET's test files has three sets of up to 34 rooms) is kept as one ordinary room and
 /// noted as not modelled, rather than the model grown without bound.
 const MAX_VIRTUAL_WAYS: usize = 500;
 

@@ -84,7 +84,9 @@ pub struct Room {
     pub building: Option<usize>,
     /// One way of using a FET virtual room (a room made of sets of real rooms, one of
     /// each set taken): the virtual room, and the real rooms this way takes. A class in
-    /// it takes all of them at its time. `None` for an ordinary room.
+    /// it takes those real rooms at its time; the virtual room itself is not taken (FET
+    /// puts two lessons in one virtual room at once when their real rooms differ).
+    /// `None` for an ordinary room.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub virtual_use: Option<VirtualUse>,
 }
@@ -98,14 +100,13 @@ pub struct VirtualUse {
 
 impl Room {
     /// Every room a class in this one takes up: itself, and for a way of using a
-    /// virtual room, the virtual room and its real rooms. Two rooms clash when these
-    /// meet.
+    /// virtual room, its real rooms. Two rooms clash when these meet.
     pub fn taken(&self, me: usize) -> impl Iterator<Item = usize> + '_ {
-        let extra = self
+        let real = self
             .virtual_use
             .iter()
-            .flat_map(|v| std::iter::once(v.room).chain(v.real_rooms.iter().copied()));
-        std::iter::once(me).chain(extra)
+            .flat_map(|v| v.real_rooms.iter().copied());
+        std::iter::once(me).chain(real)
     }
 }
 
@@ -648,16 +649,18 @@ impl Problem {
     }
 
     /// Is the room free of unavailability during this time?
-    /// Is `room` free at `pattern`: it, and every room it takes up (`Room::taken`)?
+    /// Is `room` free at `pattern`: it, and every room it takes up (`Room::taken`), and
+    /// for a way of using a virtual room, the virtual room (FET's not-available times
+    /// of a virtual room bind every lesson in it)?
     pub fn room_available(&self, room: usize, pattern: &TimePattern) -> bool {
         let free = |r: usize| {
             self.rooms
                 .get(r)
                 .is_some_and(|r| r.unavailable.iter().all(|u| !u.overlaps(pattern)))
         };
-        self.rooms
-            .get(room)
-            .is_some_and(|r| r.taken(room).all(free))
+        self.rooms.get(room).is_some_and(|r| {
+            r.taken(room).all(free) && r.virtual_use.as_ref().is_none_or(|v| free(v.room))
+        })
     }
 
     /// Classes of a course configuration, subpart by subpart.

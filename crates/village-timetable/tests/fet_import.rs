@@ -1225,7 +1225,8 @@ fn a_room_wished_for_is_that_room_or_none() {
 }
 
 /// FET's virtual rooms: a lesson in one takes a real room from each of its sets, all
-/// different, and the virtual room itself. Each such way is a room of the model that
+/// different (two lessons may share the virtual room when their real rooms differ, as
+/// FET's own timetables do). Each such way is a room of the model that
 /// takes up the others, so a clash in any of them is seen, counted once, and a locked
 /// timetable names its real rooms in either order.
 #[test]
