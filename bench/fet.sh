@@ -88,6 +88,7 @@ Greece-Corfu-exams|FET-5-official/Greece/Corfu/THE-2008-2009-exams-sep.fet|
 India-StJoseph|FET-5-official/India/2021/St-Joseph-EMHSS-Puthanangadi/stjosephemhss.fet|
 India-StJoseph1|FET-5-official/India/2021/St-Joseph-EMHSS-Puthanangadi/stjosephemhss1.fet|
 Saudi-Arabic3|FET-5-official/Saudi-Arabia/Arabic_Saudi_3.fet|
+Germany-virtual-rooms-3|FET-5-official/Germany/secondary-school-1/test-virtual-rooms-3/German-test-virtual-rooms-3.fet|
 '
 
 if ! command -v fet-cl >/dev/null || [[ ! -d "$EXAMPLES" ]]; then

@@ -197,8 +197,7 @@ pub fn evaluate(problem: &Problem, solution: &Solution) -> Evaluation {
     }
 
     // Room clashes: a class takes up its room and, in a way of using a virtual room,
-    // its real rooms (`Room::taken`). A pair is one clash however
-    // many rooms they share.
+    // its real rooms (`Room::taken`). A pair is one clash however many rooms they share.
     let mut by_room: Vec<Vec<usize>> = vec![Vec::new(); problem.rooms.len()];
     for (ci, p) in placed.iter().enumerate() {
         if let Some(Placed { room: Some(r), .. }) = p {
