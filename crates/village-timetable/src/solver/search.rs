@@ -293,7 +293,8 @@ impl<'a> Model<'a> {
             .map(|((ds, class), &placed)| {
                 no_travel
                     && !placed
-                    && class.rooms.len() > 1
+                    // More than one candidate a time: rooms, and going without one.
+                    && class.rooms.len() + usize::from(class.no_room.is_some()) > 1
                     && ds.iter().all(|&di| {
                         p.distributions.get(di).is_none_or(|d| {
                             !matches!(
