@@ -293,8 +293,9 @@ impl<'a> Model<'a> {
             .map(|((ds, class), &placed)| {
                 no_travel
                     && !placed
-                    // More than one candidate a time: rooms, and going without one.
-                    && class.rooms.len() + usize::from(class.no_room.is_some()) > 1
+                    // More than one candidate a time: its rooms, and the time without a
+                    // room when it need not have one (as the candidates are made above).
+                    && class.rooms.len() + usize::from(!class.needs_room()) > 1
                     && ds.iter().all(|&di| {
                         p.distributions.get(di).is_none_or(|d| {
                             !matches!(
