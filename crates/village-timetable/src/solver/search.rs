@@ -4023,6 +4023,29 @@ pub(crate) mod tests {
         }
     }
 
+    /// `three_rooms_over_days` where some classes may also go in no room: a time's
+    /// candidates are its rooms and then the time without one, and a class with one
+    /// wished-for room has two candidates a time, as a class with two rooms has.
+    #[test]
+    fn a_scan_weighs_a_time_once_when_a_class_may_go_in_no_room() {
+        let mut p = three_rooms_over_days();
+        let one_room = |room| vec![RoomOption { room, penalty: 0 }];
+        // One wished-for room or none; one required room (one candidate a time); all
+        // three rooms or none.
+        p.classes[0].rooms = one_room(1);
+        p.classes[0].no_room = Some(2);
+        p.classes[2].rooms = one_room(0);
+        p.classes[3].no_room = Some(1);
+        let m = Model::new(&p, None, 0);
+        assert_eq!(m.time_only, vec![true, false, false, true, true, false]);
+        let mut st = State::new(&m);
+        let mut rng = Rng::new(12);
+        for _ in 0..300 {
+            random_step_checked(&mut st, &mut rng, 8);
+            scan_checked(&st, &mut rng);
+        }
+    }
+
     /// `three_rooms_over_days` with a virtual room (3) used in three ways (4 to 6), each
     /// taking two of the real rooms: clashes through a shared real room or the virtual
     /// room are counted the same by every move, scan and full count.
