@@ -86,6 +86,12 @@ const EJECT_HARD: i64 = 2;
 const EJECT_EVERY: u64 = 1024;
 /// Most candidates one recursive swapping weighs, over all its levels.
 const EJECT_BUDGET: usize = 4000;
+/// Breakout: moves of the local search on a complete timetable that still breaks hard
+/// rules, without a new low of its weighed hard cost, after which the rules broken then
+/// weigh one more (`weigh_when_stuck`). 1,000 unsettled Belize-SHC (25 to 36 rules
+/// broken at 30 s where 1 to 3 were before); 5,000 and 15,000 did as well as each
+/// other (`docs/benchmarks.md`).
+const BREAKOUT_AFTER: u64 = 5_000;
 
 /// One candidate placement of a class.
 #[derive(Debug, Clone, Copy)]
@@ -522,14 +528,6 @@ impl<'a> Model<'a> {
         };
         gaps + load
     }
-
-    fn dist_weight(&self, di: usize) -> (bool, i64) {
-        match self.p.distributions.get(di) {
-            Some(d) if d.required => (true, 1),
-            Some(d) => (false, self.w_dist * i64::from(d.penalty)),
-            None => (false, 0),
-        }
-    }
 }
 
 /// Classes tied by a required SameStart, SameDays and SameWeeks over the same list, all
@@ -847,6 +845,11 @@ pub(crate) struct State<'m, 'a> {
     shared: Vec<BTreeMap<usize, u32>>,
     pub hard: i64,
     pub soft: i64,
+    /// What one unit of each required distribution's breach weighs in `hard`: 1, unless a
+    /// stuck local search has weighed the rules it keeps breaking more (breakout, see
+    /// `weigh_broken_more`); `reweighed` says whether any weighs more than 1.
+    hard_weights: Vec<i64>,
+    reweighed: bool,
     /// Repair mends gap limits by displacing classes, as it does upper limits; off by
     /// default (see [`left_to_search`]), switched when the search stalls either way.
     gap_repair: bool,
@@ -926,6 +929,8 @@ impl<'m, 'a> State<'m, 'a> {
             shared: vec![BTreeMap::new(); p.classes.len()],
             hard: 0,
             soft: 0,
+            hard_weights: vec![1; p.distributions.len()],
+            reweighed: false,
             gap_repair: false,
             past_limits: false,
             excess: vec![Cell::new(None); p.distributions.len()],
@@ -1376,7 +1381,7 @@ impl<'m, 'a> State<'m, 'a> {
             let Some(d) = p.distributions.get(di) else {
                 continue;
             };
-            let (req, w) = self.m.dist_weight(di);
+            let (req, w) = self.dist_weight(di);
             if d.kind.is_pairwise() {
                 let mut violations = 0i64;
                 self.pair_breakers(di, d, c, me, |_| {
@@ -1384,14 +1389,14 @@ impl<'m, 'a> State<'m, 'a> {
                     true
                 });
                 if req {
-                    hard += violations;
+                    hard += w * violations;
                 } else {
                     soft += w * violations;
                 }
             } else {
                 let (ex, scaled) = self.global_at(di, d, c, Some(me));
                 if req {
-                    hard += ex;
+                    hard += w * ex;
                 } else if scaled {
                     soft +=
                         self.m.w_dist * (i64::from(d.penalty) * ex / i64::from(p.nr_weeks.max(1)));
@@ -1510,7 +1515,7 @@ impl<'m, 'a> State<'m, 'a> {
             if !d.required || !left_to_search(d.kind, self.gap_repair) {
                 continue;
             }
-            hard += self.global_at(di, d, c, Some(me)).0;
+            hard += self.dist_weight(di).1 * self.global_at(di, d, c, Some(me)).0;
         }
         hard
     }
@@ -1546,10 +1551,10 @@ impl<'m, 'a> State<'m, 'a> {
             if d.kind.is_pairwise() {
                 continue;
             }
-            let (req, w) = self.m.dist_weight(di);
+            let (req, w) = self.dist_weight(di);
             let (ex, scaled) = self.global_at(di, d, c, None);
             if req {
-                hard += ex;
+                hard += w * ex;
             } else if scaled {
                 soft += self.m.w_dist * (i64::from(d.penalty) * ex / i64::from(p.nr_weeks.max(1)));
             } else {
@@ -1687,6 +1692,93 @@ impl<'m, 'a> State<'m, 'a> {
         self.soft += d.1;
     }
 
+    /// How far distribution `d` is broken as the classes are placed now, counted from
+    /// scratch: its pairs that break it, or its excess (and whether that is scaled by the
+    /// weeks, as `global_excess` says).
+    fn broken_by(&self, d: &Distribution) -> (i64, bool) {
+        let p = self.m.p;
+        if d.kind.is_pairwise() {
+            let mut v = 0;
+            for (i, &a) in d.classes.iter().enumerate() {
+                for &b in d.classes.iter().skip(i + 1) {
+                    if let (Some(x), Some(y)) = (self.cur(a), self.cur(b)) {
+                        if !pair_ok(p, d.kind, x, y) {
+                            v += 1;
+                        }
+                    }
+                }
+            }
+            (v, false)
+        } else if d.kind.place().is_some() {
+            (self.place_counts_at(d, NONE, None).0, true)
+        } else {
+            let pats: Vec<TimePattern> = d
+                .classes
+                .iter()
+                .filter_map(|&o| self.cur(o).map(|x| x.t))
+                .collect();
+            global_excess(p, d, &pats)
+        }
+    }
+
+    /// Whether a distribution is required, and what one unit of its breach costs: a
+    /// required one's weight in the hard cost (`hard_weights`), a wished-for one's penalty.
+    fn dist_weight(&self, di: usize) -> (bool, i64) {
+        match self.m.p.distributions.get(di) {
+            Some(d) if d.required => (true, self.hard_weights.get(di).copied().unwrap_or(1)),
+            Some(d) => (false, self.m.w_dist * i64::from(d.penalty)),
+            None => (false, 0),
+        }
+    }
+
+    /// Does any required distribution weigh more than 1 in the hard cost?
+    pub(super) fn reweighed(&self) -> bool {
+        self.reweighed
+    }
+
+    /// Breakout: each required distribution broken now weighs one more in the hard cost,
+    /// so a local search stuck among timetables that break the same rules is pushed to
+    /// mend them, even by breaking others for a while. The totals are counted again.
+    pub(super) fn weigh_broken_more(&mut self) {
+        let p = self.m.p;
+        for (di, d) in p.distributions.iter().enumerate() {
+            if d.required && self.broken_by(d).0 > 0 {
+                if let Some(w) = self.hard_weights.get_mut(di) {
+                    *w += 1;
+                    self.reweighed = true;
+                }
+            }
+        }
+        (self.hard, self.soft) = self.full_cost();
+    }
+
+    /// Every required distribution weighs 1 again, and the totals are counted again.
+    pub(super) fn weigh_evenly(&mut self) {
+        if self.reweighed {
+            self.hard_weights.iter_mut().for_each(|w| *w = 1);
+            self.reweighed = false;
+            (self.hard, self.soft) = self.full_cost();
+        }
+    }
+
+    /// The hard rules broken, each weighing 1, whatever the weights are now.
+    pub(super) fn hard_unweighed(&self) -> i64 {
+        if !self.reweighed {
+            return self.hard;
+        }
+        let p = self.m.p;
+        let (mut all, mut weighed) = (self.hard, 0i64);
+        for (di, d) in p.distributions.iter().enumerate() {
+            let w = self.hard_weights.get(di).copied().unwrap_or(1);
+            if d.required && w > 1 {
+                let ex = self.broken_by(d).0;
+                all -= w * ex;
+                weighed += ex;
+            }
+        }
+        all + weighed
+    }
+
     /// Recompute both totals from scratch (used to start and to guard against drift).
     pub(crate) fn full_cost(&self) -> (i64, i64) {
         let p = self.m.p;
@@ -1731,42 +1823,14 @@ impl<'m, 'a> State<'m, 'a> {
             }
         }
         for (di, d) in p.distributions.iter().enumerate() {
-            let (req, w) = self.m.dist_weight(di);
-            if d.kind.is_pairwise() {
-                let mut v = 0;
-                for (i, &a) in d.classes.iter().enumerate() {
-                    for &b in d.classes.iter().skip(i + 1) {
-                        if let (Some(x), Some(y)) = (self.cur(a), self.cur(b)) {
-                            if !pair_ok(p, d.kind, x, y) {
-                                v += 1;
-                            }
-                        }
-                    }
-                }
-                if req {
-                    hard += v;
-                } else {
-                    soft += w * v;
-                }
+            let (req, w) = self.dist_weight(di);
+            let (ex, scaled) = self.broken_by(d);
+            if req {
+                hard += w * ex;
+            } else if scaled {
+                soft += self.m.w_dist * (i64::from(d.penalty) * ex / i64::from(p.nr_weeks.max(1)));
             } else {
-                let (ex, scaled) = if d.kind.place().is_some() {
-                    (self.place_counts_at(d, NONE, None).0, true)
-                } else {
-                    let pats: Vec<TimePattern> = d
-                        .classes
-                        .iter()
-                        .filter_map(|&o| self.cur(o).map(|x| x.t))
-                        .collect();
-                    global_excess(p, d, &pats)
-                };
-                if req {
-                    hard += ex;
-                } else if scaled {
-                    soft +=
-                        self.m.w_dist * (i64::from(d.penalty) * ex / i64::from(p.nr_weeks.max(1)));
-                } else {
-                    soft += w * ex;
-                }
+                soft += w * ex;
             }
         }
         for (c, sh) in self.shared.iter().enumerate() {
@@ -2453,10 +2517,11 @@ impl<'m, 'a> State<'m, 'a> {
             .collect()
     }
 
-    /// The cost a run compares timetables by, with `unassigned` classes left out.
+    /// The cost a run compares timetables by, with `unassigned` classes left out: each
+    /// hard rule broken weighs 1 in it, whatever breakout weighs it (`hard_unweighed`).
     fn key(&self, unassigned: usize) -> (i64, i64) {
         let out = i64::try_from(unassigned).unwrap_or(i64::MAX);
-        (self.hard + out * UNASSIGNED, self.soft)
+        (self.hard_unweighed() + out * UNASSIGNED, self.soft)
     }
 
     /// This timetable as a run's best, at cost `key`.
@@ -3162,6 +3227,10 @@ pub(crate) fn run(m: &Model<'_>, seed: u64, ctl: &Control<'_>) -> Outcome {
     let mut last_fewer = 0u64;
     let mut restarts = 0u64;
     let mut stalled = false;
+    // Breakout: the local search's lowest weighed hard cost since it began or the
+    // weights last changed, and the iterations since it was last lowered.
+    let mut weighed_low = i64::MAX;
+    let mut since_low = 0u64;
     if told_complete {
         (ctl.report)(0, best.0, best.0, "complete");
     }
@@ -3358,8 +3427,8 @@ pub(crate) fn run(m: &Model<'_>, seed: u64, ctl: &Control<'_>) -> Outcome {
             let len = st.domain_len(c);
             let eject = !resolving
                 && st.hard > 0
-                && st.hard <= EJECT_HARD
-                && it.is_multiple_of(EJECT_EVERY);
+                && it.is_multiple_of(EJECT_EVERY)
+                && st.hard_unweighed() <= EJECT_HARD;
             if eject {
                 // A class of a violation, placed again by recursive swapping.
                 let x = focus.get(rng.below(focus.len())).copied().unwrap_or(c);
@@ -3437,7 +3506,18 @@ pub(crate) fn run(m: &Model<'_>, seed: u64, ctl: &Control<'_>) -> Outcome {
             }
         }
         stagnant += 1;
-        let key = st.key(unassigned.len());
+        let key = if resolving {
+            Some(st.key(unassigned.len()))
+        } else {
+            weigh_when_stuck(
+                &mut st,
+                unassigned.len(),
+                only_unary,
+                &mut weighed_low,
+                &mut since_low,
+            )
+        };
+        let Some(key) = key else { continue };
         if key < best.0 {
             stagnant = 0;
             // The stall clock restarts on real progress only: fewer hard violations, or
@@ -3485,6 +3565,36 @@ pub(crate) fn run(m: &Model<'_>, seed: u64, ctl: &Control<'_>) -> Outcome {
         restarts,
         stalled,
     }
+}
+
+/// Breakout in the local search that works on a complete timetable still breaking hard
+/// rules (no class `unassigned`, `only_unary`): after `BREAKOUT_AFTER` moves without a new low of the weighed hard
+/// cost, the rules broken then weigh more (`State::weigh_broken_more`). Anywhere else
+/// every rule weighs 1. The cost the run compares timetables by counts each broken rule
+/// once, whatever its weight; while the weights differ it is counted (from scratch) at
+/// each new low of the weighed cost only, and `None` is returned in between.
+fn weigh_when_stuck(
+    st: &mut State<'_, '_>,
+    unassigned: usize,
+    only_unary: bool,
+    weighed_low: &mut i64,
+    since_low: &mut u64,
+) -> Option<(i64, i64)> {
+    if !(unassigned == 0 && only_unary && st.hard > 0) {
+        st.weigh_evenly();
+        (*weighed_low, *since_low) = (i64::MAX, 0);
+        return Some(st.key(unassigned));
+    }
+    if st.hard < *weighed_low {
+        (*weighed_low, *since_low) = (st.hard, 0);
+        return Some(st.key(0));
+    }
+    *since_low += 1;
+    if *since_low > BREAKOUT_AFTER {
+        st.weigh_broken_more();
+        (*weighed_low, *since_low) = (st.hard, 0);
+    }
+    (!st.reweighed()).then(|| st.key(0))
 }
 
 /// How far the annealing has cooled, from 0 (its first temperature) to 1 (its last), at
@@ -4267,11 +4377,10 @@ pub(crate) mod tests {
         }
     }
 
-    #[test]
-    fn day_counted_rules_recount_only_the_days_a_move_touches_and_stay_exact() {
-        // Two weeks of three days, lessons on one or two days and in one or both weeks,
-        // a break and a rule's own off times: every day-counted kind, required and not,
-        // must read the same through the state's day tallies as counted from scratch.
+    /// `not_overlapping_over_days` over two weeks, lessons on one or two days and in one
+    /// or both weeks, a break and a rule's own off times, with every day-counted kind,
+    /// required and not, in place of the not-overlap rules.
+    fn every_day_counted_kind() -> Problem {
         use DistributionKind::*;
         let mut p = not_overlapping_over_days();
         p.nr_weeks = 2;
@@ -4317,6 +4426,62 @@ pub(crate) mod tests {
                 }],
             });
         }
+        p
+    }
+
+    /// Breakout's weights: with the rules broken weighing more, every move's change
+    /// (single moves, swaps, Kempe chains) keeps the totals exact, and counting each
+    /// broken rule once gives what even weights give.
+    #[test]
+    fn weighing_broken_rules_more_keeps_the_totals_exact() {
+        for (seed, p) in [
+            three_rooms_over_days(),
+            three_rooms_in_two_buildings(),
+            every_day_counted_kind(),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let m = Model::new(&p, None, 0);
+            let mut st = State::new(&m);
+            (st.hard, st.soft) = st.full_cost();
+            let mut rng = Rng::new(seed as u64);
+            let mut raised = 0;
+            for step in 0..600 {
+                random_step_checked(&mut st, &mut rng, 8);
+                // A swap or a Kempe chain, kept or refused, weighed the same way.
+                let keep = rng.below(2) == 0;
+                let (a, b) = (rng.below(p.classes.len()), rng.below(p.classes.len()));
+                if a != b {
+                    st.try_swap(a, b, &mut |_| keep);
+                }
+                st.try_kempe(a, rng.below(st.domain_len(a)), &mut |_| keep);
+                assert_eq!((st.hard, st.soft), st.full_cost());
+                if step % 40 == 39 {
+                    let even = st.hard_unweighed();
+                    st.weigh_broken_more();
+                    assert_eq!(st.hard_unweighed(), even, "step {step}");
+                    assert!(st.hard >= even);
+                    raised += usize::from(st.hard > even);
+                    if step % 200 == 199 {
+                        st.weigh_evenly();
+                        assert!(!st.reweighed());
+                        assert_eq!(st.hard, even, "step {step}");
+                    }
+                }
+            }
+            assert!(
+                raised > 0,
+                "problem {seed}: no rule was broken when weighed"
+            );
+        }
+    }
+
+    #[test]
+    fn day_counted_rules_recount_only_the_days_a_move_touches_and_stay_exact() {
+        // Every day-counted kind must read the same through the state's day tallies as
+        // counted from scratch.
+        let p = every_day_counted_kind();
         let m = Model::new(&p, None, 0);
         let mut st = State::new(&m);
         // Empty days already fall short of the minimum loads and days.
