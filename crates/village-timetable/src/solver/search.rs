@@ -3568,11 +3568,12 @@ pub(crate) fn run(m: &Model<'_>, seed: u64, ctl: &Control<'_>) -> Outcome {
 }
 
 /// Breakout in the local search that works on a complete timetable still breaking hard
-/// rules (no class `unassigned`, `only_unary`): after `BREAKOUT_AFTER` moves without a new low of the weighed hard
-/// cost, the rules broken then weigh more (`State::weigh_broken_more`). Anywhere else
-/// every rule weighs 1. The cost the run compares timetables by counts each broken rule
-/// once, whatever its weight; while the weights differ it is counted (from scratch) at
-/// each new low of the weighed cost only, and `None` is returned in between.
+/// rules (no class `unassigned`, `only_unary`): after `BREAKOUT_AFTER` moves without a
+/// new low of the weighed hard cost, the rules broken then weigh more
+/// (`State::weigh_broken_more`). Anywhere else every rule weighs 1. The cost the run
+/// compares timetables by counts each broken rule once, whatever its weight; while the
+/// weights differ it is counted (from scratch) at each new low of the weighed cost only,
+/// and `None` is returned in between, so a run's best is not looked for there.
 fn weigh_when_stuck(
     st: &mut State<'_, '_>,
     unassigned: usize,
@@ -4120,17 +4121,23 @@ pub(crate) mod tests {
         p
     }
 
-    #[test]
-    fn a_scan_weighing_each_time_once_finds_what_weighing_each_candidate_finds() {
-        let p = three_rooms_over_days();
-        let m = Model::new(&p, None, 0);
-        assert_eq!(m.time_only, vec![true, false, true, true, true, false]);
+    /// Random steps over `p`, each followed by a scan checked against weighing each
+    /// candidate alone, once the classes weighed once a time are `time_only`.
+    fn scans_checked_on(p: &Problem, time_only: &[bool], seed: u64) {
+        let m = Model::new(p, None, 0);
+        assert_eq!(m.time_only, time_only);
         let mut st = State::new(&m);
-        let mut rng = Rng::new(11);
+        let mut rng = Rng::new(seed);
         for _ in 0..300 {
             random_step_checked(&mut st, &mut rng, 8);
             scan_checked(&st, &mut rng);
         }
+    }
+
+    #[test]
+    fn a_scan_weighing_each_time_once_finds_what_weighing_each_candidate_finds() {
+        let p = three_rooms_over_days();
+        scans_checked_on(&p, &[true, false, true, true, true, false], 11);
     }
 
     /// `three_rooms_over_days` where some classes may also go in no room: a time's
@@ -4146,14 +4153,7 @@ pub(crate) mod tests {
         p.classes[0].no_room = Some(2);
         p.classes[2].rooms = one_room(0);
         p.classes[3].no_room = Some(1);
-        let m = Model::new(&p, None, 0);
-        assert_eq!(m.time_only, vec![true, false, false, true, true, false]);
-        let mut st = State::new(&m);
-        let mut rng = Rng::new(12);
-        for _ in 0..300 {
-            random_step_checked(&mut st, &mut rng, 8);
-            scan_checked(&st, &mut rng);
-        }
+        scans_checked_on(&p, &[true, false, false, true, true, false], 12);
     }
 
     /// `three_rooms_over_days` with a virtual room (3) used in three ways (4 to 6), each
