@@ -1388,21 +1388,12 @@ impl<'m, 'a> State<'m, 'a> {
                     violations += 1;
                     true
                 });
-                if req {
-                    hard += w * violations;
-                } else {
-                    soft += w * violations;
-                }
+                let (h, s) = self.breach_cost((req, w), d, violations, false);
+                (hard, soft) = (hard + h, soft + s);
             } else {
                 let (ex, scaled) = self.global_at(di, d, c, Some(me));
-                if req {
-                    hard += w * ex;
-                } else if scaled {
-                    soft +=
-                        self.m.w_dist * (i64::from(d.penalty) * ex / i64::from(p.nr_weeks.max(1)));
-                } else {
-                    soft += w * ex;
-                }
+                let (h, s) = self.breach_cost((req, w), d, ex, scaled);
+                (hard, soft) = (hard + h, soft + s);
             }
         }
         if let Some(sh) = self.shared.get(c) {
@@ -1553,13 +1544,8 @@ impl<'m, 'a> State<'m, 'a> {
             }
             let (req, w) = self.dist_weight(di);
             let (ex, scaled) = self.global_at(di, d, c, None);
-            if req {
-                hard += w * ex;
-            } else if scaled {
-                soft += self.m.w_dist * (i64::from(d.penalty) * ex / i64::from(p.nr_weeks.max(1)));
-            } else {
-                soft += w * ex;
-            }
+            let (h, s) = self.breach_cost((req, w), d, ex, scaled);
+            (hard, soft) = (hard + h, soft + s);
         }
         (hard, soft)
     }
@@ -1731,6 +1717,19 @@ impl<'m, 'a> State<'m, 'a> {
         }
     }
 
+    /// What distribution `d`, broken by `ex` (scaled by the weeks or not, as
+    /// `global_excess` says), costs as (hard, soft), given its `dist_weight`.
+    fn breach_cost(&self, (req, w): (bool, i64), d: &Distribution, ex: i64, scaled: bool) -> Cost {
+        if req {
+            (w * ex, 0)
+        } else if scaled {
+            let weeks = i64::from(self.m.p.nr_weeks.max(1));
+            (0, self.m.w_dist * (i64::from(d.penalty) * ex / weeks))
+        } else {
+            (0, w * ex)
+        }
+    }
+
     /// Does any required distribution weigh more than 1 in the hard cost?
     pub(super) fn reweighed(&self) -> bool {
         self.reweighed
@@ -1825,13 +1824,8 @@ impl<'m, 'a> State<'m, 'a> {
         for (di, d) in p.distributions.iter().enumerate() {
             let (req, w) = self.dist_weight(di);
             let (ex, scaled) = self.broken_by(d);
-            if req {
-                hard += w * ex;
-            } else if scaled {
-                soft += self.m.w_dist * (i64::from(d.penalty) * ex / i64::from(p.nr_weeks.max(1)));
-            } else {
-                soft += w * ex;
-            }
+            let (h, s) = self.breach_cost((req, w), d, ex, scaled);
+            (hard, soft) = (hard + h, soft + s);
         }
         for (c, sh) in self.shared.iter().enumerate() {
             for (&o, &n) in sh {
